@@ -1,0 +1,3 @@
+fn main() {
+    git_realm::dispatch::main()
+}

@@ -1,0 +1,81 @@
+//! The one runner every `git-realm-<sub>` executable goes through.
+//!
+//! It owns the options common to all commands, colour, error printing and the exit
+//! status; commands return values and never print errors or exit themselves.
+
+use clap::Parser;
+
+use crate::error::{Exit, Result};
+use crate::model::Name;
+use crate::ui::{ColorWhen, Ui};
+
+/// The exit-code table, shown at the end of every `--help` (a macro so that
+/// `concat!` can put examples before it).
+#[macro_export]
+macro_rules! exit_status {
+    () => {
+        "Exit status:
+  0  success
+  1  check / status --exit-code found something that needs attention
+  2  bad usage or invalid input (the file, field or argument is named)
+  3  conflict, remote rejected after retries, or a breaking change refused
+  4  a required external program (git, gh) is missing or failed"
+    };
+}
+
+pub const EXIT_STATUS: &str = exit_status!();
+
+/// Options every command accepts.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// Act on this realm only (default: every realm this repository belongs to)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub realm: Option<Name>,
+
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git's color.ui)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Explain what is happening on stderr (retries, git commands)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// One subcommand: its arguments (a clap parser) and what it does.
+pub trait Command: Parser {
+    fn global(&self) -> &GlobalArgs;
+    fn run(self, ui: &Ui) -> Result<Exit>;
+}
+
+/// git's `color.ui` from the configuration visible here (repository, global, system).
+fn git_color_ui() -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    match gix::discover_with_environment_overrides(&cwd) {
+        Ok(repo) => crate::git::config_string(&repo, "color.ui"),
+        Err(_) => None,
+    }
+}
+
+/// Parse the command line, run the command, print any error, exit.
+pub fn main<C: Command>() -> ! {
+    let args = C::parse();
+    let global = args.global().clone();
+    let color_ui = if global.color == ColorWhen::Auto { git_color_ui() } else { None };
+    let ui = Ui::new(global.color, color_ui.as_deref(), global.quiet, global.verbose, global.json);
+    let code = match args.run(&ui) {
+        Ok(exit) => exit.code(),
+        Err(err) => {
+            ui.error(&err);
+            err.exit.code()
+        }
+    };
+    std::process::exit(code)
+}

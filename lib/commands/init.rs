@@ -1,0 +1,201 @@
+//! `git realm init`: create a realm repository with its first `realm.yaml`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::error::{Error, Exit, Result};
+use crate::git::{self, Git};
+use crate::index;
+use crate::model::{self, Admission, BreakingChanges, Email, Governance, Name, RealmFile};
+use crate::store::{REALM_BRANCH, Store};
+use crate::ui::{self, Ui};
+
+/// Create a realm: a git repository whose main branch holds the shared state
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-init",
+    bin_name = "git realm init",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm init ../realm-letemcook --name letemcook\n",
+        "  git realm init /srv/git/realm.git --bare --name letemcook --admission approval --approver lead@example.com\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct InitArgs {
+    /// Where to create the realm repository (default: the current directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// The realm's name (lowercase letters, digits and '-')
+    #[arg(long, value_name = "NAME")]
+    pub name: Name,
+
+    /// Create a bare repository (recommended for a shared realm on a server or disk)
+    #[arg(long)]
+    pub bare: bool,
+
+    /// Who may join: open (push directly), approval or invite-only (proposal branch)
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = Admission::Open)]
+    pub admission: Admission,
+
+    /// An approver for joins and breaking changes (repeatable)
+    #[arg(long = "approver", value_name = "EMAIL")]
+    pub approvers: Vec<Email>,
+
+    /// Breaking contract changes go to a proposal branch instead of being pushed
+    #[arg(long)]
+    pub require_approval: bool,
+
+    /// Days consumers get to adapt to a breaking change
+    #[arg(long, value_name = "N", default_value_t = 14)]
+    pub grace_days: u32,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Serialize)]
+struct InitReport {
+    realm: String,
+    path: PathBuf,
+    url: String,
+    bare: bool,
+    commit: String,
+    index: PathBuf,
+}
+
+impl Command for InitArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
+        let path = absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
+
+        let existed = gix::open(&path).is_ok();
+        if !existed {
+            if path.exists() && path.read_dir().map(|mut d| d.next().is_some()).unwrap_or(true) && self.bare {
+                return Err(Error::usage(format!(
+                    "{}: directory is not empty and not a git repository; a bare realm needs an empty directory",
+                    path.display()
+                )));
+            }
+            let mut init = Git::in_dir(&cwd).args(["init", "--quiet", "--initial-branch=main"]);
+            if self.bare {
+                init = init.arg("--bare");
+            }
+            init.arg("--").arg(&path).run()?;
+        }
+        let repo = git::open_at(&path)?;
+        if self.bare && !repo.is_bare() {
+            return Err(Error::usage(format!("--bare: {} is an existing repository with a working tree", path.display())));
+        }
+
+        let store = Store::realm_repository(&repo);
+        refuse_existing(&store, &path)?;
+
+        let realm = RealmFile {
+            format: model::FORMAT,
+            name: self.name.clone(),
+            created_at: now(&repo)?,
+            governance: Governance {
+                admission: self.admission,
+                approvers: self.approvers.clone(),
+                breaking_changes: BreakingChanges {
+                    require_approval: self.require_approval,
+                    grace_period_days: self.grace_days,
+                },
+            },
+        };
+        let updated = store.update(&format!("{}: create realm", self.name), |snapshot, edits| {
+            if snapshot.commit().is_some() {
+                return Err(Error::conflict(format!("{} became a realm while this one was being created", path.display())));
+            }
+            edits.put(model::paths::REALM, &realm);
+            Ok(())
+        })?;
+        let commit = updated.commit.expect("a new realm always gets its first commit");
+
+        if !repo.is_bare() {
+            // Members push to `main`; let git update this working tree when they do.
+            git::config_set(&repo, "receive.denyCurrentBranch", "updateInstead")?;
+            let head = repo.head_name().ok().flatten().map(|n| n.as_bstr().to_string());
+            if head.as_deref() == Some(REALM_BRANCH) {
+                Git::in_dir(&path).args(["reset", "--quiet", "--hard", "HEAD"]).run()?;
+            }
+        }
+
+        let url = path.display().to_string();
+        let index_path = index::path()?;
+        index::modify(|idx| {
+            idx.realm_mut(&self.name, &url);
+        })?;
+
+        if ui.json {
+            ui.json(&InitReport {
+                realm: self.name.to_string(),
+                path: path.clone(),
+                url: url.clone(),
+                bare: repo.is_bare(),
+                commit: commit.to_string(),
+                index: index_path,
+            });
+            return Ok(Exit::Success);
+        }
+        let kind = if repo.is_bare() { "bare repository" } else { "repository" };
+        ui.ok(format!("Created realm '{}' in {kind} {}", self.name, path.display()));
+        ui.ok(format!("Committed realm.yaml (commit {}, admission {})", ui::short(&commit), self.admission));
+        ui.ok(format!("Added realm '{}' to the index {}", self.name, index_path.display()));
+        ui.line(format!("Next: in each member repository, run `git realm join {url}`"));
+        Ok(Exit::Success)
+    }
+}
+
+/// Refuse to initialise over an existing realm or over unrelated history.
+fn refuse_existing(store: &Store<'_>, path: &Path) -> Result<()> {
+    let snapshot = store.snapshot()?;
+    if snapshot.commit().is_none() {
+        return Ok(());
+    }
+    if snapshot.exists(model::paths::REALM)? {
+        let name = snapshot.realm().map(|r| format!(" '{}'", r.name)).unwrap_or_default();
+        return Err(Error::conflict(format!("{} is already a realm{name}; refusing to re-initialise it", path.display()))
+            .hint(format!("members join it with `git realm join {}`", path.display())));
+    }
+    Err(Error::conflict(format!(
+        "{} already has commits on main that are not a realm; a realm needs a repository of its own",
+        path.display()
+    )))
+}
+
+/// `base.join(p)`, lexically normalised (no filesystem access needed).
+pub fn absolute(base: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() { p.to_owned() } else { base.join(p) };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
+pub fn now(repo: &gix::Repository) -> Result<model::Timestamp> {
+    let seconds = match repo.committer() {
+        Some(Ok(sig)) => sig.seconds(),
+        _ => jiff::Timestamp::now().as_second(),
+    };
+    jiff::Timestamp::from_second(seconds).map_err(|e| Error::usage(format!("invalid commit time: {e}")))
+}

@@ -1,0 +1,305 @@
+//! `git realm join`: register this repository in a realm.
+//!
+//! Idempotent by design: a teammate's fresh clone of an already registered repo
+//! only gets its local config and index entry restored, and a second join changes
+//! nothing. The registration is an operation re-applied on the newest realm state,
+//! so eight repositories joining at once all land.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::init::{absolute, now};
+use crate::error::{Error, Exit, Result};
+use crate::git;
+use crate::index;
+use crate::membership;
+use crate::model::{self, Admission, Email, ForgeSlug, Name, RepoFile, Url};
+use crate::store::{Snapshot, Store};
+use crate::ui::{self, Ui};
+use crate::forge;
+
+/// Register this repository in a realm
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-join",
+    bin_name = "git realm join",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm join ../realm-letemcook\n",
+        "  git realm join git@github.com:acme/realm.git --as fungal-image-analysis\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct JoinArgs {
+    /// The realm repository's url (or a local path)
+    #[arg(value_name = "REALM-URL")]
+    pub realm_url: String,
+
+    /// This repository's name in the realm (default: from its origin url or directory)
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<Name>,
+
+    /// The url other members use for this repository (default: remote.origin.url as configured)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Serialize)]
+struct JoinReport {
+    realm: String,
+    realm_url: String,
+    repo: String,
+    url: String,
+    /// registered | already-registered | proposed
+    outcome: &'static str,
+    commit: Option<String>,
+    proposal_branch: Option<String>,
+    checkout: PathBuf,
+}
+
+/// What joining found or did.
+enum Registration {
+    /// We pushed the registration.
+    Registered,
+    /// The realm already had this repo (same url), under this name.
+    Already(Name),
+}
+
+impl Command for JoinArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let checkout = checkout_path(&repo);
+        let realm_url = normalize_realm_url(&self.realm_url)?;
+        let url = self.member_url(&repo, &checkout)?;
+        let guessed_name = match &self.as_name {
+            Some(n) => n.clone(),
+            None => guess_name(url.as_str(), &checkout)?,
+        };
+
+        let (store, realm) = Store::adopt(&repo, &realm_url)?;
+        if let Some(only) = &self.global.realm
+            && only != &realm.name
+        {
+            return Err(Error::usage(format!("--realm {only}: {realm_url} is the realm '{}'", realm.name)));
+        }
+        let maintainer = identity_email(&repo);
+        let joined_at = now(&repo)?;
+        let explicit = self.as_name.is_some();
+
+        let snapshot = store.snapshot()?;
+        let known = find_registration(&snapshot, &guessed_name, &url, explicit)?;
+        let (name, outcome, commit, proposal) = match known {
+            Some(existing) => (existing, "already-registered", None, None),
+            None if realm.governance.admission != Admission::Open => {
+                let branch = format!("join/{guessed_name}");
+                let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
+                let commit = store.propose(&branch, &format!("{guessed_name}: join realm"), |_, edits| {
+                    edits.put(&model::paths::repo(guessed_name.as_str()), &file);
+                    Ok(())
+                })?;
+                (guessed_name.clone(), "proposed", Some(commit), Some(branch))
+            }
+            None => {
+                let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
+                let path = model::paths::repo(guessed_name.as_str());
+                let updated = store.update(&format!("{guessed_name}: join realm"), |snapshot, edits| {
+                    // Re-decided on every attempt: someone may have registered meanwhile.
+                    match find_registration(snapshot, &guessed_name, &url, explicit)? {
+                        Some(existing) => Ok(Registration::Already(existing)),
+                        None => {
+                            edits.put(&path, &file);
+                            Ok(Registration::Registered)
+                        }
+                    }
+                })?;
+                match updated.value {
+                    Registration::Already(existing) => (existing, "already-registered", None, None),
+                    Registration::Registered => (guessed_name.clone(), "registered", updated.commit, None),
+                }
+            }
+        };
+
+        membership::record(&repo, &realm.name, &realm_url, &name)?;
+        index::modify(|idx| {
+            idx.realm_mut(&realm.name, &realm_url).set_checkout(&name, &checkout);
+        })?;
+
+        if ui.json {
+            ui.json(&JoinReport {
+                realm: realm.name.to_string(),
+                realm_url,
+                repo: name.to_string(),
+                url: url.to_string(),
+                outcome,
+                commit: commit.map(|c| c.to_string()),
+                proposal_branch: proposal,
+                checkout,
+            });
+            return Ok(Exit::Success);
+        }
+        match (outcome, commit, &proposal) {
+            ("registered", Some(c), _) => ui.ok(format!(
+                "Registered {name} in realm '{}' (repos/{name}.yaml, commit {})",
+                realm.name,
+                ui::short(&c)
+            )),
+            (_, _, Some(branch)) => {
+                ui.warn(format!(
+                    "Realm '{}' admits members by approval: proposed {name} on branch {branch}",
+                    realm.name
+                ));
+                let approvers: Vec<&str> = realm.governance.approvers.iter().map(Email::as_str).collect();
+                let who = if approvers.is_empty() { "a realm maintainer".to_owned() } else { approvers.join(", ") };
+                ui.line(format!("  Next: {who} merges {branch} into main of {realm_url}"));
+                ui.line(format!("  Then run `git realm join {realm_url}` again here (or any `git realm` command after a fetch)"));
+            }
+            _ => ui.ok(format!("{name} is already registered in realm '{}'; restored local config", realm.name)),
+        }
+        ui.ok(format!("Set realm.{0}.url and realm.{0}.member = {name} in the local git config", realm.name));
+        ui.ok(format!("Recorded {} in the index", checkout.display()));
+        Ok(Exit::Success)
+    }
+}
+
+impl JoinArgs {
+    /// The url other members see: `--url`, or `remote.origin.url` exactly as
+    /// configured (the user's personal `insteadOf` rewriting is not applied).
+    fn member_url(&self, repo: &gix::Repository, checkout: &Path) -> Result<Url> {
+        let (raw, from) = match &self.url {
+            Some(u) => (u.clone(), "--url"),
+            None => match git::config_string(repo, "remote.origin.url") {
+                Some(u) => (u, "remote.origin.url"),
+                None => {
+                    return Err(Error::usage("this repository has no origin remote, so its url is unknown")
+                        .hint("pass the url other members use: `git realm join REALM-URL --url URL`"));
+                }
+            },
+        };
+        let resolved = if looks_like_local_path(&raw) {
+            absolute(checkout, Path::new(&raw)).display().to_string()
+        } else {
+            raw
+        };
+        resolved.parse().map_err(|e| Error::usage(format!("{from}: {e}")))
+    }
+}
+
+fn registration(name: &Name, url: &Url, maintainer: Option<&Email>, joined_at: model::Timestamp) -> RepoFile {
+    RepoFile {
+        name: name.clone(),
+        url: url.clone(),
+        forge: forge::github_slug(url.as_str()).and_then(|s| s.parse::<ForgeSlug>().ok()),
+        maintainers: maintainer.into_iter().cloned().collect(),
+        joined_at,
+    }
+}
+
+/// Is this repo already in the realm? By name (same url: yes; other url: a
+/// conflict), or, when no name was asked for, by url under another name.
+fn find_registration(snapshot: &Snapshot<'_>, name: &Name, url: &Url, explicit: bool) -> Result<Option<Name>> {
+    if let Some(existing) = snapshot.read::<RepoFile>(&model::paths::repo(name.as_str()))? {
+        if same_url(existing.url.as_str(), url.as_str()) {
+            return Ok(Some(existing.name));
+        }
+        return Err(Error::conflict(format!(
+            "the name '{name}' is already registered in this realm for {}",
+            existing.url
+        ))
+        .hint(format!("this repository is {url}; choose another name with `--as NAME`")));
+    }
+    if !explicit {
+        for other in snapshot.doc_names(model::paths::REPOS)? {
+            let file = snapshot.require::<RepoFile>(&model::paths::repo(other.as_str()), "repo")?;
+            if same_url(file.url.as_str(), url.as_str()) {
+                return Ok(Some(file.name));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim_end_matches('/').trim_end_matches(".git").to_owned();
+    norm(a) == norm(b)
+}
+
+fn looks_like_local_path(s: &str) -> bool {
+    !s.contains("://") && (s.starts_with('/') || s.starts_with('.') || !s.contains(':'))
+}
+
+/// A realm given as a local path is stored as an absolute path, so it means the
+/// same thing from every directory.
+fn normalize_realm_url(raw: &str) -> Result<String> {
+    if raw.is_empty() || raw.starts_with('-') {
+        return Err(Error::usage(format!("REALM-URL: {raw:?} is not a url or path")));
+    }
+    if looks_like_local_path(raw) {
+        let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
+        let path = absolute(&cwd, Path::new(raw));
+        if !path.exists() {
+            return Err(Error::usage(format!("REALM-URL: {} does not exist", path.display())));
+        }
+        return Ok(path.display().to_string());
+    }
+    raw.parse::<Url>().map(String::from).map_err(|e| Error::usage(format!("REALM-URL: {e}")))
+}
+
+/// The directory a user would `cd` into for this repository.
+fn checkout_path(repo: &gix::Repository) -> PathBuf {
+    let p = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned())
+}
+
+/// A kebab-case name from the url's last component, else the directory name.
+fn guess_name(url: &str, checkout: &Path) -> Result<Name> {
+    let from_url = url.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or_default();
+    let from_url = from_url.strip_suffix(".git").unwrap_or(from_url);
+    let from_dir = checkout.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    for candidate in [from_url, from_dir.as_str()] {
+        let kebab: String = candidate
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect();
+        let kebab = kebab.trim_matches('-').to_owned();
+        if let Ok(name) = kebab.parse() {
+            return Ok(name);
+        }
+    }
+    Err(Error::usage(format!("cannot derive a valid repo name from {url:?}")).hint("pass one with `--as NAME`"))
+}
+
+fn identity_email(repo: &gix::Repository) -> Option<Email> {
+    let sig = repo.committer()?.ok()?;
+    sig.email.to_string().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_urls() {
+        let dir = Path::new("/x/Some_Dir");
+        assert_eq!(guess_name("git@github.com:o/Fungal_Image.git", dir).unwrap().as_str(), "fungal-image");
+        assert_eq!(guess_name("/srv/aperture.git", dir).unwrap().as_str(), "aperture");
+        assert_eq!(guess_name("/srv/___", dir).unwrap().as_str(), "some-dir");
+    }
+
+    #[test]
+    fn url_equality_ignores_dot_git() {
+        assert!(same_url("https://github.com/o/n.git", "https://github.com/o/n"));
+        assert!(!same_url("https://github.com/o/n", "https://github.com/o/m"));
+    }
+}

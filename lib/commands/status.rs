@@ -1,0 +1,246 @@
+//! `git realm status`: this repository's realms, its registration, the domains it
+//! is in, and how old the local copy of each realm is.
+//!
+//! Reads local refs only unless `--fetch`, and only the files that concern this
+//! repository, so it is cheap enough for a shell prompt.
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::error::{Exit, Result};
+use crate::git;
+use crate::membership::{self, Membership};
+use crate::model::{self, BindingFile, DomainFile, Name, RepoFile};
+use crate::store::{Snapshot, Store};
+use crate::ui::{self, Paint, Ui};
+
+/// Show this repository's realms, registration and domains
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-status",
+    bin_name = "git realm status",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm status\n",
+        "  git realm status --fetch --json\n",
+        "  git realm status --short --exit-code   # for a shell prompt\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct StatusArgs {
+    /// Fetch every realm first (otherwise only local refs are read)
+    #[arg(long)]
+    pub fetch: bool,
+
+    /// One line per realm
+    #[arg(long)]
+    pub short: bool,
+
+    /// Exit 1 when something needs attention (for example: not registered)
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Serialize)]
+pub struct StatusReport {
+    pub realms: Vec<RealmStatus>,
+}
+
+#[derive(Serialize)]
+pub struct RealmStatus {
+    pub realm: String,
+    pub url: String,
+    pub member: Option<String>,
+    pub registered: bool,
+    pub domains: Vec<DomainRole>,
+    pub local_copy: LocalCopy,
+}
+
+#[derive(Serialize)]
+pub struct DomainRole {
+    pub domain: String,
+    /// provider, consumer, provider+consumer, or member
+    pub role: String,
+    pub exports: Vec<String>,
+    pub imports: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct LocalCopy {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub commit: Option<String>,
+    pub commit_time: Option<String>,
+    pub fetched_at: Option<String>,
+    /// Seconds since the last fetch (`null`: never fetched).
+    pub age_seconds: Option<i64>,
+}
+
+impl RealmStatus {
+    fn needs_attention(&self) -> bool {
+        !self.registered || self.local_copy.commit.is_none()
+    }
+}
+
+impl Command for StatusArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
+        let mut realms = Vec::new();
+        for m in &memberships {
+            let store = Store::member(&repo, m.realm.as_str(), &m.url);
+            if self.fetch {
+                store.fetch()?;
+            }
+            realms.push(realm_status(&store, m)?);
+        }
+        let attention = realms.iter().any(RealmStatus::needs_attention);
+        let report = StatusReport { realms };
+        if ui.json {
+            ui.json(&report);
+        } else if self.short {
+            print_short(ui, &report);
+        } else {
+            print_long(ui, &report);
+        }
+        Ok(if self.exit_code && attention { Exit::Attention } else { Exit::Success })
+    }
+}
+
+fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
+    let snapshot = store.snapshot()?;
+    let now = jiff::Timestamp::now();
+    let fetched = store.last_fetched().and_then(|t| jiff::Timestamp::try_from(t).ok());
+    let local_copy = LocalCopy {
+        reference: store.local_ref().to_owned(),
+        commit: snapshot.commit().map(|c| c.to_string()),
+        commit_time: snapshot
+            .commit_time()?
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map(|t| t.to_string()),
+        fetched_at: fetched.map(|t| t.to_string()),
+        age_seconds: fetched.map(|t| (now - t).get_seconds()),
+    };
+    let mut status = RealmStatus {
+        realm: m.realm.to_string(),
+        url: m.url.clone(),
+        member: m.member.as_ref().map(Name::to_string),
+        registered: false,
+        domains: Vec::new(),
+        local_copy,
+    };
+    let Some(me) = &m.member else { return Ok(status) };
+    if snapshot.commit().is_none() {
+        return Ok(status);
+    }
+    status.registered = snapshot.read::<RepoFile>(&model::paths::repo(me.as_str()))?.is_some();
+    status.domains = domains_of(&snapshot, me)?;
+    Ok(status)
+}
+
+/// The domains `me` takes part in, with its role in each.
+fn domains_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<DomainRole>> {
+    let mut out = Vec::new();
+    for domain in snapshot.dir_names(model::paths::DOMAINS)? {
+        let d = domain.as_str();
+        let binding = snapshot.read::<BindingFile>(&model::paths::binding(d, me.as_str()))?;
+        let member = match &binding {
+            Some(_) => true,
+            None => snapshot
+                .read::<DomainFile>(&model::paths::domain(d))?
+                .is_some_and(|f| f.members.contains(me)),
+        };
+        if !member {
+            continue;
+        }
+        let exports: Vec<String> = binding.iter().flat_map(|b| b.exports.iter().map(|e| e.contract.to_string())).collect();
+        let imports: Vec<String> = binding.iter().flat_map(|b| b.imports.iter().map(|i| i.contract.to_string())).collect();
+        let role = match (exports.is_empty(), imports.is_empty()) {
+            (false, false) => "provider+consumer",
+            (false, true) => "provider",
+            (true, false) => "consumer",
+            (true, true) => "member",
+        };
+        out.push(DomainRole { domain: d.to_owned(), role: role.to_owned(), exports, imports });
+    }
+    Ok(out)
+}
+
+fn age_text(copy: &LocalCopy) -> String {
+    match copy.age_seconds {
+        Some(s) => format!("fetched {}", ui::ago(s)),
+        None => "never fetched".to_owned(),
+    }
+}
+
+fn print_short(ui: &Ui, report: &StatusReport) {
+    if report.realms.is_empty() {
+        ui.line("not in any realm");
+    }
+    for r in &report.realms {
+        let state = if r.registered { ui.paint("registered", Paint::Green) } else { ui.paint("not registered", Paint::Yellow) };
+        ui.line(format!(
+            "{}: {} {state}, {} domain{}, {}",
+            r.realm,
+            r.member.as_deref().unwrap_or("?"),
+            r.domains.len(),
+            if r.domains.len() == 1 { "" } else { "s" },
+            age_text(&r.local_copy)
+        ));
+    }
+}
+
+fn print_long(ui: &Ui, report: &StatusReport) {
+    if report.realms.is_empty() {
+        ui.line("This repository is not a member of any realm.");
+        ui.line("  Join one with `git realm join REALM-URL`.");
+        return;
+    }
+    for (i, r) in report.realms.iter().enumerate() {
+        if i > 0 {
+            ui.line("");
+        }
+        let me = r.member.as_deref().unwrap_or("?");
+        ui.line(ui.paint(&format!("📊 {me} (in realm: {})", r.realm), Paint::Bold));
+        match (&r.local_copy.commit, r.registered) {
+            (None, _) => {
+                ui.warn(format!("No local copy of realm '{}' ({} is missing)", r.realm, r.local_copy.reference));
+                ui.line("  Run `git realm status --fetch` to fetch it.");
+            }
+            (Some(_), true) => ui.ok(format!("Registered as {me} ({})", r.url)),
+            (Some(_), false) => {
+                ui.warn(format!("{me} is not registered in realm '{}'", r.realm));
+                ui.line(format!(
+                    "  If a join proposal is pending (branch join/{me}), an approver must merge it; then `git realm status --fetch`."
+                ));
+                ui.line(format!("  Otherwise run `git realm join {}`.", r.url));
+            }
+        }
+        if r.domains.is_empty() {
+            ui.line("  Domains: none yet");
+        }
+        for d in &r.domains {
+            let mut parts = Vec::new();
+            if !d.exports.is_empty() {
+                parts.push(format!("exports {}", d.exports.join(", ")));
+            }
+            if !d.imports.is_empty() {
+                parts.push(format!("imports {}", d.imports.join(", ")));
+            }
+            let detail = if parts.is_empty() { String::new() } else { format!(": {}", parts.join("; ")) };
+            ui.line(format!("  Domain '{}' ({}){detail}", d.domain, d.role));
+        }
+        let tip = r.local_copy.commit.as_deref().map(|c| &c[..7.min(c.len())]).unwrap_or("none");
+        ui.line(format!("  Local copy: {} at {tip}, {}", r.local_copy.reference, age_text(&r.local_copy)));
+    }
+}

@@ -1,0 +1,127 @@
+//! The `git-realm` program: git runs it for `git realm …`, and it runs
+//! `git-realm-<sub>` (next to itself first, then on `PATH`), the way git and cargo
+//! dispatch to their subcommands. Other `git-realm-*` programs on `PATH` are
+//! extensions: listed by `git realm help` and run like built-ins.
+
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+
+use crate::commands;
+use crate::error::Exit;
+
+fn sibling(program: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let candidate = exe.parent()?.join(program);
+    candidate.is_file().then_some(candidate)
+}
+
+/// Find `git-realm-<sub>`: next to this executable, then on `PATH`.
+pub fn find_subcommand(sub: &str) -> Option<PathBuf> {
+    if sub.is_empty() || sub.contains(['/', '\\']) || sub.starts_with('-') {
+        return None;
+    }
+    let program = format!("git-realm-{sub}");
+    sibling(&program).or_else(|| which::which(&program).ok())
+}
+
+/// `git-realm-*` programs on `PATH` that are not built in.
+pub fn extensions() -> Vec<String> {
+    let builtin: Vec<String> = commands::builtins().iter().map(|c| commands::sub_name(c).to_owned()).collect();
+    let mut found = Vec::new();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(sub) = name.strip_prefix("git-realm-") else { continue };
+            let executable = {
+                use std::os::unix::fs::PermissionsExt;
+                entry.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+            };
+            if executable && !sub.is_empty() && !builtin.iter().any(|b| b == sub) && !found.contains(&sub.to_owned()) {
+                found.push(sub.to_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The overview printed by `git realm` and `git realm help`.
+pub fn overview() -> String {
+    let mut text = String::from(
+        "usage: git realm [--version] [help] <command> [<args>]\n\n\
+         Coordinate changes across git repositories owned by different teams.\n\n\
+         Commands:\n",
+    );
+    for cmd in commands::builtins() {
+        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+        text.push_str(&format!("  {:<10} {about}\n", commands::sub_name(&cmd)));
+    }
+    let ext = extensions();
+    if !ext.is_empty() {
+        text.push_str("\nExtensions (git-realm-* on PATH):\n");
+        for e in ext {
+            text.push_str(&format!("  {e}\n"));
+        }
+    }
+    text.push_str("\n'git realm help <command>' or 'git realm <command> --help' tells more about a command.\n\n");
+    text.push_str(crate::cli::EXIT_STATUS);
+    text.push('\n');
+    text
+}
+
+/// The closest known subcommand to a mistyped one.
+pub fn suggest(typed: &str) -> Option<String> {
+    let mut names: Vec<String> = commands::builtins().iter().map(|c| commands::sub_name(c).to_owned()).collect();
+    names.extend(extensions());
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(typed, &n), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 3) || n.starts_with(typed))
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn exec(program: PathBuf, args: &[OsString]) -> ! {
+    let err = std::process::Command::new(&program).args(args).exec();
+    eprintln!("error: cannot run {}: {err}", program.display());
+    std::process::exit(Exit::External.code())
+}
+
+pub fn main() -> ! {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let first = args.first().map(|a| a.to_string_lossy().into_owned());
+    match first.as_deref() {
+        None | Some("-h" | "--help") => {
+            print!("{}", overview());
+            std::process::exit(0)
+        }
+        Some("help") => match args.get(1) {
+            None => {
+                print!("{}", overview());
+                std::process::exit(0)
+            }
+            Some(topic) => run_sub(&topic.to_string_lossy(), &[OsString::from("--help")]),
+        },
+        Some("-V" | "--version") => {
+            println!("git-realm {}", env!("CARGO_PKG_VERSION"));
+            std::process::exit(0)
+        }
+        Some(sub) => run_sub(sub, &args[1..]),
+    }
+}
+
+fn run_sub(sub: &str, rest: &[OsString]) -> ! {
+    match find_subcommand(sub) {
+        Some(program) => exec(program, rest),
+        None => {
+            eprintln!("git realm: '{sub}' is not a git-realm command. See 'git realm help'.");
+            if let Some(s) = suggest(sub) {
+                eprintln!("\nThe most similar command is\n\t{s}");
+            }
+            std::process::exit(Exit::Usage.code())
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! This repository's realm memberships, kept in its local git config:
+//! `realm.<realm>.url` and `realm.<realm>.member` (this repo's name in that realm).
+//! A repository may belong to several realms; commands act on all of them unless
+//! `--realm NAME` narrows it.
+
+use gix::bstr::ByteSlice;
+
+use crate::error::{Error, Result};
+use crate::git;
+use crate::model::Name;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub realm: Name,
+    pub url: String,
+    /// This repo's name in the realm (absent only in a hand-edited config).
+    pub member: Option<Name>,
+}
+
+/// Every `[realm "<name>"]` section of the repository-local config.
+pub fn all(repo: &gix::Repository) -> Result<Vec<Membership>> {
+    let snapshot = repo.config_snapshot();
+    let file = snapshot.plumbing();
+    let mut out: Vec<Membership> = Vec::new();
+    let Some(sections) = file.sections_by_name("realm") else { return Ok(out) };
+    for section in sections {
+        if !matches!(section.meta().source, gix::config::Source::Local | gix::config::Source::Worktree) {
+            continue;
+        }
+        let Some(sub) = section.header().subsection_name() else { continue };
+        let key = format!("realm.{}", sub.to_str_lossy());
+        let realm: Name = sub
+            .to_str_lossy()
+            .parse()
+            .map_err(|e| Error::usage(format!("invalid git config section [realm \"{sub}\"]: {e}")))?;
+        let url = section.value("url").map(|v| v.to_str_lossy().into_owned());
+        let member = match section.value("member") {
+            None => None,
+            Some(v) => Some(
+                v.to_str_lossy()
+                    .parse()
+                    .map_err(|e| Error::usage(format!("invalid git config {key}.member: {e}")))?,
+            ),
+        };
+        match out.iter_mut().find(|m| m.realm == realm) {
+            // A realm split over several sections: later values win, as in git.
+            Some(existing) => {
+                if let Some(url) = url {
+                    existing.url = url;
+                }
+                if member.is_some() {
+                    existing.member = member;
+                }
+            }
+            None => out.push(Membership { realm, url: url.unwrap_or_default(), member }),
+        }
+    }
+    for m in &out {
+        if m.url.is_empty() {
+            return Err(Error::usage(format!("git config realm.{}.url is not set", m.realm))
+                .hint(format!("re-run `git realm join <url>` or `git config --unset-all realm.{}.member`", m.realm)));
+        }
+    }
+    out.sort_by(|a, b| a.realm.cmp(&b.realm));
+    Ok(out)
+}
+
+/// The memberships a command acts on: all of them, or the one `--realm` names.
+pub fn selected(repo: &gix::Repository, only: Option<&Name>) -> Result<Vec<Membership>> {
+    let all = all(repo)?;
+    match only {
+        None => Ok(all),
+        Some(name) => {
+            let found: Vec<_> = all.into_iter().filter(|m| &m.realm == name).collect();
+            if found.is_empty() {
+                Err(Error::usage(format!("--realm {name}: this repository is not a member of realm '{name}'"))
+                    .hint("see `git realm status` for the realms it belongs to"))
+            } else {
+                Ok(found)
+            }
+        }
+    }
+}
+
+/// Record membership in the local config, and make notes follow amend/rebase.
+pub fn record(repo: &gix::Repository, realm: &Name, url: &str, member: &Name) -> Result<()> {
+    git::config_set(repo, &format!("realm.{realm}.url"), url)?;
+    git::config_set(repo, &format!("realm.{realm}.member"), member.as_str())?;
+    git::config_add_unique(repo, "notes.rewriteRef", "refs/notes/realm")
+}
+
+/// Forget a membership.
+pub fn forget(repo: &gix::Repository, realm: &Name) -> Result<()> {
+    git::config_remove_section(repo, &format!("realm.{realm}"))
+}

@@ -1,0 +1,661 @@
+//! The realm model: the typed shape of every YAML file on the realm branch.
+//!
+//! Everything read from a realm is untrusted input. Validation happens while
+//! deserialising (names, versions, urls, paths are newtypes that refuse bad values),
+//! so a bad file fails with the file and the field path, never with a panic, and no
+//! invalid value ever reaches a command. Serialisation is deterministic: fixed field
+//! order, and lists without meaningful order are sorted by `normalize`.
+//!
+//! This module knows nothing about git: the store (`store.rs`) hands it bytes.
+
+use std::fmt;
+
+use semver::{Version, VersionReq};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The realm format this build reads and writes. A realm with a newer format is
+/// refused (never rewritten by an older tool).
+pub const FORMAT: u32 = 1;
+
+/// Where each kind of file lives on the realm branch.
+pub mod paths {
+    pub const REALM: &str = "realm.yaml";
+    pub const REPOS: &str = "repos";
+    pub const DOMAINS: &str = "domains";
+    pub const CHANGES: &str = "changes";
+
+    pub fn repo(name: &str) -> String {
+        format!("repos/{name}.yaml")
+    }
+    pub fn domain_dir(domain: &str) -> String {
+        format!("domains/{domain}")
+    }
+    pub fn domain(domain: &str) -> String {
+        format!("domains/{domain}/domain.yaml")
+    }
+    pub fn contracts_dir(domain: &str) -> String {
+        format!("domains/{domain}/contracts")
+    }
+    pub fn contract(domain: &str, contract: &str) -> String {
+        format!("domains/{domain}/contracts/{contract}.yaml")
+    }
+    pub fn bindings_dir(domain: &str) -> String {
+        format!("domains/{domain}/bindings")
+    }
+    pub fn binding(domain: &str, repo: &str) -> String {
+        format!("domains/{domain}/bindings/{repo}.yaml")
+    }
+    pub fn change(id: &str) -> String {
+        format!("changes/{id}.yaml")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Validated scalar types
+// ---------------------------------------------------------------------------
+
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $ty:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $ty(String);
+
+        impl $ty {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(value: String) -> std::result::Result<Self, String> {
+                $check(&value)?;
+                Ok($ty(value))
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(value: &str) -> std::result::Result<Self, String> {
+                $ty::try_from(value.to_owned())
+            }
+        }
+        impl From<$ty> for String {
+            fn from(value: $ty) -> String {
+                value.0
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl PartialEq<str> for $ty {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+        impl PartialEq<&str> for $ty {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// A realm, repo, domain, contract or change name: `^[a-z0-9][a-z0-9-]{0,62}$`.
+    Name,
+    check_name
+);
+validated_string!(
+    /// A shareable git url: `scheme://…`, scp-like `host:path`, or an absolute path.
+    /// Never a relative path (it would mean something different on every machine).
+    Url,
+    check_url
+);
+validated_string!(
+    /// A path relative to a repository's root: no `..`, no absolute paths.
+    RelPath,
+    check_rel_path
+);
+validated_string!(
+    /// An e-mail address, as git identities use them.
+    Email,
+    check_email
+);
+validated_string!(
+    /// A forge slug `owner/name`, as `gh --repo` takes it.
+    ForgeSlug,
+    check_forge_slug
+);
+validated_string!(
+    /// A full hexadecimal object id.
+    CommitId,
+    check_commit_id
+);
+
+pub fn check_name(s: &str) -> std::result::Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a valid name (lowercase letters, digits and '-', starting with a letter or digit, at most 63 characters)"
+        ))
+    }
+}
+
+fn check_url(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return Err("the url is empty".into());
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{s:?} is not a valid url (it contains whitespace or control characters)"));
+    }
+    // A leading '-' would be read as an option by git.
+    if s.starts_with('-') {
+        return Err(format!("{s:?} is not a valid url (it starts with '-')"));
+    }
+    if let Some((scheme, rest)) = s.split_once("://") {
+        let known = ["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"];
+        if !known.contains(&scheme) {
+            return Err(format!("{s:?} is not a valid url (unknown scheme {scheme:?})"));
+        }
+        if rest.is_empty() {
+            return Err(format!("{s:?} is not a valid url (nothing after {scheme}://)"));
+        }
+        return Ok(());
+    }
+    if s.starts_with('/') {
+        return Ok(());
+    }
+    // scp-like: [user@]host:path, with no '/' before the first ':'.
+    if let Some((host, path)) = s.split_once(':')
+        && !host.is_empty()
+        && !host.contains('/')
+        && !path.is_empty()
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{s:?} is not a shareable url (use https://…, ssh://…, host:path, file://… or an absolute path)"
+    ))
+}
+
+fn check_rel_path(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if s.starts_with('/') || s.contains('\\') || s.contains('\0') || s.contains(':') && s.len() > 1 && s.as_bytes()[1] == b':' {
+        return Err(format!("{s:?} must be a relative path inside the repository"));
+    }
+    for part in s.split('/') {
+        match part {
+            "" | "." => return Err(format!("{s:?} has an empty or '.' component")),
+            ".." => return Err(format!("{s:?} must not contain '..'")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_email(s: &str) -> std::result::Result<(), String> {
+    let ok = s.contains('@')
+        && !s.starts_with('@')
+        && !s.ends_with('@')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+    if ok { Ok(()) } else { Err(format!("{s:?} is not a valid e-mail address")) }
+}
+
+fn check_forge_slug(s: &str) -> std::result::Result<(), String> {
+    let part_ok = |p: &str| {
+        !p.is_empty() && !p.starts_with('.') && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    match s.split_once('/') {
+        Some((owner, name)) if part_ok(owner) && part_ok(name) => Ok(()),
+        _ => Err(format!("{s:?} is not a forge slug of the form owner/name")),
+    }
+}
+
+fn check_commit_id(s: &str) -> std::result::Result<(), String> {
+    let ok = (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    if ok { Ok(()) } else { Err(format!("{s:?} is not a full lowercase hexadecimal commit id")) }
+}
+
+/// A UTC timestamp, written as RFC 3339 (`2026-01-24T10:00:00Z`).
+pub type Timestamp = jiff::Timestamp;
+
+// ---------------------------------------------------------------------------
+// realm.yaml
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Admission {
+    /// Any repo may join by pushing its registration.
+    #[default]
+    Open,
+    /// Joining pushes a proposal branch that an approver merges.
+    Approval,
+    /// Like approval; the realm does not advertise itself as open.
+    InviteOnly,
+}
+
+impl fmt::Display for Admission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Admission::Open => "open",
+            Admission::Approval => "approval",
+            Admission::InviteOnly => "invite-only",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakingChanges {
+    #[serde(default)]
+    pub require_approval: bool,
+    #[serde(default)]
+    pub grace_period_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Governance {
+    #[serde(default)]
+    pub admission: Admission,
+    #[serde(default)]
+    pub approvers: Vec<Email>,
+    #[serde(default)]
+    pub breaking_changes: BreakingChanges,
+}
+
+/// `realm.yaml`: what the realm is and how it is governed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmFile {
+    pub format: u32,
+    pub name: Name,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub governance: Governance,
+}
+
+// ---------------------------------------------------------------------------
+// repos/<repo>.yaml
+// ---------------------------------------------------------------------------
+
+/// `repos/<repo>.yaml`: a registered member repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoFile {
+    pub name: Name,
+    pub url: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<ForgeSlug>,
+    #[serde(default)]
+    pub maintainers: Vec<Email>,
+    pub joined_at: Timestamp,
+}
+
+// ---------------------------------------------------------------------------
+// domains/<domain>/...
+// ---------------------------------------------------------------------------
+
+/// `domains/<domain>/domain.yaml`: a coordination context between repos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainFile {
+    pub name: Name,
+    #[serde(default)]
+    pub description: String,
+    pub members: Vec<Name>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangelogEntry {
+    pub version: Version,
+    pub date: jiff::civil::Date,
+    #[serde(default)]
+    pub changes: Vec<String>,
+}
+
+/// A consumer notified of a version (the issue url makes re-runs idempotent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notification {
+    pub repo: Name,
+    pub version: Version,
+    pub url: String,
+}
+
+/// `domains/<domain>/contracts/<contract>.yaml`: a versioned value with one owner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractFile {
+    pub name: Name,
+    pub owner: Name,
+    pub version: Version,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub changelog: Vec<ChangelogEntry>,
+    #[serde(default)]
+    pub notifications: Vec<Notification>,
+}
+
+/// Where an export's value comes from in the provider's code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ValueSource {
+    /// A literal value given on the command line.
+    Value { value: serde_json::Value },
+    /// A YAML/JSON file in the repository, optionally narrowed by a JSON pointer.
+    File {
+        path: RelPath,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pointer: Option<String>,
+    },
+    /// Every match of a regex in the files matching a glob.
+    Extract { rules: Vec<ExtractRule> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub glob: String,
+    pub regex: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    pub contract: Name,
+    pub source: ValueSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    pub contract: Name,
+    pub version: VersionReq,
+    pub binding: RelPath,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_version: Option<Version>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_commit: Option<CommitId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+}
+
+/// `domains/<domain>/bindings/<repo>.yaml`: what one repo exports and imports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindingFile {
+    pub repo: Name,
+    #[serde(default)]
+    pub exports: Vec<Export>,
+    #[serde(default)]
+    pub imports: Vec<Import>,
+}
+
+// ---------------------------------------------------------------------------
+// changes/<change>.yaml
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeStatus {
+    #[default]
+    Open,
+    Merged,
+    Abandoned,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedCommit {
+    pub repo: Name,
+    pub commit: CommitId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub repo: Name,
+    pub url: String,
+    pub number: u64,
+}
+
+/// `changes/<change>.yaml`: a coordinated change across repos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeFile {
+    pub id: Name,
+    pub branch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    pub repos: Vec<Name>,
+    #[serde(default)]
+    pub domains: Vec<Name>,
+    #[serde(default)]
+    pub status: ChangeStatus,
+    pub created_by: Email,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub commits: Vec<LinkedCommit>,
+    #[serde(default)]
+    pub prs: Vec<PullRequest>,
+    #[serde(default)]
+    pub merge_order: Vec<Name>,
+}
+
+// ---------------------------------------------------------------------------
+// Reading and writing documents
+// ---------------------------------------------------------------------------
+
+/// A realm document: parsed with the file and field named on error, checked
+/// against its location, and written in a stable form.
+pub trait Document: DeserializeOwned + Serialize {
+    /// Cross-field checks and checks against the file's own name (`stem`).
+    fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        Ok(())
+    }
+    /// Put lists without meaningful order into a canonical order.
+    fn normalize(&mut self) {}
+}
+
+fn must_match(field: &'static str, value: &Name, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+    if value.as_str() == stem {
+        Ok(())
+    } else {
+        Err((field, format!("{value:?} does not match the file name {stem:?}", value = value.as_str())))
+    }
+}
+
+fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
+    v.sort();
+    v.dedup();
+}
+
+impl Document for RealmFile {
+    fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        if self.format != FORMAT {
+            return Err(("format", format!("realm format {} is not supported (this git-realm reads format {FORMAT})", self.format)));
+        }
+        Ok(())
+    }
+    fn normalize(&mut self) {
+        sort_dedup(&mut self.governance.approvers);
+    }
+}
+
+impl Document for RepoFile {
+    fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        must_match("name", &self.name, stem)
+    }
+    fn normalize(&mut self) {
+        sort_dedup(&mut self.maintainers);
+    }
+}
+
+impl Document for DomainFile {
+    fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        must_match("name", &self.name, stem)
+    }
+    fn normalize(&mut self) {
+        sort_dedup(&mut self.members);
+    }
+}
+
+impl Document for ContractFile {
+    fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        must_match("name", &self.name, stem)
+    }
+}
+
+impl Document for BindingFile {
+    fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        must_match("repo", &self.repo, stem)?;
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &self.exports {
+            if !seen.insert(("export", e.contract.as_str())) {
+                return Err(("exports", format!("contract {:?} is exported twice", e.contract.as_str())));
+            }
+        }
+        for i in &self.imports {
+            if !seen.insert(("import", i.contract.as_str())) {
+                return Err(("imports", format!("contract {:?} is imported twice", i.contract.as_str())));
+            }
+        }
+        Ok(())
+    }
+    fn normalize(&mut self) {
+        self.exports.sort_by(|a, b| a.contract.cmp(&b.contract));
+        self.imports.sort_by(|a, b| a.contract.cmp(&b.contract));
+    }
+}
+
+impl Document for ChangeFile {
+    fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        must_match("id", &self.id, stem)?;
+        if gix::validate::reference::name_partial(self.branch.as_str().into()).is_err() || self.branch.starts_with('-') {
+            return Err(("branch", format!("{:?} is not a valid branch name", self.branch)));
+        }
+        Ok(())
+    }
+    fn normalize(&mut self) {
+        sort_dedup(&mut self.repos);
+        sort_dedup(&mut self.domains);
+    }
+}
+
+/// The file stem of a realm path: `repos/aperture.yaml` → `aperture`.
+pub fn stem(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    if path.ends_with("/domain.yaml") {
+        // domains/<d>/domain.yaml is named after its folder.
+        return path.trim_end_matches("/domain.yaml").rsplit('/').next().unwrap_or(file);
+    }
+    file.strip_suffix(".yaml").unwrap_or(file)
+}
+
+/// Parse and validate the document at realm path `file`.
+pub fn parse<T: Document>(file: &str, bytes: &[u8]) -> Result<T> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid(file, "", "the file is not UTF-8"))?;
+    let de = serde_yaml::Deserializer::from_str(text);
+    let doc: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        Error::invalid(file, &field, inner)
+    })?;
+    doc.check(stem(file)).map_err(|(field, msg)| Error::invalid(file, field, msg))?;
+    Ok(doc)
+}
+
+/// Serialise a document in its canonical form.
+pub fn render<T: Document + Clone>(doc: &T) -> String {
+    let mut doc = doc.clone();
+    doc.normalize();
+    serde_yaml::to_string(&doc).expect("realm documents always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "aperture", "fungal-image-analysis", "0x", &"a".repeat(63)] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-a", "A", "a_b", "../x", "a/b", "a.b", &"a".repeat(64)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        for ok in ["https://github.com/o/n.git", "git@github.com:o/n.git", "/srv/git/realm.git", "file:///tmp/r", "ssh://git@h/o/n"] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "relative/path", "./x", "../x", "-oProxyCommand=x", "ftp://x", "a b", "https://"] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rel_paths() {
+        for ok in ["a", "cdk/stack.py", "a/b.c/d"] {
+            assert!(check_rel_path(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", "./a", "a\\b", "C:/x"] {
+            assert!(check_rel_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parse_names_file_and_field() {
+        let bad = b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\nmaintainers: [not-an-email]\n";
+        let err = parse::<RepoFile>("repos/x.yaml", bad).unwrap_err();
+        assert!(err.message.contains("repos/x.yaml"), "{}", err.message);
+        assert!(err.message.contains("maintainers[0]"), "{}", err.message);
+
+        let err = parse::<RepoFile>("repos/y.yaml", b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\n").unwrap_err();
+        assert!(err.message.contains("field `name`"), "{}", err.message);
+    }
+
+    #[test]
+    fn render_is_canonical() {
+        let mut repo = parse::<RepoFile>(
+            "repos/x.yaml",
+            b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\nmaintainers: [b@x.org, a@x.org, b@x.org]\n",
+        )
+        .unwrap();
+        let once = render(&repo);
+        repo.maintainers.reverse();
+        assert_eq!(once, render(&repo));
+        assert_eq!(once, "name: x\nurl: /srv/x\nmaintainers:\n- a@x.org\n- b@x.org\njoined_at: 2026-01-01T00:00:00Z\n");
+    }
+}

@@ -1,0 +1,187 @@
+//! Terminal output: colour decisions, the ✓ ⚠ ❌ markers, quiet/verbose, JSON.
+//!
+//! Human output goes to stdout, one idea per line; diagnostics and progress go to
+//! stderr. With `--json` nothing decorative is printed: stdout carries exactly one
+//! JSON document. Colour follows `--color`, then `NO_COLOR`, `CLICOLOR_FORCE`, git's
+//! `color.ui`, and finally whether the stream is a terminal.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use owo_colors::OwoColorize;
+use serde::Serialize;
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Print a `-v` diagnostic on stderr.
+pub fn verbose(message: &str) {
+    if VERBOSE.load(Ordering::Relaxed) {
+        eprintln!("realm: {message}");
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decide whether to colour a stream, in git's order of precedence.
+pub fn use_color(when: ColorWhen, git_color_ui: Option<&str>, is_terminal: bool) -> bool {
+    match when {
+        ColorWhen::Always => return true,
+        ColorWhen::Never => return false,
+        ColorWhen::Auto => {}
+    }
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    match git_color_ui.map(str::to_ascii_lowercase).as_deref() {
+        Some("always") => return true,
+        Some("never" | "false" | "no" | "off" | "0") => return false,
+        _ => {}
+    }
+    is_terminal && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// How a command talks to the user.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub color: bool,
+    pub color_stderr: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub json: bool,
+}
+
+impl Ui {
+    pub fn new(when: ColorWhen, git_color_ui: Option<&str>, quiet: bool, verbose: bool, json: bool) -> Self {
+        VERBOSE.store(verbose, Ordering::Relaxed);
+        Ui {
+            color: !json && use_color(when, git_color_ui, std::io::stdout().is_terminal()),
+            color_stderr: use_color(when, git_color_ui, std::io::stderr().is_terminal()),
+            quiet,
+            verbose,
+            json,
+        }
+    }
+
+    /// A plain line for humans (suppressed by `--json` and `-q`).
+    pub fn line(&self, text: impl AsRef<str>) {
+        if !self.json && !self.quiet {
+            out(text.as_ref());
+        }
+    }
+
+    /// `✓ text`
+    pub fn ok(&self, text: impl AsRef<str>) {
+        self.marked("✓", Paint::Green, text.as_ref());
+    }
+
+    /// `⚠ text`
+    pub fn warn(&self, text: impl AsRef<str>) {
+        self.marked("⚠", Paint::Yellow, text.as_ref());
+    }
+
+    /// `❌ text`
+    pub fn bad(&self, text: impl AsRef<str>) {
+        self.marked("❌", Paint::Red, text.as_ref());
+    }
+
+    fn marked(&self, mark: &str, paint: Paint, text: &str) {
+        if self.json || self.quiet {
+            return;
+        }
+        out(&format!("{} {text}", self.paint(mark, paint)));
+    }
+
+    /// Colour `text` if this stream is coloured.
+    pub fn paint(&self, text: &str, paint: Paint) -> String {
+        if !self.color {
+            return text.to_owned();
+        }
+        match paint {
+            Paint::Green => text.green().to_string(),
+            Paint::Yellow => text.yellow().to_string(),
+            Paint::Red => text.red().to_string(),
+            Paint::Bold => text.bold().to_string(),
+            Paint::Dim => text.dimmed().to_string(),
+        }
+    }
+
+    /// The one JSON document of a `--json` run.
+    pub fn json<T: Serialize>(&self, value: &T) {
+        let text = serde_json::to_string_pretty(value).expect("JSON output always serialises");
+        out(&text);
+    }
+
+    /// Print an error (and its hints) on stderr, as git does.
+    pub fn error(&self, err: &crate::Error) {
+        let label = if self.color_stderr { "error:".red().bold().to_string() } else { "error:".to_owned() };
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{label} {}", err.message);
+        for hint in &err.hints {
+            let _ = writeln!(stderr, "hint: {hint}");
+        }
+        if self.json {
+            out(&serde_json::json!({ "error": { "message": err.message, "hints": err.hints, "exit": err.exit.code() } })
+                .to_string());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Paint {
+    Green,
+    Yellow,
+    Red,
+    Bold,
+    Dim,
+}
+
+/// Write a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}
+
+/// "3 minutes ago", from a number of seconds.
+pub fn ago(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (n, unit) = match s {
+        0..60 => return "just now".to_owned(),
+        60..3600 => (s / 60, "minute"),
+        3600..86400 => (s / 3600, "hour"),
+        _ => (s / 86400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// The short form of an object id, for humans.
+pub fn short(id: &gix::ObjectId) -> String {
+    id.to_hex_with_len(7).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_choice_wins() {
+        assert!(use_color(ColorWhen::Always, Some("never"), false));
+        assert!(!use_color(ColorWhen::Never, Some("always"), true));
+    }
+
+    #[test]
+    fn ago_reads_well() {
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(7200), "2 hours ago");
+        assert_eq!(ago(86400 * 3), "3 days ago");
+    }
+}
