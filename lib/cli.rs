@@ -68,8 +68,18 @@ fn git_color_ui() -> Option<String> {
 pub fn main<C: Command>() -> ! {
     let args = C::parse();
     let global = args.global().clone();
-    let color_ui = if global.color == ColorWhen::Auto { git_color_ui() } else { None };
-    let ui = Ui::new(global.color, color_ui.as_deref(), global.quiet, global.verbose, global.json);
+    let color_ui = if global.color == ColorWhen::Auto {
+        git_color_ui()
+    } else {
+        None
+    };
+    let ui = Ui::new(
+        global.color,
+        color_ui.as_deref(),
+        global.quiet,
+        global.verbose,
+        global.json,
+    );
     let code = match args.run(&ui) {
         Ok(exit) => exit.code(),
         Err(err) => {

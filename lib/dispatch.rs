@@ -27,19 +27,33 @@ pub fn find_subcommand(sub: &str) -> Option<PathBuf> {
 
 /// `git-realm-*` programs on `PATH` that are not built in.
 pub fn extensions() -> Vec<String> {
-    let builtin: Vec<String> = commands::builtins().iter().map(|c| commands::sub_name(c).to_owned()).collect();
+    let builtin: Vec<String> = commands::builtins()
+        .iter()
+        .map(|c| commands::sub_name(c).to_owned())
+        .collect();
     let mut found = Vec::new();
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(sub) = name.strip_prefix("git-realm-") else { continue };
+            let Some(sub) = name.strip_prefix("git-realm-") else {
+                continue;
+            };
             let executable = {
                 use std::os::unix::fs::PermissionsExt;
-                entry.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+                entry
+                    .metadata()
+                    .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                    .unwrap_or(false)
             };
-            if executable && !sub.is_empty() && !builtin.iter().any(|b| b == sub) && !found.contains(&sub.to_owned()) {
+            if executable
+                && !sub.is_empty()
+                && !builtin.iter().any(|b| b == sub)
+                && !found.contains(&sub.to_owned())
+            {
                 found.push(sub.to_owned());
             }
         }
@@ -74,7 +88,10 @@ pub fn overview() -> String {
 
 /// The closest known subcommand to a mistyped one.
 pub fn suggest(typed: &str) -> Option<String> {
-    let mut names: Vec<String> = commands::builtins().iter().map(|c| commands::sub_name(c).to_owned()).collect();
+    let mut names: Vec<String> = commands::builtins()
+        .iter()
+        .map(|c| commands::sub_name(c).to_owned())
+        .collect();
     names.extend(extensions());
     names
         .into_iter()

@@ -42,7 +42,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Error { exit, message: message.into(), hints: Vec::new() }
+        Error {
+            exit,
+            message: message.into(),
+            hints: Vec::new(),
+        }
     }
 
     /// Bad usage: an argument or flag that cannot work (exit 2).

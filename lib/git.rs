@@ -17,16 +17,19 @@ use crate::error::{Context, Error, Result};
 /// friends (so `git -C DIR realm …` and `GIT_DIR=… git realm …` both work).
 pub fn open_current() -> Result<gix::Repository> {
     let cwd = std::env::current_dir().context(|| "cannot read the current directory".into())?;
-    gix::discover_with_environment_overrides(&cwd)
-        .map_err(|e| {
-            Error::usage(format!("not a git repository (or any parent up to the root): {}", cwd.display()))
-                .hint(format!("git-realm works inside a member repository ({e})"))
-        })
+    gix::discover_with_environment_overrides(&cwd).map_err(|e| {
+        Error::usage(format!(
+            "not a git repository (or any parent up to the root): {}",
+            cwd.display()
+        ))
+        .hint(format!("git-realm works inside a member repository ({e})"))
+    })
 }
 
 /// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
 pub fn open_at(path: &Path) -> Result<gix::Repository> {
-    gix::open(path).map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
+    gix::open(path)
+        .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
 }
 
 /// The `git` program (found on `PATH` once per process).
@@ -48,8 +51,16 @@ pub struct Output {
 impl Output {
     /// Git's own last words, for error messages.
     pub fn reason(&self) -> String {
-        let text = if self.stderr.trim().is_empty() { &self.stdout } else { &self.stderr };
-        text.trim().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("; ")
+        let text = if self.stderr.trim().is_empty() {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
+        text.trim()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -80,7 +91,11 @@ impl Git {
 
     /// `git …` in the current directory and environment.
     pub fn bare() -> Self {
-        Git { args: Vec::new(), dir: None, clear_repo_env: false }
+        Git {
+            args: Vec::new(),
+            dir: None,
+            clear_repo_env: false,
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
@@ -94,12 +109,22 @@ impl Git {
     }
 
     fn expression(&self) -> Result<duct::Expression> {
-        let mut expr = duct::cmd(git_program()?, &self.args).stdout_capture().stderr_capture().stdin_null().unchecked();
+        let mut expr = duct::cmd(git_program()?, &self.args)
+            .stdout_capture()
+            .stderr_capture()
+            .stdin_null()
+            .unchecked();
         if let Some(dir) = &self.dir {
             expr = expr.dir(dir);
         }
         if self.clear_repo_env {
-            for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX"] {
+            for var in [
+                "GIT_DIR",
+                "GIT_WORK_TREE",
+                "GIT_INDEX_FILE",
+                "GIT_COMMON_DIR",
+                "GIT_PREFIX",
+            ] {
                 expr = expr.env_remove(var);
             }
         }
@@ -108,7 +133,10 @@ impl Git {
 
     /// Run and capture, whatever the exit status.
     pub fn output(&self) -> Result<Output> {
-        let out = self.expression()?.run().map_err(|e| Error::external(format!("cannot run git: {e}")))?;
+        let out = self
+            .expression()?
+            .run()
+            .map_err(|e| Error::external(format!("cannot run git: {e}")))?;
         Ok(Output {
             success: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -122,7 +150,11 @@ impl Git {
         if out.success {
             Ok(out)
         } else {
-            Err(Error::external(format!("`git {}` failed: {}", self.display_args(), out.reason())))
+            Err(Error::external(format!(
+                "`git {}` failed: {}",
+                self.display_args(),
+                out.reason()
+            )))
         }
     }
 
@@ -147,45 +179,76 @@ impl Git {
 /// The raw value of `key` in the repository's configuration (as configured: no
 /// `insteadOf` rewriting is applied to urls).
 pub fn config_string(repo: &gix::Repository, key: &str) -> Option<String> {
-    repo.config_snapshot().string(key).map(|v| v.to_str_lossy().into_owned())
+    repo.config_snapshot()
+        .string(key)
+        .map(|v| v.to_str_lossy().into_owned())
 }
 
 /// Set `key = value` in the repository's local config (git does the locking).
 pub fn config_set(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
-    Git::in_repo(repo).args(["config", "--local", key, value]).run().map(drop)
+    Git::in_repo(repo)
+        .args(["config", "--local", key, value])
+        .run()
+        .map(drop)
 }
 
 /// Add `value` to the multi-valued `key` unless it is already there.
 pub fn config_add_unique(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
-    let out = Git::in_repo(repo).args(["config", "--local", "--get-all", key]).output()?;
+    let out = Git::in_repo(repo)
+        .args(["config", "--local", "--get-all", key])
+        .output()?;
     if out.stdout.lines().any(|l| l == value) {
         return Ok(());
     }
-    Git::in_repo(repo).args(["config", "--local", "--add", key, value]).run().map(drop)
+    Git::in_repo(repo)
+        .args(["config", "--local", "--add", key, value])
+        .run()
+        .map(drop)
 }
 
 /// Remove one value of a multi-valued key (no error when absent).
 pub fn config_unset_value(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
     let out = Git::in_repo(repo)
-        .args(["config", "--local", "--fixed-value", "--unset-all", key, value])
+        .args([
+            "config",
+            "--local",
+            "--fixed-value",
+            "--unset-all",
+            key,
+            value,
+        ])
         .output()?;
     // Exit 5: the key/value was not there, which is what we wanted.
-    if out.success || out.stderr.is_empty() { Ok(()) } else { Err(Error::external(out.reason())) }
+    if out.success || out.stderr.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::external(out.reason()))
+    }
 }
 
 /// Remove a whole `[section "sub"]` (no error when absent).
 pub fn config_remove_section(repo: &gix::Repository, section: &str) -> Result<()> {
-    let out = Git::in_repo(repo).args(["config", "--local", "--remove-section", section]).output()?;
-    if out.success || out.stderr.contains("no such section") { Ok(()) } else { Err(Error::external(out.reason())) }
+    let out = Git::in_repo(repo)
+        .args(["config", "--local", "--remove-section", section])
+        .output()?;
+    if out.success || out.stderr.contains("no such section") {
+        Ok(())
+    } else {
+        Err(Error::external(out.reason()))
+    }
 }
 
 /// Resolve `name` to the object id it points at, if the ref exists.
 pub fn ref_target(repo: &gix::Repository, name: &str) -> Result<Option<gix::ObjectId>> {
-    let found = repo.try_find_reference(name).context(|| format!("cannot read ref {name}"))?;
+    let found = repo
+        .try_find_reference(name)
+        .context(|| format!("cannot read ref {name}"))?;
     match found {
         None => Ok(None),
         Some(mut r) => {
-            let id = r.peel_to_id().context(|| format!("cannot resolve ref {name}"))?;
+            let id = r
+                .peel_to_id()
+                .context(|| format!("cannot resolve ref {name}"))?;
             Ok(Some(id.detach()))
         }
     }
@@ -228,10 +291,13 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
             expected: PreviousValue::MustExistAndMatch(gix::refs::Target::Object(expected)),
             log: RefLog::AndReference,
         },
-        name: name.try_into().map_err(|e| Error::usage(format!("invalid ref name {name}: {e}")))?,
+        name: name
+            .try_into()
+            .map_err(|e| Error::usage(format!("invalid ref name {name}: {e}")))?,
         deref: false,
     };
-    repo.edit_reference(edit).context(|| format!("cannot delete ref {name}"))?;
+    repo.edit_reference(edit)
+        .context(|| format!("cannot delete ref {name}"))?;
     Ok(())
 }
 
@@ -239,7 +305,9 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
 pub enum Push {
     Pushed,
     /// The remote refused the update; `reason` is git's word for why.
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
 }
 
 /// Push `commit` to `remote_ref` at `url`, only if the remote still has `expected`
@@ -271,15 +339,30 @@ pub fn push_with_lease(
             let reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
             Ok(Push::Rejected { reason })
         }
-        (false, None) => Err(Error::external(format!("git push to {url} failed: {}", out.reason()))),
+        (false, None) => Err(Error::external(format!(
+            "git push to {url} failed: {}",
+            out.reason()
+        ))),
     }
 }
 
 /// Fetch `remote_ref` from `url` into the local `local_ref` (forced: the local ref is
 /// a mirror of the remote one). Returns git's error text when the remote lacks it.
-pub fn fetch_into(repo: &gix::Repository, url: &str, remote_ref: &str, local_ref: &str) -> Result<()> {
+pub fn fetch_into(
+    repo: &gix::Repository,
+    url: &str,
+    remote_ref: &str,
+    local_ref: &str,
+) -> Result<()> {
     let out = Git::in_repo(repo)
-        .args(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", "--no-auto-gc"])
+        .args([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            "--no-auto-gc",
+        ])
         .arg("--")
         .arg(url)
         .arg(format!("+{remote_ref}:{local_ref}"))
@@ -287,16 +370,23 @@ pub fn fetch_into(repo: &gix::Repository, url: &str, remote_ref: &str, local_ref
     if out.success {
         Ok(())
     } else if out.stderr.contains("couldn't find remote ref") {
-        Err(Error::usage(format!("{url} has no {remote_ref}: it is not a realm"))
-            .hint("create one with `git realm init PATH --name NAME`"))
+        Err(
+            Error::usage(format!("{url} has no {remote_ref}: it is not a realm"))
+                .hint("create one with `git realm init PATH --name NAME`"),
+        )
     } else {
-        Err(Error::external(format!("cannot fetch {url}: {}", out.reason())))
+        Err(Error::external(format!(
+            "cannot fetch {url}: {}",
+            out.reason()
+        )))
     }
 }
 
 /// `git ls-remote` of one ref: the cheap way to see whether a remote moved.
 pub fn ls_remote(url: &str, remote_ref: &str) -> Result<Option<gix::ObjectId>> {
-    let out = Git::bare().args(["ls-remote", "--", url, remote_ref]).run()?;
+    let out = Git::bare()
+        .args(["ls-remote", "--", url, remote_ref])
+        .run()?;
     let first = out.stdout.lines().find(|l| l.ends_with(remote_ref));
     match first.and_then(|l| l.split('\t').next()) {
         Some(hex) => gix::ObjectId::from_hex(hex.as_bytes())

@@ -45,7 +45,11 @@ impl Index {
         let pos = match self.realms.iter().position(|r| &r.name == realm) {
             Some(pos) => pos,
             None => {
-                self.realms.push(IndexRealm { name: realm.clone(), url: url.to_owned(), checkouts: Vec::new() });
+                self.realms.push(IndexRealm {
+                    name: realm.clone(),
+                    url: url.to_owned(),
+                    checkouts: Vec::new(),
+                });
                 self.realms.len() - 1
             }
         };
@@ -61,7 +65,8 @@ impl Index {
     fn normalize(&mut self) {
         self.realms.sort_by(|a, b| a.name.cmp(&b.name));
         for r in &mut self.realms {
-            r.checkouts.sort_by(|a, b| (&a.repo, &a.path).cmp(&(&b.repo, &b.path)));
+            r.checkouts
+                .sort_by(|a, b| (&a.repo, &a.path).cmp(&(&b.repo, &b.path)));
             r.checkouts.dedup();
         }
     }
@@ -71,7 +76,10 @@ impl IndexRealm {
     /// Record that `repo` is checked out at `path` (one path per repo).
     pub fn set_checkout(&mut self, repo: &Name, path: &Path) {
         self.checkouts.retain(|c| &c.repo != repo);
-        self.checkouts.push(Checkout { repo: repo.clone(), path: path.to_owned() });
+        self.checkouts.push(Checkout {
+            repo: repo.clone(),
+            path: path.to_owned(),
+        });
     }
 
     pub fn remove_checkout(&mut self, repo: &Name) {
@@ -89,7 +97,9 @@ pub fn path() -> Result<PathBuf> {
     }
     match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".config/git-realm/index.yaml")),
-        None => Err(Error::usage("cannot locate the index: none of GIT_REALM_INDEX, XDG_CONFIG_HOME, HOME is set")),
+        None => Err(Error::usage(
+            "cannot locate the index: none of GIT_REALM_INDEX, XDG_CONFIG_HOME, HOME is set",
+        )),
     }
 }
 
@@ -127,9 +137,15 @@ fn lock(path: &Path) -> Result<Lock> {
     let lock_path = PathBuf::from(format!("{}.lock", path.display()));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match OpenOptions::new().write(true).create_new(true).open(&lock_path) {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock_path)
+        {
             Ok(_) => return Ok(Lock(lock_path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && Instant::now() < deadline => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AlreadyExists && Instant::now() < deadline =>
+            {
                 std::thread::sleep(Duration::from_millis(10));
             }
             Err(e) => {
@@ -145,13 +161,15 @@ fn lock(path: &Path) -> Result<Lock> {
 pub fn modify<T>(f: impl FnOnce(&mut Index) -> T) -> Result<T> {
     let path = path()?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
     let _lock = lock(&path)?;
     let mut index = read(&path)?;
     let value = f(&mut index);
     index.normalize();
     let text = serde_yaml::to_string(&index).expect("the index always serialises");
-    let write_err = |e: std::io::Error| Error::usage(format!("cannot write the index {}: {e}", path.display()));
+    let write_err =
+        |e: std::io::Error| Error::usage(format!("cannot write the index {}: {e}", path.display()));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
     tmp.write_all(text.as_bytes()).map_err(write_err)?;
     tmp.as_file().sync_all().map_err(write_err)?;

@@ -22,17 +22,23 @@ pub fn all(repo: &gix::Repository) -> Result<Vec<Membership>> {
     let snapshot = repo.config_snapshot();
     let file = snapshot.plumbing();
     let mut out: Vec<Membership> = Vec::new();
-    let Some(sections) = file.sections_by_name("realm") else { return Ok(out) };
+    let Some(sections) = file.sections_by_name("realm") else {
+        return Ok(out);
+    };
     for section in sections {
-        if !matches!(section.meta().source, gix::config::Source::Local | gix::config::Source::Worktree) {
+        if !matches!(
+            section.meta().source,
+            gix::config::Source::Local | gix::config::Source::Worktree
+        ) {
             continue;
         }
-        let Some(sub) = section.header().subsection_name() else { continue };
+        let Some(sub) = section.header().subsection_name() else {
+            continue;
+        };
         let key = format!("realm.{}", sub.to_str_lossy());
-        let realm: Name = sub
-            .to_str_lossy()
-            .parse()
-            .map_err(|e| Error::usage(format!("invalid git config section [realm \"{sub}\"]: {e}")))?;
+        let realm: Name = sub.to_str_lossy().parse().map_err(|e| {
+            Error::usage(format!("invalid git config section [realm \"{sub}\"]: {e}"))
+        })?;
         let url = section.value("url").map(|v| v.to_str_lossy().into_owned());
         let member = match section.value("member") {
             None => None,
@@ -52,13 +58,21 @@ pub fn all(repo: &gix::Repository) -> Result<Vec<Membership>> {
                     existing.member = member;
                 }
             }
-            None => out.push(Membership { realm, url: url.unwrap_or_default(), member }),
+            None => out.push(Membership {
+                realm,
+                url: url.unwrap_or_default(),
+                member,
+            }),
         }
     }
     for m in &out {
         if m.url.is_empty() {
-            return Err(Error::usage(format!("git config realm.{}.url is not set", m.realm))
-                .hint(format!("re-run `git realm join <url>` or `git config --unset-all realm.{}.member`", m.realm)));
+            return Err(
+                Error::usage(format!("git config realm.{}.url is not set", m.realm)).hint(format!(
+                    "re-run `git realm join <url>` or `git config --unset-all realm.{}.member`",
+                    m.realm
+                )),
+            );
         }
     }
     out.sort_by(|a, b| a.realm.cmp(&b.realm));
@@ -73,8 +87,10 @@ pub fn selected(repo: &gix::Repository, only: Option<&Name>) -> Result<Vec<Membe
         Some(name) => {
             let found: Vec<_> = all.into_iter().filter(|m| &m.realm == name).collect();
             if found.is_empty() {
-                Err(Error::usage(format!("--realm {name}: this repository is not a member of realm '{name}'"))
-                    .hint("see `git realm status` for the realms it belongs to"))
+                Err(Error::usage(format!(
+                    "--realm {name}: this repository is not a member of realm '{name}'"
+                ))
+                .hint("see `git realm status` for the realms it belongs to"))
             } else {
                 Ok(found)
             }

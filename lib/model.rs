@@ -145,7 +145,8 @@ validated_string!(
 pub fn check_name(s: &str) -> std::result::Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-');
     if ok {
         Ok(())
@@ -161,7 +162,9 @@ fn check_url(s: &str) -> std::result::Result<(), String> {
         return Err("the url is empty".into());
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{s:?} is not a valid url (it contains whitespace or control characters)"));
+        return Err(format!(
+            "{s:?} is not a valid url (it contains whitespace or control characters)"
+        ));
     }
     // A leading '-' would be read as an option by git.
     if s.starts_with('-') {
@@ -170,10 +173,14 @@ fn check_url(s: &str) -> std::result::Result<(), String> {
     if let Some((scheme, rest)) = s.split_once("://") {
         let known = ["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"];
         if !known.contains(&scheme) {
-            return Err(format!("{s:?} is not a valid url (unknown scheme {scheme:?})"));
+            return Err(format!(
+                "{s:?} is not a valid url (unknown scheme {scheme:?})"
+            ));
         }
         if rest.is_empty() {
-            return Err(format!("{s:?} is not a valid url (nothing after {scheme}://)"));
+            return Err(format!(
+                "{s:?} is not a valid url (nothing after {scheme}://)"
+            ));
         }
         return Ok(());
     }
@@ -197,8 +204,14 @@ fn check_rel_path(s: &str) -> std::result::Result<(), String> {
     if s.is_empty() {
         return Err("the path is empty".into());
     }
-    if s.starts_with('/') || s.contains('\\') || s.contains('\0') || s.contains(':') && s.len() > 1 && s.as_bytes()[1] == b':' {
-        return Err(format!("{s:?} must be a relative path inside the repository"));
+    if s.starts_with('/')
+        || s.contains('\\')
+        || s.contains('\0')
+        || s.contains(':') && s.len() > 1 && s.as_bytes()[1] == b':'
+    {
+        return Err(format!(
+            "{s:?} must be a relative path inside the repository"
+        ));
     }
     for part in s.split('/') {
         match part {
@@ -214,13 +227,22 @@ fn check_email(s: &str) -> std::result::Result<(), String> {
     let ok = s.contains('@')
         && !s.starts_with('@')
         && !s.ends_with('@')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
-    if ok { Ok(()) } else { Err(format!("{s:?} is not a valid e-mail address")) }
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not a valid e-mail address"))
+    }
 }
 
 fn check_forge_slug(s: &str) -> std::result::Result<(), String> {
     let part_ok = |p: &str| {
-        !p.is_empty() && !p.starts_with('.') && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
     };
     match s.split_once('/') {
         Some((owner, name)) if part_ok(owner) && part_ok(name) => Ok(()),
@@ -229,8 +251,16 @@ fn check_forge_slug(s: &str) -> std::result::Result<(), String> {
 }
 
 fn check_commit_id(s: &str) -> std::result::Result<(), String> {
-    let ok = (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    if ok { Ok(()) } else { Err(format!("{s:?} is not a full lowercase hexadecimal commit id")) }
+    let ok = (s.len() == 40 || s.len() == 64)
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a full lowercase hexadecimal commit id"
+        ))
+    }
 }
 
 /// A UTC timestamp, written as RFC 3339 (`2026-01-24T10:00:00Z`).
@@ -486,11 +516,21 @@ pub trait Document: DeserializeOwned + Serialize {
     fn normalize(&mut self) {}
 }
 
-fn must_match(field: &'static str, value: &Name, stem: &str) -> std::result::Result<(), (&'static str, String)> {
+fn must_match(
+    field: &'static str,
+    value: &Name,
+    stem: &str,
+) -> std::result::Result<(), (&'static str, String)> {
     if value.as_str() == stem {
         Ok(())
     } else {
-        Err((field, format!("{value:?} does not match the file name {stem:?}", value = value.as_str())))
+        Err((
+            field,
+            format!(
+                "{value:?} does not match the file name {stem:?}",
+                value = value.as_str()
+            ),
+        ))
     }
 }
 
@@ -502,7 +542,13 @@ fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
 impl Document for RealmFile {
     fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
         if self.format != FORMAT {
-            return Err(("format", format!("realm format {} is not supported (this git-realm reads format {FORMAT})", self.format)));
+            return Err((
+                "format",
+                format!(
+                    "realm format {} is not supported (this git-realm reads format {FORMAT})",
+                    self.format
+                ),
+            ));
         }
         Ok(())
     }
@@ -541,12 +587,18 @@ impl Document for BindingFile {
         let mut seen = std::collections::BTreeSet::new();
         for e in &self.exports {
             if !seen.insert(("export", e.contract.as_str())) {
-                return Err(("exports", format!("contract {:?} is exported twice", e.contract.as_str())));
+                return Err((
+                    "exports",
+                    format!("contract {:?} is exported twice", e.contract.as_str()),
+                ));
             }
         }
         for i in &self.imports {
             if !seen.insert(("import", i.contract.as_str())) {
-                return Err(("imports", format!("contract {:?} is imported twice", i.contract.as_str())));
+                return Err((
+                    "imports",
+                    format!("contract {:?} is imported twice", i.contract.as_str()),
+                ));
             }
         }
         Ok(())
@@ -560,8 +612,13 @@ impl Document for BindingFile {
 impl Document for ChangeFile {
     fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
         must_match("id", &self.id, stem)?;
-        if gix::validate::reference::name_partial(self.branch.as_str().into()).is_err() || self.branch.starts_with('-') {
-            return Err(("branch", format!("{:?} is not a valid branch name", self.branch)));
+        if gix::validate::reference::name_partial(self.branch.as_str().into()).is_err()
+            || self.branch.starts_with('-')
+        {
+            return Err((
+                "branch",
+                format!("{:?} is not a valid branch name", self.branch),
+            ));
         }
         Ok(())
     }
@@ -576,21 +633,27 @@ pub fn stem(path: &str) -> &str {
     let file = path.rsplit('/').next().unwrap_or(path);
     if path.ends_with("/domain.yaml") {
         // domains/<d>/domain.yaml is named after its folder.
-        return path.trim_end_matches("/domain.yaml").rsplit('/').next().unwrap_or(file);
+        return path
+            .trim_end_matches("/domain.yaml")
+            .rsplit('/')
+            .next()
+            .unwrap_or(file);
     }
     file.strip_suffix(".yaml").unwrap_or(file)
 }
 
 /// Parse and validate the document at realm path `file`.
 pub fn parse<T: Document>(file: &str, bytes: &[u8]) -> Result<T> {
-    let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid(file, "", "the file is not UTF-8"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::invalid(file, "", "the file is not UTF-8"))?;
     let de = serde_yaml::Deserializer::from_str(text);
     let doc: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
         let inner = e.into_inner();
         Error::invalid(file, &field, inner)
     })?;
-    doc.check(stem(file)).map_err(|(field, msg)| Error::invalid(file, field, msg))?;
+    doc.check(stem(file))
+        .map_err(|(field, msg)| Error::invalid(file, field, msg))?;
     Ok(doc)
 }
 
@@ -607,7 +670,13 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["a", "aperture", "fungal-image-analysis", "0x", &"a".repeat(63)] {
+        for ok in [
+            "a",
+            "aperture",
+            "fungal-image-analysis",
+            "0x",
+            &"a".repeat(63),
+        ] {
             assert!(check_name(ok).is_ok(), "{ok}");
         }
         for bad in ["", "-a", "A", "a_b", "../x", "a/b", "a.b", &"a".repeat(64)] {
@@ -617,10 +686,25 @@ mod tests {
 
     #[test]
     fn urls() {
-        for ok in ["https://github.com/o/n.git", "git@github.com:o/n.git", "/srv/git/realm.git", "file:///tmp/r", "ssh://git@h/o/n"] {
+        for ok in [
+            "https://github.com/o/n.git",
+            "git@github.com:o/n.git",
+            "/srv/git/realm.git",
+            "file:///tmp/r",
+            "ssh://git@h/o/n",
+        ] {
             assert!(check_url(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "relative/path", "./x", "../x", "-oProxyCommand=x", "ftp://x", "a b", "https://"] {
+        for bad in [
+            "",
+            "relative/path",
+            "./x",
+            "../x",
+            "-oProxyCommand=x",
+            "ftp://x",
+            "a b",
+            "https://",
+        ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
     }
@@ -630,19 +714,33 @@ mod tests {
         for ok in ["a", "cdk/stack.py", "a/b.c/d"] {
             assert!(check_rel_path(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", "./a", "a\\b", "C:/x"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a\\b",
+            "C:/x",
+        ] {
             assert!(check_rel_path(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn parse_names_file_and_field() {
-        let bad = b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\nmaintainers: [not-an-email]\n";
+        let bad =
+            b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\nmaintainers: [not-an-email]\n";
         let err = parse::<RepoFile>("repos/x.yaml", bad).unwrap_err();
         assert!(err.message.contains("repos/x.yaml"), "{}", err.message);
         assert!(err.message.contains("maintainers[0]"), "{}", err.message);
 
-        let err = parse::<RepoFile>("repos/y.yaml", b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\n").unwrap_err();
+        let err = parse::<RepoFile>(
+            "repos/y.yaml",
+            b"name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\n",
+        )
+        .unwrap_err();
         assert!(err.message.contains("field `name`"), "{}", err.message);
     }
 
@@ -656,6 +754,9 @@ mod tests {
         let once = render(&repo);
         repo.maintainers.reverse();
         assert_eq!(once, render(&repo));
-        assert_eq!(once, "name: x\nurl: /srv/x\nmaintainers:\n- a@x.org\n- b@x.org\njoined_at: 2026-01-01T00:00:00Z\n");
+        assert_eq!(
+            once,
+            "name: x\nurl: /srv/x\nmaintainers:\n- a@x.org\n- b@x.org\njoined_at: 2026-01-01T00:00:00Z\n"
+        );
     }
 }

@@ -53,10 +53,19 @@ impl<'r> Snapshot<'r> {
                 let commit = repo
                     .find_commit(id)
                     .context(|| format!("{origin}: cannot read realm commit {id}"))?;
-                Some(commit.tree().context(|| format!("{origin}: cannot read the tree of {id}"))?)
+                Some(
+                    commit
+                        .tree()
+                        .context(|| format!("{origin}: cannot read the tree of {id}"))?,
+                )
             }
         };
-        Ok(Snapshot { repo, commit, tree, origin })
+        Ok(Snapshot {
+            repo,
+            commit,
+            tree,
+            origin,
+        })
     }
 
     /// The commit this snapshot shows (`None` for a realm not created yet).
@@ -69,8 +78,13 @@ impl<'r> Snapshot<'r> {
         match self.commit {
             None => Ok(None),
             Some(id) => {
-                let c = self.repo.find_commit(id).context(|| format!("cannot read commit {id}"))?;
-                let t = c.time().context(|| format!("cannot read the time of {id}"))?;
+                let c = self
+                    .repo
+                    .find_commit(id)
+                    .context(|| format!("cannot read commit {id}"))?;
+                let t = c
+                    .time()
+                    .context(|| format!("cannot read the time of {id}"))?;
                 Ok(Some(t.seconds))
             }
         }
@@ -87,11 +101,19 @@ impl<'r> Snapshot<'r> {
 
     /// The raw bytes of the file at `path`, if there is one.
     pub fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let Some(entry) = self.entry(path)? else { return Ok(None) };
+        let Some(entry) = self.entry(path)? else {
+            return Ok(None);
+        };
         if !entry.mode().is_blob() {
-            return Err(Error::invalid(path, "", "expected a file, found a directory"));
+            return Err(Error::invalid(
+                path,
+                "",
+                "expected a file, found a directory",
+            ));
         }
-        let obj = entry.object().context(|| format!("{}: cannot read {path}", self.origin))?;
+        let obj = entry
+            .object()
+            .context(|| format!("{}: cannot read {path}", self.origin))?;
         Ok(Some(obj.detach().data))
     }
 
@@ -110,21 +132,33 @@ impl<'r> Snapshot<'r> {
 
     /// Parse the document at `path`, which must exist.
     pub fn require<T: Document>(&self, path: &str, what: &str) -> Result<T> {
-        self.read(path)?
-            .ok_or_else(|| Error::usage(format!("{what} does not exist in the realm ({path} is missing)")))
+        self.read(path)?.ok_or_else(|| {
+            Error::usage(format!(
+                "{what} does not exist in the realm ({path} is missing)"
+            ))
+        })
     }
 
     /// `realm.yaml`, which every realm has.
     pub fn realm(&self) -> Result<RealmFile> {
         self.read(model::paths::REALM)?.ok_or_else(|| {
-            Error::usage(format!("{}: realm.yaml is missing: this is not a realm", self.origin))
+            Error::usage(format!(
+                "{}: realm.yaml is missing: this is not a realm",
+                self.origin
+            ))
         })
     }
 
     fn entries(&self, dir: &str) -> Result<Vec<(String, bool)>> {
-        let Some(entry) = self.entry(dir)? else { return Ok(Vec::new()) };
+        let Some(entry) = self.entry(dir)? else {
+            return Ok(Vec::new());
+        };
         if !entry.mode().is_tree() {
-            return Err(Error::invalid(dir, "", "expected a directory, found a file"));
+            return Err(Error::invalid(
+                dir,
+                "",
+                "expected a directory, found a file",
+            ));
         }
         let tree = entry
             .object()
@@ -143,10 +177,20 @@ impl<'r> Snapshot<'r> {
         let mut names = Vec::new();
         for (file, is_dir) in self.entries(dir)? {
             let path = format!("{dir}/{file}");
-            let stem = file.strip_suffix(".yaml").filter(|_| !is_dir).ok_or_else(|| {
-                Error::invalid(&path, "", "unexpected entry (only <name>.yaml files belong here)")
-            })?;
-            names.push(stem.parse().map_err(|e| Error::invalid(&path, "", format!("bad file name: {e}")))?);
+            let stem = file
+                .strip_suffix(".yaml")
+                .filter(|_| !is_dir)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        &path,
+                        "",
+                        "unexpected entry (only <name>.yaml files belong here)",
+                    )
+                })?;
+            names.push(
+                stem.parse()
+                    .map_err(|e| Error::invalid(&path, "", format!("bad file name: {e}")))?,
+            );
         }
         Ok(names)
     }
@@ -157,9 +201,16 @@ impl<'r> Snapshot<'r> {
         for (file, is_dir) in self.entries(dir)? {
             let path = format!("{dir}/{file}");
             if !is_dir {
-                return Err(Error::invalid(&path, "", "unexpected file (only directories belong here)"));
+                return Err(Error::invalid(
+                    &path,
+                    "",
+                    "unexpected file (only directories belong here)",
+                ));
             }
-            names.push(file.parse().map_err(|e| Error::invalid(&path, "", format!("bad directory name: {e}")))?);
+            names.push(
+                file.parse()
+                    .map_err(|e| Error::invalid(&path, "", format!("bad directory name: {e}")))?,
+            );
         }
         Ok(names)
     }
@@ -174,12 +225,16 @@ pub struct Edits {
 
 impl Edits {
     fn new(message: &str) -> Self {
-        Edits { changes: BTreeMap::new(), message: message.to_owned() }
+        Edits {
+            changes: BTreeMap::new(),
+            message: message.to_owned(),
+        }
     }
 
     /// Write `doc` at `path` in its canonical form.
     pub fn put<T: Document + Clone>(&mut self, path: &str, doc: &T) {
-        self.changes.insert(path.to_owned(), Some(model::render(doc).into_bytes()));
+        self.changes
+            .insert(path.to_owned(), Some(model::render(doc).into_bytes()));
     }
 
     /// Remove the file or directory at `path`.
@@ -212,12 +267,20 @@ pub struct Store<'r> {
 impl<'r> Store<'r> {
     /// The store of `realm` as seen from a member repository.
     pub fn member(repo: &'r gix::Repository, realm: &str, url: &str) -> Self {
-        Store { repo, local_ref: local_ref(realm), url: Some(url.to_owned()) }
+        Store {
+            repo,
+            local_ref: local_ref(realm),
+            url: Some(url.to_owned()),
+        }
     }
 
     /// The store inside the realm repository itself (its `main` branch).
     pub fn realm_repository(repo: &'r gix::Repository) -> Self {
-        Store { repo, local_ref: REALM_BRANCH.to_owned(), url: None }
+        Store {
+            repo,
+            local_ref: REALM_BRANCH.to_owned(),
+            url: None,
+        }
     }
 
     pub fn local_ref(&self) -> &str {
@@ -250,7 +313,10 @@ impl<'r> Store<'r> {
     /// `$GIT_COMMON_DIR/realm/`, outside `refs/`, where git never looks.
     fn fetched_marker(&self) -> PathBuf {
         let key = self.local_ref.trim_start_matches("refs/").replace('/', "-");
-        self.repo.common_dir().join("realm").join(format!("{key}.fetched"))
+        self.repo
+            .common_dir()
+            .join("realm")
+            .join(format!("{key}.fetched"))
     }
 
     fn mark_fetched(&self) {
@@ -264,7 +330,9 @@ impl<'r> Store<'r> {
 
     /// When the local copy was last fetched from the realm url, if ever.
     pub fn last_fetched(&self) -> Option<std::time::SystemTime> {
-        std::fs::metadata(self.fetched_marker()).and_then(|m| m.modified()).ok()
+        std::fs::metadata(self.fetched_marker())
+            .and_then(|m| m.modified())
+            .ok()
     }
 
     /// Apply `op` to the newest realm state and publish the result.
@@ -298,26 +366,36 @@ impl<'r> Store<'r> {
             let base_tree = snapshot.tree.as_ref().map(|t| t.id);
             let new_tree = self.write_tree(base_tree, &edits)?;
             if Some(new_tree) == base_tree || (base_tree.is_none() && edits.is_empty()) {
-                return Ok(Updated { commit: None, value, attempts: attempt });
+                return Ok(Updated {
+                    commit: None,
+                    value,
+                    attempts: attempt,
+                });
             }
             let commit = self.commit(&edits.message, new_tree, base)?;
             let published = match &self.url {
                 None => git::cas_ref(self.repo, &self.local_ref, base, commit, &edits.message)?,
-                Some(url) => match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
-                    git::Push::Pushed => {
-                        // If a concurrent fetch already moved the local ref past us, the
-                        // CAS fails harmlessly: the ref holds newer state either way.
-                        git::cas_ref(self.repo, &self.local_ref, base, commit, &edits.message)?;
-                        true
+                Some(url) => {
+                    match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
+                        git::Push::Pushed => {
+                            // If a concurrent fetch already moved the local ref past us, the
+                            // CAS fails harmlessly: the ref holds newer state either way.
+                            git::cas_ref(self.repo, &self.local_ref, base, commit, &edits.message)?;
+                            true
+                        }
+                        git::Push::Rejected { reason } => {
+                            last_reason = reason;
+                            false
+                        }
                     }
-                    git::Push::Rejected { reason } => {
-                        last_reason = reason;
-                        false
-                    }
-                },
+                }
             };
             if published {
-                return Ok(Updated { commit: Some(commit), value, attempts: attempt });
+                return Ok(Updated {
+                    commit: Some(commit),
+                    value,
+                    attempts: attempt,
+                });
             }
             ui::verbose(&format!(
                 "realm moved while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
@@ -333,8 +411,16 @@ impl<'r> Store<'r> {
     }
 
     /// Push `commit`'s state to a side branch of the realm (a proposal for review).
-    pub fn propose(&self, branch: &str, message: &str, op: impl FnOnce(&Snapshot<'r>, &mut Edits) -> Result<()>) -> Result<ObjectId> {
-        let url = self.url.as_deref().ok_or_else(|| Error::usage("proposals are made from a member repository"))?;
+    pub fn propose(
+        &self,
+        branch: &str,
+        message: &str,
+        op: impl FnOnce(&Snapshot<'r>, &mut Edits) -> Result<()>,
+    ) -> Result<ObjectId> {
+        let url = self
+            .url
+            .as_deref()
+            .ok_or_else(|| Error::usage("proposals are made from a member repository"))?;
         let base = self.fetch()?;
         let snapshot = Snapshot::at(self.repo, base, self.origin())?;
         let mut edits = Edits::new(message);
@@ -360,17 +446,29 @@ impl<'r> Store<'r> {
         for (path, content) in &edits.changes {
             match content {
                 Some(bytes) => {
-                    let blob = self.repo.write_blob(bytes).context(|| format!("cannot write {path}"))?;
+                    let blob = self
+                        .repo
+                        .write_blob(bytes)
+                        .context(|| format!("cannot write {path}"))?;
                     editor
-                        .upsert(path.as_str(), gix::object::tree::EntryKind::Blob, blob.detach())
+                        .upsert(
+                            path.as_str(),
+                            gix::object::tree::EntryKind::Blob,
+                            blob.detach(),
+                        )
                         .context(|| format!("cannot place {path} in the realm tree"))?;
                 }
                 None => {
-                    editor.remove(path.as_str()).context(|| format!("cannot remove {path} from the realm tree"))?;
+                    editor
+                        .remove(path.as_str())
+                        .context(|| format!("cannot remove {path} from the realm tree"))?;
                 }
             }
         }
-        Ok(editor.write().context(|| "cannot write the realm tree".into())?.detach())
+        Ok(editor
+            .write()
+            .context(|| "cannot write the realm tree".into())?
+            .detach())
     }
 
     fn commit(&self, message: &str, tree: ObjectId, parent: Option<ObjectId>) -> Result<ObjectId> {
@@ -378,8 +476,16 @@ impl<'r> Store<'r> {
             Error::usage("your git identity is not configured, and realm commits are signed with it")
                 .hint("run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`")
         };
-        let author = self.repo.author().ok_or_else(identity_error)?.context(|| "invalid author date".into())?;
-        let committer = self.repo.committer().ok_or_else(identity_error)?.context(|| "invalid committer date".into())?;
+        let author = self
+            .repo
+            .author()
+            .ok_or_else(identity_error)?
+            .context(|| "invalid author date".into())?;
+        let committer = self
+            .repo
+            .committer()
+            .ok_or_else(identity_error)?
+            .context(|| "invalid committer date".into())?;
         let commit = self
             .repo
             .new_commit_as(committer, author, message, tree, parent)

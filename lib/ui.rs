@@ -60,7 +60,13 @@ pub struct Ui {
 }
 
 impl Ui {
-    pub fn new(when: ColorWhen, git_color_ui: Option<&str>, quiet: bool, verbose: bool, json: bool) -> Self {
+    pub fn new(
+        when: ColorWhen,
+        git_color_ui: Option<&str>,
+        quiet: bool,
+        verbose: bool,
+        json: bool,
+    ) -> Self {
         VERBOSE.store(verbose, Ordering::Relaxed);
         Ui {
             color: !json && use_color(when, git_color_ui, std::io::stdout().is_terminal()),
@@ -122,7 +128,11 @@ impl Ui {
 
     /// Print an error (and its hints) on stderr, as git does.
     pub fn error(&self, err: &crate::Error) {
-        let label = if self.color_stderr { "error:".red().bold().to_string() } else { "error:".to_owned() };
+        let label = if self.color_stderr {
+            "error:".red().bold().to_string()
+        } else {
+            "error:".to_owned()
+        };
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{label} {}", err.message);
         for hint in &err.hints {

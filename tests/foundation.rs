@@ -14,38 +14,104 @@ fn two_repos_join_and_a_fresh_clone_rejoins_without_duplicates() {
     w.member("fungal-image-analysis");
 
     let out = w.realm("aperture", &["join", &realm]).ok();
-    assert!(out.stdout.contains("Registered aperture in realm 'letemcook'"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Registered aperture in realm 'letemcook'"),
+        "{}",
+        out.stdout
+    );
     w.realm("fungal-image-analysis", &["join", &realm]).ok();
 
     let files = w.realm_files("letemcook.git");
-    assert_eq!(files, ["realm.yaml", "repos/aperture.yaml", "repos/fungal-image-analysis.yaml"]);
+    assert_eq!(
+        files,
+        [
+            "realm.yaml",
+            "repos/aperture.yaml",
+            "repos/fungal-image-analysis.yaml"
+        ]
+    );
     let log = w.realm_log("letemcook.git");
-    assert_eq!(log, ["fungal-image-analysis: join realm", "aperture: join realm", "letemcook: create realm"]);
+    assert_eq!(
+        log,
+        [
+            "fungal-image-analysis: join realm",
+            "aperture: join realm",
+            "letemcook: create realm"
+        ]
+    );
 
     // The registration holds the shareable origin url, the maintainer and the date.
-    let repo_yaml = w.git("letemcook.git", &["show", "main:repos/aperture.yaml"]).ok().stdout;
+    let repo_yaml = w
+        .git("letemcook.git", &["show", "main:repos/aperture.yaml"])
+        .ok()
+        .stdout;
     let origin = w.path("remotes/aperture.git").display().to_string();
     assert_eq!(
         repo_yaml,
-        format!("name: aperture\nurl: {origin}\nmaintainers:\n- test@example.com\njoined_at: 2026-01-24T10:00:00Z\n")
+        format!(
+            "name: aperture\nurl: {origin}\nmaintainers:\n- test@example.com\njoined_at: 2026-01-24T10:00:00Z\n"
+        )
     );
 
     // Local config, notes rewriting, the local copy of the realm.
-    assert_eq!(w.git("aperture", &["config", "realm.letemcook.url"]).ok().stdout.trim(), realm);
-    assert_eq!(w.git("aperture", &["config", "realm.letemcook.member"]).ok().stdout.trim(), "aperture");
-    assert_eq!(w.git("aperture", &["config", "notes.rewriteRef"]).ok().stdout.trim(), "refs/notes/realm");
+    assert_eq!(
+        w.git("aperture", &["config", "realm.letemcook.url"])
+            .ok()
+            .stdout
+            .trim(),
+        realm
+    );
+    assert_eq!(
+        w.git("aperture", &["config", "realm.letemcook.member"])
+            .ok()
+            .stdout
+            .trim(),
+        "aperture"
+    );
+    assert_eq!(
+        w.git("aperture", &["config", "notes.rewriteRef"])
+            .ok()
+            .stdout
+            .trim(),
+        "refs/notes/realm"
+    );
     // aperture's local copy is the realm as aperture last saw it: right after its join.
-    assert_eq!(w.rev("aperture", "refs/realm/letemcook/main"), w.rev("letemcook.git", "main~1"));
-    assert_eq!(w.rev("fungal-image-analysis", "refs/realm/letemcook/main"), w.rev("letemcook.git", "main"));
+    assert_eq!(
+        w.rev("aperture", "refs/realm/letemcook/main"),
+        w.rev("letemcook.git", "main~1")
+    );
+    assert_eq!(
+        w.rev("fungal-image-analysis", "refs/realm/letemcook/main"),
+        w.rev("letemcook.git", "main")
+    );
 
     // A teammate clones aperture afresh and joins: nothing new in the realm.
-    w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-teammate"]).ok();
+    w.git(
+        ".",
+        &["clone", "-q", "remotes/aperture.git", "aperture-teammate"],
+    )
+    .ok();
     let before = w.rev("letemcook.git", "main");
     let out = w.realm("aperture-teammate", &["join", &realm]).ok();
-    assert!(out.stdout.contains("aperture is already registered"), "{}", out.stdout);
-    assert_eq!(w.rev("letemcook.git", "main"), before, "a re-join must not write");
+    assert!(
+        out.stdout.contains("aperture is already registered"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        w.rev("letemcook.git", "main"),
+        before,
+        "a re-join must not write"
+    );
     assert_eq!(w.realm_files("letemcook.git").len(), 3);
-    assert_eq!(w.git("aperture-teammate", &["config", "realm.letemcook.member"]).ok().stdout.trim(), "aperture");
+    assert_eq!(
+        w.git("aperture-teammate", &["config", "realm.letemcook.member"])
+            .ok()
+            .stdout
+            .trim(),
+        "aperture"
+    );
 
     // Joining twice from the same clone is a no-op too.
     w.realm("aperture", &["join", &realm]).ok();
@@ -60,15 +126,35 @@ fn two_repos_join_and_a_fresh_clone_rejoins_without_duplicates() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| format!("{}@{}", c["repo"].as_str().unwrap(), c["path"].as_str().unwrap().rsplit('/').next().unwrap()))
+        .map(|c| {
+            format!(
+                "{}@{}",
+                c["repo"].as_str().unwrap(),
+                c["path"].as_str().unwrap().rsplit('/').next().unwrap()
+            )
+        })
         .collect();
-    assert_eq!(checkouts, ["aperture@aperture", "fungal-image-analysis@fungal-image-analysis"]);
+    assert_eq!(
+        checkouts,
+        [
+            "aperture@aperture",
+            "fungal-image-analysis@fungal-image-analysis"
+        ]
+    );
 
     // status reads the local copy.
-    let status = w.realm("fungal-image-analysis", &["status", "--json"]).ok().json();
+    let status = w
+        .realm("fungal-image-analysis", &["status", "--json"])
+        .ok()
+        .json();
     assert_eq!(status["realms"][0]["registered"], true);
     assert_eq!(status["realms"][0]["member"], "fungal-image-analysis");
-    assert!(status["realms"][0]["local_copy"]["age_seconds"].as_i64().unwrap() >= 0);
+    assert!(
+        status["realms"][0]["local_copy"]["age_seconds"]
+            .as_i64()
+            .unwrap()
+            >= 0
+    );
 }
 
 #[test]
@@ -79,7 +165,10 @@ fn eight_repositories_join_at_once_and_all_land() {
 
     let children: Vec<_> = names
         .iter()
-        .map(|n| w.command(&w.path(n), "git", &["realm", "join", &realm, "-v"]).output_spawn())
+        .map(|n| {
+            w.command(&w.path(n), "git", &["realm", "join", &realm, "-v"])
+                .output_spawn()
+        })
         .collect();
     for (name, child) in names.iter().zip(children) {
         let out = child.wait_with_output().unwrap();
@@ -92,11 +181,22 @@ fn eight_repositories_join_at_once_and_all_land() {
     }
     let files = w.realm_files("busy.git");
     for n in &names {
-        assert!(files.contains(&format!("repos/{n}.yaml")), "{n} missing from {files:?}");
+        assert!(
+            files.contains(&format!("repos/{n}.yaml")),
+            "{n} missing from {files:?}"
+        );
     }
-    assert_eq!(w.realm_log("busy.git").len(), 9, "one commit per join plus the creation");
+    assert_eq!(
+        w.realm_log("busy.git").len(),
+        9,
+        "one commit per join plus the creation"
+    );
     let list = w.realm(".", &["list", "--json"]).ok().json();
-    assert_eq!(list["realms"][0]["checkouts"].as_array().unwrap().len(), 8, "every join recorded in the index");
+    assert_eq!(
+        list["realms"][0]["checkouts"].as_array().unwrap().len(),
+        8,
+        "every join recorded in the index"
+    );
 }
 
 trait SpawnPiped {
@@ -105,7 +205,10 @@ trait SpawnPiped {
 
 impl SpawnPiped for std::process::Command {
     fn output_spawn(mut self) -> std::process::Child {
-        self.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+        self.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 }
 
@@ -118,11 +221,7 @@ fn a_lost_push_race_is_reapplied_on_the_new_state() {
 
     // While aperture's push is being received, fungal joins first (once): the realm
     // moves under aperture's feet, so its push is refused and must be re-applied.
-    let env: String = w
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}='{v}' "))
-        .collect();
+    let env: String = w.env().iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
     let marker = w.path("raced");
     let fungal = w.path("fungal");
     w.write_exe(
@@ -136,10 +235,27 @@ fn a_lost_push_race_is_reapplied_on_the_new_state() {
 
     let out = w.realm("aperture", &["join", &realm, "-v"]).ok();
     assert!(marker.exists(), "the race was not staged");
-    assert!(out.stderr.contains("re-applying on the new state"), "no retry happened:\n{}", out.stderr);
-    assert_eq!(w.realm_log("racy.git"), ["aperture: join realm", "fungal: join realm", "racy: create realm"]);
-    assert_eq!(w.realm_files("racy.git"), ["realm.yaml", "repos/aperture.yaml", "repos/fungal.yaml"]);
-    assert_eq!(w.rev("aperture", "refs/realm/racy/main"), w.rev("racy.git", "main"));
+    assert!(
+        out.stderr.contains("re-applying on the new state"),
+        "no retry happened:\n{}",
+        out.stderr
+    );
+    assert_eq!(
+        w.realm_log("racy.git"),
+        [
+            "aperture: join realm",
+            "fungal: join realm",
+            "racy: create realm"
+        ]
+    );
+    assert_eq!(
+        w.realm_files("racy.git"),
+        ["realm.yaml", "repos/aperture.yaml", "repos/fungal.yaml"]
+    );
+    assert_eq!(
+        w.rev("aperture", "refs/realm/racy/main"),
+        w.rev("racy.git", "main")
+    );
 }
 
 #[test]
@@ -147,14 +263,25 @@ fn a_push_the_realm_refuses_is_reported_and_nothing_is_written() {
     let w = World::new();
     let realm = w.bare_realm("strict");
     w.member("aperture");
-    w.write_exe("strict.git/hooks/pre-receive", "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n");
+    w.write_exe(
+        "strict.git/hooks/pre-receive",
+        "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n",
+    );
     let before = w.rev("strict.git", "main");
 
     let out = w.realm("aperture", &["join", &realm]).code(3);
     assert!(out.stderr.contains("refused the update"), "{}", out.stderr);
     assert_eq!(w.rev("strict.git", "main"), before);
-    assert_eq!(w.rev("aperture", "refs/realm/strict/main"), before, "the local copy must not claim the write");
-    assert_eq!(w.git("aperture", &["config", "realm.strict.url"]).code, 1, "no config for a failed join");
+    assert_eq!(
+        w.rev("aperture", "refs/realm/strict/main"),
+        before,
+        "the local copy must not claim the write"
+    );
+    assert_eq!(
+        w.git("aperture", &["config", "realm.strict.url"]).code,
+        1,
+        "no config for a failed join"
+    );
 }
 
 /// Plant `files` in a realm, then check that `args` in a member fails with exit 2,
@@ -172,16 +299,42 @@ fn assert_refused(files: &[(&str, &str)], args: &[&str], file: &str, field: &str
     if full == ["join"] {
         full.push(&realm);
     }
-    let dir = if args[0] == "join" { "aperture" } else { "fungal" };
-    let out = w.realm(dir, &full).code(2);
-    assert!(out.stderr.contains(file), "the error must name {file}:\n{}", out.stderr);
-    assert!(out.stderr.contains(&format!("`{field}`")), "the error must name the field {field}:\n{}", out.stderr);
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    assert_eq!(w.rev("letemcook.git", "main"), before, "nothing may be written");
-    if args[0] == "join" {
-        assert_eq!(w.git("aperture", &["config", "realm.letemcook.url"]).code, 1, "no config for a refused join");
+    let dir = if args[0] == "join" {
+        "aperture"
     } else {
-        assert_eq!(w.git("fungal", &["config", "realm.letemcook.member"]).ok().stdout.trim(), "fungal");
+        "fungal"
+    };
+    let out = w.realm(dir, &full).code(2);
+    assert!(
+        out.stderr.contains(file),
+        "the error must name {file}:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("`{field}`")),
+        "the error must name the field {field}:\n{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(
+        w.rev("letemcook.git", "main"),
+        before,
+        "nothing may be written"
+    );
+    if args[0] == "join" {
+        assert_eq!(
+            w.git("aperture", &["config", "realm.letemcook.url"]).code,
+            1,
+            "no config for a refused join"
+        );
+    } else {
+        assert_eq!(
+            w.git("fungal", &["config", "realm.letemcook.member"])
+                .ok()
+                .stdout
+                .trim(),
+            "fungal"
+        );
     }
 }
 
@@ -190,18 +343,32 @@ fn malformed_yaml_is_refused_naming_the_file() {
     let w = World::new();
     let realm = w.bare_realm("letemcook");
     w.member("aperture");
-    w.edit_realm("letemcook.git", &[("repos/x.yaml", "name: [unclosed\nurl: /srv/x\n")]);
+    w.edit_realm(
+        "letemcook.git",
+        &[("repos/x.yaml", "name: [unclosed\nurl: /srv/x\n")],
+    );
     let before = w.rev("letemcook.git", "main");
     let out = w.realm("aperture", &["join", &realm]).code(2);
-    assert!(out.stderr.contains("invalid repos/x.yaml"), "{}", out.stderr);
-    assert!(out.stderr.contains("line 1"), "a syntax error names its line:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid repos/x.yaml"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("line 1"),
+        "a syntax error names its line:\n{}",
+        out.stderr
+    );
     assert_eq!(w.rev("letemcook.git", "main"), before);
 }
 
 #[test]
 fn a_traversal_name_is_refused_naming_the_field() {
     assert_refused(
-        &[("repos/x.yaml", "name: ../x\nurl: /srv/x\njoined_at: 2026-01-24T10:00:00Z\n")],
+        &[(
+            "repos/x.yaml",
+            "name: ../x\nurl: /srv/x\njoined_at: 2026-01-24T10:00:00Z\n",
+        )],
         &["join"],
         "repos/x.yaml",
         "name",
@@ -211,7 +378,10 @@ fn a_traversal_name_is_refused_naming_the_field() {
 #[test]
 fn a_name_that_does_not_match_its_file_is_refused() {
     assert_refused(
-        &[("repos/x.yaml", "name: y\nurl: /srv/x\njoined_at: 2026-01-24T10:00:00Z\n")],
+        &[(
+            "repos/x.yaml",
+            "name: y\nurl: /srv/x\njoined_at: 2026-01-24T10:00:00Z\n",
+        )],
         &["join"],
         "repos/x.yaml",
         "name",
@@ -221,7 +391,10 @@ fn a_name_that_does_not_match_its_file_is_refused() {
 #[test]
 fn a_relative_url_is_refused() {
     assert_refused(
-        &[("repos/x.yaml", "name: x\nurl: ../x.git\njoined_at: 2026-01-24T10:00:00Z\n")],
+        &[(
+            "repos/x.yaml",
+            "name: x\nurl: ../x.git\njoined_at: 2026-01-24T10:00:00Z\n",
+        )],
         &["join"],
         "repos/x.yaml",
         "url",
@@ -233,7 +406,10 @@ fn a_bad_version_is_refused_naming_the_field() {
     let contract = "name: s3-permissions\nowner: fungal\nversion: 1.x\nvalue: {}\n";
     assert_refused(
         &[
-            ("domains/s3-access/domain.yaml", "name: s3-access\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n"),
+            (
+                "domains/s3-access/domain.yaml",
+                "name: s3-access\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n",
+            ),
             ("domains/s3-access/contracts/s3-permissions.yaml", contract),
         ],
         &["leave"],
@@ -247,7 +423,10 @@ fn a_bad_version_requirement_in_a_binding_is_refused() {
     let binding = "repo: aperture\nimports:\n- contract: s3-permissions\n  version: '>=banana'\n  binding: cdk/stack.py\n";
     assert_refused(
         &[
-            ("domains/s3-access/domain.yaml", "name: s3-access\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n"),
+            (
+                "domains/s3-access/domain.yaml",
+                "name: s3-access\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n",
+            ),
             (
                 "domains/s3-access/contracts/s3-permissions.yaml",
                 "name: s3-permissions\nowner: fungal\nversion: 1.0.0\nvalue: {}\n",
@@ -262,10 +441,14 @@ fn a_bad_version_requirement_in_a_binding_is_refused() {
 
 #[test]
 fn a_binding_path_escaping_the_repo_is_refused() {
-    let binding = "repo: fungal\nimports:\n- contract: c\n  version: ^1\n  binding: ../../etc/passwd\n";
+    let binding =
+        "repo: fungal\nimports:\n- contract: c\n  version: ^1\n  binding: ../../etc/passwd\n";
     assert_refused(
         &[
-            ("domains/d/domain.yaml", "name: d\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n"),
+            (
+                "domains/d/domain.yaml",
+                "name: d\nmembers: [fungal]\ncreated_at: 2026-01-24T10:00:00Z\n",
+            ),
             ("domains/d/bindings/fungal.yaml", binding),
         ],
         &["status", "--fetch"],
@@ -279,9 +462,19 @@ fn a_newer_realm_format_is_refused() {
     let w = World::new();
     let realm = w.bare_realm("future");
     w.member("aperture");
-    w.edit_realm("future.git", &[("realm.yaml", "format: 2\nname: future\ncreated_at: 2026-01-24T10:00:00Z\n")]);
+    w.edit_realm(
+        "future.git",
+        &[(
+            "realm.yaml",
+            "format: 2\nname: future\ncreated_at: 2026-01-24T10:00:00Z\n",
+        )],
+    );
     let out = w.realm("aperture", &["join", &realm]).code(2);
-    assert!(out.stderr.contains("invalid realm.yaml: field `format`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid realm.yaml: field `format`"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -289,8 +482,14 @@ fn init_refuses_an_existing_realm_and_unrelated_history() {
     let w = World::new();
     let realm = w.bare_realm("letemcook");
     let before = w.rev("letemcook.git", "main");
-    let out = w.realm(".", &["init", "letemcook.git", "--bare", "--name", "other"]).code(3);
-    assert!(out.stderr.contains("already a realm 'letemcook'"), "{}", out.stderr);
+    let out = w
+        .realm(".", &["init", "letemcook.git", "--bare", "--name", "other"])
+        .code(3);
+    assert!(
+        out.stderr.contains("already a realm 'letemcook'"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(w.rev("letemcook.git", "main"), before);
     assert!(realm.ends_with("letemcook.git"));
 
@@ -309,16 +508,39 @@ fn init_refuses_an_existing_realm_and_unrelated_history() {
 fn a_non_bare_realm_accepts_members_and_keeps_its_working_tree_current() {
     let w = World::new();
     std::fs::create_dir_all(w.path("realm-letemcook")).unwrap();
-    let out = w.realm("realm-letemcook", &["init", "--name", "letemcook", "--admission", "open"]).ok();
-    assert!(out.stdout.contains("Created realm 'letemcook'"), "{}", out.stdout);
-    assert!(w.path("realm-letemcook/realm.yaml").exists(), "the realm's working tree shows realm.yaml");
+    let out = w
+        .realm(
+            "realm-letemcook",
+            &["init", "--name", "letemcook", "--admission", "open"],
+        )
+        .ok();
+    assert!(
+        out.stdout.contains("Created realm 'letemcook'"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        w.path("realm-letemcook/realm.yaml").exists(),
+        "the realm's working tree shows realm.yaml"
+    );
 
     w.member("aperture");
     w.realm("aperture", &["join", "../realm-letemcook"]).ok();
-    assert!(w.path("realm-letemcook/repos/aperture.yaml").exists(), "pushes update the realm's working tree");
-    assert_eq!(w.git("realm-letemcook", &["status", "--porcelain"]).ok().stdout, "");
+    assert!(
+        w.path("realm-letemcook/repos/aperture.yaml").exists(),
+        "pushes update the realm's working tree"
+    );
+    assert_eq!(
+        w.git("realm-letemcook", &["status", "--porcelain"])
+            .ok()
+            .stdout,
+        ""
+    );
     // The url is stored absolute, so it works from anywhere.
-    let url = w.git("aperture", &["config", "realm.letemcook.url"]).ok().stdout;
+    let url = w
+        .git("aperture", &["config", "realm.letemcook.url"])
+        .ok()
+        .stdout;
     assert!(url.trim().starts_with('/'), "{url}");
 }
 
@@ -329,8 +551,15 @@ fn git_dash_c_and_git_dir_select_the_repository() {
     w.member("aperture");
     std::fs::create_dir_all(w.path("elsewhere")).unwrap();
 
-    w.git("elsewhere", &["-C", "../aperture", "realm", "join", &realm]).ok();
-    let status = w.git("elsewhere", &["-C", "../aperture", "realm", "status", "--json"]).ok().json();
+    w.git("elsewhere", &["-C", "../aperture", "realm", "join", &realm])
+        .ok();
+    let status = w
+        .git(
+            "elsewhere",
+            &["-C", "../aperture", "realm", "status", "--json"],
+        )
+        .ok()
+        .json();
     assert_eq!(status["realms"][0]["member"], "aperture");
 
     let mut cmd = w.command(&w.path("elsewhere"), "git", &["realm", "status", "--json"]);
@@ -340,7 +569,11 @@ fn git_dash_c_and_git_dir_select_the_repository() {
 
     // Outside any repository: a clear usage error.
     let out = w.realm("elsewhere", &["status"]).code(2);
-    assert!(out.stderr.contains("not a git repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a git repository"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -352,9 +585,15 @@ fn names_and_urls_that_clash_are_conflicts() {
 
     // Another repository that wants the same name.
     w.member("impostor");
-    let out = w.realm("impostor", &["join", &realm, "--as", "aperture"]).code(3);
+    let out = w
+        .realm("impostor", &["join", &realm, "--as", "aperture"])
+        .code(3);
     assert!(out.stderr.contains("already registered"), "{}", out.stderr);
-    assert!(out.stderr.contains("--as"), "the hint says how to pick another name:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("--as"),
+        "the hint says how to pick another name:\n{}",
+        out.stderr
+    );
 
     // No origin and no --url: the url is unknown.
     w.git(".", &["init", "-q", "loner"]).ok();
@@ -371,36 +610,96 @@ fn join_uses_the_configured_origin_url_not_the_users_insteadof_rewrite() {
     let w = World::new();
     let realm = w.bare_realm("letemcook");
     w.git(".", &["init", "-q", "aperture"]).ok();
-    w.git("aperture", &["remote", "add", "origin", "https://github.com/acme/aperture.git"]).ok();
+    w.git(
+        "aperture",
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/acme/aperture.git",
+        ],
+    )
+    .ok();
     // The user's personal rewrite (e.g. to use ssh) must not leak into the realm.
-    w.git(".", &["config", "--global", "url.git@github.com:.insteadOf", "https://github.com/"]).ok();
+    w.git(
+        ".",
+        &[
+            "config",
+            "--global",
+            "url.git@github.com:.insteadOf",
+            "https://github.com/",
+        ],
+    )
+    .ok();
 
     w.realm("aperture", &["join", &realm]).ok();
-    let yaml = w.git("letemcook.git", &["show", "main:repos/aperture.yaml"]).ok().stdout;
-    assert!(yaml.contains("url: https://github.com/acme/aperture.git"), "{yaml}");
+    let yaml = w
+        .git("letemcook.git", &["show", "main:repos/aperture.yaml"])
+        .ok()
+        .stdout;
+    assert!(
+        yaml.contains("url: https://github.com/acme/aperture.git"),
+        "{yaml}"
+    );
     assert!(yaml.contains("forge: acme/aperture"), "{yaml}");
 }
 
 #[test]
 fn approval_realms_get_a_proposal_branch_instead_of_a_push() {
     let w = World::new();
-    w.realm(".", &["init", "gated.git", "--bare", "--name", "gated", "--admission", "approval", "--approver", "lead@example.com"])
-        .ok();
+    w.realm(
+        ".",
+        &[
+            "init",
+            "gated.git",
+            "--bare",
+            "--name",
+            "gated",
+            "--admission",
+            "approval",
+            "--approver",
+            "lead@example.com",
+        ],
+    )
+    .ok();
     let realm = w.path("gated.git").display().to_string();
     w.member("aperture");
     let before = w.rev("gated.git", "main");
 
     let out = w.realm("aperture", &["join", &realm]).ok();
     assert!(out.stdout.contains("join/aperture"), "{}", out.stdout);
-    assert!(out.stdout.contains("lead@example.com"), "says who approves:\n{}", out.stdout);
-    assert_eq!(w.rev("gated.git", "main"), before, "main is untouched until approved");
-    let proposal = w.git("gated.git", &["show", "join/aperture:repos/aperture.yaml"]).ok().stdout;
+    assert!(
+        out.stdout.contains("lead@example.com"),
+        "says who approves:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        w.rev("gated.git", "main"),
+        before,
+        "main is untouched until approved"
+    );
+    let proposal = w
+        .git("gated.git", &["show", "join/aperture:repos/aperture.yaml"])
+        .ok()
+        .stdout;
     assert!(proposal.contains("name: aperture"), "{proposal}");
-    let status = w.realm("aperture", &["status", "--json", "--exit-code"]).code(1).json();
+    let status = w
+        .realm("aperture", &["status", "--json", "--exit-code"])
+        .code(1)
+        .json();
     assert_eq!(status["realms"][0]["registered"], false);
 
     // The approver merges (a fast-forward), and the member's next join is a no-op.
-    w.git("gated.git", &["update-ref", "refs/heads/main", "refs/heads/join/aperture", &before]).ok();
+    w.git(
+        "gated.git",
+        &[
+            "update-ref",
+            "refs/heads/main",
+            "refs/heads/join/aperture",
+            &before,
+        ],
+    )
+    .ok();
     let out = w.realm("aperture", &["join", &realm]).ok();
     assert!(out.stdout.contains("already registered"), "{}", out.stdout);
     w.realm("aperture", &["status", "--exit-code"]).ok();
@@ -437,24 +736,62 @@ fn leave_unregisters_and_refuses_while_others_import_our_exports() {
 
     // The bystander leaves cleanly.
     w.realm("bystander", &["leave"]).ok();
-    assert!(!w.realm_files("letemcook.git").contains(&"repos/bystander.yaml".to_owned()));
-    assert_eq!(w.git("bystander", &["config", "--get-regexp", "^realm\\."]).code, 1, "config removed");
+    assert!(
+        !w.realm_files("letemcook.git")
+            .contains(&"repos/bystander.yaml".to_owned())
+    );
+    assert_eq!(
+        w.git("bystander", &["config", "--get-regexp", "^realm\\."])
+            .code,
+        1,
+        "config removed"
+    );
 
     // aperture provides what fungal imports: refused, with who imports what.
     let before = w.rev("letemcook.git", "main");
     let out = w.realm("aperture", &["leave"]).code(3);
-    assert!(out.stderr.contains("fungal imports s3-access/s3-permissions (>=1.0.0)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("fungal imports s3-access/s3-permissions (>=1.0.0)"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(w.rev("letemcook.git", "main"), before);
-    assert_eq!(w.git("aperture", &["config", "realm.letemcook.member"]).ok().stdout.trim(), "aperture");
+    assert_eq!(
+        w.git("aperture", &["config", "realm.letemcook.member"])
+            .ok()
+            .stdout
+            .trim(),
+        "aperture"
+    );
 
     // --force leaves anyway: registration, binding and domain membership go.
     let out = w.realm("aperture", &["leave", "--force"]).ok();
-    assert!(out.stdout.contains("fungal still imports"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("fungal still imports"),
+        "{}",
+        out.stdout
+    );
     let files = w.realm_files("letemcook.git");
-    assert!(!files.contains(&"repos/aperture.yaml".to_owned()), "{files:?}");
-    assert!(!files.contains(&"domains/s3-access/bindings/aperture.yaml".to_owned()), "{files:?}");
-    assert!(files.contains(&"domains/s3-access/contracts/s3-permissions.yaml".to_owned()), "contracts stay");
-    let domain = w.git("letemcook.git", &["show", "main:domains/s3-access/domain.yaml"]).ok().stdout;
+    assert!(
+        !files.contains(&"repos/aperture.yaml".to_owned()),
+        "{files:?}"
+    );
+    assert!(
+        !files.contains(&"domains/s3-access/bindings/aperture.yaml".to_owned()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"domains/s3-access/contracts/s3-permissions.yaml".to_owned()),
+        "contracts stay"
+    );
+    let domain = w
+        .git(
+            "letemcook.git",
+            &["show", "main:domains/s3-access/domain.yaml"],
+        )
+        .ok()
+        .stdout;
     assert!(domain.contains("members:\n- fungal\n"), "{domain}");
     assert_eq!(w.realm_log("letemcook.git")[0], "aperture: leave realm");
 }
@@ -462,21 +799,41 @@ fn leave_unregisters_and_refuses_while_others_import_our_exports() {
 #[test]
 fn the_dispatcher_lists_runs_and_suggests() {
     let w = World::new();
-    w.write_exe("bin/git-realm-hello", "#!/bin/sh\necho \"hello $*\"\nexit 7\n");
+    w.write_exe(
+        "bin/git-realm-hello",
+        "#!/bin/sh\necho \"hello $*\"\nexit 7\n",
+    );
 
     let out = w.realm(".", &[]).ok();
     for sub in ["init", "join", "leave", "status", "list"] {
-        assert!(out.stdout.contains(&format!("  {sub} ")), "{sub} missing:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("  {sub} ")),
+            "{sub} missing:\n{}",
+            out.stdout
+        );
     }
-    assert!(out.stdout.contains("Extensions (git-realm-* on PATH):\n  hello"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Extensions (git-realm-* on PATH):\n  hello"),
+        "{}",
+        out.stdout
+    );
 
     // Extensions run like built-ins, and exit codes pass through.
     let out = w.realm(".", &["hello", "a", "b"]).code(7);
     assert_eq!(out.stdout, "hello a b\n");
 
     let out = w.realm(".", &["stauts"]).code(2);
-    assert!(out.stderr.contains("'stauts' is not a git-realm command"), "{}", out.stderr);
-    assert!(out.stderr.contains("\tstatus"), "did-you-mean:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("'stauts' is not a git-realm command"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("\tstatus"),
+        "did-you-mean:\n{}",
+        out.stderr
+    );
 
     // Bad flags are usage errors (exit 2) from every subcommand.
     let out = w.realm(".", &["list", "--no-such-flag"]).code(2);
@@ -496,7 +853,10 @@ fn realm_option_narrows_and_must_name_a_membership() {
 
     let all = w.realm("aperture", &["status", "--json"]).ok().json();
     assert_eq!(all["realms"].as_array().unwrap().len(), 2);
-    let only = w.realm("aperture", &["status", "--json", "--realm", "two"]).ok().json();
+    let only = w
+        .realm("aperture", &["status", "--json", "--realm", "two"])
+        .ok()
+        .json();
     assert_eq!(only["realms"].as_array().unwrap().len(), 1);
     assert_eq!(only["realms"][0]["realm"], "two");
 

@@ -76,12 +76,19 @@ impl Command for InitArgs {
     }
 
     fn run(self, ui: &Ui) -> Result<Exit> {
-        let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
         let path = absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
 
         let existed = gix::open(&path).is_ok();
         if !existed {
-            if path.exists() && path.read_dir().map(|mut d| d.next().is_some()).unwrap_or(true) && self.bare {
+            if path.exists()
+                && path
+                    .read_dir()
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+                && self.bare
+            {
                 return Err(Error::usage(format!(
                     "{}: directory is not empty and not a git repository; a bare realm needs an empty directory",
                     path.display()
@@ -95,7 +102,10 @@ impl Command for InitArgs {
         }
         let repo = git::open_at(&path)?;
         if self.bare && !repo.is_bare() {
-            return Err(Error::usage(format!("--bare: {} is an existing repository with a working tree", path.display())));
+            return Err(Error::usage(format!(
+                "--bare: {} is an existing repository with a working tree",
+                path.display()
+            )));
         }
 
         let store = Store::realm_repository(&repo);
@@ -114,21 +124,35 @@ impl Command for InitArgs {
                 },
             },
         };
-        let updated = store.update(&format!("{}: create realm", self.name), |snapshot, edits| {
-            if snapshot.commit().is_some() {
-                return Err(Error::conflict(format!("{} became a realm while this one was being created", path.display())));
-            }
-            edits.put(model::paths::REALM, &realm);
-            Ok(())
-        })?;
-        let commit = updated.commit.expect("a new realm always gets its first commit");
+        let updated = store.update(
+            &format!("{}: create realm", self.name),
+            |snapshot, edits| {
+                if snapshot.commit().is_some() {
+                    return Err(Error::conflict(format!(
+                        "{} became a realm while this one was being created",
+                        path.display()
+                    )));
+                }
+                edits.put(model::paths::REALM, &realm);
+                Ok(())
+            },
+        )?;
+        let commit = updated
+            .commit
+            .expect("a new realm always gets its first commit");
 
         if !repo.is_bare() {
             // Members push to `main`; let git update this working tree when they do.
             git::config_set(&repo, "receive.denyCurrentBranch", "updateInstead")?;
-            let head = repo.head_name().ok().flatten().map(|n| n.as_bstr().to_string());
+            let head = repo
+                .head_name()
+                .ok()
+                .flatten()
+                .map(|n| n.as_bstr().to_string());
             if head.as_deref() == Some(REALM_BRANCH) {
-                Git::in_dir(&path).args(["reset", "--quiet", "--hard", "HEAD"]).run()?;
+                Git::in_dir(&path)
+                    .args(["reset", "--quiet", "--hard", "HEAD"])
+                    .run()?;
             }
         }
 
@@ -149,11 +173,29 @@ impl Command for InitArgs {
             });
             return Ok(Exit::Success);
         }
-        let kind = if repo.is_bare() { "bare repository" } else { "repository" };
-        ui.ok(format!("Created realm '{}' in {kind} {}", self.name, path.display()));
-        ui.ok(format!("Committed realm.yaml (commit {}, admission {})", ui::short(&commit), self.admission));
-        ui.ok(format!("Added realm '{}' to the index {}", self.name, index_path.display()));
-        ui.line(format!("Next: in each member repository, run `git realm join {url}`"));
+        let kind = if repo.is_bare() {
+            "bare repository"
+        } else {
+            "repository"
+        };
+        ui.ok(format!(
+            "Created realm '{}' in {kind} {}",
+            self.name,
+            path.display()
+        ));
+        ui.ok(format!(
+            "Committed realm.yaml (commit {}, admission {})",
+            ui::short(&commit),
+            self.admission
+        ));
+        ui.ok(format!(
+            "Added realm '{}' to the index {}",
+            self.name,
+            index_path.display()
+        ));
+        ui.line(format!(
+            "Next: in each member repository, run `git realm join {url}`"
+        ));
         Ok(Exit::Success)
     }
 }
@@ -165,9 +207,18 @@ fn refuse_existing(store: &Store<'_>, path: &Path) -> Result<()> {
         return Ok(());
     }
     if snapshot.exists(model::paths::REALM)? {
-        let name = snapshot.realm().map(|r| format!(" '{}'", r.name)).unwrap_or_default();
-        return Err(Error::conflict(format!("{} is already a realm{name}; refusing to re-initialise it", path.display()))
-            .hint(format!("members join it with `git realm join {}`", path.display())));
+        let name = snapshot
+            .realm()
+            .map(|r| format!(" '{}'", r.name))
+            .unwrap_or_default();
+        return Err(Error::conflict(format!(
+            "{} is already a realm{name}; refusing to re-initialise it",
+            path.display()
+        ))
+        .hint(format!(
+            "members join it with `git realm join {}`",
+            path.display()
+        )));
     }
     Err(Error::conflict(format!(
         "{} already has commits on main that are not a realm; a realm needs a repository of its own",
@@ -177,7 +228,11 @@ fn refuse_existing(store: &Store<'_>, path: &Path) -> Result<()> {
 
 /// `base.join(p)`, lexically normalised (no filesystem access needed).
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() { p.to_owned() } else { base.join(p) };
+    let joined = if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    };
     let mut out = PathBuf::new();
     for part in joined.components() {
         match part {
@@ -197,5 +252,6 @@ pub fn now(repo: &gix::Repository) -> Result<model::Timestamp> {
         Some(Ok(sig)) => sig.seconds(),
         _ => jiff::Timestamp::now().as_second(),
     };
-    jiff::Timestamp::from_second(seconds).map_err(|e| Error::usage(format!("invalid commit time: {e}")))
+    jiff::Timestamp::from_second(seconds)
+        .map_err(|e| Error::usage(format!("invalid commit time: {e}")))
 }

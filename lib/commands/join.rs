@@ -13,13 +13,13 @@ use serde::Serialize;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::init::{absolute, now};
 use crate::error::{Error, Exit, Result};
+use crate::forge;
 use crate::git;
 use crate::index;
 use crate::membership;
 use crate::model::{self, Admission, Email, ForgeSlug, Name, RepoFile, Url};
 use crate::store::{Snapshot, Store};
 use crate::ui::{self, Ui};
-use crate::forge;
 
 /// Register this repository in a realm
 #[derive(Parser, Debug)]
@@ -92,7 +92,10 @@ impl Command for JoinArgs {
         if let Some(only) = &self.global.realm
             && only != &realm.name
         {
-            return Err(Error::usage(format!("--realm {only}: {realm_url} is the realm '{}'", realm.name)));
+            return Err(Error::usage(format!(
+                "--realm {only}: {realm_url} is the realm '{}'",
+                realm.name
+            )));
         }
         let maintainer = identity_email(&repo);
         let joined_at = now(&repo)?;
@@ -105,35 +108,43 @@ impl Command for JoinArgs {
             None if realm.governance.admission != Admission::Open => {
                 let branch = format!("join/{guessed_name}");
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
-                let commit = store.propose(&branch, &format!("{guessed_name}: join realm"), |_, edits| {
-                    edits.put(&model::paths::repo(guessed_name.as_str()), &file);
-                    Ok(())
-                })?;
+                let commit = store.propose(
+                    &branch,
+                    &format!("{guessed_name}: join realm"),
+                    |_, edits| {
+                        edits.put(&model::paths::repo(guessed_name.as_str()), &file);
+                        Ok(())
+                    },
+                )?;
                 (guessed_name.clone(), "proposed", Some(commit), Some(branch))
             }
             None => {
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
                 let path = model::paths::repo(guessed_name.as_str());
-                let updated = store.update(&format!("{guessed_name}: join realm"), |snapshot, edits| {
-                    // Re-decided on every attempt: someone may have registered meanwhile.
-                    match find_registration(snapshot, &guessed_name, &url, explicit)? {
-                        Some(existing) => Ok(Registration::Already(existing)),
-                        None => {
-                            edits.put(&path, &file);
-                            Ok(Registration::Registered)
+                let updated =
+                    store.update(&format!("{guessed_name}: join realm"), |snapshot, edits| {
+                        // Re-decided on every attempt: someone may have registered meanwhile.
+                        match find_registration(snapshot, &guessed_name, &url, explicit)? {
+                            Some(existing) => Ok(Registration::Already(existing)),
+                            None => {
+                                edits.put(&path, &file);
+                                Ok(Registration::Registered)
+                            }
                         }
-                    }
-                })?;
+                    })?;
                 match updated.value {
                     Registration::Already(existing) => (existing, "already-registered", None, None),
-                    Registration::Registered => (guessed_name.clone(), "registered", updated.commit, None),
+                    Registration::Registered => {
+                        (guessed_name.clone(), "registered", updated.commit, None)
+                    }
                 }
             }
         };
 
         membership::record(&repo, &realm.name, &realm_url, &name)?;
         index::modify(|idx| {
-            idx.realm_mut(&realm.name, &realm_url).set_checkout(&name, &checkout);
+            idx.realm_mut(&realm.name, &realm_url)
+                .set_checkout(&name, &checkout);
         })?;
 
         if ui.json {
@@ -160,14 +171,31 @@ impl Command for JoinArgs {
                     "Realm '{}' admits members by approval: proposed {name} on branch {branch}",
                     realm.name
                 ));
-                let approvers: Vec<&str> = realm.governance.approvers.iter().map(Email::as_str).collect();
-                let who = if approvers.is_empty() { "a realm maintainer".to_owned() } else { approvers.join(", ") };
-                ui.line(format!("  Next: {who} merges {branch} into main of {realm_url}"));
+                let approvers: Vec<&str> = realm
+                    .governance
+                    .approvers
+                    .iter()
+                    .map(Email::as_str)
+                    .collect();
+                let who = if approvers.is_empty() {
+                    "a realm maintainer".to_owned()
+                } else {
+                    approvers.join(", ")
+                };
+                ui.line(format!(
+                    "  Next: {who} merges {branch} into main of {realm_url}"
+                ));
                 ui.line(format!("  Then run `git realm join {realm_url}` again here (or any `git realm` command after a fetch)"));
             }
-            _ => ui.ok(format!("{name} is already registered in realm '{}'; restored local config", realm.name)),
+            _ => ui.ok(format!(
+                "{name} is already registered in realm '{}'; restored local config",
+                realm.name
+            )),
         }
-        ui.ok(format!("Set realm.{0}.url and realm.{0}.member = {name} in the local git config", realm.name));
+        ui.ok(format!(
+            "Set realm.{0}.url and realm.{0}.member = {name} in the local git config",
+            realm.name
+        ));
         ui.ok(format!("Recorded {} in the index", checkout.display()));
         Ok(Exit::Success)
     }
@@ -182,8 +210,10 @@ impl JoinArgs {
             None => match git::config_string(repo, "remote.origin.url") {
                 Some(u) => (u, "remote.origin.url"),
                 None => {
-                    return Err(Error::usage("this repository has no origin remote, so its url is unknown")
-                        .hint("pass the url other members use: `git realm join REALM-URL --url URL`"));
+                    return Err(Error::usage(
+                        "this repository has no origin remote, so its url is unknown",
+                    )
+                    .hint("pass the url other members use: `git realm join REALM-URL --url URL`"));
                 }
             },
         };
@@ -192,11 +222,18 @@ impl JoinArgs {
         } else {
             raw
         };
-        resolved.parse().map_err(|e| Error::usage(format!("{from}: {e}")))
+        resolved
+            .parse()
+            .map_err(|e| Error::usage(format!("{from}: {e}")))
     }
 }
 
-fn registration(name: &Name, url: &Url, maintainer: Option<&Email>, joined_at: model::Timestamp) -> RepoFile {
+fn registration(
+    name: &Name,
+    url: &Url,
+    maintainer: Option<&Email>,
+    joined_at: model::Timestamp,
+) -> RepoFile {
     RepoFile {
         name: name.clone(),
         url: url.clone(),
@@ -208,7 +245,12 @@ fn registration(name: &Name, url: &Url, maintainer: Option<&Email>, joined_at: m
 
 /// Is this repo already in the realm? By name (same url: yes; other url: a
 /// conflict), or, when no name was asked for, by url under another name.
-fn find_registration(snapshot: &Snapshot<'_>, name: &Name, url: &Url, explicit: bool) -> Result<Option<Name>> {
+fn find_registration(
+    snapshot: &Snapshot<'_>,
+    name: &Name,
+    url: &Url,
+    explicit: bool,
+) -> Result<Option<Name>> {
     if let Some(existing) = snapshot.read::<RepoFile>(&model::paths::repo(name.as_str()))? {
         if same_url(existing.url.as_str(), url.as_str()) {
             return Ok(Some(existing.name));
@@ -217,7 +259,9 @@ fn find_registration(snapshot: &Snapshot<'_>, name: &Name, url: &Url, explicit: 
             "the name '{name}' is already registered in this realm for {}",
             existing.url
         ))
-        .hint(format!("this repository is {url}; choose another name with `--as NAME`")));
+        .hint(format!(
+            "this repository is {url}; choose another name with `--as NAME`"
+        )));
     }
     if !explicit {
         for other in snapshot.doc_names(model::paths::REPOS)? {
@@ -243,17 +287,25 @@ fn looks_like_local_path(s: &str) -> bool {
 /// same thing from every directory.
 fn normalize_realm_url(raw: &str) -> Result<String> {
     if raw.is_empty() || raw.starts_with('-') {
-        return Err(Error::usage(format!("REALM-URL: {raw:?} is not a url or path")));
+        return Err(Error::usage(format!(
+            "REALM-URL: {raw:?} is not a url or path"
+        )));
     }
     if looks_like_local_path(raw) {
-        let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
         let path = absolute(&cwd, Path::new(raw));
         if !path.exists() {
-            return Err(Error::usage(format!("REALM-URL: {} does not exist", path.display())));
+            return Err(Error::usage(format!(
+                "REALM-URL: {} does not exist",
+                path.display()
+            )));
         }
         return Ok(path.display().to_string());
     }
-    raw.parse::<Url>().map(String::from).map_err(|e| Error::usage(format!("REALM-URL: {e}")))
+    raw.parse::<Url>()
+        .map(String::from)
+        .map_err(|e| Error::usage(format!("REALM-URL: {e}")))
 }
 
 /// The directory a user would `cd` into for this repository.
@@ -264,20 +316,36 @@ fn checkout_path(repo: &gix::Repository) -> PathBuf {
 
 /// A kebab-case name from the url's last component, else the directory name.
 fn guess_name(url: &str, checkout: &Path) -> Result<Name> {
-    let from_url = url.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or_default();
+    let from_url = url
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or_default();
     let from_url = from_url.strip_suffix(".git").unwrap_or(from_url);
-    let from_dir = checkout.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let from_dir = checkout
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for candidate in [from_url, from_dir.as_str()] {
         let kebab: String = candidate
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let kebab = kebab.trim_matches('-').to_owned();
         if let Ok(name) = kebab.parse() {
             return Ok(name);
         }
     }
-    Err(Error::usage(format!("cannot derive a valid repo name from {url:?}")).hint("pass one with `--as NAME`"))
+    Err(
+        Error::usage(format!("cannot derive a valid repo name from {url:?}"))
+            .hint("pass one with `--as NAME`"),
+    )
 }
 
 fn identity_email(repo: &gix::Repository) -> Option<Email> {
@@ -292,14 +360,28 @@ mod tests {
     #[test]
     fn names_from_urls() {
         let dir = Path::new("/x/Some_Dir");
-        assert_eq!(guess_name("git@github.com:o/Fungal_Image.git", dir).unwrap().as_str(), "fungal-image");
-        assert_eq!(guess_name("/srv/aperture.git", dir).unwrap().as_str(), "aperture");
+        assert_eq!(
+            guess_name("git@github.com:o/Fungal_Image.git", dir)
+                .unwrap()
+                .as_str(),
+            "fungal-image"
+        );
+        assert_eq!(
+            guess_name("/srv/aperture.git", dir).unwrap().as_str(),
+            "aperture"
+        );
         assert_eq!(guess_name("/srv/___", dir).unwrap().as_str(), "some-dir");
     }
 
     #[test]
     fn url_equality_ignores_dot_git() {
-        assert!(same_url("https://github.com/o/n.git", "https://github.com/o/n"));
-        assert!(!same_url("https://github.com/o/n", "https://github.com/o/m"));
+        assert!(same_url(
+            "https://github.com/o/n.git",
+            "https://github.com/o/n"
+        ));
+        assert!(!same_url(
+            "https://github.com/o/n",
+            "https://github.com/o/m"
+        ));
     }
 }

@@ -81,10 +81,9 @@ impl Command for LeaveArgs {
 
 impl LeaveArgs {
     fn leave_one(&self, repo: &gix::Repository, m: &Membership, ui: &Ui) -> Result<LeaveReport> {
-        let me = m
-            .member
-            .clone()
-            .ok_or_else(|| Error::usage(format!("git config realm.{}.member is not set", m.realm)))?;
+        let me = m.member.clone().ok_or_else(|| {
+            Error::usage(format!("git config realm.{}.member is not set", m.realm))
+        })?;
         let store = Store::member(repo, m.realm.as_str(), &m.url);
         let force = self.force;
         let updated = store.update(&format!("{me}: leave realm"), |snapshot, edits| {
@@ -95,9 +94,14 @@ impl LeaveArgs {
                     m.realm
                 ));
                 for d in &dependents {
-                    err = err.hint(format!("{} imports {}/{} ({})", d.repo, d.domain, d.contract, d.version));
+                    err = err.hint(format!(
+                        "{} imports {}/{} ({})",
+                        d.repo, d.domain, d.contract, d.version
+                    ));
                 }
-                return Err(err.hint("they must drop those imports first, or leave anyway with --force"));
+                return Err(
+                    err.hint("they must drop those imports first, or leave anyway with --force")
+                );
             }
             if snapshot.exists(&model::paths::repo(me.as_str()))? {
                 edits.remove(&model::paths::repo(me.as_str()));
@@ -126,13 +130,23 @@ impl LeaveArgs {
         })?;
 
         for d in &updated.value {
-            ui.warn(format!("{} still imports {}/{} from {me} (left with --force)", d.repo, d.domain, d.contract));
+            ui.warn(format!(
+                "{} still imports {}/{} from {me} (left with --force)",
+                d.repo, d.domain, d.contract
+            ));
         }
         match updated.commit {
-            Some(c) => ui.ok(format!("{me} left realm '{}' (commit {})", m.realm, ui::short(&c))),
+            Some(c) => ui.ok(format!(
+                "{me} left realm '{}' (commit {})",
+                m.realm,
+                ui::short(&c)
+            )),
             None => ui.ok(format!("{me} was not registered in realm '{}'", m.realm)),
         }
-        ui.ok(format!("Removed realm.{} from the local git config", m.realm));
+        ui.ok(format!(
+            "Removed realm.{} from the local git config",
+            m.realm
+        ));
         Ok(LeaveReport {
             realm: m.realm.to_string(),
             repo: me.to_string(),
@@ -149,7 +163,10 @@ pub fn dependents_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Dependent
         let d = domain.as_str();
         let mut ours: Vec<Name> = Vec::new();
         for contract in snapshot.doc_names(&model::paths::contracts_dir(d))? {
-            let c = snapshot.require::<ContractFile>(&model::paths::contract(d, contract.as_str()), "contract")?;
+            let c = snapshot.require::<ContractFile>(
+                &model::paths::contract(d, contract.as_str()),
+                "contract",
+            )?;
             if &c.owner == me {
                 ours.push(c.name);
             }
@@ -164,7 +181,8 @@ pub fn dependents_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Dependent
             if &consumer == me {
                 continue;
             }
-            let b = snapshot.require::<BindingFile>(&model::paths::binding(d, consumer.as_str()), "binding")?;
+            let b = snapshot
+                .require::<BindingFile>(&model::paths::binding(d, consumer.as_str()), "binding")?;
             for import in b.imports.iter().filter(|i| ours.contains(&i.contract)) {
                 out.push(Dependent {
                     repo: consumer.to_string(),

@@ -41,14 +41,29 @@ impl Command for ListArgs {
             return Ok(Exit::Success);
         }
         if idx.realms.is_empty() {
-            ui.line(format!("No realms in the index ({}).", index::path()?.display()));
+            ui.line(format!(
+                "No realms in the index ({}).",
+                index::path()?.display()
+            ));
             ui.line("  Create one with `git realm init PATH --name NAME`, or join one with `git realm join URL`.");
         }
         for realm in &idx.realms {
-            ui.line(format!("{}  {}", ui.paint(realm.name.as_str(), Paint::Bold), realm.url));
+            ui.line(format!(
+                "{}  {}",
+                ui.paint(realm.name.as_str(), Paint::Bold),
+                realm.url
+            ));
             for c in &realm.checkouts {
-                let missing = if c.path.exists() { String::new() } else { ui.paint("  (missing)", Paint::Yellow) };
-                ui.line(format!("  {:<24} {}{missing}", c.repo.as_str(), c.path.display()));
+                let missing = if c.path.exists() {
+                    String::new()
+                } else {
+                    ui.paint("  (missing)", Paint::Yellow)
+                };
+                ui.line(format!(
+                    "  {:<24} {}{missing}",
+                    c.repo.as_str(),
+                    c.path.display()
+                ));
             }
         }
         Ok(Exit::Success)

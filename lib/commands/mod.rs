@@ -22,5 +22,7 @@ pub fn builtins() -> Vec<clap::Command> {
 
 /// The subcommand name of a `git-realm-<sub>` command.
 pub fn sub_name(cmd: &clap::Command) -> &str {
-    cmd.get_name().strip_prefix("git-realm-").unwrap_or(cmd.get_name())
+    cmd.get_name()
+        .strip_prefix("git-realm-")
+        .unwrap_or(cmd.get_name())
 }

@@ -113,14 +113,20 @@ impl Command for StatusArgs {
         } else {
             print_long(ui, &report);
         }
-        Ok(if self.exit_code && attention { Exit::Attention } else { Exit::Success })
+        Ok(if self.exit_code && attention {
+            Exit::Attention
+        } else {
+            Exit::Success
+        })
     }
 }
 
 fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
     let snapshot = store.snapshot()?;
     let now = jiff::Timestamp::now();
-    let fetched = store.last_fetched().and_then(|t| jiff::Timestamp::try_from(t).ok());
+    let fetched = store
+        .last_fetched()
+        .and_then(|t| jiff::Timestamp::try_from(t).ok());
     let local_copy = LocalCopy {
         reference: store.local_ref().to_owned(),
         commit: snapshot.commit().map(|c| c.to_string()),
@@ -139,11 +145,15 @@ fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
         domains: Vec::new(),
         local_copy,
     };
-    let Some(me) = &m.member else { return Ok(status) };
+    let Some(me) = &m.member else {
+        return Ok(status);
+    };
     if snapshot.commit().is_none() {
         return Ok(status);
     }
-    status.registered = snapshot.read::<RepoFile>(&model::paths::repo(me.as_str()))?.is_some();
+    status.registered = snapshot
+        .read::<RepoFile>(&model::paths::repo(me.as_str()))?
+        .is_some();
     status.domains = domains_of(&snapshot, me)?;
     Ok(status)
 }
@@ -163,15 +173,26 @@ fn domains_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<DomainRole>> {
         if !member {
             continue;
         }
-        let exports: Vec<String> = binding.iter().flat_map(|b| b.exports.iter().map(|e| e.contract.to_string())).collect();
-        let imports: Vec<String> = binding.iter().flat_map(|b| b.imports.iter().map(|i| i.contract.to_string())).collect();
+        let exports: Vec<String> = binding
+            .iter()
+            .flat_map(|b| b.exports.iter().map(|e| e.contract.to_string()))
+            .collect();
+        let imports: Vec<String> = binding
+            .iter()
+            .flat_map(|b| b.imports.iter().map(|i| i.contract.to_string()))
+            .collect();
         let role = match (exports.is_empty(), imports.is_empty()) {
             (false, false) => "provider+consumer",
             (false, true) => "provider",
             (true, false) => "consumer",
             (true, true) => "member",
         };
-        out.push(DomainRole { domain: d.to_owned(), role: role.to_owned(), exports, imports });
+        out.push(DomainRole {
+            domain: d.to_owned(),
+            role: role.to_owned(),
+            exports,
+            imports,
+        });
     }
     Ok(out)
 }
@@ -188,7 +209,11 @@ fn print_short(ui: &Ui, report: &StatusReport) {
         ui.line("not in any realm");
     }
     for r in &report.realms {
-        let state = if r.registered { ui.paint("registered", Paint::Green) } else { ui.paint("not registered", Paint::Yellow) };
+        let state = if r.registered {
+            ui.paint("registered", Paint::Green)
+        } else {
+            ui.paint("not registered", Paint::Yellow)
+        };
         ui.line(format!(
             "{}: {} {state}, {} domain{}, {}",
             r.realm,
@@ -214,7 +239,10 @@ fn print_long(ui: &Ui, report: &StatusReport) {
         ui.line(ui.paint(&format!("📊 {me} (in realm: {})", r.realm), Paint::Bold));
         match (&r.local_copy.commit, r.registered) {
             (None, _) => {
-                ui.warn(format!("No local copy of realm '{}' ({} is missing)", r.realm, r.local_copy.reference));
+                ui.warn(format!(
+                    "No local copy of realm '{}' ({} is missing)",
+                    r.realm, r.local_copy.reference
+                ));
                 ui.line("  Run `git realm status --fetch` to fetch it.");
             }
             (Some(_), true) => ui.ok(format!("Registered as {me} ({})", r.url)),
@@ -237,10 +265,23 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             if !d.imports.is_empty() {
                 parts.push(format!("imports {}", d.imports.join(", ")));
             }
-            let detail = if parts.is_empty() { String::new() } else { format!(": {}", parts.join("; ")) };
+            let detail = if parts.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", parts.join("; "))
+            };
             ui.line(format!("  Domain '{}' ({}){detail}", d.domain, d.role));
         }
-        let tip = r.local_copy.commit.as_deref().map(|c| &c[..7.min(c.len())]).unwrap_or("none");
-        ui.line(format!("  Local copy: {} at {tip}, {}", r.local_copy.reference, age_text(&r.local_copy)));
+        let tip = r
+            .local_copy
+            .commit
+            .as_deref()
+            .map(|c| &c[..7.min(c.len())])
+            .unwrap_or("none");
+        ui.line(format!(
+            "  Local copy: {} at {tip}, {}",
+            r.local_copy.reference,
+            age_text(&r.local_copy)
+        ));
     }
 }

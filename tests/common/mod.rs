@@ -25,25 +25,40 @@ pub struct Run {
 
 impl Run {
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     pub fn code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 }
 
 fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_git-realm")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_BIN_EXE_git-realm"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 impl World {
     pub fn new() -> Self {
-        let root = tempfile::Builder::new().prefix("realm-test-").tempdir().unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("realm-test-")
+            .tempdir()
+            .unwrap();
         let w = World { root };
         std::fs::create_dir_all(w.path("home")).unwrap();
         std::fs::create_dir_all(w.path("bin")).unwrap();
@@ -70,9 +85,15 @@ impl World {
         vec![
             ("PATH".into(), path),
             ("HOME".into(), self.path("home").display().to_string()),
-            ("GIT_CONFIG_GLOBAL".into(), self.path("home/gitconfig").display().to_string()),
+            (
+                "GIT_CONFIG_GLOBAL".into(),
+                self.path("home/gitconfig").display().to_string(),
+            ),
             ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-            ("XDG_CONFIG_HOME".into(), self.path("home/.config").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.path("home/.config").display().to_string(),
+            ),
             ("GIT_AUTHOR_DATE".into(), DATE.into()),
             ("GIT_COMMITTER_DATE".into(), DATE.into()),
             ("TZ".into(), "UTC".into()),
@@ -82,7 +103,11 @@ impl World {
 
     pub fn command(&self, dir: &Path, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(program);
-        cmd.env_clear().envs(self.env()).current_dir(dir).args(args).stdin(Stdio::null());
+        cmd.env_clear()
+            .envs(self.env())
+            .current_dir(dir)
+            .args(args)
+            .stdin(Stdio::null());
         cmd
     }
 
@@ -123,18 +148,24 @@ impl World {
     /// A bare realm created by `git realm init`.
     pub fn bare_realm(&self, name: &str) -> String {
         let path = format!("{name}.git");
-        self.realm(".", &["init", &path, "--bare", "--name", name]).ok();
+        self.realm(".", &["init", &path, "--bare", "--name", name])
+            .ok();
         self.path(&path).display().to_string()
     }
 
     /// `git rev-parse REV` in `dir`.
     pub fn rev(&self, dir: &str, rev: &str) -> String {
-        self.git(dir, &["rev-parse", "--verify", "-q", rev]).stdout.trim().to_owned()
+        self.git(dir, &["rev-parse", "--verify", "-q", rev])
+            .stdout
+            .trim()
+            .to_owned()
     }
 
     /// The files on the realm's main branch (in a bare realm at `realm_dir`).
     pub fn realm_files(&self, realm_dir: &str) -> Vec<String> {
-        let out = self.git(realm_dir, &["ls-tree", "-r", "--name-only", "main"]).ok();
+        let out = self
+            .git(realm_dir, &["ls-tree", "-r", "--name-only", "main"])
+            .ok();
         out.stdout.lines().map(str::to_owned).collect()
     }
 
