@@ -283,6 +283,33 @@ pub fn cas_ref(
     }
 }
 
+/// Write a commit object (no ref moves) signed with the user's git identity,
+/// which git-realm never invents: without one, the user is told how to set it.
+pub fn new_commit(
+    repo: &gix::Repository,
+    message: &str,
+    tree: gix::ObjectId,
+    parents: impl IntoIterator<Item = gix::ObjectId>,
+) -> Result<gix::ObjectId> {
+    let identity_error = || {
+        Error::usage("your git identity is not configured, and realm commits are made with it").hint(
+            "run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`",
+        )
+    };
+    let author = repo
+        .author()
+        .ok_or_else(identity_error)?
+        .context(|| "invalid author date".into())?;
+    let committer = repo
+        .committer()
+        .ok_or_else(identity_error)?
+        .context(|| "invalid committer date".into())?;
+    let commit = repo
+        .new_commit_as(committer, author, message, tree, parents)
+        .context(|| "cannot write a commit".into())?;
+    Ok(commit.id)
+}
+
 /// Delete a ref if it still points at `expected`.
 pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -> Result<()> {
     use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};

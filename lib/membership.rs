@@ -98,6 +98,30 @@ pub fn selected(repo: &gix::Repository, only: Option<&Name>) -> Result<Vec<Membe
     }
 }
 
+/// The one realm a writing command acts on: the only membership, or `--realm`.
+pub fn one(repo: &gix::Repository, only: Option<&Name>) -> Result<(Membership, Name)> {
+    let mut found = selected(repo, only)?;
+    match found.len() {
+        0 => Err(Error::usage("this repository is not a member of any realm")
+            .hint("join one with `git realm join REALM-URL`")),
+        1 => {
+            let m = found.remove(0);
+            let me = m.member.clone().ok_or_else(|| {
+                Error::usage(format!("git config realm.{}.member is not set", m.realm))
+                    .hint("re-run `git realm join` to restore it")
+            })?;
+            Ok((m, me))
+        }
+        _ => {
+            let names: Vec<&str> = found.iter().map(|m| m.realm.as_str()).collect();
+            Err(Error::usage(format!(
+                "this repository is in several realms ({}): say which with --realm NAME",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
 /// Record membership in the local config, and make notes follow amend/rebase.
 pub fn record(repo: &gix::Repository, realm: &Name, url: &str, member: &Name) -> Result<()> {
     git::config_set(repo, &format!("realm.{realm}.url"), url)?;

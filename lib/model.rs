@@ -364,13 +364,16 @@ pub struct ChangelogEntry {
     pub changes: Vec<String>,
 }
 
-/// A consumer notified of a version (the issue url makes re-runs idempotent).
+/// A consumer to be told about a version. The entry is claimed in the same realm
+/// commit that publishes the version (`url` absent: not sent yet), and the issue
+/// url recorded once sent, so no re-run from any machine opens it twice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notification {
     pub repo: Name,
     pub version: Version,
-    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// `domains/<domain>/contracts/<contract>.yaml`: a versioned value with one owner.
@@ -421,6 +424,12 @@ pub struct ExtractRule {
 pub struct Export {
     pub contract: Name,
     pub source: ValueSource,
+    /// The description the next sync publishes (a change alone is a patch release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The JSON Schema the value must satisfy, published with the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

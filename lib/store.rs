@@ -231,6 +231,12 @@ impl Edits {
         }
     }
 
+    /// Edits that go nowhere: for `--dry-run`, which runs an operation to see
+    /// what it would do.
+    pub fn scratch() -> Self {
+        Edits::new("")
+    }
+
     /// Write `doc` at `path` in its canonical form.
     pub fn put<T: Document + Clone>(&mut self, path: &str, doc: &T) {
         self.changes
@@ -472,25 +478,7 @@ impl<'r> Store<'r> {
     }
 
     fn commit(&self, message: &str, tree: ObjectId, parent: Option<ObjectId>) -> Result<ObjectId> {
-        let identity_error = || {
-            Error::usage("your git identity is not configured, and realm commits are signed with it")
-                .hint("run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`")
-        };
-        let author = self
-            .repo
-            .author()
-            .ok_or_else(identity_error)?
-            .context(|| "invalid author date".into())?;
-        let committer = self
-            .repo
-            .committer()
-            .ok_or_else(identity_error)?
-            .context(|| "invalid committer date".into())?;
-        let commit = self
-            .repo
-            .new_commit_as(committer, author, message, tree, parent)
-            .context(|| "cannot write the realm commit".into())?;
-        Ok(commit.id)
+        git::new_commit(self.repo, message, tree, parent)
     }
 
     /// Read what is at `url` without knowing the realm's name yet: fetch its branch

@@ -1,11 +1,17 @@
 //! One module per subcommand: its arguments (clap derive) and its `run`.
 //! This module only lists them, for the dispatcher, man pages and completions.
 
+pub mod check;
+pub mod domain;
+pub mod export;
+pub mod graph;
+pub mod import;
 pub mod init;
 pub mod join;
 pub mod leave;
 pub mod list;
 pub mod status;
+pub mod sync;
 
 use clap::CommandFactory;
 
@@ -15,7 +21,13 @@ pub fn builtins() -> Vec<clap::Command> {
         init::InitArgs::command(),
         join::JoinArgs::command(),
         leave::LeaveArgs::command(),
+        domain::DomainArgs::command(),
+        export::ExportArgs::command(),
+        import::ImportArgs::command(),
+        check::CheckArgs::command(),
+        sync::SyncArgs::command(),
         status::StatusArgs::command(),
+        graph::GraphArgs::command(),
         list::ListArgs::command(),
     ]
 }
@@ -25,4 +37,14 @@ pub fn sub_name(cmd: &clap::Command) -> &str {
     cmd.get_name()
         .strip_prefix("git-realm-")
         .unwrap_or(cmd.get_name())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_definition_is_valid() {
+        for cmd in super::builtins() {
+            cmd.debug_assert();
+        }
+    }
 }

@@ -8,6 +8,8 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::check::{print_export, print_import};
+use crate::contracts;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership::{self, Membership};
@@ -59,6 +61,10 @@ pub struct RealmStatus {
     pub member: Option<String>,
     pub registered: bool,
     pub domains: Vec<DomainRole>,
+    /// Exports with local changes (or errors), as `check` reports them.
+    pub pending_exports: Vec<contracts::ExportStatus>,
+    /// Imports that are not current.
+    pub attention_imports: Vec<contracts::ImportStatus>,
     pub local_copy: LocalCopy,
 }
 
@@ -84,7 +90,10 @@ pub struct LocalCopy {
 
 impl RealmStatus {
     fn needs_attention(&self) -> bool {
-        !self.registered || self.local_copy.commit.is_none()
+        !self.registered
+            || self.local_copy.commit.is_none()
+            || !self.pending_exports.is_empty()
+            || !self.attention_imports.is_empty()
     }
 }
 
@@ -102,7 +111,7 @@ impl Command for StatusArgs {
             if self.fetch {
                 store.fetch()?;
             }
-            realms.push(realm_status(&store, m)?);
+            realms.push(realm_status(&store, m, repo.workdir())?);
         }
         let attention = realms.iter().any(RealmStatus::needs_attention);
         let report = StatusReport { realms };
@@ -121,7 +130,11 @@ impl Command for StatusArgs {
     }
 }
 
-fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
+fn realm_status(
+    store: &Store<'_>,
+    m: &Membership,
+    workdir: Option<&std::path::Path>,
+) -> Result<RealmStatus> {
     let snapshot = store.snapshot()?;
     let now = jiff::Timestamp::now();
     let fetched = store
@@ -143,6 +156,8 @@ fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
         member: m.member.as_ref().map(Name::to_string),
         registered: false,
         domains: Vec::new(),
+        pending_exports: Vec::new(),
+        attention_imports: Vec::new(),
         local_copy,
     };
     let Some(me) = &m.member else {
@@ -155,6 +170,25 @@ fn realm_status(store: &Store<'_>, m: &Membership) -> Result<RealmStatus> {
         .read::<RepoFile>(&model::paths::repo(me.as_str()))?
         .is_some();
     status.domains = domains_of(&snapshot, me)?;
+    let survey = contracts::survey(
+        &snapshot,
+        me,
+        workdir,
+        contracts::Scope {
+            exports: true,
+            imports: true,
+        },
+    )?;
+    status.pending_exports = survey
+        .exports
+        .into_iter()
+        .filter(|e| e.next_version.is_some() || e.error.is_some())
+        .collect();
+    status.attention_imports = survey
+        .imports
+        .into_iter()
+        .filter(|i| i.state != contracts::ImportState::Current)
+        .collect();
     Ok(status)
 }
 
@@ -272,6 +306,12 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             };
             ui.line(format!("  Domain '{}' ({}){detail}", d.domain, d.role));
         }
+        if !r.pending_exports.is_empty() {
+            ui.warn("Cross-repo change detected:");
+            r.pending_exports.iter().for_each(|e| print_export(ui, e));
+            ui.line("  Run `git realm sync` to update the realm.");
+        }
+        r.attention_imports.iter().for_each(|i| print_import(ui, i));
         let tip = r
             .local_copy
             .commit

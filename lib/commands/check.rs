@@ -1,0 +1,197 @@
+//! `git realm check`: the read-only health check for CI and prompts.
+//!
+//! Exports are recomputed from their sources and compared with the published
+//! contract (the pending diff and the version it would get); imports are
+//! `current`, `stale` (a newer version inside the requirement) or `broken` (the
+//! newest version is outside the requirement, or verification fails).
+//! Exit 0 when everything is current, 1 when something needs attention.
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::contracts::{self, ExportStatus, ImportState, ImportStatus, Scope, Survey};
+use crate::error::{Error, Exit, Result};
+use crate::git;
+use crate::membership;
+use crate::store::Store;
+use crate::ui::{Paint, Ui};
+
+/// Check exports and imports against the realm (exit 1 when something needs attention)
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-check",
+    bin_name = "git realm check",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm check --fetch                   # in CI: fails when a contract needs attention\n",
+        "  git realm check --imports --json | jq '.realms[].imports[] | select(.state != \"current\")'\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct CheckArgs {
+    /// Fetch the realm first (otherwise the local copy is used)
+    #[arg(long)]
+    pub fetch: bool,
+
+    /// Check only exports
+    #[arg(long)]
+    pub exports: bool,
+
+    /// Check only imports
+    #[arg(long)]
+    pub imports: bool,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The stable `--json` document of `git realm check` (documented in the README).
+#[derive(Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    pub realms: Vec<RealmCheck>,
+}
+
+#[derive(Serialize)]
+pub struct RealmCheck {
+    pub realm: String,
+    pub repo: String,
+    pub exports: Vec<ExportStatus>,
+    pub imports: Vec<ImportStatus>,
+}
+
+impl Command for CheckArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
+        if memberships.is_empty() {
+            return Err(Error::usage("this repository is not a member of any realm")
+                .hint("join one with `git realm join REALM-URL`"));
+        }
+        let both = !self.exports && !self.imports;
+        let scope = Scope {
+            exports: self.exports || both,
+            imports: self.imports || both,
+        };
+        let workdir = repo.workdir().map(ToOwned::to_owned);
+        let mut realms = Vec::new();
+        for m in &memberships {
+            let me = m.member.clone().ok_or_else(|| {
+                Error::usage(format!("git config realm.{}.member is not set", m.realm))
+            })?;
+            let store = Store::member(&repo, m.realm.as_str(), &m.url);
+            if self.fetch {
+                store.fetch()?;
+            }
+            let snapshot = store.snapshot()?;
+            let Survey { exports, imports } =
+                contracts::survey(&snapshot, &me, workdir.as_deref(), scope)?;
+            realms.push(RealmCheck {
+                realm: m.realm.to_string(),
+                repo: me.to_string(),
+                exports,
+                imports,
+            });
+        }
+        let ok = realms.iter().all(|r| {
+            r.exports
+                .iter()
+                .all(|e| e.next_version.is_none() && e.error.is_none())
+                && r.imports.iter().all(|i| i.state == ImportState::Current)
+        });
+        let report = CheckReport { ok, realms };
+        if ui.json {
+            ui.json(&report);
+        } else {
+            print(ui, &report);
+        }
+        Ok(if ok { Exit::Success } else { Exit::Attention })
+    }
+}
+
+pub fn print_export(ui: &Ui, e: &ExportStatus) {
+    let name = format!("{}/{}", e.domain, e.contract);
+    let version = e
+        .version
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "unpublished".into());
+    if let Some(err) = &e.error {
+        ui.bad(format!("{name}: {err}"));
+        return;
+    }
+    match (&e.next_version, e.bump) {
+        (Some(next), Some(bump)) => {
+            ui.warn(format!(
+                "{name}: local changes, {version} → {next} ({bump}) on the next sync"
+            ));
+            for line in e.diff.lines() {
+                ui.line(format!("    {line}"));
+            }
+            if !e.consumers.is_empty() {
+                let who: Vec<String> = e
+                    .consumers
+                    .iter()
+                    .map(|c| format!("{} (imports {})", c.repo, c.requirement))
+                    .collect();
+                ui.line(format!("  Affected: {}", who.join(", ")));
+            }
+        }
+        _ => ui.ok(format!("{name}@{version}: export up to date")),
+    }
+}
+
+pub fn print_import(ui: &Ui, i: &ImportStatus) {
+    let name = format!("{}/{}", i.domain, i.contract);
+    match i.state {
+        ImportState::Current => ui.ok(format!(
+            "{name}@{}: import current ({})",
+            i.resolved_version
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            i.binding
+        )),
+        ImportState::Stale => {
+            ui.warn(format!(
+                "{name}: stale, {} (binding {})",
+                i.reason.as_deref().unwrap_or(""),
+                i.binding
+            ));
+            for c in &i.changes {
+                ui.line(format!("    {c}"));
+            }
+            ui.line(format!(
+                "  Update {}, commit, then `git realm sync`.",
+                i.binding
+            ));
+        }
+        ImportState::Broken => ui.bad(format!(
+            "{name}: broken, {}",
+            i.reason.as_deref().unwrap_or("")
+        )),
+    }
+}
+
+fn print(ui: &Ui, report: &CheckReport) {
+    for r in &report.realms {
+        ui.line(ui.paint(&format!("{} in realm '{}'", r.repo, r.realm), Paint::Bold));
+        if r.exports.is_empty() && r.imports.is_empty() {
+            ui.line("  no exports or imports");
+        }
+        r.exports.iter().for_each(|e| print_export(ui, e));
+        r.imports.iter().for_each(|i| print_import(ui, i));
+    }
+    if report.ok {
+        ui.ok("All contracts current");
+    } else {
+        ui.line("Something needs attention (exit 1).");
+    }
+}

@@ -1,0 +1,314 @@
+//! `git realm domain`: coordination contexts between repositories.
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::init::now;
+use crate::error::{Error, Exit, Result};
+use crate::git;
+use crate::membership;
+use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
+use crate::store::{Snapshot, Store};
+use crate::ui::{self, Paint, Ui};
+
+/// Create and inspect domains: coordination contexts between repositories
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-domain",
+    bin_name = "git realm domain",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm domain create s3-access --repos aperture,fungal-image-analysis --description 'S3 paths aperture needs'\n",
+        "  git realm domain add s3-access ml-infra\n",
+        "  git realm domain list\n",
+        "  git realm domain show s3-access --json\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct DomainArgs {
+    #[command(subcommand)]
+    pub action: DomainAction,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DomainAction {
+    /// Create a domain between registered repositories
+    Create {
+        /// The domain's name
+        name: Name,
+        /// The participating repositories, comma-separated
+        #[arg(long, value_delimiter = ',', required = true, value_name = "REPO,...")]
+        repos: Vec<Name>,
+        /// What is being coordinated
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Add a registered repository to a domain
+    Add {
+        /// The domain's name
+        name: Name,
+        /// The repository to add
+        repo: Name,
+    },
+    /// List the realm's domains
+    List,
+    /// Show a domain: members, contracts, exports and imports
+    Show {
+        /// The domain's name
+        name: Name,
+    },
+}
+
+#[derive(Serialize)]
+struct DomainSummary {
+    name: String,
+    description: String,
+    members: Vec<String>,
+    contracts: Vec<ContractSummary>,
+}
+
+#[derive(Serialize)]
+struct ContractSummary {
+    name: String,
+    owner: String,
+    version: String,
+    consumers: Vec<ConsumerSummary>,
+}
+
+#[derive(Serialize)]
+struct ConsumerSummary {
+    repo: String,
+    requirement: String,
+    resolved_version: Option<String>,
+}
+
+impl Command for DomainArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let (m, me) = membership::one(&repo, self.global.realm.as_ref())?;
+        let store = Store::member(&repo, m.realm.as_str(), &m.url);
+        match self.action {
+            DomainAction::Create {
+                name,
+                repos,
+                description,
+            } => {
+                let created_at = now(&repo)?;
+                let path = model::paths::domain(name.as_str());
+                let updated =
+                    store.update(&format!("{me}: create domain {name}"), |snapshot, edits| {
+                        require_registered(snapshot, &repos)?;
+                        let mut wanted = DomainFile {
+                            name: name.clone(),
+                            description: description.clone(),
+                            members: repos.clone(),
+                            created_at,
+                        };
+                        if let Some(existing) = snapshot.read::<DomainFile>(&path)? {
+                            wanted.created_at = existing.created_at;
+                            let mut a = existing.members.clone();
+                            a.sort();
+                            let mut b = repos.clone();
+                            b.sort();
+                            b.dedup();
+                            if a == b && existing.description == description {
+                                return Ok(false);
+                            }
+                            return Err(Error::conflict(format!(
+                                "domain '{name}' already exists with members {}",
+                                join(&existing.members)
+                            ))
+                            .hint(format!(
+                                "add members with `git realm domain add {name} REPO`"
+                            )));
+                        }
+                        edits.put(&path, &wanted);
+                        Ok(true)
+                    })?;
+                let members = join(&repos);
+                report_write(
+                    ui,
+                    &updated.commit,
+                    &format!("Created domains/{name}/domain.yaml ({members})"),
+                    &format!("domain '{name}' already exists with these members"),
+                );
+                if ui.json {
+                    ui.json(&serde_json::json!({"domain": name, "members": repos, "commit": updated.commit.map(|c| c.to_string())}));
+                }
+            }
+            DomainAction::Add { name, repo: member } => {
+                let path = model::paths::domain(name.as_str());
+                let updated = store.update(
+                    &format!("{me}: add {member} to domain {name}"),
+                    |snapshot, edits| {
+                        require_registered(snapshot, std::slice::from_ref(&member))?;
+                        let mut domain =
+                            snapshot.require::<DomainFile>(&path, &format!("domain '{name}'"))?;
+                        if domain.members.contains(&member) {
+                            return Ok(());
+                        }
+                        domain.members.push(member.clone());
+                        edits.put(&path, &domain);
+                        Ok(())
+                    },
+                )?;
+                report_write(
+                    ui,
+                    &updated.commit,
+                    &format!("Added {member} to domain '{name}'"),
+                    &format!("{member} is already in domain '{name}'"),
+                );
+                if ui.json {
+                    ui.json(&serde_json::json!({"domain": name, "added": member, "commit": updated.commit.map(|c| c.to_string())}));
+                }
+            }
+            DomainAction::List => {
+                let snapshot = store.snapshot()?;
+                let mut all = Vec::new();
+                for d in snapshot.dir_names(model::paths::DOMAINS)? {
+                    all.push(summary(&snapshot, &d)?);
+                }
+                if ui.json {
+                    ui.json(&all);
+                } else if all.is_empty() {
+                    ui.line(format!("No domains in realm '{}' yet. Create one with `git realm domain create NAME --repos a,b`.", m.realm));
+                } else {
+                    for d in &all {
+                        let contracts: Vec<String> = d
+                            .contracts
+                            .iter()
+                            .map(|c| format!("{}@{}", c.name, c.version))
+                            .collect();
+                        ui.line(format!(
+                            "{}  members: {}  contracts: {}",
+                            ui.paint(&d.name, Paint::Bold),
+                            d.members.join(", "),
+                            if contracts.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                contracts.join(", ")
+                            }
+                        ));
+                    }
+                }
+            }
+            DomainAction::Show { name } => {
+                let snapshot = store.snapshot()?;
+                let s = summary(&snapshot, &name)?;
+                if ui.json {
+                    ui.json(&s);
+                } else {
+                    ui.line(ui.paint(
+                        &format!("Domain '{}' in realm '{}'", s.name, m.realm),
+                        Paint::Bold,
+                    ));
+                    if !s.description.is_empty() {
+                        ui.line(format!("  {}", s.description));
+                    }
+                    ui.line(format!("  Members: {}", s.members.join(", ")));
+                    if s.contracts.is_empty() {
+                        ui.line("  Contracts: none yet");
+                    }
+                    for c in &s.contracts {
+                        ui.line(format!(
+                            "  Contract {}@{} (provided by {})",
+                            c.name, c.version, c.owner
+                        ));
+                        for consumer in &c.consumers {
+                            let resolved = consumer
+                                .resolved_version
+                                .as_deref()
+                                .unwrap_or("never resolved");
+                            ui.line(format!(
+                                "    → {} imports {} (at {resolved})",
+                                consumer.repo, consumer.requirement
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Exit::Success)
+    }
+}
+
+fn join(names: &[Name]) -> String {
+    names
+        .iter()
+        .map(Name::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: &str) {
+    match commit {
+        Some(c) => ui.ok(format!("{done} (commit {})", ui::short(c))),
+        None => ui.ok(format!("Nothing to do: {unchanged}")),
+    }
+}
+
+/// Every repo named must be registered in the realm.
+fn require_registered(snapshot: &Snapshot<'_>, repos: &[Name]) -> Result<()> {
+    for r in repos {
+        if !snapshot.exists(&model::paths::repo(r.as_str()))? {
+            return Err(
+                Error::usage(format!("--repos: '{r}' is not registered in this realm"))
+                    .hint(format!("run `git realm join` in {r} first")),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn summary(snapshot: &Snapshot<'_>, name: &Name) -> Result<DomainSummary> {
+    let n = name.as_str();
+    let domain =
+        snapshot.require::<DomainFile>(&model::paths::domain(n), &format!("domain '{n}'"))?;
+    let mut bindings = Vec::new();
+    for r in snapshot.doc_names(&model::paths::bindings_dir(n))? {
+        bindings.push(
+            snapshot.require::<BindingFile>(&model::paths::binding(n, r.as_str()), "binding")?,
+        );
+    }
+    let mut contracts = Vec::new();
+    for c in snapshot.doc_names(&model::paths::contracts_dir(n))? {
+        let file =
+            snapshot.require::<ContractFile>(&model::paths::contract(n, c.as_str()), "contract")?;
+        let consumers = bindings
+            .iter()
+            .flat_map(|b| {
+                b.imports
+                    .iter()
+                    .filter(|i| i.contract == file.name)
+                    .map(move |i| (b, i))
+            })
+            .map(|(b, i)| ConsumerSummary {
+                repo: b.repo.to_string(),
+                requirement: i.version.to_string(),
+                resolved_version: i.resolved_version.as_ref().map(ToString::to_string),
+            })
+            .collect();
+        contracts.push(ContractSummary {
+            name: file.name.to_string(),
+            owner: file.owner.to_string(),
+            version: file.version.to_string(),
+            consumers,
+        });
+    }
+    Ok(DomainSummary {
+        name: domain.name.to_string(),
+        description: domain.description,
+        members: domain.members.iter().map(ToString::to_string).collect(),
+        contracts,
+    })
+}

@@ -1,0 +1,208 @@
+//! `git realm import`: declare that this repository consumes a contract, and
+//! where in its code the contract is implemented (the binding file).
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::export::require_member;
+use crate::commands::init::now;
+use crate::commands::sync::{head_commit, resolution_note};
+use crate::contracts;
+use crate::error::{Error, Exit, Result};
+use crate::git;
+use crate::membership;
+use crate::model::{self, BindingFile, CommitId, ContractFile, Import, Name};
+use crate::notes;
+use crate::sources;
+use crate::store::Store;
+use crate::ui::{self, Ui};
+
+/// Declare that this repository consumes a contract
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-import",
+    bin_name = "git realm import",
+    // `--version` is the import's requirement here; `git realm --version` still works.
+    disable_version_flag = true,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  git realm import s3-permissions --domain s3-access --version '>=1.0.0' \\\n",
+        "      --binding cdk/training_tools_access_stack.py --verify '\"arn:aws:s3:::bucket/([^\"]+)\"'\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct ImportArgs {
+    /// The contract's name
+    pub contract: Name,
+
+    /// The domain the contract belongs to
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Name,
+
+    /// The versions this repository accepts (a semver requirement, e.g. '^1.3' or '>=1.0.0')
+    #[arg(long = "version", value_name = "REQ")]
+    pub requirement: semver::VersionReq,
+
+    /// The file in this repository that implements the contract
+    #[arg(long, value_name = "FILE")]
+    pub binding: String,
+
+    /// Prove the binding satisfies the contract: REGEX extracts what FILE provides
+    /// (group `value`, else group 1), and every string of the contract must be among it
+    #[arg(long, value_name = "REGEX")]
+    pub verify: Option<String>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Serialize)]
+struct ImportReport {
+    realm: String,
+    domain: String,
+    contract: String,
+    requirement: String,
+    binding: String,
+    resolved_version: Option<String>,
+    missing: Vec<String>,
+    commit: Option<String>,
+}
+
+impl Command for ImportArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let workdir = repo.workdir().map(ToOwned::to_owned).ok_or_else(|| {
+            Error::usage("import needs a working tree: the binding is a file in it")
+        })?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
+        let (m, me) = membership::one(&repo, self.global.realm.as_ref())?;
+        let binding_file = sources::repo_relative(&self.binding, &workdir, &cwd)
+            .map_err(|e| Error::usage(format!("--binding {}: {e}", self.binding)))?;
+        if !workdir.join(binding_file.as_str()).is_file() {
+            return Err(Error::usage(format!(
+                "--binding {}: no such file in this repository",
+                self.binding
+            )));
+        }
+        if let Some(v) = &self.verify {
+            regex::Regex::new(v).map_err(|e| Error::usage(format!("--verify: bad regex: {e}")))?;
+        }
+        let head = head_commit(&repo)?;
+        let at = now(&repo)?;
+        let (domain, contract) = (self.domain.clone(), self.contract.clone());
+        let contract_path = model::paths::contract(domain.as_str(), contract.as_str());
+        let binding_path = model::paths::binding(domain.as_str(), me.as_str());
+        let store = Store::member(&repo, m.realm.as_str(), &m.url);
+
+        let updated = store.update(&format!("{me}: import {domain}/{contract}"), |snapshot, edits| {
+            require_member(snapshot, &domain, &me)?;
+            let published = snapshot.read::<ContractFile>(&contract_path)?.ok_or_else(|| {
+                Error::usage(format!("{domain}/{contract} does not exist: nobody exports it yet"))
+                    .hint(format!("see `git realm domain show {domain}` for its contracts"))
+            })?;
+            if published.owner == me {
+                return Err(Error::usage(format!("{me} provides {domain}/{contract}; a repository cannot import its own export")));
+            }
+            let mut binding = snapshot
+                .read::<BindingFile>(&binding_path)?
+                .unwrap_or_else(|| BindingFile { repo: me.clone(), exports: Vec::new(), imports: Vec::new() });
+            let previous = binding.imports.iter().find(|i| i.contract == contract).cloned();
+            let mut import = Import {
+                contract: contract.clone(),
+                version: self.requirement.clone(),
+                binding: binding_file.clone(),
+                verify: self.verify.clone(),
+                resolved_version: previous.as_ref().and_then(|p| p.resolved_version.clone()),
+                resolved_commit: previous.as_ref().and_then(|p| p.resolved_commit.clone()),
+                resolved_at: previous.as_ref().and_then(|p| p.resolved_at),
+            };
+            // Declaring an import says "my binding implements the current version":
+            // resolve it now when the requirement allows and verification agrees.
+            let mut missing = Vec::new();
+            if self.requirement.matches(&published.version) && import.resolved_version.as_ref() != Some(&published.version) {
+                if let Some(pattern) = &self.verify {
+                    missing = contracts::verify(&workdir, &binding_file, pattern, &published.value)?;
+                }
+                if missing.is_empty()
+                    && let Some(head) = head
+                {
+                    import.resolved_version = Some(published.version.clone());
+                    import.resolved_commit = Some(head.to_string().parse::<CommitId>().map_err(Error::usage)?);
+                    import.resolved_at = Some(at);
+                }
+            }
+            binding.imports.retain(|i| i.contract != contract);
+            binding.imports.push(import.clone());
+            edits.put(&binding_path, &binding);
+            Ok((import, published, missing))
+        })?;
+        let (import, published, missing) = updated.value;
+        let resolved_now = import.resolved_version.as_ref() == Some(&published.version)
+            && updated.commit.is_some();
+        if resolved_now && let Some(head) = head {
+            notes::append(
+                &repo,
+                head,
+                &[resolution_note(
+                    m.realm.as_str(),
+                    domain.as_str(),
+                    contract.as_str(),
+                    &published.version,
+                )],
+            )?;
+        }
+
+        if ui.json {
+            ui.json(&ImportReport {
+                realm: m.realm.to_string(),
+                domain: domain.to_string(),
+                contract: contract.to_string(),
+                requirement: self.requirement.to_string(),
+                binding: binding_file.to_string(),
+                resolved_version: import.resolved_version.as_ref().map(ToString::to_string),
+                missing,
+                commit: updated.commit.map(|c| c.to_string()),
+            });
+            return Ok(Exit::Success);
+        }
+        match updated.commit {
+            Some(c) => ui.ok(format!(
+                "Importing {domain}/{contract} {} into {} (commit {})",
+                self.requirement,
+                binding_file,
+                ui::short(&c)
+            )),
+            None => ui.ok(format!(
+                "The import of {domain}/{contract} is already declared this way"
+            )),
+        }
+        match &import.resolved_version {
+            Some(v) if v == &published.version => ui.ok(format!("{contract}: current at {v}")),
+            _ if !missing.is_empty() => {
+                ui.bad(format!(
+                    "{contract}@{}: {} does not provide: {}",
+                    published.version,
+                    binding_file,
+                    missing.join(", ")
+                ));
+                ui.line("  Update the binding, commit, then run `git realm sync`.");
+            }
+            _ if !self.requirement.matches(&published.version) => ui.bad(format!(
+                "{contract}: the newest version {} is outside {}",
+                published.version, self.requirement
+            )),
+            _ => ui.warn(format!(
+                "{contract}: {} available; commit your binding, then `git realm sync`",
+                published.version
+            )),
+        }
+        Ok(Exit::Success)
+    }
+}

@@ -1,0 +1,1028 @@
+//! Contracts, told as the design notes tell them: aperture provides the S3 paths
+//! it needs, fungal-image-analysis grants them; when aperture's code changes, the
+//! realm learns a new version, fungal is told, updates its policy, and resolves.
+
+mod common;
+mod support;
+
+use common::{Run, World};
+use support::GhDouble;
+
+fn github(w: &World) -> GhDouble {
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    GhDouble::new(&w.path("github"))
+}
+
+/// A world with a realm, aperture (provider) and fungal-image-analysis (consumer,
+/// on "GitHub" so it can be notified), and a `gh` double.
+struct Story {
+    w: World,
+    gh: GhDouble,
+}
+
+const PATHS: &str = "models/training/s3_paths.py";
+const STACK: &str = "cdk/training_tools_access_stack.py";
+const READ: &str = r#"read=models/**/*.py=read\("s3://bucket/([^"]+)"\)"#;
+const WRITE: &str = r#"write=models/**/*.py=write\("s3://bucket/([^"]+)"\)"#;
+const VERIFY: &str = r#""arn:aws:s3:::bucket/([^"]+)""#;
+
+impl Story {
+    fn new() -> Story {
+        let w = World::new();
+        let gh = github(&w);
+        let s = Story { w, gh };
+        let realm = s.w.bare_realm("letemcook");
+        s.w.member("aperture");
+        s.w.member("fungal-image-analysis");
+        s.realm("aperture", &["join", &realm]).ok();
+        s.realm(
+            "fungal-image-analysis",
+            &[
+                "join",
+                &realm,
+                "--url",
+                "https://github.com/acme/fungal-image-analysis.git",
+            ],
+        )
+        .ok();
+        s
+    }
+
+    /// `git realm ARGS` in `dir`, with the gh double as `gh`.
+    fn realm(&self, dir: &str, args: &[&str]) -> Run {
+        let mut all = vec!["realm"];
+        all.extend_from_slice(args);
+        let mut cmd = self.w.command(&self.w.path(dir), "git", &all);
+        cmd.envs(self.gh.env());
+        self.w.run_cmd(cmd)
+    }
+
+    fn write(&self, repo: &str, path: &str, content: &str) {
+        let full = self.w.path(repo).join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+
+    fn commit(&self, repo: &str, message: &str) {
+        self.w.git(repo, &["add", "-A"]).ok();
+        self.w.git(repo, &["commit", "-q", "-m", message]).ok();
+    }
+
+    fn contract(&self, domain: &str, contract: &str) -> serde_yaml::Value {
+        let text = self
+            .w
+            .git(
+                "letemcook.git",
+                &[
+                    "show",
+                    &format!("main:domains/{domain}/contracts/{contract}.yaml"),
+                ],
+            )
+            .ok()
+            .stdout;
+        serde_yaml::from_str(&text).unwrap()
+    }
+
+    fn issue_calls(&self) -> Vec<Vec<String>> {
+        self.gh
+            .calls()
+            .into_iter()
+            .filter(|c| c[0] == "issue")
+            .collect()
+    }
+
+    /// The s3-access domain, aperture exporting s3-permissions from its code,
+    /// fungal importing it with verification.
+    fn with_contract(self) -> Story {
+        self.write(
+            "aperture",
+            PATHS,
+            "read(\"s3://bucket/jobs/*/masks/*\")\nread(\"s3://bucket/training-runs/*\")\nwrite(\"s3://bucket/jobs/*/*/manifest.json\")\n",
+        );
+        self.commit("aperture", "s3 paths");
+        self.realm(
+            "aperture",
+            &[
+                "domain",
+                "create",
+                "s3-access",
+                "--repos",
+                "aperture,fungal-image-analysis",
+            ],
+        )
+        .ok();
+        let out = self
+            .realm(
+                "aperture",
+                &[
+                    "export",
+                    "s3-permissions",
+                    "--domain",
+                    "s3-access",
+                    "--extract-key",
+                    READ,
+                    "--extract-key",
+                    WRITE,
+                ],
+            )
+            .ok();
+        assert!(
+            out.stdout
+                .contains("Exported s3-access/s3-permissions@1.0.0 (3 items"),
+            "{}",
+            out.stdout
+        );
+
+        self.write(
+            "fungal-image-analysis",
+            STACK,
+            "grants = [\n  \"arn:aws:s3:::bucket/jobs/*/masks/*\",\n  \"arn:aws:s3:::bucket/training-runs/*\",\n  \"arn:aws:s3:::bucket/jobs/*/*/manifest.json\",\n]\n",
+        );
+        self.commit("fungal-image-analysis", "grant aperture's paths");
+        let out = self
+            .realm(
+                "fungal-image-analysis",
+                &[
+                    "import",
+                    "s3-permissions",
+                    "--domain",
+                    "s3-access",
+                    "--version",
+                    ">=1.0.0",
+                    "--binding",
+                    STACK,
+                    "--verify",
+                    VERIFY,
+                ],
+            )
+            .ok();
+        assert!(
+            out.stdout.contains("s3-permissions: current at 1.0.0"),
+            "{}",
+            out.stdout
+        );
+        self
+    }
+}
+
+#[test]
+fn the_aperture_and_fungal_walkthrough() {
+    let s = Story::new().with_contract();
+    let (w, aperture, fungal) = (&s.w, "aperture", "fungal-image-analysis");
+
+    // Everything is current on both sides.
+    s.realm(fungal, &["check"]).ok();
+    s.realm(aperture, &["check", "--fetch"]).ok();
+
+    // A developer in aperture adds a new S3 path in code.
+    let mut code = std::fs::read_to_string(w.path(aperture).join(PATHS)).unwrap();
+    code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
+    s.write(aperture, PATHS, &code);
+
+    let check = s.realm(aperture, &["check", "--json"]).code(1).json();
+    let export = &check["realms"][0]["exports"][0];
+    assert_eq!(export["contract"], "s3-permissions");
+    assert_eq!(export["version"], "1.0.0");
+    assert_eq!(export["next_version"], "1.1.0");
+    assert_eq!(export["bump"], "minor");
+    assert_eq!(
+        export["diff"]["added"],
+        serde_json::json!(["read: training-metrics/experiments/*"])
+    );
+    assert_eq!(export["consumers"][0]["repo"], fungal);
+    let status = s.realm(aperture, &["status"]).ok();
+    assert!(
+        status.stdout.contains("Cross-repo change detected"),
+        "{}",
+        status.stdout
+    );
+
+    // sync bumps the minor version and notifies fungal, once.
+    let out = s.realm(aperture, &["sync"]).ok();
+    assert!(
+        out.stdout.contains("s3-permissions: 1.0.0 → 1.1.0 (minor)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("+ read: training-metrics/experiments/*"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("opened https://github.com/acme/fungal-image-analysis/issues/1"),
+        "{}",
+        out.stdout
+    );
+    let contract = s.contract("s3-access", "s3-permissions");
+    assert_eq!(contract["version"], "1.1.0");
+    assert_eq!(
+        contract["notifications"][0]["url"],
+        "https://github.com/acme/fungal-image-analysis/issues/1"
+    );
+    assert_eq!(
+        contract["changelog"].as_sequence().unwrap().len(),
+        2,
+        "a changelog entry per version"
+    );
+    let issues = s.issue_calls();
+    assert_eq!(issues.len(), 1);
+    assert!(
+        issues[0]
+            .windows(2)
+            .any(|p| p == ["--repo", "acme/fungal-image-analysis"]),
+        "{issues:?}"
+    );
+    let issue = &s.gh.repo("acme/fungal-image-analysis")["issues"][0];
+    assert!(
+        issue["title"]
+            .as_str()
+            .unwrap()
+            .contains("training-metrics/experiments/*"),
+        "{issue}"
+    );
+    assert!(issue["body"].as_str().unwrap().contains(STACK), "{issue}");
+
+    // The consumer sees it as stale.
+    let check = s
+        .realm(fungal, &["check", "--fetch", "--json"])
+        .code(1)
+        .json();
+    let import = &check["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "stale");
+    assert_eq!(import["resolved_version"], "1.0.0");
+    assert_eq!(import["latest_version"], "1.1.0");
+
+    // A sync before the policy is updated resolves nothing.
+    let out = s.realm(fungal, &["sync"]).ok();
+    assert!(
+        out.stdout.contains("does not provide 1.1.0"),
+        "{}",
+        out.stdout
+    );
+
+    // The maintainer updates the IAM policy, commits, and syncs: resolved.
+    let mut stack = std::fs::read_to_string(w.path(fungal).join(STACK)).unwrap();
+    stack = stack.replace(
+        "]\n",
+        "  \"arn:aws:s3:::bucket/training-metrics/experiments/*\",\n]\n",
+    );
+    s.write(fungal, STACK, &stack);
+    s.commit(fungal, "grant training-metrics");
+    let out = s.realm(fungal, &["sync"]).ok();
+    assert!(
+        out.stdout
+            .contains("Imports resolved in domain 's3-access':\n  s3-permissions: now at 1.1.0"),
+        "{}",
+        out.stdout
+    );
+    let head = w.rev(fungal, "HEAD");
+    let binding = w
+        .git(
+            "letemcook.git",
+            &[
+                "show",
+                &format!("main:domains/s3-access/bindings/{fungal}.yaml"),
+            ],
+        )
+        .ok()
+        .stdout;
+    assert!(binding.contains("resolved_version: 1.1.0"), "{binding}");
+    assert!(
+        binding.contains(&format!("resolved_commit: {head}")),
+        "{binding}"
+    );
+    let note = w
+        .git(fungal, &["notes", "--ref", "realm", "show", "HEAD"])
+        .ok()
+        .stdout;
+    assert_eq!(
+        note,
+        "{\"realm\":\"letemcook\",\"resolves\":\"s3-access/s3-permissions@1.1.0\"}\n"
+    );
+
+    s.realm(fungal, &["check"]).ok();
+    s.realm(aperture, &["check", "--fetch"]).ok();
+
+    // Re-running sync anywhere opens no second issue and writes nothing.
+    let before = w.rev("letemcook.git", "main");
+    s.realm(aperture, &["sync"]).ok();
+    s.realm(fungal, &["sync"]).ok();
+    assert_eq!(w.rev("letemcook.git", "main"), before);
+    assert_eq!(s.issue_calls().len(), 1);
+
+    // The graph shows the edge.
+    let graph = s.realm(fungal, &["graph"]).ok().stdout;
+    assert!(
+        graph.contains(
+            "aperture ──s3-permissions@1.1.0──▶ fungal-image-analysis (>=1.0.0, at 1.1.0)"
+        ),
+        "{graph}"
+    );
+    let mermaid = s
+        .realm(fungal, &["graph", "--format", "mermaid"])
+        .ok()
+        .stdout;
+    assert!(
+        mermaid.contains("aperture -->|\"s3-access/s3-permissions@1.1.0\"| fungal_image_analysis"),
+        "{mermaid}"
+    );
+    let dot = s
+        .realm(
+            fungal,
+            &["graph", "--format", "dot", "--domain", "s3-access"],
+        )
+        .ok()
+        .stdout;
+    assert!(
+        dot.contains("\"aperture\" -> \"fungal-image-analysis\""),
+        "{dot}"
+    );
+    let json = s.realm(fungal, &["graph", "--json"]).ok().json();
+    assert_eq!(json["edges"][0]["resolved_version"], "1.1.0");
+}
+
+/// aperture exports `c` in domain `d` as a literal value.
+fn literal_story() -> Story {
+    let s = Story::new();
+    s.realm(
+        "aperture",
+        &[
+            "domain",
+            "create",
+            "d",
+            "--repos",
+            "aperture,fungal-image-analysis",
+        ],
+    )
+    .ok();
+    s.realm(
+        "aperture",
+        &[
+            "export",
+            "c",
+            "--domain",
+            "d",
+            "--value",
+            r#"{"read":["a","b"]}"#,
+        ],
+    )
+    .ok();
+    s
+}
+
+fn set_value(s: &Story, json: &str) {
+    s.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--value", json],
+    )
+    .ok();
+}
+
+#[test]
+fn the_semver_table_row_by_row() {
+    let s = literal_story();
+    let version = |s: &Story| s.contract("d", "c")["version"].as_str().unwrap().to_owned();
+    assert_eq!(version(&s), "1.0.0");
+
+    // Items added → minor.
+    set_value(&s, r#"{"read":["a","b","c"]}"#);
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(version(&s), "1.1.0");
+
+    // Items removed → major.
+    set_value(&s, r#"{"read":["a","c"]}"#);
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(version(&s), "2.0.0");
+
+    // Items changed → major.
+    set_value(&s, r#"{"read":["a","z"]}"#);
+    s.realm("aperture", &["sync", "-m", "rename c to z"]).ok();
+    assert_eq!(version(&s), "3.0.0");
+
+    // Description only → patch.
+    s.realm(
+        "aperture",
+        &[
+            "export",
+            "c",
+            "--domain",
+            "d",
+            "--description",
+            "paths aperture reads",
+        ],
+    )
+    .ok();
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(version(&s), "3.0.1");
+    assert_eq!(s.contract("d", "c")["description"], "paths aperture reads");
+
+    // No change → no commit at all.
+    let before = s.w.rev("letemcook.git", "main");
+    let out = s.realm("aperture", &["sync"]).ok();
+    assert!(out.stdout.contains("Nothing to publish"), "{}", out.stdout);
+    assert_eq!(s.w.rev("letemcook.git", "main"), before);
+
+    // One changelog entry per version, with what changed.
+    let log = s.contract("d", "c")["changelog"].clone();
+    let versions: Vec<&str> = log
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0", "2.0.0", "3.0.0", "3.0.1"]);
+    let changes: Vec<&str> = log[3]["changes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["rename c to z", "+ read: z", "- read: c"]);
+    // One realm commit per sync, named after what it did.
+    assert_eq!(
+        s.w.realm_log("letemcook.git")[0],
+        "aperture: sync d/c@3.0.1"
+    );
+}
+
+#[test]
+fn a_breaking_change_a_consumer_relies_on_is_refused_unless_forced() {
+    let s = literal_story();
+    s.write("fungal-image-analysis", "policy.txt", "a b\n");
+    s.commit("fungal-image-analysis", "policy");
+    s.realm(
+        "fungal-image-analysis",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--version",
+            "^1",
+            "--binding",
+            "policy.txt",
+        ],
+    )
+    .ok();
+
+    set_value(&s, r#"{"read":["a"]}"#);
+    let before = s.w.rev("letemcook.git", "main");
+    let out = s.realm("aperture", &["sync"]).code(3);
+    assert!(
+        out.stderr
+            .contains("refusing a breaking change: d/c 1.0.0 → 2.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("fungal-image-analysis imports d/c ^1, at 1.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("- read: b"), "{}", out.stderr);
+    assert_eq!(s.w.rev("letemcook.git", "main"), before, "nothing written");
+    assert!(s.issue_calls().is_empty());
+
+    // --dry-run shows it too, and writes nothing.
+    s.realm("aperture", &["sync", "--dry-run"]).code(3);
+
+    let out = s.realm("aperture", &["sync", "--force"]).ok();
+    assert!(
+        out.stdout.contains("c: 1.0.0 → 2.0.0 (major)"),
+        "{}",
+        out.stdout
+    );
+    let check = s
+        .realm("fungal-image-analysis", &["check", "--fetch", "--json"])
+        .code(1)
+        .json();
+    assert_eq!(check["realms"][0]["imports"][0]["state"], "broken");
+    assert!(
+        check["realms"][0]["imports"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("outside the requirement ^1")
+    );
+    assert_eq!(
+        s.issue_calls().len(),
+        1,
+        "the consumer is told about the breaking version"
+    );
+}
+
+#[test]
+fn where_governance_requires_approval_a_breaking_change_becomes_a_proposal() {
+    let w = World::new();
+    let gh = github(&w);
+    w.realm(
+        ".",
+        &[
+            "init",
+            "letemcook.git",
+            "--bare",
+            "--name",
+            "letemcook",
+            "--require-approval",
+        ],
+    )
+    .ok();
+    let s = Story { w, gh };
+    let realm = s.w.path("letemcook.git").display().to_string();
+    s.w.member("aperture");
+    s.realm("aperture", &["join", &realm]).ok();
+    s.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture"],
+    )
+    .ok();
+    s.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    set_value(&s, r#"["a"]"#);
+    let before = s.w.rev("letemcook.git", "main");
+    let out = s.realm("aperture", &["sync"]).ok();
+    assert!(
+        out.stdout
+            .contains("proposed on branch proposal/aperture/c-2.0.0"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(s.w.rev("letemcook.git", "main"), before, "main keeps 1.0.0");
+    let proposed =
+        s.w.git(
+            "letemcook.git",
+            &[
+                "show",
+                "proposal/aperture/c-2.0.0:domains/d/contracts/c.yaml",
+            ],
+        )
+        .ok()
+        .stdout;
+    assert!(proposed.contains("version: 2.0.0"), "{proposed}");
+}
+
+#[test]
+fn notifications_are_never_sent_twice_across_reruns_and_clones() {
+    let s = Story::new().with_contract();
+    let add = |path: &str| {
+        let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
+        code.push_str(&format!("read(\"s3://bucket/{path}\")\n"));
+        s.write("aperture", PATHS, &code);
+        s.commit("aperture", path);
+    };
+
+    // gh fails: the realm commit stands, the failure is reported (exit 4).
+    add("one/*");
+    let mut cmd =
+        s.w.command(&s.w.path("aperture"), "git", &["realm", "sync"]);
+    cmd.envs(s.gh.env()).env("GH_DOUBLE_FAIL", "issue create");
+    let out = s.w.run_cmd(cmd).code(4);
+    assert!(
+        out.stdout.contains("retried on the next sync"),
+        "{}",
+        out.stdout
+    );
+    let contract = s.contract("s3-access", "s3-permissions");
+    assert_eq!(contract["version"], "1.1.0");
+    assert!(
+        contract["notifications"][0].get("url").is_none(),
+        "claimed, not sent: {contract:?}"
+    );
+
+    // gh missing altogether: still exit 4, still pending.
+    let mut cmd =
+        s.w.command(&s.w.path("aperture"), "git", &["realm", "sync"]);
+    cmd.envs(s.gh.env())
+        .env("GIT_REALM_GH", s.w.path("no-such-gh"));
+    s.w.run_cmd(cmd).code(4);
+
+    // The next sync sends it; later ones do not.
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(s.issue_calls().len(), 2, "one failed attempt, one success");
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(s.issue_calls().len(), 2);
+
+    // A teammate's clone of aperture syncs too: nothing new.
+    s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
+        .ok();
+    std::fs::create_dir_all(s.w.path("aperture-2/models/training")).unwrap();
+    std::fs::copy(
+        s.w.path("aperture").join(PATHS),
+        s.w.path("aperture-2").join(PATHS),
+    )
+    .unwrap();
+    let realm = s.w.path("letemcook.git").display().to_string();
+    s.realm("aperture-2", &["join", &realm]).ok();
+    s.realm("aperture-2", &["sync"]).ok();
+    assert_eq!(s.issue_calls().len(), 2);
+
+    // With --no-notify, the notification stays pending and goes out next time.
+    add("two/*");
+    let out = s.realm("aperture", &["sync", "--no-notify"]).ok();
+    assert!(
+        out.stdout.contains("pending for the next sync"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(s.issue_calls().len(), 2);
+    // (the teammate pulls the same code first: the working tree is the value's truth)
+    std::fs::copy(s.w.path("aperture").join(PATHS), s.w.path("aperture-2").join(PATHS)).unwrap();
+    s.realm("aperture-2", &["sync"]).ok();
+    assert_eq!(
+        s.issue_calls().len(),
+        3,
+        "sent once, from whichever clone syncs next"
+    );
+    s.realm("aperture", &["sync"]).ok();
+    assert_eq!(s.issue_calls().len(), 3);
+    let contract = s.contract("s3-access", "s3-permissions");
+    let urls: Vec<&str> = contract["notifications"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|n| n["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 2);
+}
+
+#[test]
+fn a_dry_run_writes_nothing_anywhere() {
+    let s = Story::new().with_contract();
+    let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
+    code.push_str("read(\"s3://bucket/new/*\")\n");
+    s.write("aperture", PATHS, &code);
+    s.realm("aperture", &["check", "--fetch"]).code(1);
+    let realm_before = s.w.rev("letemcook.git", "main");
+    let local_before = s.w.rev("aperture", "refs/realm/letemcook/main");
+    let out = s.realm("aperture", &["sync", "--dry-run"]).ok();
+    assert!(
+        out.stdout.contains("s3-permissions: 1.0.0 → 1.1.0 (minor)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Dry run: nothing was written."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(s.w.rev("letemcook.git", "main"), realm_before);
+    assert_eq!(
+        s.w.rev("aperture", "refs/realm/letemcook/main"),
+        local_before
+    );
+    assert!(s.gh.calls().is_empty());
+}
+
+#[test]
+fn eight_providers_sync_different_contracts_at_once() {
+    let w = World::new();
+    let gh = github(&w);
+    let realm = w.bare_realm("letemcook");
+    let names: Vec<String> = (1..=8)
+        .map(|i| w.member(&format!("provider-{i}")))
+        .collect();
+    let s = Story { w, gh };
+    for n in &names {
+        s.realm(n, &["join", &realm]).ok();
+    }
+    let repos = names.join(",");
+    s.realm(
+        &names[0],
+        &["domain", "create", "shared", "--repos", &repos],
+    )
+    .ok();
+    for n in &names {
+        s.realm(
+            n,
+            &[
+                "export",
+                &format!("{n}-api"),
+                "--domain",
+                "shared",
+                "--value",
+                r#"["v1"]"#,
+            ],
+        )
+        .ok();
+        s.realm(
+            n,
+            &[
+                "export",
+                &format!("{n}-api"),
+                "--domain",
+                "shared",
+                "--value",
+                r#"["v1","v2"]"#,
+            ],
+        )
+        .ok();
+    }
+    let children: Vec<_> = names
+        .iter()
+        .map(|n| {
+            let mut cmd = s.w.command(&s.w.path(n), "git", &["realm", "sync", "-v"]);
+            cmd.envs(s.gh.env())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for (n, child) in names.iter().zip(children) {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for n in &names {
+        assert_eq!(
+            s.contract("shared", &format!("{n}-api"))["version"],
+            "1.1.0",
+            "{n}'s version was lost"
+        );
+    }
+    let syncs =
+        s.w.realm_log("letemcook.git")
+            .iter()
+            .filter(|l| l.contains(": sync "))
+            .count();
+    assert_eq!(syncs, 8, "one realm commit per sync");
+}
+
+#[test]
+fn two_clones_racing_on_the_same_contract_is_detected_and_nothing_is_lost() {
+    let s = Story::new();
+    let realm = s.w.path("letemcook.git").display().to_string();
+    s.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture"],
+    )
+    .ok();
+    s.write("aperture", "c.json", r#"{"read":["a","b"]}"#);
+    s.commit("aperture", "c");
+    s.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--file", "c.json"],
+    )
+    .ok();
+    // A second clone of aperture, whose code says something else.
+    s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
+        .ok();
+    s.realm("aperture-2", &["join", &realm]).ok();
+    s.write("aperture-2", "c.json", r#"{"read":["a","b","from-2"]}"#);
+    s.write("aperture", "c.json", r#"{"read":["a","b","from-1"]}"#);
+
+    // While aperture's sync is being pushed, aperture-2 publishes first (once).
+    let env: String =
+        s.w.env()
+            .iter()
+            .chain(s.gh.env().iter())
+            .map(|(k, v)| format!("{k}='{v}' "))
+            .collect();
+    let marker = s.w.path("raced");
+    s.w.write_exe(
+        "letemcook.git/hooks/pre-receive",
+        &format!(
+            "#!/bin/sh\ncat >/dev/null\nif [ ! -e '{m}' ]; then\n  touch '{m}'\n  cd '{d}' && env -i {env} git realm sync >/dev/null 2>&1 || exit 1\nfi\nexit 0\n",
+            m = marker.display(),
+            d = s.w.path("aperture-2").display()
+        ),
+    );
+    let out = s.realm("aperture", &["sync"]).code(3);
+    assert!(marker.exists(), "the race was not staged");
+    assert!(
+        out.stderr.contains("d/c moved from 1.0.0 to 1.1.0"),
+        "{}",
+        out.stderr
+    );
+    let contract = s.contract("d", "c");
+    assert_eq!(contract["version"], "1.1.0", "aperture-2's version stands");
+    assert!(
+        contract["value"]["read"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|v| v == "from-2")
+    );
+}
+
+#[test]
+fn malformed_contracts_and_bindings_are_refused_naming_file_and_field() {
+    let s = Story::new().with_contract();
+    s.w.edit_realm(
+        "letemcook.git",
+        &[(
+            "domains/s3-access/contracts/s3-permissions.yaml",
+            "name: s3-permissions\nowner: aperture\nversion: 1.0.0\n",
+        )],
+    );
+    let out = s
+        .realm("fungal-image-analysis", &["check", "--fetch"])
+        .code(2);
+    assert!(
+        out.stderr
+            .contains("invalid domains/s3-access/contracts/s3-permissions.yaml"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("value"), "{}", out.stderr);
+
+    let s = Story::new().with_contract();
+    s.w.edit_realm(
+        "letemcook.git",
+        &[(
+            "domains/s3-access/bindings/aperture.yaml",
+            "repo: aperture\nexports:\n- contract: s3-permissions\n  source: {kind: shell, command: rm -rf /}\n",
+        )],
+    );
+    let before = s.w.rev("letemcook.git", "main");
+    let out = s.realm("aperture", &["sync"]).code(2);
+    assert!(
+        out.stderr.contains(
+            "invalid domains/s3-access/bindings/aperture.yaml: field `exports[0].source.kind`"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.w.rev("letemcook.git", "main"), before);
+}
+
+#[test]
+fn bad_arguments_name_the_argument_and_change_nothing() {
+    let s = literal_story();
+    let before = s.w.rev("letemcook.git", "main");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["export", "c", "--domain", "d", "--value", "{not json"],
+            "--value",
+        ),
+        (
+            &["export", "c", "--domain", "nope", "--value", "1"],
+            "--domain nope",
+        ),
+        (
+            &[
+                "export",
+                "c",
+                "--domain",
+                "d",
+                "--extract",
+                "no-equals-sign",
+            ],
+            "--extract",
+        ),
+        (
+            &[
+                "export",
+                "c",
+                "--domain",
+                "d",
+                "--extract",
+                "*.py=(unclosed",
+            ],
+            "bad regex",
+        ),
+        (
+            &["export", "c", "--domain", "d", "--file", "../outside.yaml"],
+            "outside the repository",
+        ),
+        (&["export", "Bad", "--domain", "d", "--value", "1"], "Bad"),
+        (
+            &["domain", "create", "e", "--repos", "aperture,ghost"],
+            "'ghost' is not registered",
+        ),
+        (&["graph", "--domain", "nope"], "--domain nope"),
+    ];
+    for (args, needle) in cases {
+        let out = s.realm("aperture", args).code(2);
+        assert!(
+            out.stderr.contains(needle),
+            "{args:?}: expected {needle:?} in\n{}",
+            out.stderr
+        );
+    }
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "banana",
+                "--binding",
+                "README.md",
+            ],
+            "--version",
+        ),
+        (
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "^1",
+                "--binding",
+                "missing.txt",
+            ],
+            "--binding missing.txt",
+        ),
+        (
+            &[
+                "import",
+                "nope",
+                "--domain",
+                "d",
+                "--version",
+                "^1",
+                "--binding",
+                "README.md",
+            ],
+            "nobody exports it",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = s.realm("fungal-image-analysis", args).code(2);
+        assert!(
+            out.stderr.contains(needle),
+            "{args:?}: expected {needle:?} in\n{}",
+            out.stderr
+        );
+    }
+    // Exporting someone else's contract is a conflict.
+    let out = s
+        .realm(
+            "fungal-image-analysis",
+            &["export", "c", "--domain", "d", "--value", "1"],
+        )
+        .code(3);
+    assert!(
+        out.stderr.contains("provided by aperture"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.w.rev("letemcook.git", "main"), before);
+}
+
+#[test]
+fn exports_from_files_with_pointers_and_schemas() {
+    let s = Story::new();
+    s.realm(
+        "aperture",
+        &["domain", "create", "quotas", "--repos", "aperture"],
+    )
+    .ok();
+    s.write(
+        "aperture",
+        "config/limits.yaml",
+        "production:\n  max_jobs: 10\n  regions: [eu, us]\nstaging: {max_jobs: 1}\n",
+    );
+    s.write(
+        "aperture",
+        "schema.json",
+        r#"{"type":"object","properties":{"max_jobs":{"type":"integer","maximum":100}},"required":["max_jobs"]}"#,
+    );
+    s.realm(
+        "aperture",
+        &[
+            "export",
+            "limits",
+            "--domain",
+            "quotas",
+            "--file",
+            "config/limits.yaml#/production",
+            "--schema",
+            "schema.json",
+        ],
+    )
+    .ok();
+    let contract = s.contract("quotas", "limits");
+    assert_eq!(contract["value"]["max_jobs"], 10);
+    assert!(contract["schema"].is_mapping());
+
+    // A value that breaks the schema is reported by check, and sync refuses to publish it.
+    s.write(
+        "aperture",
+        "config/limits.yaml",
+        "production:\n  max_jobs: 1000\n",
+    );
+    let check = s.realm("aperture", &["check", "--json"]).code(1).json();
+    assert!(
+        check["realms"][0]["exports"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("schema"),
+        "{check}"
+    );
+    let out = s.realm("aperture", &["sync"]).ok();
+    assert!(out.stdout.contains("not published"), "{}", out.stdout);
+    assert_eq!(s.contract("quotas", "limits")["version"], "1.0.0");
+}
