@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod contracts;
 pub mod dispatch;
 pub mod error;
 pub mod forge;
@@ -18,6 +19,8 @@ pub mod git;
 pub mod index;
 pub mod membership;
 pub mod model;
+pub mod notes;
+pub mod sources;
 pub mod store;
 pub mod ui;
 
