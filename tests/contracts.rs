@@ -632,7 +632,11 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
     );
     assert_eq!(s.issue_calls().len(), 2);
     // (the teammate pulls the same code first: the working tree is the value's truth)
-    std::fs::copy(s.w.path("aperture").join(PATHS), s.w.path("aperture-2").join(PATHS)).unwrap();
+    std::fs::copy(
+        s.w.path("aperture").join(PATHS),
+        s.w.path("aperture-2").join(PATHS),
+    )
+    .unwrap();
     s.realm("aperture-2", &["sync"]).ok();
     assert_eq!(
         s.issue_calls().len(),
@@ -1025,4 +1029,50 @@ fn exports_from_files_with_pointers_and_schemas() {
     let out = s.realm("aperture", &["sync"]).ok();
     assert!(out.stdout.contains("not published"), "{}", out.stdout);
     assert_eq!(s.contract("quotas", "limits")["version"], "1.0.0");
+}
+
+#[test]
+fn sync_notifies_through_the_real_gh_against_a_local_fake_github() {
+    let s = Story::new().with_contract();
+    let fake = support::FakeGithub::start(&s.w.path("fake-github"));
+    let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
+    code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
+    s.write("aperture", PATHS, &code);
+
+    // The real gh, configured to send every request over the fake's Unix socket.
+    let mut cmd =
+        s.w.command(&s.w.path("aperture"), "git", &["realm", "sync"]);
+    for (k, v) in fake.env() {
+        if k.starts_with("GH_") || k == "NO_COLOR" {
+            cmd.env(k, v);
+        }
+    }
+    cmd.env("GIT_REALM_GH", support::real_gh());
+    let out = s.w.run_cmd(cmd).ok();
+    assert!(
+        fake.unsupported().is_empty(),
+        "gh sent what the fake does not know: {:?}",
+        fake.unsupported()
+    );
+    assert!(
+        fake.operations().iter().any(|o| o == "IssueCreate"),
+        "{:?}",
+        fake.operations()
+    );
+
+    let issue = &fake.state()["repos"]["acme/fungal-image-analysis"]["issues"][0];
+    assert!(
+        issue["title"]
+            .as_str()
+            .unwrap()
+            .contains("training-metrics/experiments/*"),
+        "{issue}"
+    );
+    assert!(issue["body"].as_str().unwrap().contains(STACK), "{issue}");
+    let url = issue["url"].as_str().unwrap();
+    assert!(out.stdout.contains(url), "{}", out.stdout);
+    assert_eq!(
+        s.contract("s3-access", "s3-permissions")["notifications"][0]["url"],
+        url
+    );
 }
