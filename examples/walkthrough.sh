@@ -48,10 +48,64 @@ step git realm join ../realm-letemcook.git
 say "Joining again (or from a teammate's fresh clone) changes nothing in the realm."
 step git realm join ../realm-letemcook.git
 
-say "Where do we stand?"
-step git realm status
+say "aperture's code says which S3 paths it needs."
 cd ../aperture
-step git realm status --fetch
+mkdir -p models/training
+cat > models/training/s3_paths.py <<'PY'
+read("s3://bucket/jobs/*/masks/*")
+read("s3://bucket/training-runs/*")
+write("s3://bucket/jobs/*/*/manifest.json")
+PY
+git add . && git commit -q -m "S3 paths"
+
+say "4. Create the s3-access domain between the two repositories."
+step git realm domain create s3-access --repos aperture,fungal-image-analysis --description "S3 paths aperture needs in fungal's account"
+
+say "5. aperture exports the paths, extracted from its code (the source is recorded, so the value follows the code)."
+step git realm export s3-permissions --domain s3-access \
+  --extract-key 'read=models/**/*.py=read\("s3://bucket/([^"]+)"\)' \
+  --extract-key 'write=models/**/*.py=write\("s3://bucket/([^"]+)"\)'
+
+say "6. fungal-image-analysis grants them in its IAM stack and imports the contract."
+cd ../fungal-image-analysis
+mkdir -p cdk
+cat > cdk/training_tools_access_stack.py <<'PY'
+resources = [
+    "arn:aws:s3:::bucket/jobs/*/masks/*",
+    "arn:aws:s3:::bucket/training-runs/*",
+    "arn:aws:s3:::bucket/jobs/*/*/manifest.json",
+]
+PY
+git add . && git commit -q -m "IAM policy for aperture"
+step git realm import s3-permissions --domain s3-access --version '>=1.0.0' \
+  --binding cdk/training_tools_access_stack.py --verify '"arn:aws:s3:::bucket/([^"]+)"'
+step git realm check
+
+say "Daily development: a developer in aperture adds a new S3 path."
+cd ../aperture
+echo 'read("s3://bucket/training-metrics/experiments/*")' >> models/training/s3_paths.py
+git commit -q -am "training metrics"
+step git realm status
+say "check is the CI gate: exit 1 means something needs attention."
+step git realm check || echo "(exit $?)"
+
+say "Sync publishes 1.1.0 (items added: minor). With gh, fungal would get a GitHub issue; here we skip it."
+step git realm sync --no-notify
+
+say "The consumer sees its import is stale."
+cd ../fungal-image-analysis
+step git realm check --fetch || echo "(exit $?)"
+
+say "The maintainer updates the IAM policy, commits, and syncs: the import resolves."
+sed -i 's|^]|    "arn:aws:s3:::bucket/training-metrics/experiments/*",\n]|' cdk/training_tools_access_stack.py
+git commit -q -am "grant training-metrics/experiments"
+step git realm sync
+step git notes --ref realm show HEAD
+step git realm check
+
+say "The dependency graph."
+step git realm graph
+step git realm graph --format mermaid
 
 say "Every realm operation is a commit: git log on the realm is the audit trail."
 step git -C ../realm-letemcook.git log --format='%h %an: %s' main
