@@ -478,3 +478,26 @@ mod tests {
         }
     }
 }
+
+/// Open (once) a pull request on a GitHub-hosted realm for a proposal branch
+/// pushed to it. `Ok(None)`: the realm is not on GitHub, so there is nothing to
+/// open; the branch itself is the proposal.
+pub fn realm_proposal_pr(
+    repo: &gix::Repository,
+    realm_url: &str,
+    branch: &str,
+    title: &str,
+    body: &str,
+) -> Result<Option<String>> {
+    let Some(slug) = github_slug(realm_url) else {
+        return Ok(None);
+    };
+    let gh = Gh::locate(Some(repo))?;
+    if let Some(existing) = gh.pr_for_branch(&slug, branch)?
+        && existing.state == PrState::Open
+    {
+        return Ok(Some(existing.url));
+    }
+    gh.pr_create(&slug, branch, "main", title, body, false)
+        .map(Some)
+}

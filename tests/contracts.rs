@@ -1076,3 +1076,99 @@ fn sync_notifies_through_the_real_gh_against_a_local_fake_github() {
         url
     );
 }
+
+#[test]
+fn on_a_github_hosted_realm_proposals_become_pull_requests() {
+    let w = World::new();
+    let gh = github(&w);
+    w.realm(
+        ".",
+        &[
+            "init",
+            "realm.git",
+            "--bare",
+            "--name",
+            "gated",
+            "--admission",
+            "approval",
+            "--require-approval",
+        ],
+    )
+    .ok();
+    // The realm "lives on GitHub": git's own url rewriting sends it to the local bare repo.
+    let local = w.path("realm.git").display().to_string();
+    w.git(
+        ".",
+        &[
+            "config",
+            "--global",
+            &format!("url.{local}.insteadOf"),
+            "https://github.com/acme/realm.git",
+        ],
+    )
+    .ok();
+    let s = Story { w, gh };
+    s.w.member("aperture");
+    let url = "https://github.com/acme/realm.git";
+
+    let out = s.realm("aperture", &["join", url]).ok();
+    assert!(
+        out.stdout
+            .contains("Pull request: https://github.com/acme/realm/pull/1"),
+        "{}",
+        out.stdout
+    );
+    let pr = &s.gh.repo("acme/realm")["pulls"][0];
+    assert_eq!(pr["head"], "join/aperture");
+    assert_eq!(pr["base"], "main");
+    // Re-running join while the proposal is open does not open a second one.
+    s.realm("aperture", &["join", url]).ok();
+    assert_eq!(
+        s.gh.repo("acme/realm")["pulls"].as_array().unwrap().len(),
+        1
+    );
+
+    // The approver merges; aperture is in, and breaking changes become pull requests too.
+    let before = s.w.rev("realm.git", "main");
+    s.w.git(
+        "realm.git",
+        &[
+            "update-ref",
+            "refs/heads/main",
+            "refs/heads/join/aperture",
+            &before,
+        ],
+    )
+    .ok();
+    s.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture"],
+    )
+    .ok();
+    s.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    s.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
+    )
+    .ok();
+    let out = s.realm("aperture", &["sync"]).ok();
+    assert!(
+        out.stdout
+            .contains("proposed on branch proposal/aperture/c-2.0.0"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Pull request for approval: https://github.com/acme/realm/pull/2"),
+        "{}",
+        out.stdout
+    );
+    let pr = &s.gh.repo("acme/realm")["pulls"][1];
+    assert_eq!(pr["head"], "proposal/aperture/c-2.0.0");
+    assert!(pr["body"].as_str().unwrap().contains("- b"), "{pr}");
+}

@@ -62,6 +62,8 @@ struct JoinReport {
     outcome: &'static str,
     commit: Option<String>,
     proposal_branch: Option<String>,
+    proposal_pr: Option<String>,
+    proposal_error: Option<String>,
     checkout: PathBuf,
 }
 
@@ -141,6 +143,22 @@ impl Command for JoinArgs {
             }
         };
 
+        // On a GitHub-hosted realm the proposal also becomes a pull request.
+        let (proposal_pr, proposal_error) = match &proposal {
+            None => (None, None),
+            Some(branch) => {
+                let title = format!("{name}: join realm '{}'", realm.name);
+                let body = format!(
+                    "{name} ({url}) asks to join realm '{}'. Merging this pull request admits it.\n",
+                    realm.name
+                );
+                match forge::realm_proposal_pr(&repo, &realm_url, branch, &title, &body) {
+                    Ok(pr) => (pr, None),
+                    Err(e) => (None, Some(e.message)),
+                }
+            }
+        };
+
         membership::record(&repo, &realm.name, &realm_url, &name)?;
         index::modify(|idx| {
             idx.realm_mut(&realm.name, &realm_url)
@@ -156,9 +174,15 @@ impl Command for JoinArgs {
                 outcome,
                 commit: commit.map(|c| c.to_string()),
                 proposal_branch: proposal,
+                proposal_pr,
+                proposal_error: proposal_error.clone(),
                 checkout,
             });
-            return Ok(Exit::Success);
+            return Ok(if proposal_error.is_some() {
+                Exit::External
+            } else {
+                Exit::Success
+            });
         }
         match (outcome, commit, &proposal) {
             ("registered", Some(c), _) => ui.ok(format!(
@@ -185,6 +209,12 @@ impl Command for JoinArgs {
                 ui.line(format!(
                     "  Next: {who} merges {branch} into main of {realm_url}"
                 ));
+                if let Some(pr) = &proposal_pr {
+                    ui.line(format!("  Pull request: {pr}"));
+                }
+                if let Some(err) = &proposal_error {
+                    ui.bad(format!("could not open a pull request for {branch}: {err}"));
+                }
                 ui.line(format!("  Then run `git realm join {realm_url}` again here (or any `git realm` command after a fetch)"));
             }
             _ => ui.ok(format!(
@@ -197,7 +227,11 @@ impl Command for JoinArgs {
             realm.name
         ));
         ui.ok(format!("Recorded {} in the index", checkout.display()));
-        Ok(Exit::Success)
+        Ok(if proposal_error.is_some() {
+            Exit::External
+        } else {
+            Exit::Success
+        })
     }
 }
 

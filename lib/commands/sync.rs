@@ -87,6 +87,10 @@ pub struct Proposed {
     pub contract: String,
     pub version: Version,
     pub branch: String,
+    /// The pull request on the realm repository, when the realm is on GitHub.
+    pub pr_url: Option<String>,
+    /// Why the pull request could not be opened (the branch stands).
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,15 +246,42 @@ impl SyncArgs {
                     edits.put(&path, contract);
                     Ok(())
                 })?;
-                report.proposed.push(proposed.clone());
+                let mut proposed = proposed.clone();
+                let title = format!(
+                    "{}/{} {}: breaking change proposed by {me}",
+                    proposed.domain, proposed.contract, proposed.version
+                );
+                let body = format!(
+                    "{me} proposes **{}/{} {}**, a breaking change. This realm requires approval for breaking changes: merging this pull request publishes it.\n\nChanges:\n\n```\n{}\n```\n",
+                    proposed.domain,
+                    proposed.contract,
+                    proposed.version,
+                    contract
+                        .changelog
+                        .last()
+                        .map(|e| e.changes.join("\n"))
+                        .unwrap_or_default()
+                );
+                match forge::realm_proposal_pr(repo, &m.url, &proposed.branch, &title, &body) {
+                    Ok(url) => proposed.pr_url = url,
+                    Err(e) => proposed.error = Some(e.message),
+                }
+                report.proposed.push(proposed);
             }
         } else {
             report.proposed = plan.proposed.into_iter().map(|(p, _)| p).collect();
         }
 
-        let mut exit = Exit::Success;
+        let mut exit = if report.proposed.iter().any(|p| p.error.is_some()) {
+            Exit::External
+        } else {
+            Exit::Success
+        };
         if !self.dry_run && !self.no_notify {
-            exit = self.notify(repo, &store, &me, ui, &mut report)?;
+            let notified = self.notify(repo, &store, &me, ui, &mut report)?;
+            if notified != Exit::Success {
+                exit = notified;
+            }
         } else if !self.dry_run || !report.published.is_empty() {
             pending_notifications(&store.snapshot()?, &me, &mut report, self.dry_run)?;
         }
@@ -381,6 +412,8 @@ impl SyncArgs {
                             contract: export.contract.clone(),
                             version: next.clone(),
                             branch,
+                            pr_url: None,
+                            error: None,
                         },
                         contract,
                     ));
@@ -810,6 +843,17 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
             "{}/{} {}: breaking changes need approval in this realm: proposed on branch {}",
             p.domain, p.contract, p.version, p.branch
         ));
+        match (&p.pr_url, &p.error) {
+            (Some(url), _) => ui.line(format!("  Pull request for approval: {url}")),
+            (None, Some(err)) => ui.bad(format!(
+                "could not open a pull request for {}: {err}",
+                p.branch
+            )),
+            (None, None) => ui.line(format!(
+                "  An approver merges {} into the realm's main branch to publish it.",
+                p.branch
+            )),
+        }
     }
     let mut resolved: BTreeMap<&str, Vec<&Resolved>> = BTreeMap::new();
     for x in &r.resolved {
