@@ -880,3 +880,49 @@ fn a_missing_identity_is_a_usage_error_and_writes_nothing() {
     assert!(out.stderr.contains("user.email"), "{}", out.stderr);
     assert_eq!(w.realm_files("letemcook.git"), ["realm.yaml"]);
 }
+
+#[test]
+fn colour_follows_the_flag_no_color_and_git_config_and_quiet_is_quiet() {
+    let w = World::new();
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    let out = w.realm("aperture", &["join", &realm, "-q"]).ok();
+    assert_eq!(out.stdout, "", "-q prints nothing on success");
+
+    let esc = "\u{1b}[";
+    // Piped: no colour by default.
+    assert!(!w.realm("aperture", &["status"]).ok().stdout.contains(esc));
+    // --color=always forces it; --color=never and NO_COLOR win over git's config.
+    assert!(
+        w.realm("aperture", &["status", "--color", "always"])
+            .ok()
+            .stdout
+            .contains(esc)
+    );
+    w.git("aperture", &["config", "color.ui", "always"]).ok();
+    assert!(
+        w.realm("aperture", &["status"]).ok().stdout.contains(esc),
+        "git's color.ui=always"
+    );
+    assert!(
+        !w.realm("aperture", &["status", "--color", "never"])
+            .ok()
+            .stdout
+            .contains(esc)
+    );
+    let mut cmd = w.command(&w.path("aperture"), "git", &["realm", "status"]);
+    cmd.env("NO_COLOR", "1");
+    assert!(!w.run_cmd(cmd).ok().stdout.contains(esc), "NO_COLOR");
+    // JSON is never decorated.
+    let out = w
+        .realm("aperture", &["status", "--json", "--color", "always"])
+        .ok();
+    assert!(!out.stdout.contains(esc));
+    out.json();
+
+    // Errors under --json are also a JSON document on stdout.
+    let out = w
+        .realm("aperture", &["status", "--json", "--realm", "nope"])
+        .code(2);
+    assert_eq!(out.json()["error"]["exit"], 2);
+}
