@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments (clap derive) and its `run`.
 //! This module only lists them, for the dispatcher, man pages and completions.
 
+pub mod change;
 pub mod check;
 pub mod domain;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod leave;
 pub mod list;
 pub mod status;
 pub mod sync;
+pub mod worktree;
 
 use clap::CommandFactory;
 
@@ -28,6 +30,7 @@ pub fn builtins() -> Vec<clap::Command> {
         sync::SyncArgs::command(),
         status::StatusArgs::command(),
         graph::GraphArgs::command(),
+        worktree::WorktreeArgs::command(),
         list::ListArgs::command(),
     ]
 }
