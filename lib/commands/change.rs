@@ -18,6 +18,7 @@ use crate::index;
 use crate::membership;
 use crate::model::{self, ChangeFile, Email, Name, RepoFile};
 use crate::store::{Snapshot, Store};
+use crate::ui::{Paint, Ui};
 
 /// The directory, inside each repo's checkout, that holds the worktrees of changes.
 pub const WORKTREES_DIR: &str = ".worktrees";
@@ -91,6 +92,29 @@ pub fn check_branch(flag: &str, branch: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The ✓ ⚠ ❌ markers, for lines nested under a heading.
+#[derive(Debug, Clone, Copy)]
+pub enum Mark {
+    Ok,
+    Warn,
+    Bad,
+}
+
+/// `<indent>✓ text` (nothing with `--json` or `-q`).
+pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
+    let (symbol, paint) = match mark {
+        Mark::Ok => ("✓", Paint::Green),
+        Mark::Warn => ("⚠", Paint::Yellow),
+        Mark::Bad => ("❌", Paint::Red),
+    };
+    ui.line(format!(
+        "{:indent$}{} {}",
+        "",
+        ui.paint(symbol, paint),
+        text.as_ref()
+    ));
 }
 
 /// Quote `s` for a POSIX shell, so printed commands can be pasted as they are.

@@ -3,6 +3,7 @@
 
 pub mod change;
 pub mod check;
+pub mod commit;
 pub mod domain;
 pub mod export;
 pub mod graph;
@@ -11,6 +12,8 @@ pub mod init;
 pub mod join;
 pub mod leave;
 pub mod list;
+pub mod pr;
+pub mod push;
 pub mod status;
 pub mod sync;
 pub mod worktree;
@@ -31,6 +34,9 @@ pub fn builtins() -> Vec<clap::Command> {
         status::StatusArgs::command(),
         graph::GraphArgs::command(),
         worktree::WorktreeArgs::command(),
+        commit::CommitArgs::command(),
+        push::PushArgs::command(),
+        pr::PrArgs::command(),
         list::ListArgs::command(),
     ]
 }

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::{self, Checkouts, RESERVED, worktree_path};
+use crate::commands::change::{self, Checkouts, Mark, RESERVED, item, worktree_path};
 use crate::commands::init::now;
 use crate::error::{Error, Exit, Result};
 use crate::git::{self, Git};
@@ -603,13 +603,19 @@ fn print_start(ui: &Ui, r: &StartReport, me: &Name) {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         match o.outcome {
-            "created" => ui.ok(format!("{}: {path}", o.repo)),
-            "existing" => ui.ok(format!("{}: {path} (already there)", o.repo)),
-            _ => ui.bad(format!(
-                "{}: {}",
-                o.repo,
-                o.error.as_deref().unwrap_or("failed")
-            )),
+            "created" => item(ui, 2, Mark::Ok, format!("{}: {path}", o.repo)),
+            "existing" => item(
+                ui,
+                2,
+                Mark::Ok,
+                format!("{}: {path} (already there)", o.repo),
+            ),
+            _ => item(
+                ui,
+                2,
+                Mark::Bad,
+                format!("{}: {}", o.repo, o.error.as_deref().unwrap_or("failed")),
+            ),
         }
     }
     let made = r.repos.iter().filter(|o| o.outcome != "failed").count();
@@ -715,17 +721,27 @@ fn list(global: &GlobalArgs, ui: &Ui) -> Result<Exit> {
         ui.line(format!("{} ({}, {status}):", c.id, c.branch));
         for r in &c.repos {
             match (&r.path, r.exists) {
-                (Some(p), true) => ui.ok(format!("{}: {}", r.repo, p.display())),
-                (Some(p), false) => ui.warn(format!(
-                    "{}: {} (missing: `git realm worktree {}` makes it)",
-                    r.repo,
-                    p.display(),
-                    c.id
-                )),
-                (None, _) => ui.warn(format!(
-                    "{}: no local checkout (`git realm worktree {} --clone` clones it)",
-                    r.repo, c.id
-                )),
+                (Some(p), true) => item(ui, 2, Mark::Ok, format!("{}: {}", r.repo, p.display())),
+                (Some(p), false) => item(
+                    ui,
+                    2,
+                    Mark::Warn,
+                    format!(
+                        "{}: {} (missing: `git realm worktree {}` makes it)",
+                        r.repo,
+                        p.display(),
+                        c.id
+                    ),
+                ),
+                (None, _) => item(
+                    ui,
+                    2,
+                    Mark::Warn,
+                    format!(
+                        "{}: no local checkout (`git realm worktree {} --clone` clones it)",
+                        r.repo, c.id
+                    ),
+                ),
             }
         }
     }

@@ -1,0 +1,465 @@
+//! `git realm commit`: one commit in every worktree of a change that has
+//! something to commit, linked to each other.
+//!
+//! Each commit is made by `git commit`, so the user's hooks and signing apply. The
+//! links are JSON lines in `refs/notes/realm` on every new commit (the change, its
+//! domains, and `<repo>@<sha>` of every sibling), and the commits are recorded in
+//! `changes/<change>.yaml`. Repos are committed one after the other: when one
+//! fails (a pre-commit hook), the others stay committed, and the same command
+//! completes the round — a repo whose HEAD already carries this round's note (same
+//! change, same message) is linked, not committed again.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::change::{self, Mark, Session, item};
+use crate::error::{Error, Exit, Result};
+use crate::git::{self, Git};
+use crate::model::{self, ChangeFile, CommitId, LinkedCommit, Name};
+use crate::notes;
+use crate::ui::Ui;
+
+/// Commit in every worktree of the current change, and link the commits
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-commit",
+    bin_name = "git realm commit",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Run from inside any worktree of a change (see `git realm worktree`). Repos with\n",
+        "nothing staged (with -a: no tracked file modified) are left alone. Each new\n",
+        "commit gets a note in refs/notes/realm naming the change and every sibling\n",
+        "commit (`git log --notes=realm` shows them).\n\n",
+        "Examples:\n",
+        "  git realm commit -m 'feat: add experiment metrics with IAM support'\n",
+        "  git realm commit -a -m 'fix: typo in the bucket path'\n",
+        "  git realm commit -m 'feat: grant the new path' --repos fungal-image-analysis\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct CommitArgs {
+    /// The commit message, for every repo
+    #[arg(short, long, value_name = "MSG", required = true)]
+    pub message: String,
+
+    /// Also commit modified tracked files (like `git commit -a`)
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// Commit only in these repos of the change, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "REPO,...")]
+    pub repos: Vec<Name>,
+
+    /// The change (default: the one whose branch or worktree you are in)
+    #[arg(long, value_name = "CHANGE")]
+    pub change: Option<Name>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RepoCommit {
+    repo: String,
+    worktree: Option<PathBuf>,
+    /// committed | already-committed | nothing-to-commit | skipped | failed
+    outcome: &'static str,
+    commit: Option<String>,
+    files: Vec<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommitReport {
+    realm: String,
+    change: String,
+    branch: String,
+    message: String,
+    repos: Vec<RepoCommit>,
+    /// `<repo>@<sha>` of every commit of this round, as the notes link them.
+    linked: Vec<String>,
+    realm_commit: Option<String>,
+}
+
+/// The JSON line noted on each commit of a round.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct CommitNote {
+    pub change: String,
+    pub commits: Vec<String>,
+    pub domains: Vec<String>,
+    pub message: String,
+    pub realm: String,
+    pub repo: String,
+}
+
+impl Command for CommitArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        if self.message.trim().is_empty() {
+            return Err(Error::usage("-m: the commit message is empty"));
+        }
+        let repo = git::open_current()?;
+        let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
+        let repos = change::select_repos(&s.change, &self.repos)?;
+
+        // One repo after the other, in name order: hooks may share resources, and
+        // the message after a failure must say exactly what happened where.
+        let mut results = Vec::new();
+        for r in &repos {
+            results.push(self.commit_one(&s, r));
+        }
+        let round: Vec<(String, String, PathBuf)> = results
+            .iter()
+            .filter(|r| matches!(r.outcome, "committed" | "already-committed"))
+            .filter_map(|r| Some((r.repo.clone(), r.commit.clone()?, r.worktree.clone()?)))
+            .collect();
+        let failed: Vec<&RepoCommit> = results.iter().filter(|r| r.outcome == "failed").collect();
+        if round.is_empty() && failed.is_empty() {
+            return Err(Error::usage(format!(
+                "nothing to commit in the worktrees of change '{}'{}",
+                s.change.id,
+                if self.all { "" } else { " (nothing staged)" }
+            ))
+            .hint("stage with `git add` in the worktrees, or pass -a to commit modified tracked files"));
+        }
+
+        // Link every commit of the round to all the others.
+        let linked: Vec<String> = {
+            let mut l: Vec<String> = round.iter().map(|(r, c, _)| format!("{r}@{c}")).collect();
+            l.sort();
+            l
+        };
+        for (r, c, dir) in &round {
+            let note = CommitNote {
+                change: s.change.id.to_string(),
+                commits: linked.clone(),
+                domains: s.change.domains.iter().map(ToString::to_string).collect(),
+                message: self.message.clone(),
+                realm: s.realm.to_string(),
+                repo: r.clone(),
+            };
+            let line = serde_json::to_string(&note).expect("a note always serialises");
+            let target = git::open_at(dir)?;
+            let id = gix::ObjectId::from_hex(c.as_bytes())
+                .map_err(|e| Error::external(format!("git printed an invalid commit id: {e}")))?;
+            notes::append(&target, id, &[line])?;
+        }
+
+        // Record the commits in the change (re-applied if the realm moves meanwhile).
+        let mut record: Vec<LinkedCommit> = Vec::new();
+        for (r, c, _) in &round {
+            record.push(LinkedCommit {
+                repo: r.parse().map_err(Error::usage)?,
+                commit: c.parse::<CommitId>().map_err(Error::usage)?,
+            });
+        }
+        let path = model::paths::change(s.change.id.as_str());
+        let committed_in: Vec<&str> = round.iter().map(|(r, _, _)| r.as_str()).collect();
+        let updated = if record.is_empty() {
+            None
+        } else {
+            Some(s.store.update(
+                &format!(
+                    "{}: commit {} in {}",
+                    s.me,
+                    s.change.id,
+                    committed_in.join(", ")
+                ),
+                |snapshot, edits| {
+                    let mut c = snapshot.require::<ChangeFile>(&path, "the change")?;
+                    let before = c.commits.len();
+                    for l in &record {
+                        if !c.commits.contains(l) {
+                            c.commits.push(l.clone());
+                        }
+                    }
+                    if c.commits.len() != before {
+                        edits.put(&path, &c);
+                    }
+                    Ok(())
+                },
+            )?)
+        };
+
+        let report = CommitReport {
+            realm: s.realm.to_string(),
+            change: s.change.id.to_string(),
+            branch: s.change.branch.clone(),
+            message: self.message.clone(),
+            repos: results.clone(),
+            linked,
+            realm_commit: updated.and_then(|u| u.commit).map(|c| c.to_string()),
+        };
+        if ui.json {
+            ui.json(&report);
+        } else {
+            print_report(ui, &report, &s.change);
+        }
+        if failed.is_empty() {
+            return Ok(Exit::Success);
+        }
+        if ui.json {
+            return Ok(Exit::External);
+        }
+        let names: Vec<&str> = failed.iter().map(|r| r.repo.as_str()).collect();
+        let mut err = Error::external(format!(
+            "commit failed in {} (see above); {}",
+            names.join(", "),
+            if round.is_empty() {
+                "nothing was committed".to_owned()
+            } else {
+                format!("the commits in {} are kept", committed_in.join(", "))
+            }
+        ));
+        for f in &failed {
+            err = err.hint(format!(
+                "{}: {}",
+                f.repo,
+                f.error.as_deref().unwrap_or("failed")
+            ));
+        }
+        Err(err.hint(format!(
+            "fix it, then re-run `{}`: repos already committed are linked, not committed again",
+            self.rerun()
+        )))
+    }
+}
+
+impl CommitArgs {
+    /// The command line that completes this round.
+    fn rerun(&self) -> String {
+        let mut cmd = String::from("git realm commit");
+        if self.all {
+            cmd.push_str(" -a");
+        }
+        cmd.push_str(" -m ");
+        cmd.push_str(&change::shell_quote(&self.message));
+        if !self.repos.is_empty() {
+            cmd.push_str(" --repos ");
+            cmd.push_str(&change::join(&self.repos).replace(", ", ","));
+        }
+        if let Some(c) = &self.change {
+            cmd.push_str(&format!(" --change {c}"));
+        }
+        if let Some(r) = &self.global.realm {
+            cmd.push_str(&format!(" --realm {r}"));
+        }
+        cmd
+    }
+
+    fn commit_one(&self, s: &Session<'_>, repo: &Name) -> RepoCommit {
+        let mut out = RepoCommit {
+            repo: repo.to_string(),
+            worktree: None,
+            outcome: "skipped",
+            commit: None,
+            files: Vec::new(),
+            error: None,
+        };
+        let dir = match s.worktree(repo) {
+            Ok(d) => d,
+            Err(why) => {
+                out.error = Some(why);
+                return out;
+            }
+        };
+        out.worktree = Some(dir.clone());
+        match self.try_commit(s, &dir, &mut out) {
+            Ok(()) => out,
+            Err(e) => {
+                out.outcome = "failed";
+                out.error = Some(e.message);
+                out
+            }
+        }
+    }
+
+    fn try_commit(
+        &self,
+        s: &Session<'_>,
+        dir: &std::path::Path,
+        out: &mut RepoCommit,
+    ) -> Result<()> {
+        match change::branch_at(dir)? {
+            Some(b) if b == s.change.branch => {}
+            other => {
+                out.outcome = "skipped";
+                out.error = Some(format!(
+                    "{} is on {}, not on the change's branch {}",
+                    dir.display(),
+                    other.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}")),
+                    s.change.branch
+                ));
+                return Ok(());
+            }
+        }
+        if self.has_changes(dir)? {
+            let mut cmd = Git::in_dir(dir).arg("commit").arg("--quiet");
+            if self.all {
+                cmd = cmd.arg("--all");
+            }
+            let result = cmd.arg("--message").arg(&self.message).output()?;
+            if !result.success {
+                return Err(Error::external(format!(
+                    "`git commit` failed: {}",
+                    result.reason()
+                )));
+            }
+            out.outcome = "committed";
+        } else if self.noted_this_round(s, dir)? {
+            out.outcome = "already-committed";
+        } else {
+            out.outcome = "nothing-to-commit";
+            return Ok(());
+        }
+        let head = Git::in_dir(dir).args(["rev-parse", "HEAD"]).run()?;
+        out.commit = Some(head.stdout.trim().to_owned());
+        let files = Git::in_dir(dir)
+            .args([
+                "diff-tree",
+                "--no-commit-id",
+                "--name-only",
+                "-r",
+                "--root",
+                "HEAD",
+            ])
+            .run()?;
+        out.files = files.stdout.lines().map(str::to_owned).collect();
+        Ok(())
+    }
+
+    /// Staged changes (with `-a`: any change to a tracked file).
+    fn has_changes(&self, dir: &std::path::Path) -> Result<bool> {
+        let args: &[&str] = if self.all {
+            &["diff", "--quiet", "HEAD", "--"]
+        } else {
+            &["diff", "--quiet", "--cached", "--"]
+        };
+        let out = Git::in_dir(dir).args(args).output()?;
+        // `git diff --quiet` exits 1 for "there are differences", anything else is an error.
+        if !out.success && !out.stderr.trim().is_empty() {
+            return Err(Error::external(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                out.reason()
+            )));
+        }
+        Ok(!out.success)
+    }
+
+    /// Whether HEAD at `dir` was committed by this round already (an earlier run
+    /// that stopped at another repo): it carries a note of this change and message.
+    fn noted_this_round(&self, s: &Session<'_>, dir: &std::path::Path) -> Result<bool> {
+        let repo = git::open_at(dir)?;
+        let Ok(head) = repo.head_id() else {
+            return Ok(false);
+        };
+        Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
+            serde_json::from_str::<CommitNote>(line).is_ok_and(|n| {
+                n.change == s.change.id.as_str()
+                    && n.realm == s.realm.as_str()
+                    && n.message == self.message
+            })
+        }))
+    }
+}
+
+fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
+    let domains = if change.domains.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " in domain{} '{}'",
+            if change.domains.len() == 1 { "" } else { "s" },
+            change::join(&change.domains)
+        )
+    };
+    ui.line(format!(
+        "Coordinated commit for change '{}'{domains}:",
+        r.change
+    ));
+    for c in &r.repos {
+        ui.line(format!("  {}:", c.repo));
+        let short = c
+            .commit
+            .as_deref()
+            .map(|s| &s[..7.min(s.len())])
+            .unwrap_or("");
+        match c.outcome {
+            "committed" => item(ui, 4, Mark::Ok, format!("Committed: {short}")),
+            "already-committed" => item(
+                ui,
+                4,
+                Mark::Ok,
+                format!("Already committed by this round: {short}"),
+            ),
+            "nothing-to-commit" => ui.line("    nothing to commit"),
+            "skipped" => item(
+                ui,
+                4,
+                Mark::Warn,
+                format!("skipped: {}", c.error.as_deref().unwrap_or("no worktree")),
+            ),
+            _ => item(
+                ui,
+                4,
+                Mark::Bad,
+                format!("failed: {}", c.error.as_deref().unwrap_or("unknown error")),
+            ),
+        }
+        if c.outcome == "committed" && !c.files.is_empty() {
+            ui.line(format!("    Files: {}", c.files.join(", ")));
+        }
+    }
+    if r.linked.len() > 1 {
+        ui.ok(format!(
+            "Commits linked in refs/notes/realm: {}",
+            r.linked.join(", ")
+        ));
+    }
+    match &r.realm_commit {
+        Some(c) => ui.line(format!(
+            "Recorded in changes/{}.yaml (realm commit {}).",
+            r.change,
+            &c[..7]
+        )),
+        None => ui.line(format!(
+            "changes/{}.yaml already records these commits.",
+            r.change
+        )),
+    }
+    if r.repos.iter().all(|c| c.outcome != "failed") {
+        ui.line("Next: `git realm push`, then `git realm pr`.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_rerun_line_is_the_same_command() {
+        CommitArgs::command().debug_assert();
+        let a = CommitArgs::try_parse_from([
+            "git-realm-commit",
+            "-a",
+            "-m",
+            "feat: it's here",
+            "--repos",
+            "b,a",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.rerun(),
+            r#"git realm commit -a -m 'feat: it'\''s here' --repos b,a"#
+        );
+    }
+}

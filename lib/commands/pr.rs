@@ -1,0 +1,852 @@
+//! `git realm pr`: one pull request per repo of a change, opened with `gh` in merge
+//! order (providers before consumers), each linking its siblings and saying what
+//! must merge first; `git realm pr status`: their states, and whether the merge
+//! order was respected.
+//!
+//! The merge order is a topological sort of the change's repos over the contracts
+//! of its domains: a repo that exports a contract another repo of the change
+//! imports merges first. PR urls are recorded in `changes/<change>.yaml`; a re-run
+//! finds them there (or, after a crash before the record, with `gh pr list`) and
+//! edits them, so no PR is ever opened twice.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::change::{self, Dependency, Mark, Session, item, shell_quote};
+use crate::error::{Error, Exit, Result};
+use crate::forge::{self, Gh, PrState, PrView};
+use crate::git::{self, Git};
+use crate::model::{self, ChangeFile, Name, PullRequest};
+use crate::ui::Ui;
+
+/// Open linked pull requests for a change, in merge order
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-pr",
+    bin_name = "git realm pr",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Merge order: a repo that exports a contract another repo of the change imports\n",
+        "merges first. Repos not on GitHub are skipped. Re-running edits the existing\n",
+        "pull requests (`gh pr edit`) and never opens a second one.\n\n",
+        "Examples:\n",
+        "  git realm pr --dry-run\n",
+        "  git realm pr --title 'feat: training metrics v2' --draft\n",
+        "  git realm pr --body 'Adds the experiment metrics path.' --base develop\n",
+        "  git realm pr status\n",
+        "  git realm pr status --json --exit-code\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct PrArgs {
+    #[command(subcommand)]
+    pub action: Option<PrAction>,
+
+    /// The title of every PR (default: each branch's last commit subject)
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+
+    /// Text put before the links in every PR's body
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+
+    /// Open the PRs as drafts
+    #[arg(long)]
+    pub draft: bool,
+
+    /// The branch to merge into (default: the change's base, else origin's default branch)
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+
+    /// Print the gh commands that would run; run none, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The change (default: the one whose branch or worktree you are in)
+    #[arg(long, value_name = "CHANGE", global = true)]
+    pub change: Option<Name>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrAction {
+    /// Show every PR's state and whether the merge order is respected
+    Status {
+        /// Exit 1 when a consumer was merged before its provider
+        #[arg(long)]
+        exit_code: bool,
+    },
+}
+
+impl Command for PrArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        if let Some(t) = &self.title
+            && t.trim().is_empty()
+        {
+            return Err(Error::usage("--title: the title is empty"));
+        }
+        if let Some(b) = &self.base {
+            change::check_branch("--base", b)?;
+        }
+        let repo = git::open_current()?;
+        let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
+        let snapshot = s.store.snapshot()?;
+        let deps = change::dependencies(&snapshot, &s.change)?;
+        let order = change::merge_order(&s.change.repos, &deps)?;
+        let mut slugs = BTreeMap::new();
+        for r in &order {
+            slugs.insert(r.clone(), change::slug_of(&snapshot, r)?);
+        }
+        drop(snapshot);
+        match &self.action {
+            Some(PrAction::Status { exit_code }) => {
+                status(&s, &order, &deps, &slugs, *exit_code, ui)
+            }
+            None => self.open_prs(&s, &order, &deps, &slugs, ui),
+        }
+    }
+}
+
+/// One repo's pull request, as this run leaves it.
+#[derive(Debug, Clone, Serialize)]
+struct RepoPr {
+    repo: String,
+    slug: Option<String>,
+    number: Option<u64>,
+    url: Option<String>,
+    title: String,
+    base: String,
+    /// created | updated | adopted | skipped | failed | would-create | would-update
+    outcome: &'static str,
+    /// The repos whose PRs must merge before this one.
+    blocked_by: Vec<String>,
+    error: Option<String>,
+}
+
+impl PrArgs {
+    fn open_prs(
+        &self,
+        s: &Session<'_>,
+        order: &[Name],
+        deps: &[Dependency],
+        slugs: &BTreeMap<Name, Option<String>>,
+        ui: &Ui,
+    ) -> Result<Exit> {
+        let mut prs: Vec<RepoPr> = order
+            .iter()
+            .map(|r| {
+                let checkout = s.checkouts.get(r);
+                RepoPr {
+                    repo: r.to_string(),
+                    slug: slugs[r].clone(),
+                    number: None,
+                    url: None,
+                    title: self
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| default_title(checkout.as_deref(), &s.change)),
+                    base: self
+                        .base
+                        .clone()
+                        .unwrap_or_else(|| default_base(checkout.as_deref(), &s.change)),
+                    outcome: "skipped",
+                    blocked_by: providers_of(r, deps),
+                    error: None,
+                }
+            })
+            .collect();
+        for p in prs.iter_mut() {
+            if let Some(known) = s.change.prs.iter().find(|k| k.repo == p.repo.as_str()) {
+                p.number = Some(known.number);
+                p.url = Some(known.url.clone());
+            }
+        }
+
+        if self.dry_run {
+            return self.dry_run(s, &mut prs, ui);
+        }
+
+        let gh = Gh::locate(Some(s.repo))?;
+        // Open the missing ones one after the other, in merge order; each body links
+        // the PRs known so far, and the earlier ones are edited afterwards.
+        let mut sent_bodies: BTreeMap<String, String> = BTreeMap::new();
+        for i in 0..prs.len() {
+            let Some(slug) = prs[i].slug.clone() else {
+                continue;
+            };
+            if prs[i].number.is_some() {
+                continue;
+            }
+            // Opened by an earlier run that died before recording it?
+            match gh.pr_for_branch(&slug, &s.change.branch) {
+                Ok(Some(found)) => {
+                    prs[i].number = Some(found.number);
+                    prs[i].url = Some(found.url);
+                    prs[i].outcome = "adopted";
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    prs[i].outcome = "failed";
+                    prs[i].error = Some(e.message);
+                    continue;
+                }
+            }
+            let body = self.body_for(s, &prs, i);
+            match gh.pr_create(
+                &slug,
+                &s.change.branch,
+                &prs[i].base,
+                &prs[i].title,
+                &body,
+                self.draft,
+            ) {
+                Ok(url) => match forge::pr_number_from_url(&url) {
+                    Some(n) => {
+                        prs[i].number = Some(n);
+                        prs[i].url = Some(url);
+                        prs[i].outcome = "created";
+                        sent_bodies.insert(prs[i].repo.clone(), body);
+                    }
+                    None => {
+                        prs[i].outcome = "failed";
+                        prs[i].error =
+                            Some(format!("`gh pr create` printed no pull request url: {url}"));
+                    }
+                },
+                Err(e) => {
+                    prs[i].outcome = "failed";
+                    prs[i].error = Some(e.message);
+                }
+            }
+        }
+
+        // Now every url is known: bring every body (and title) up to date, in parallel.
+        let edits: Vec<(usize, String, u64, String, String)> = (0..prs.len())
+            .filter_map(|i| {
+                let p = &prs[i];
+                let (Some(slug), Some(n)) = (&p.slug, p.number) else {
+                    return None;
+                };
+                if p.outcome == "failed" {
+                    return None;
+                }
+                let body = self.body_for(s, &prs, i);
+                if sent_bodies.get(&p.repo) == Some(&body) {
+                    return None;
+                }
+                Some((i, slug.clone(), n, p.title.clone(), body))
+            })
+            .collect();
+        let results = change::parallel(&edits, |(_, slug, n, title, body)| {
+            gh.pr_edit(slug, *n, title, body)
+        });
+        for ((i, ..), result) in edits.iter().zip(results) {
+            let p = &mut prs[*i];
+            match result {
+                Ok(()) if p.outcome == "skipped" => p.outcome = "updated",
+                Ok(()) => {}
+                Err(e) => {
+                    p.outcome = "failed";
+                    p.error = Some(e.message);
+                }
+            }
+        }
+
+        // Record every PR we know of, even if another failed: a re-run must find it.
+        let record: Vec<PullRequest> = prs
+            .iter()
+            .filter_map(|p| {
+                Some(PullRequest {
+                    repo: p.repo.parse().ok()?,
+                    url: p.url.clone()?,
+                    number: p.number?,
+                })
+            })
+            .collect();
+        let path = model::paths::change(s.change.id.as_str());
+        let merge_order = order.to_vec();
+        let updated = s.store.update(
+            &format!("{}: pull requests for {}", s.me, s.change.id),
+            |snapshot, edits| {
+                let mut c = snapshot.require::<ChangeFile>(&path, "the change")?;
+                let before = model::render(&c);
+                for pr in &record {
+                    c.prs.retain(|k| k.repo != pr.repo);
+                    c.prs.push(pr.clone());
+                }
+                c.prs.sort_by(|a, b| a.repo.cmp(&b.repo));
+                c.merge_order = merge_order.clone();
+                if model::render(&c) != before {
+                    edits.put(&path, &c);
+                }
+                Ok(())
+            },
+        )?;
+
+        let failed: Vec<&RepoPr> = prs.iter().filter(|p| p.outcome == "failed").collect();
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "realm": s.realm,
+                "change": s.change.id,
+                "branch": s.change.branch,
+                "merge_order": order,
+                "prs": prs,
+                "realm_commit": updated.commit.map(|c| c.to_string()),
+            }));
+        } else {
+            print_prs(ui, &prs, &s.change);
+        }
+        if failed.is_empty() {
+            return Ok(Exit::Success);
+        }
+        if ui.json {
+            return Ok(Exit::External);
+        }
+        let names: Vec<&str> = failed.iter().map(|p| p.repo.as_str()).collect();
+        Err(Error::external(format!(
+            "could not open or update the pull request of {} (see above)",
+            names.join(", ")
+        ))
+        .hint(
+            "the others are recorded; fix it and re-run `git realm pr`: it never opens a PR twice",
+        ))
+    }
+
+    fn dry_run(&self, s: &Session<'_>, prs: &mut [RepoPr], ui: &Ui) -> Result<Exit> {
+        let mut commands = Vec::new();
+        for i in 0..prs.len() {
+            let Some(slug) = prs[i].slug.clone() else {
+                continue;
+            };
+            let body = self.body_for(s, prs, i);
+            let p = &mut prs[i];
+            let mut argv: Vec<String> = match p.number {
+                Some(n) => {
+                    p.outcome = "would-update";
+                    vec![
+                        "gh".into(),
+                        "pr".into(),
+                        "edit".into(),
+                        n.to_string(),
+                        "--repo".into(),
+                        slug,
+                    ]
+                }
+                None => {
+                    p.outcome = "would-create";
+                    vec![
+                        "gh".into(),
+                        "pr".into(),
+                        "create".into(),
+                        "--repo".into(),
+                        slug,
+                        "--head".into(),
+                        s.change.branch.clone(),
+                        "--base".into(),
+                        p.base.clone(),
+                    ]
+                }
+            };
+            argv.extend([
+                "--title".into(),
+                p.title.clone(),
+                "--body-file".into(),
+                "BODY".into(),
+            ]);
+            if p.number.is_none() && self.draft {
+                argv.push("--draft".into());
+            }
+            commands.push((p.repo.clone(), argv, body));
+        }
+        if ui.json {
+            let list: Vec<_> = commands
+                .iter()
+                .map(|(repo, argv, body)| serde_json::json!({"repo": repo, "argv": argv, "body": body}))
+                .collect();
+            ui.json(&serde_json::json!({
+                "realm": s.realm,
+                "change": s.change.id,
+                "dry_run": true,
+                "merge_order": prs.iter().map(|p| p.repo.clone()).collect::<Vec<_>>(),
+                "commands": list,
+                "prs": prs,
+            }));
+            return Ok(Exit::Success);
+        }
+        ui.line(format!(
+            "Dry run: the gh commands `git realm pr` would run for change '{}', in merge order:",
+            s.change.id
+        ));
+        for (repo, argv, body) in &commands {
+            let line: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
+            ui.line(format!("  # {repo}"));
+            ui.line(format!("  {}", line.join(" ")));
+            if ui.verbose {
+                for l in body.lines() {
+                    ui.line(format!("  | {l}"));
+                }
+            }
+        }
+        for p in prs.iter().filter(|p| p.slug.is_none()) {
+            item(
+                ui,
+                2,
+                Mark::Warn,
+                format!("{}: not on GitHub, no pull request", p.repo),
+            );
+        }
+        ui.line(
+            "(A PR not recorded in the change is first looked up with `gh pr list --head BRANCH`.)",
+        );
+        ui.line("Dry run: nothing was run or written.");
+        Ok(Exit::Success)
+    }
+
+    /// The body of `prs[i]`: the user's text, the change, every sibling PR in merge
+    /// order, and what must merge first.
+    fn body_for(&self, s: &Session<'_>, prs: &[RepoPr], i: usize) -> String {
+        let me = &prs[i];
+        let mut body = String::new();
+        if let Some(text) = &self.body {
+            body.push_str(text.trim_end());
+            body.push_str("\n\n---\n\n");
+        }
+        body.push_str(&format!(
+            "Part of the coordinated change **{}** (realm `{}`, branch `{}`).\n\n",
+            s.change.id, s.realm, s.change.branch
+        ));
+        body.push_str("Pull requests of this change, in merge order:\n\n");
+        for (n, p) in prs.iter().enumerate() {
+            let what = match (&p.url, &p.slug) {
+                (Some(url), _) => url.clone(),
+                (None, Some(_)) => "(not opened yet)".to_owned(),
+                (None, None) => "(not on GitHub: no pull request)".to_owned(),
+            };
+            let this = if n == i { " ← this pull request" } else { "" };
+            body.push_str(&format!("{}. **{}**: {what}{this}\n", n + 1, p.repo));
+        }
+        body.push('\n');
+        if me.blocked_by.is_empty() {
+            body.push_str("Nothing in this change needs to merge before this one.\n");
+        } else {
+            let first: Vec<String> = me
+                .blocked_by
+                .iter()
+                .map(|r| {
+                    let link = prs
+                        .iter()
+                        .find(|p| &p.repo == r)
+                        .and_then(|p| p.url.clone())
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default();
+                    format!("**{r}**{link}")
+                })
+                .collect();
+            body.push_str(&format!(
+                "**Merge first:** {} — this repository imports contracts it provides.\n",
+                first.join(", ")
+            ));
+        }
+        body.push_str(
+            "\n<sub>Linked by git-realm. `git realm pr status` checks the merge order.</sub>\n",
+        );
+        body
+    }
+}
+
+/// The direct providers of `repo` in the change.
+fn providers_of(repo: &Name, deps: &[Dependency]) -> Vec<String> {
+    deps.iter()
+        .filter(|d| &d.consumer == repo)
+        .map(|d| d.provider.to_string())
+        .collect()
+}
+
+/// The subject of the branch's last commit, else the change's name.
+fn default_title(checkout: Option<&Path>, change: &ChangeFile) -> String {
+    checkout
+        .and_then(|dir| {
+            Git::in_dir(dir)
+                .args(["log", "-1", "--format=%s"])
+                .arg(format!("refs/heads/{}", change.branch))
+                .arg("--")
+                .output()
+                .ok()
+        })
+        .filter(|o| o.success)
+        .map(|o| o.stdout.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| change.id.to_string())
+}
+
+/// The change's `--base` (as a branch name), else origin's default branch, else `main`.
+fn default_base(checkout: Option<&Path>, change: &ChangeFile) -> String {
+    if let Some(base) = &change.base {
+        let b = base.strip_prefix("refs/heads/").unwrap_or(base);
+        let b = b.strip_prefix("refs/remotes/").unwrap_or(b);
+        let b = b.strip_prefix("origin/").unwrap_or(b);
+        if b != "HEAD" && !b.is_empty() {
+            return b.to_owned();
+        }
+    }
+    checkout
+        .and_then(|dir| {
+            Git::in_dir(dir)
+                .args(["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"])
+                .output()
+                .ok()
+        })
+        .filter(|o| o.success)
+        .and_then(|o| o.stdout.trim().strip_prefix("origin/").map(str::to_owned))
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "main".to_owned())
+}
+
+fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
+    ui.line(format!(
+        "Coordinated pull requests for change '{}':",
+        change.id
+    ));
+    let tag = |repo: &str| -> String {
+        prs.iter()
+            .find(|p| p.repo == repo)
+            .and_then(|p| p.number)
+            .map(|n| format!("{repo}#{n}"))
+            .unwrap_or_else(|| repo.to_owned())
+    };
+    for p in prs {
+        ui.line(format!("  {}:", p.repo));
+        let number = p.number.map(|n| format!("#{n}")).unwrap_or_default();
+        match p.outcome {
+            "created" => item(
+                ui,
+                4,
+                Mark::Ok,
+                format!("PR {number}: {:?} (opened)", p.title),
+            ),
+            "updated" | "adopted" => item(
+                ui,
+                4,
+                Mark::Ok,
+                format!("PR {number}: {:?} (updated)", p.title),
+            ),
+            "failed" => item(
+                ui,
+                4,
+                Mark::Bad,
+                p.error.as_deref().unwrap_or("failed").to_owned(),
+            ),
+            _ if p.slug.is_none() => item(
+                ui,
+                4,
+                Mark::Warn,
+                "not on GitHub (no forge slug, url not on github.com): no pull request".to_owned(),
+            ),
+            _ => item(ui, 4, Mark::Ok, format!("PR {number}: unchanged")),
+        }
+        if let Some(url) = &p.url {
+            ui.line(format!("      {url}"));
+        }
+        ui.line(format!("      Base: {}", p.base));
+        let links: Vec<String> = prs
+            .iter()
+            .filter(|o| o.repo != p.repo && o.number.is_some())
+            .map(|o| tag(&o.repo))
+            .collect();
+        if !links.is_empty() {
+            ui.line(format!("      Links to: {}", links.join(", ")));
+        }
+        if !p.blocked_by.is_empty() {
+            let blockers: Vec<String> = p.blocked_by.iter().map(|b| tag(b)).collect();
+            ui.line(format!(
+                "      Blocked by: {} (merge {} first)",
+                blockers.join(", "),
+                p.blocked_by.join(", ")
+            ));
+        }
+    }
+    let chain: Vec<String> = prs
+        .iter()
+        .filter(|p| p.slug.is_some())
+        .map(|p| tag(&p.repo))
+        .collect();
+    ui.line(format!(
+        "PRs are linked. Merge order: {}",
+        chain.join(" → ")
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// pr status
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+struct PrStatus {
+    repo: String,
+    number: Option<u64>,
+    url: Option<String>,
+    /// OPEN | CLOSED | MERGED, `null` without a PR or when gh failed
+    state: Option<PrState>,
+    merged_at: Option<String>,
+    blocked_by: Vec<String>,
+    error: Option<String>,
+}
+
+/// A consumer merged while a provider it depends on was not merged before it.
+#[derive(Debug, Clone, Serialize)]
+struct Violation {
+    consumer: String,
+    provider: String,
+    contracts: Vec<String>,
+}
+
+fn status(
+    s: &Session<'_>,
+    order: &[Name],
+    deps: &[Dependency],
+    slugs: &BTreeMap<Name, Option<String>>,
+    exit_code: bool,
+    ui: &Ui,
+) -> Result<Exit> {
+    let jobs: Vec<(Name, Option<String>, Option<PullRequest>)> = order
+        .iter()
+        .map(|r| {
+            let pr = s.change.prs.iter().find(|p| &p.repo == r).cloned();
+            (r.clone(), slugs[r].clone(), pr)
+        })
+        .collect();
+    let gh = if jobs
+        .iter()
+        .any(|(_, slug, pr)| slug.is_some() && pr.is_some())
+    {
+        Some(Gh::locate(Some(s.repo))?)
+    } else {
+        None
+    };
+    let views: Vec<Option<Result<PrView>>> = change::parallel(&jobs, |(_, slug, pr)| {
+        let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
+            return None;
+        };
+        Some(gh.pr_view(slug, pr.number))
+    });
+    let mut states: Vec<PrStatus> = Vec::new();
+    for ((r, _, pr), view) in jobs.iter().zip(views) {
+        let mut st = PrStatus {
+            repo: r.to_string(),
+            number: pr.as_ref().map(|p| p.number),
+            url: pr.as_ref().map(|p| p.url.clone()),
+            state: None,
+            merged_at: None,
+            blocked_by: providers_of(r, deps),
+            error: None,
+        };
+        match view {
+            Some(Ok(v)) => {
+                st.state = Some(v.state);
+                st.merged_at = v.merged_at;
+            }
+            Some(Err(e)) => st.error = Some(e.message),
+            None => {}
+        }
+        states.push(st);
+    }
+    let find = |r: &Name| states.iter().find(|p| p.repo == r.as_str());
+    let mut violations = Vec::new();
+    for d in deps {
+        let (Some(c), Some(p)) = (find(&d.consumer), find(&d.provider)) else {
+            continue;
+        };
+        if c.state != Some(PrState::Merged) {
+            continue;
+        }
+        let provider_first = p.state == Some(PrState::Merged)
+            && match (&p.merged_at, &c.merged_at) {
+                (Some(pa), Some(ca)) => merged_before(pa, ca),
+                _ => true,
+            };
+        if !provider_first {
+            violations.push(Violation {
+                consumer: d.consumer.to_string(),
+                provider: d.provider.to_string(),
+                contracts: d.contracts.clone(),
+            });
+        }
+    }
+    let gh_failed = states.iter().any(|p| p.error.is_some());
+    if ui.json {
+        ui.json(&serde_json::json!({
+            "realm": s.realm,
+            "change": s.change.id,
+            "branch": s.change.branch,
+            "merge_order": order,
+            "prs": states,
+            "violations": violations,
+            "order_respected": violations.is_empty(),
+        }));
+    } else {
+        let tag = |repo: &str| -> String {
+            states
+                .iter()
+                .find(|p| p.repo == repo)
+                .and_then(|p| p.number)
+                .map(|n| format!("{repo}#{n}"))
+                .unwrap_or_else(|| repo.to_owned())
+        };
+        let chain: Vec<String> = order.iter().map(|r| tag(r.as_str())).collect();
+        ui.line(format!(
+            "Pull requests of change '{}' (merge order: {}):",
+            s.change.id,
+            chain.join(" → ")
+        ));
+        for p in &states {
+            let label = tag(&p.repo);
+            match (&p.state, &p.error, &p.number) {
+                (_, Some(e), _) => item(ui, 2, Mark::Bad, format!("{label}: {e}")),
+                (None, None, None) => item(
+                    ui,
+                    2,
+                    Mark::Warn,
+                    format!(
+                        "{label}: no pull request{}",
+                        if slugs
+                            .get(&p.repo.parse::<Name>().expect("a repo name"))
+                            .is_some_and(Option::is_none)
+                        {
+                            " (not on GitHub)"
+                        } else {
+                            " (run `git realm pr`)"
+                        }
+                    ),
+                ),
+                (Some(PrState::Merged), _, _) => item(
+                    ui,
+                    2,
+                    Mark::Ok,
+                    format!(
+                        "{label}: merged{}",
+                        p.merged_at
+                            .as_ref()
+                            .map(|t| format!(" at {t}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                (Some(state), _, _) => {
+                    let waiting: Vec<String> = p
+                        .blocked_by
+                        .iter()
+                        .filter(|b| {
+                            states
+                                .iter()
+                                .find(|x| &x.repo == *b)
+                                .is_some_and(|x| x.state != Some(PrState::Merged))
+                        })
+                        .map(|b| tag(b))
+                        .collect();
+                    let state = match state {
+                        PrState::Open => "open",
+                        PrState::Closed => "closed without merging",
+                        PrState::Merged => "merged",
+                    };
+                    let wait = if waiting.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — merge {} first", waiting.join(", "))
+                    };
+                    ui.line(format!("  • {label}: {state}{wait}"));
+                }
+                (None, None, Some(_)) => item(ui, 2, Mark::Warn, format!("{label}: state unknown")),
+            }
+        }
+        if violations.is_empty() {
+            ui.ok("Merge order respected so far.");
+        } else {
+            for v in &violations {
+                item(
+                    ui,
+                    0,
+                    Mark::Bad,
+                    format!(
+                        "Merge order violated: {} was merged before {}, which provides {}",
+                        tag(&v.consumer),
+                        tag(&v.provider),
+                        v.contracts.join(", ")
+                    ),
+                );
+            }
+            ui.line(format!(
+                "  {} may be broken until {} is merged and deployed.",
+                violations
+                    .iter()
+                    .map(|v| v.consumer.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                violations
+                    .iter()
+                    .map(|v| v.provider.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if exit_code && !violations.is_empty() {
+        return Ok(Exit::Attention);
+    }
+    if gh_failed {
+        return Ok(Exit::External);
+    }
+    Ok(Exit::Success)
+}
+
+/// Whether merge time `a` is no later than `b` (RFC 3339, as gh prints them).
+fn merged_before(a: &str, b: &str) -> bool {
+    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
+        (Ok(a), Ok(b)) => a <= b,
+        _ => a <= b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn status_is_a_subcommand_and_options_are_for_opening() {
+        PrArgs::command().debug_assert();
+        let a =
+            PrArgs::try_parse_from(["git-realm-pr", "status", "--json", "--exit-code"]).unwrap();
+        assert!(matches!(
+            a.action,
+            Some(PrAction::Status { exit_code: true })
+        ));
+        assert!(a.global.json);
+        let a = PrArgs::try_parse_from(["git-realm-pr", "--draft", "--title", "t"]).unwrap();
+        assert!(a.action.is_none() && a.draft);
+        assert!(PrArgs::try_parse_from(["git-realm-pr", "--draft", "status"]).is_err());
+    }
+
+    #[test]
+    fn merge_times_compare_as_times() {
+        assert!(merged_before(
+            "2026-01-24T10:00:00Z",
+            "2026-01-24T11:00:00Z"
+        ));
+        assert!(!merged_before(
+            "2026-01-24T12:00:00+00:00",
+            "2026-01-24T11:00:00Z"
+        ));
+    }
+}

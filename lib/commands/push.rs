@@ -1,0 +1,261 @@
+//! `git realm push`: publish a change's branch and the realm notes of every
+//! participating repo, in parallel.
+//!
+//! The branch goes to `origin` with `git push -u` (the user's pre-push hooks run:
+//! it is their code). Notes are metadata and may have diverged from another
+//! machine's: they are fetched under `refs/notes/remotes/origin/realm` with a
+//! wildcard refspec (a remote without notes is not an error), merged with
+//! `git notes merge -s cat_sort_uniq` (one JSON object per line, so the union is
+//! the right merge), and pushed with a lease; a lost race starts over.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Serialize;
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::commands::change::{self, Mark, Session, item};
+use crate::error::{Error, Exit, Result};
+use crate::git::{self, Git};
+use crate::model::Name;
+use crate::notes::NOTES_REF;
+use crate::ui::Ui;
+
+/// The remote every change is pushed to.
+const REMOTE: &str = "origin";
+
+/// Where the remote's notes are fetched to.
+const REMOTE_NOTES: &str = "refs/notes/remotes/origin/realm";
+
+/// How often a notes push that lost a race is retried.
+const NOTES_ATTEMPTS: u32 = 5;
+
+/// Push the change's branch and refs/notes/realm in every participating repo
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-push",
+    bin_name = "git realm push",
+    version,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Pushes the change's branch to origin (setting it as upstream) and\n",
+        "refs/notes/realm, merging notes written on other machines first\n",
+        "(`git notes merge -s cat_sort_uniq`).\n\n",
+        "Examples:\n",
+        "  git realm push\n",
+        "  git realm push --repos fungal-image-analysis\n",
+        "  git realm push --force-with-lease     # after a rebase of the change's branch\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct PushArgs {
+    /// Push only these repos of the change, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "REPO,...")]
+    pub repos: Vec<Name>,
+
+    /// Overwrite the remote branch if it is where we last saw it (after a rebase)
+    #[arg(long)]
+    pub force_with_lease: bool,
+
+    /// The change (default: the one whose branch or worktree you are in)
+    #[arg(long, value_name = "CHANGE")]
+    pub change: Option<Name>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Pushed {
+    repo: String,
+    path: Option<PathBuf>,
+    /// pushed | failed
+    branch: &'static str,
+    /// none | up-to-date | pushed | merged | failed
+    notes: &'static str,
+    error: Option<String>,
+}
+
+impl Command for PushArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        let repo = git::open_current()?;
+        let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
+        let repos = change::select_repos(&s.change, &self.repos)?;
+        let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> = repos
+            .iter()
+            .map(|r| {
+                let dir = s
+                    .checkouts
+                    .get(r)
+                    .ok_or_else(|| s.checkouts.missing_reason(r));
+                (r.clone(), dir)
+            })
+            .collect();
+        let branch = s.change.branch.clone();
+        let force = self.force_with_lease;
+        let results = change::parallel(&jobs, |(r, dir)| {
+            let mut out = Pushed {
+                repo: r.to_string(),
+                path: dir.as_ref().ok().cloned(),
+                branch: "failed",
+                notes: "failed",
+                error: None,
+            };
+            let dir = match dir {
+                Ok(d) => d,
+                Err(why) => {
+                    out.error = Some(why.clone());
+                    return out;
+                }
+            };
+            if let Err(e) = push_branch(dir, &branch, force) {
+                out.error = Some(e.message);
+                return out;
+            }
+            out.branch = "pushed";
+            match push_notes(dir) {
+                Ok(n) => out.notes = n,
+                Err(e) => out.error = Some(format!("notes: {}", e.message)),
+            }
+            out
+        });
+
+        let failed: Vec<&Pushed> = results.iter().filter(|p| p.error.is_some()).collect();
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "realm": s.realm,
+                "change": s.change.id,
+                "branch": branch,
+                "remote": REMOTE,
+                "repos": results,
+            }));
+        } else {
+            ui.line(format!(
+                "Pushing coordinated branches of change '{}':",
+                s.change.id
+            ));
+            for p in &results {
+                match &p.error {
+                    None => item(
+                        ui,
+                        2,
+                        Mark::Ok,
+                        format!("{}: {branch} → {REMOTE}{}", p.repo, notes_text(p.notes)),
+                    ),
+                    Some(e) => item(ui, 2, Mark::Bad, format!("{}: {e}", p.repo)),
+                }
+            }
+            if failed.is_empty() {
+                ui.line("Ready for coordinated PRs. Run `git realm pr` to open them.");
+            }
+        }
+        if failed.is_empty() {
+            return Ok(Exit::Success);
+        }
+        if ui.json {
+            return Ok(Exit::External);
+        }
+        let names: Vec<&str> = failed.iter().map(|p| p.repo.as_str()).collect();
+        Err(
+            Error::external(format!("push failed in {} (see above)", names.join(", ")))
+                .hint("fix it and re-run `git realm push`: what was pushed stays pushed"),
+        )
+    }
+}
+
+fn notes_text(notes: &str) -> &'static str {
+    match notes {
+        "pushed" => " (notes pushed)",
+        "merged" => " (notes merged with origin's and pushed)",
+        "up-to-date" => " (notes up to date)",
+        _ => "",
+    }
+}
+
+fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
+    let has = Git::in_dir(dir)
+        .args(["rev-parse", "--verify", "--quiet"])
+        .arg(format!("refs/heads/{branch}"))
+        .output()?;
+    if !has.success {
+        return Err(Error::usage(format!(
+            "{} has no branch {branch} (run `git realm worktree` to make it)",
+            dir.display()
+        )));
+    }
+    let mut cmd = Git::in_dir(dir).args(["push", "--quiet", "--set-upstream"]);
+    if force_with_lease {
+        cmd = cmd.arg("--force-with-lease");
+    }
+    cmd.arg(REMOTE)
+        .arg(format!("refs/heads/{branch}:refs/heads/{branch}"))
+        .run()
+        .map(drop)
+}
+
+/// Bring `refs/notes/realm` and origin's together, and push. Returns what it did.
+fn push_notes(dir: &Path) -> Result<&'static str> {
+    let repo = git::open_at(dir)?;
+    let mut merged = false;
+    for _ in 0..NOTES_ATTEMPTS {
+        git::fetch_into(&repo, REMOTE, "refs/notes/*", "refs/notes/remotes/origin/*")?;
+        let local = git::ref_target(&repo, NOTES_REF)?;
+        let remote = git::ref_target(&repo, REMOTE_NOTES)?;
+        let Some(mut local) = local else {
+            // Nothing noted here; keep what origin has for later reads.
+            if let Some(remote) = remote {
+                git::cas_ref(&repo, NOTES_REF, None, remote, "notes: from origin")?;
+            }
+            return Ok("none");
+        };
+        if Some(local) == remote {
+            return Ok(if merged { "merged" } else { "up-to-date" });
+        }
+        if let Some(remote) = remote {
+            if is_ancestor(dir, local, remote)? {
+                // Only origin has news: take them, nothing to push.
+                git::cas_ref(&repo, NOTES_REF, Some(local), remote, "notes: fast-forward")?;
+                return Ok("up-to-date");
+            }
+            if !is_ancestor(dir, remote, local)? {
+                Git::in_dir(dir)
+                    .args(["notes", "--ref", NOTES_REF, "merge", "--quiet"])
+                    .args(["--strategy", "cat_sort_uniq", REMOTE_NOTES])
+                    .run()?;
+                merged = true;
+                local = git::ref_target(&repo, NOTES_REF)?.ok_or_else(|| {
+                    Error::external(format!("{NOTES_REF} vanished during a notes merge"))
+                })?;
+            }
+        }
+        match git::push_with_lease(&repo, REMOTE, local, NOTES_REF, remote)? {
+            git::Push::Pushed => return Ok(if merged { "merged" } else { "pushed" }),
+            // Someone pushed notes meanwhile: fetch and merge again.
+            git::Push::Rejected { .. } => continue,
+        }
+    }
+    Err(Error::conflict(format!(
+        "{NOTES_REF} on {REMOTE} kept moving: gave up after {NOTES_ATTEMPTS} attempts"
+    ))
+    .hint("re-run `git realm push`"))
+}
+
+fn is_ancestor(dir: &Path, ancestor: gix::ObjectId, of: gix::ObjectId) -> Result<bool> {
+    let out = Git::in_dir(dir)
+        .args(["merge-base", "--is-ancestor"])
+        .arg(ancestor.to_string())
+        .arg(of.to_string())
+        .output()?;
+    if !out.success && !out.stderr.trim().is_empty() {
+        return Err(Error::external(format!(
+            "`git merge-base --is-ancestor` failed in {}: {}",
+            dir.display(),
+            out.reason()
+        )));
+    }
+    Ok(out.success)
+}
