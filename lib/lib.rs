@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod contracts;
 pub mod dispatch;
+pub mod docs;
 pub mod error;
 pub mod forge;
 pub mod git;

@@ -1,0 +1,283 @@
+# fish completion for git-realm: `git realm ...`, `git-realm ...` and
+# `git-realm-<command> ...`. `--realm` completes the realms of the current
+# repository (git config realm.<name>.url).
+#
+# Generated from the clap definitions of git-realm 0.1.0: do not edit.
+# Regenerate with `UPDATE_DOCS=1 cargo test --test docs`.
+
+# __git_realm_node PATH: the subcommands, options and options taking a value
+# of the command PATH ("" for git-realm itself, "join", ...).
+function __git_realm_node -a cmdpath
+    set -g __git_realm_subs
+    set -g __git_realm_opts
+    set -g __git_realm_vopts
+    switch "$cmdpath"
+        case ''
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+        case 'init'
+            set __git_realm_opts '--name'\t'The realm\'s name (lowercase letters, digits and \'-\')' '--bare'\t'Create a bare repository (recommended for a shared realm on a server or disk)' '--admission'\t'Who may join: open (push directly), approval or invite-only (proposal branch)' '--approver'\t'An approver for joins and breaking changes (repeatable)' '--require-approval'\t'Breaking contract changes go to a proposal branch instead of being pushed' '--grace-days'\t'Days consumers get to adapt to a breaking change' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--name' '--admission' '--approver' '--grace-days' '--realm' '--color'
+        case 'join'
+            set __git_realm_opts '--as'\t'This repository\'s name in the realm (default: from its origin url or directory)' '--url'\t'The url other members use for this repository (default: remote.origin.url as configured)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--as' '--url' '--realm' '--color'
+        case 'leave'
+            set __git_realm_opts '--force'\t'Leave even though other repositories import this repository\'s exports' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'domain'
+            set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'domain create'
+            set __git_realm_opts '--repos'\t'The participating repositories, comma-separated' '--description'\t'What is being coordinated' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--repos' '--description' '--realm' '--color'
+        case 'domain add'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'domain list'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'domain show'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'domain help'
+            set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports'
+        case 'export'
+            set __git_realm_opts '--domain'\t'The domain the contract belongs to' '--value'\t'A literal JSON value' '--file'\t'A YAML/JSON file in this repository, optionally narrowed by a JSON pointer' '--extract'\t'Every match of REGEX in the files matching GLOB (group `value`, else group 1); repeatable' '--extract-key'\t'Like --extract, collected under KEY, building an object of lists; repeatable' '--description'\t'What the contract means, for its consumers' '--schema'\t'A JSON Schema (JSON or YAML file) the value must satisfy' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--domain' '--value' '--file' '--extract' '--extract-key' '--description' '--schema' '--realm' '--color'
+        case 'import'
+            set __git_realm_opts '--domain'\t'The domain the contract belongs to' '--version'\t'The versions this repository accepts (a semver requirement, e.g. \'^1.3\' or \'>=1.0.0\')' '--binding'\t'The file in this repository that implements the contract' '--verify'\t'Prove the binding satisfies the contract: REGEX extracts what FILE provides (group `value`, else group 1), and every string of the contract must be among it' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')'
+            set __git_realm_vopts '--domain' '--version' '--binding' '--verify' '--realm' '--color'
+        case 'check'
+            set __git_realm_opts '--fetch'\t'Fetch the realm first (otherwise the local copy is used)' '--exports'\t'Check only exports' '--imports'\t'Check only imports' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'sync'
+            set __git_realm_opts '--dry-run'\t'Print what would happen; write nothing anywhere (uses the local realm copy)' '--no-notify'\t'Do not open issues for consumers now (they stay pending for the next sync)' '--force'\t'Publish breaking changes even though current consumers still rely on them' '-m'\t'A message for the changelog and the realm commit' '--message'\t'A message for the changelog and the realm commit' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '-m' '--message' '--realm' '--color'
+        case 'status'
+            set __git_realm_opts '--fetch'\t'Fetch every realm first (otherwise only local refs are read)' '--short'\t'One line per realm' '--exit-code'\t'Exit 1 when something needs attention (for example: not registered)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'graph'
+            set __git_realm_opts '--format'\t'Output format' '--domain'\t'Only this domain' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--format' '--domain' '--realm' '--color'
+        case 'worktree'
+            set __git_realm_subs 'list'\t'List the changes this repository takes part in, with each repo\'s worktree' 'remove'\t'Remove a change\'s worktrees (its branches are kept)' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '--domain'\t'The participating repos: the members of this domain' '--repos'\t'The participating repos, comma-separated (default: the members of this repo\'s domains)' '--branch'\t'The branch name in every repo (default: feat/<change>)' '--base'\t'Where the new branch starts, in every repo (default: each checkout\'s HEAD)' '--clone'\t'Clone participating repos that are not checked out here, next to this one' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--domain' '--repos' '--branch' '--base' '--realm' '--color'
+        case 'worktree list'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'worktree remove'
+            set __git_realm_opts '--force'\t'Remove even with uncommitted or unpushed work in a worktree' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'worktree help'
+            set __git_realm_subs 'list'\t'List the changes this repository takes part in, with each repo\'s worktree' 'remove'\t'Remove a change\'s worktrees (its branches are kept)'
+        case 'commit'
+            set __git_realm_opts '-m'\t'The commit message, for every repo' '--message'\t'The commit message, for every repo' '-a'\t'Also commit modified tracked files (like `git commit -a`)' '--all'\t'Also commit modified tracked files (like `git commit -a`)' '--repos'\t'Commit only in these repos of the change, comma-separated' '--change'\t'The change (default: the one whose branch or worktree you are in)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '-m' '--message' '--repos' '--change' '--realm' '--color'
+        case 'push'
+            set __git_realm_opts '--repos'\t'Push only these repos of the change, comma-separated' '--force-with-lease'\t'Overwrite the remote branch if it is where we last saw it (after a rebase)' '--change'\t'The change (default: the one whose branch or worktree you are in)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--repos' '--change' '--realm' '--color'
+        case 'pr'
+            set __git_realm_subs 'status'\t'Show every PR\'s state and whether the merge order is respected' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '--title'\t'The title of every PR (default: each branch\'s last commit subject)' '--body'\t'Text put before the links in every PR\'s body' '--draft'\t'Open the PRs as drafts' '--base'\t'The branch to merge into (default: the change\'s base, else origin\'s default branch)' '--dry-run'\t'Print the gh commands that would run; run none, write nothing' '--change'\t'The change (default: the one whose branch or worktree you are in)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--title' '--body' '--base' '--change' '--realm' '--color'
+        case 'pr status'
+            set __git_realm_opts '--exit-code'\t'Exit 1 when a consumer was merged before its provider' '--change'\t'The change (default: the one whose branch or worktree you are in)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--change' '--realm' '--color'
+        case 'pr help'
+            set __git_realm_subs 'status'\t'Show every PR\'s state and whether the merge order is respected'
+        case 'watch'
+            set __git_realm_opts '--interval'\t'Time between polls: a number with a unit, ms, s, m or h (e.g. 500ms, 30s, 2m)' '--once'\t'Poll once, print what changed, and exit (0: nothing for this repo, 1: something)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--interval' '--realm' '--color'
+        case 'list'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'help'
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts'
+        case 'help domain'
+            set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports'
+        case 'help worktree'
+            set __git_realm_subs 'list'\t'List the changes this repository takes part in, with each repo\'s worktree' 'remove'\t'Remove a change\'s worktrees (its branches are kept)'
+        case 'help pr'
+            set __git_realm_subs 'status'\t'Show every PR\'s state and whether the merge order is respected'
+    end
+end
+
+# __git_realm_value PATH OPTION|#N PREFIX CUR: print the candidate values of
+# the option (or of the N-th positional argument) of PATH, each after PREFIX.
+function __git_realm_value -a cmdpath key prefix cur
+    switch "$cmdpath|$key"
+        case 'init|--admission'
+            printf '%s\n' $prefix'open'\t'Any repo may join by pushing its registration' $prefix'approval'\t'Joining pushes a proposal branch that an approver merges' $prefix'invite-only'\t'Like approval; the realm does not advertise itself as open'
+        case 'init|--realm' \
+            'join|--realm' \
+            'leave|--realm' \
+            'domain|--realm' \
+            'domain create|--realm' \
+            'domain add|--realm' \
+            'domain list|--realm' \
+            'domain show|--realm' \
+            'export|--realm' \
+            'import|--realm' \
+            'check|--realm' \
+            'sync|--realm' \
+            'status|--realm' \
+            'graph|--realm' \
+            'worktree|--realm' \
+            'worktree list|--realm' \
+            'worktree remove|--realm' \
+            'commit|--realm' \
+            'push|--realm' \
+            'pr|--realm' \
+            'pr status|--realm' \
+            'watch|--realm' \
+            'list|--realm'
+            __git_realm_realms $prefix
+        case 'init|--color' \
+            'join|--color' \
+            'leave|--color' \
+            'domain|--color' \
+            'domain create|--color' \
+            'domain add|--color' \
+            'domain list|--color' \
+            'domain show|--color' \
+            'export|--color' \
+            'import|--color' \
+            'check|--color' \
+            'sync|--color' \
+            'status|--color' \
+            'graph|--color' \
+            'worktree|--color' \
+            'worktree list|--color' \
+            'worktree remove|--color' \
+            'commit|--color' \
+            'push|--color' \
+            'pr|--color' \
+            'pr status|--color' \
+            'watch|--color' \
+            'list|--color'
+            printf '%s\n' $prefix'auto' $prefix'always' $prefix'never'
+        case 'init|#0' \
+            'export|--schema'
+            for f in (__fish_complete_path $cur)
+                printf '%s%s\n' $prefix $f
+            end
+        case 'graph|--format'
+            printf '%s\n' $prefix'text' $prefix'mermaid' $prefix'dot'
+    end
+end
+
+# The realms configured in the current repository (realm.<name>.url), after PREFIX.
+function __git_realm_realms -a prefix
+    for line in (git config --get-regexp '^realm\..*\.url$' 2>/dev/null)
+        set -l key (string split -m1 ' ' -- $line)[1]
+        printf '%s%s\n' "$prefix" (string replace -r '^realm\.(.*)\.url$' '$1' -- $key)
+    end
+end
+
+# The words after `realm` in `git [options] realm ...`; fails for any other git command.
+function __git_realm_git_args
+    set -l tokens (commandline -opc)
+    set -l i 2
+    while test $i -le (count $tokens)
+        switch $tokens[$i]
+            case -C -c --git-dir --work-tree --namespace --config-env
+                set i (math $i + 2)
+            case '-*'
+                set i (math $i + 1)
+            case realm
+                set i (math $i + 1)
+                while test $i -le (count $tokens)
+                    printf '%s\n' $tokens[$i]
+                    set i (math $i + 1)
+                end
+                return 0
+            case '*'
+                return 1
+        end
+    end
+    return 1
+end
+
+function __git_realm_using_realm
+    __git_realm_git_args >/dev/null
+end
+
+function __git_realm_complete
+    set -l tokens (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmdpath ''
+    set -l cmd (string replace -r '.*/' '' -- $tokens[1])
+    set -l args
+    if test "$cmd" = git
+        set args (__git_realm_git_args); or return
+    else
+        set -e tokens[1]
+        set args $tokens
+        if string match -qr '^git-realm-.' -- $cmd
+            set cmdpath (string replace git-realm- '' -- $cmd)
+        end
+    end
+    __git_realm_node $cmdpath
+    set -l expect ''
+    set -l dashdash ''
+    set -l npos 0
+    for w in $args
+        if test -n "$expect"
+            set expect ''
+            continue
+        end
+        if test -z "$dashdash"
+            switch $w
+                case --
+                    set dashdash 1
+                    continue
+                case '--*=*'
+                    continue
+                case '-*'
+                    if test "$w" != -
+                        contains -- $w $__git_realm_vopts; and set expect $w
+                        continue
+                    end
+            end
+        end
+        if test $npos -eq 0 -a -z "$dashdash"; and contains -- $w (string replace -r '\t.*' '' -- $__git_realm_subs)
+            set cmdpath (string trim -- "$cmdpath $w")
+            __git_realm_node $cmdpath
+            continue
+        end
+        set npos (math $npos + 1)
+    end
+    if test -n "$expect"
+        __git_realm_value $cmdpath $expect '' $cur
+    else if test -z "$dashdash"; and string match -q -- '--*=*' $cur
+        set -l opt (string replace -r '=.*' '' -- $cur)
+        __git_realm_value $cmdpath $opt "$opt=" (string replace -r '^[^=]*=' '' -- $cur)
+    else if test -z "$dashdash"; and string match -q -- '-*' $cur
+        printf '%s\n' $__git_realm_opts
+    else if test $npos -eq 0; and set -q __git_realm_subs[1]
+        printf '%s\n' $__git_realm_subs
+    else
+        __git_realm_value $cmdpath "#$npos" '' $cur
+    end
+end
+
+complete -c git-realm -f -a '(__git_realm_complete)'
+complete -c git-realm-init -f -a '(__git_realm_complete)'
+complete -c git-realm-join -f -a '(__git_realm_complete)'
+complete -c git-realm-leave -f -a '(__git_realm_complete)'
+complete -c git-realm-domain -f -a '(__git_realm_complete)'
+complete -c git-realm-export -f -a '(__git_realm_complete)'
+complete -c git-realm-import -f -a '(__git_realm_complete)'
+complete -c git-realm-check -f -a '(__git_realm_complete)'
+complete -c git-realm-sync -f -a '(__git_realm_complete)'
+complete -c git-realm-status -f -a '(__git_realm_complete)'
+complete -c git-realm-graph -f -a '(__git_realm_complete)'
+complete -c git-realm-worktree -f -a '(__git_realm_complete)'
+complete -c git-realm-commit -f -a '(__git_realm_complete)'
+complete -c git-realm-push -f -a '(__git_realm_complete)'
+complete -c git-realm-pr -f -a '(__git_realm_complete)'
+complete -c git-realm-watch -f -a '(__git_realm_complete)'
+complete -c git-realm-list -f -a '(__git_realm_complete)'
+complete -c git -f -n __git_realm_using_realm -a '(__git_realm_complete)'
