@@ -255,15 +255,11 @@ impl Survey {
 
 /// The domains in which `me` has a binding, with the binding.
 pub fn bindings_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<(Name, BindingFile)>> {
-    let mut out = Vec::new();
-    for domain in snapshot.dir_names(model::paths::DOMAINS)? {
-        if let Some(b) =
-            snapshot.read::<BindingFile>(&model::paths::binding(domain.as_str(), me.as_str()))?
-        {
-            out.push((domain, b));
-        }
-    }
-    Ok(out)
+    Ok(snapshot
+        .domains_of(me)?
+        .into_iter()
+        .filter_map(|d| d.binding.map(|b| (d.name, b)))
+        .collect())
 }
 
 /// What to look at.
@@ -281,8 +277,18 @@ pub fn survey(
     workdir: Option<&Path>,
     scope: Scope,
 ) -> Result<Survey> {
+    survey_of(snapshot, bindings_of(snapshot, me)?, workdir, scope)
+}
+
+/// `survey`, for bindings already read.
+pub fn survey_of(
+    snapshot: &Snapshot<'_>,
+    bindings: Vec<(Name, BindingFile)>,
+    workdir: Option<&Path>,
+    scope: Scope,
+) -> Result<Survey> {
     let mut survey = Survey::default();
-    for (domain, binding) in bindings_of(snapshot, me)? {
+    for (domain, binding) in bindings {
         let d = domain.as_str();
         if scope.exports {
             for export in &binding.exports {

@@ -390,6 +390,29 @@ fn number_after(url: &str, kind: &str) -> Option<u64> {
     number.parse().ok().filter(|n| *n > 0)
 }
 
+/// Open (once) a pull request on a GitHub-hosted realm for a proposal branch
+/// pushed to it. `Ok(None)`: the realm is not on GitHub, so there is nothing to
+/// open; the branch itself is the proposal.
+pub fn realm_proposal_pr(
+    repo: &gix::Repository,
+    realm_url: &str,
+    branch: &str,
+    title: &str,
+    body: &str,
+) -> Result<Option<String>> {
+    let Some(slug) = github_slug(realm_url) else {
+        return Ok(None);
+    };
+    let gh = Gh::locate(Some(repo))?;
+    if let Some(existing) = gh.pr_for_branch(&slug, branch)?
+        && existing.state == PrState::Open
+    {
+        return Ok(Some(existing.url));
+    }
+    gh.pr_create(&slug, branch, "main", title, body, false)
+        .map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,27 +500,4 @@ mod tests {
             assert_eq!(expand_home("~/bin/gh"), PathBuf::from(home).join("bin/gh"));
         }
     }
-}
-
-/// Open (once) a pull request on a GitHub-hosted realm for a proposal branch
-/// pushed to it. `Ok(None)`: the realm is not on GitHub, so there is nothing to
-/// open; the branch itself is the proposal.
-pub fn realm_proposal_pr(
-    repo: &gix::Repository,
-    realm_url: &str,
-    branch: &str,
-    title: &str,
-    body: &str,
-) -> Result<Option<String>> {
-    let Some(slug) = github_slug(realm_url) else {
-        return Ok(None);
-    };
-    let gh = Gh::locate(Some(repo))?;
-    if let Some(existing) = gh.pr_for_branch(&slug, branch)?
-        && existing.state == PrState::Open
-    {
-        return Ok(Some(existing.url));
-    }
-    gh.pr_create(&slug, branch, "main", title, body, false)
-        .map(Some)
 }

@@ -22,7 +22,7 @@ use gix::bstr::ByteSlice;
 
 use crate::error::{Context, Error, Result};
 use crate::git;
-use crate::model::{self, Document, Name, RealmFile};
+use crate::model::{self, BindingFile, Document, DomainFile, Name, RealmFile};
 use crate::ui;
 
 /// The branch of the realm repository that holds the state.
@@ -172,6 +172,89 @@ impl<'r> Snapshot<'r> {
         Ok(out)
     }
 
+    /// Every domain as it concerns `me`, in one pass over `domains/`: its binding
+    /// for `me` (if any) and whether `me` is a member. Unrelated domains cost one
+    /// small tree read each and no YAML parsing, so status and check stay cheap in
+    /// large realms.
+    pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
+        let dir = model::paths::DOMAINS;
+        let Some(entry) = self.entry(dir)? else {
+            return Ok(Vec::new());
+        };
+        if !entry.mode().is_tree() {
+            return Err(Error::invalid(
+                dir,
+                "",
+                "expected a directory, found a file",
+            ));
+        }
+        let tree = entry
+            .object()
+            .context(|| format!("{}: cannot read {dir}", self.origin))?
+            .into_tree();
+        let binding_file = format!("bindings/{me}.yaml");
+        let mut out = Vec::new();
+        for e in tree.iter() {
+            let e = e.context(|| format!("{}: cannot decode {dir}", self.origin))?;
+            let file = e.filename().to_str_lossy().into_owned();
+            let path = format!("{dir}/{file}");
+            if !e.mode().is_tree() {
+                return Err(Error::invalid(
+                    &path,
+                    "",
+                    "unexpected file (only directories belong here)",
+                ));
+            }
+            let name: Name = file
+                .parse()
+                .map_err(|err| Error::invalid(&path, "", format!("bad directory name: {err}")))?;
+            let sub = self
+                .repo
+                .find_tree(e.object_id())
+                .context(|| format!("{}: cannot read {path}", self.origin))?;
+            let blob = |rel: &str| -> Result<Option<Vec<u8>>> {
+                let found = sub
+                    .lookup_entry_by_path(rel)
+                    .context(|| format!("{}: cannot look up {path}/{rel}", self.origin))?;
+                match found {
+                    Some(entry) if entry.mode().is_blob() => Ok(Some(
+                        entry
+                            .object()
+                            .context(|| format!("{}: cannot read {path}/{rel}", self.origin))?
+                            .detach()
+                            .data,
+                    )),
+                    _ => Ok(None),
+                }
+            };
+            let binding = match blob(&binding_file)? {
+                Some(bytes) => Some(model::parse::<BindingFile>(
+                    &format!("{path}/{binding_file}"),
+                    &bytes,
+                )?),
+                None => None,
+            };
+            let member = match (&binding, blob("domain.yaml")?) {
+                (Some(_), _) => true,
+                // Only a domain.yaml that mentions the name at all is worth parsing.
+                (None, Some(bytes)) if contains(&bytes, me.as_str().as_bytes()) => {
+                    model::parse::<DomainFile>(&model::paths::domain(name.as_str()), &bytes)?
+                        .members
+                        .contains(me)
+                }
+                _ => false,
+            };
+            if binding.is_some() || member {
+                out.push(DomainView {
+                    name,
+                    binding,
+                    member,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The names of the `<name>.yaml` documents directly in `dir`, validated.
     pub fn doc_names(&self, dir: &str) -> Result<Vec<Name>> {
         let mut names = Vec::new();
@@ -214,6 +297,19 @@ impl<'r> Snapshot<'r> {
         }
         Ok(names)
     }
+}
+
+/// A domain as it concerns one repository (see `Snapshot::domains_of`).
+pub struct DomainView {
+    pub name: Name,
+    /// The repository's binding in this domain, if it exports or imports there.
+    pub binding: Option<BindingFile>,
+    /// Whether the repository is a member of the domain.
+    pub member: bool,
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// What an operation wants changed: whole files written or removed.

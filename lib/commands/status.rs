@@ -13,8 +13,8 @@ use crate::contracts;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership::{self, Membership};
-use crate::model::{self, BindingFile, DomainFile, Name, RepoFile};
-use crate::store::{Snapshot, Store};
+use crate::model::{self, Name, RepoFile};
+use crate::store::{DomainView, Store};
 use crate::ui::{self, Paint, Ui};
 
 /// Show this repository's realms, registration and domains
@@ -169,16 +169,17 @@ fn realm_status(
     status.registered = snapshot
         .read::<RepoFile>(&model::paths::repo(me.as_str()))?
         .is_some();
-    status.domains = domains_of(&snapshot, me)?;
-    let survey = contracts::survey(
-        &snapshot,
-        me,
-        workdir,
-        contracts::Scope {
-            exports: true,
-            imports: true,
-        },
-    )?;
+    let views = snapshot.domains_of(me)?;
+    status.domains = roles(&views);
+    let bindings = views
+        .into_iter()
+        .filter_map(|v| v.binding.map(|b| (v.name, b)))
+        .collect();
+    let scope = contracts::Scope {
+        exports: true,
+        imports: true,
+    };
+    let survey = contracts::survey_of(&snapshot, bindings, workdir, scope)?;
     status.pending_exports = survey
         .exports
         .into_iter()
@@ -193,42 +194,34 @@ fn realm_status(
 }
 
 /// The domains `me` takes part in, with its role in each.
-fn domains_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<DomainRole>> {
-    let mut out = Vec::new();
-    for domain in snapshot.dir_names(model::paths::DOMAINS)? {
-        let d = domain.as_str();
-        let binding = snapshot.read::<BindingFile>(&model::paths::binding(d, me.as_str()))?;
-        let member = match &binding {
-            Some(_) => true,
-            None => snapshot
-                .read::<DomainFile>(&model::paths::domain(d))?
-                .is_some_and(|f| f.members.contains(me)),
-        };
-        if !member {
-            continue;
-        }
-        let exports: Vec<String> = binding
-            .iter()
-            .flat_map(|b| b.exports.iter().map(|e| e.contract.to_string()))
-            .collect();
-        let imports: Vec<String> = binding
-            .iter()
-            .flat_map(|b| b.imports.iter().map(|i| i.contract.to_string()))
-            .collect();
-        let role = match (exports.is_empty(), imports.is_empty()) {
-            (false, false) => "provider+consumer",
-            (false, true) => "provider",
-            (true, false) => "consumer",
-            (true, true) => "member",
-        };
-        out.push(DomainRole {
-            domain: d.to_owned(),
-            role: role.to_owned(),
-            exports,
-            imports,
-        });
-    }
-    Ok(out)
+fn roles(views: &[DomainView]) -> Vec<DomainRole> {
+    views
+        .iter()
+        .map(|view| {
+            let exports: Vec<String> = view
+                .binding
+                .iter()
+                .flat_map(|b| b.exports.iter().map(|e| e.contract.to_string()))
+                .collect();
+            let imports: Vec<String> = view
+                .binding
+                .iter()
+                .flat_map(|b| b.imports.iter().map(|i| i.contract.to_string()))
+                .collect();
+            let role = match (exports.is_empty(), imports.is_empty()) {
+                (false, false) => "provider+consumer",
+                (false, true) => "provider",
+                (true, false) => "consumer",
+                (true, true) => "member",
+            };
+            DomainRole {
+                domain: view.name.to_string(),
+                role: role.to_owned(),
+                exports,
+                imports,
+            }
+        })
+        .collect()
 }
 
 fn age_text(copy: &LocalCopy) -> String {
