@@ -52,7 +52,7 @@ pub struct ExportArgs {
     pub value: Option<String>,
 
     /// A YAML/JSON file in this repository, optionally narrowed by a JSON pointer
-    #[arg(long, value_name = "PATH[#/POINTER]", conflicts_with_all = ["extract", "extract_key"])]
+    #[arg(long, value_name = "PATH[#/POINTER]", value_hint = clap::ValueHint::FilePath, conflicts_with_all = ["extract", "extract_key"])]
     pub file: Option<String>,
 
     /// Every match of REGEX in the files matching GLOB (group `value`, else group 1); repeatable
@@ -68,7 +68,7 @@ pub struct ExportArgs {
     pub description: Option<String>,
 
     /// A JSON Schema (JSON or YAML file) the value must satisfy
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub schema: Option<PathBuf>,
 
     #[command(flatten)]

@@ -46,7 +46,7 @@ pub struct ImportArgs {
     pub requirement: semver::VersionReq,
 
     /// The file in this repository that implements the contract
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub binding: String,
 
     /// Prove the binding satisfies the contract: REGEX extracts what FILE provides

@@ -29,7 +29,7 @@ use crate::ui::{self, Ui};
 )]
 pub struct InitArgs {
     /// Where to create the realm repository (default: the current directory)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::DirPath)]
     pub path: Option<PathBuf>,
 
     /// The realm's name (lowercase letters, digits and '-')
