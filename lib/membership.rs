@@ -98,6 +98,17 @@ pub fn selected(repo: &gix::Repository, only: Option<&Name>) -> Result<Vec<Membe
     }
 }
 
+/// Like `selected`, but at least one: a command that acts on realms has nothing
+/// to do in a repository that is in none.
+pub fn at_least_one(repo: &gix::Repository, only: Option<&Name>) -> Result<Vec<Membership>> {
+    let found = selected(repo, only)?;
+    if found.is_empty() {
+        return Err(Error::usage("this repository is not a member of any realm")
+            .hint("join one with `git realm join REALM-URL`"));
+    }
+    Ok(found)
+}
+
 /// The one realm a writing command acts on: the only membership, or `--realm`.
 pub fn one(repo: &gix::Repository, only: Option<&Name>) -> Result<(Membership, Name)> {
     let mut found = selected(repo, only)?;

@@ -149,9 +149,10 @@ impl<'r> Snapshot<'r> {
         })
     }
 
-    fn entries(&self, dir: &str) -> Result<Vec<(String, bool)>> {
+    /// The tree at `dir`, if there is one (a file there is an error naming it).
+    fn subtree(&self, dir: &str) -> Result<Option<gix::Tree<'r>>> {
         let Some(entry) = self.entry(dir)? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         if !entry.mode().is_tree() {
             return Err(Error::invalid(
@@ -160,10 +161,18 @@ impl<'r> Snapshot<'r> {
                 "expected a directory, found a file",
             ));
         }
-        let tree = entry
-            .object()
-            .context(|| format!("{}: cannot read {dir}", self.origin))?
-            .into_tree();
+        Ok(Some(
+            entry
+                .object()
+                .context(|| format!("{}: cannot read {dir}", self.origin))?
+                .into_tree(),
+        ))
+    }
+
+    fn entries(&self, dir: &str) -> Result<Vec<(String, bool)>> {
+        let Some(tree) = self.subtree(dir)? else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         for e in tree.iter() {
             let e = e.context(|| format!("{}: cannot decode {dir}", self.origin))?;
@@ -178,20 +187,9 @@ impl<'r> Snapshot<'r> {
     /// large realms.
     pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
         let dir = model::paths::DOMAINS;
-        let Some(entry) = self.entry(dir)? else {
+        let Some(tree) = self.subtree(dir)? else {
             return Ok(Vec::new());
         };
-        if !entry.mode().is_tree() {
-            return Err(Error::invalid(
-                dir,
-                "",
-                "expected a directory, found a file",
-            ));
-        }
-        let tree = entry
-            .object()
-            .context(|| format!("{}: cannot read {dir}", self.origin))?
-            .into_tree();
         let binding_file = format!("bindings/{me}.yaml");
         let mut out = Vec::new();
         for e in tree.iter() {

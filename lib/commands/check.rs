@@ -70,11 +70,7 @@ impl Command for CheckArgs {
 
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
-        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
-        if memberships.is_empty() {
-            return Err(Error::usage("this repository is not a member of any realm")
-                .hint("join one with `git realm join REALM-URL`"));
-        }
+        let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
         let both = !self.exports && !self.imports;
         let scope = Scope {
             exports: self.exports || both,

@@ -64,10 +64,7 @@ impl Command for LeaveArgs {
 
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
-        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
-        if memberships.is_empty() {
-            return Err(Error::usage("this repository is not a member of any realm"));
-        }
+        let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
         let mut reports = Vec::new();
         for m in &memberships {
             reports.push(self.leave_one(&repo, m, ui)?);

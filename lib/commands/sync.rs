@@ -141,11 +141,7 @@ impl Command for SyncArgs {
 
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
-        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
-        if memberships.is_empty() {
-            return Err(Error::usage("this repository is not a member of any realm")
-                .hint("join one with `git realm join REALM-URL`"));
-        }
+        let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
         let mut reports = Vec::new();
         let mut exit = Exit::Success;
         for m in &memberships {
