@@ -301,6 +301,18 @@ impl<'r> Session<'r> {
         })
     }
 
+    /// Fetch the realm and re-read the change: for commands that talk to the
+    /// network anyway and must see what teammates recorded (PRs).
+    pub fn refresh(&mut self) -> Result<()> {
+        self.store.fetch()?;
+        let path = model::paths::change(self.change.id.as_str());
+        self.change = self
+            .store
+            .snapshot()?
+            .require::<ChangeFile>(&path, "the change")?;
+        Ok(())
+    }
+
     /// The worktree of `repo` for this change: the one we are in (for this repo),
     /// else `<checkout>/.worktrees/<change>`. `Err` says why there is none.
     pub fn worktree(&self, repo: &Name) -> std::result::Result<PathBuf, String> {

@@ -16,6 +16,7 @@ pub mod pr;
 pub mod push;
 pub mod status;
 pub mod sync;
+pub mod watch;
 pub mod worktree;
 
 use clap::CommandFactory;
@@ -37,6 +38,7 @@ pub fn builtins() -> Vec<clap::Command> {
         commit::CommitArgs::command(),
         push::PushArgs::command(),
         pr::PrArgs::command(),
+        watch::WatchArgs::command(),
         list::ListArgs::command(),
     ]
 }

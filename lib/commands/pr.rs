@@ -101,7 +101,11 @@ impl Command for PrArgs {
             change::check_branch("--base", b)?;
         }
         let repo = git::open_current()?;
-        let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
+        let mut s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
+        // PRs recorded from another machine must be seen (dry runs stay offline).
+        if !self.dry_run {
+            s.refresh()?;
+        }
         let snapshot = s.store.snapshot()?;
         let deps = change::dependencies(&snapshot, &s.change)?;
         let order = change::merge_order(&s.change.repos, &deps)?;
@@ -430,13 +434,15 @@ impl PrArgs {
         ));
         body.push_str("Pull requests of this change, in merge order:\n\n");
         for (n, p) in prs.iter().enumerate() {
+            // Its own url is unknown until it is opened: leave it out, so the body
+            // sent by `gh pr create` is already final.
             let what = match (&p.url, &p.slug) {
+                _ if n == i => "this pull request".to_owned(),
                 (Some(url), _) => url.clone(),
                 (None, Some(_)) => "(not opened yet)".to_owned(),
                 (None, None) => "(not on GitHub: no pull request)".to_owned(),
             };
-            let this = if n == i { " ← this pull request" } else { "" };
-            body.push_str(&format!("{}. **{}**: {what}{this}\n", n + 1, p.repo));
+            body.push_str(&format!("{}. **{}**: {what}\n", n + 1, p.repo));
         }
         body.push('\n');
         if me.blocked_by.is_empty() {
@@ -543,17 +549,12 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
                 Mark::Ok,
                 format!("PR {number}: {:?} (updated)", p.title),
             ),
-            "failed" => item(
-                ui,
-                4,
-                Mark::Bad,
-                p.error.as_deref().unwrap_or("failed").to_owned(),
-            ),
+            "failed" => item(ui, 4, Mark::Bad, p.error.as_deref().unwrap_or("failed")),
             _ if p.slug.is_none() => item(
                 ui,
                 4,
                 Mark::Warn,
-                "not on GitHub (no forge slug, url not on github.com): no pull request".to_owned(),
+                "not on GitHub (no forge slug, url not on github.com): no pull request",
             ),
             _ => item(ui, 4, Mark::Ok, format!("PR {number}: unchanged")),
         }

@@ -20,7 +20,7 @@ use crate::index;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ChangeStatus, DomainFile, Name, RepoFile};
 use crate::store::{Snapshot, Store};
-use crate::ui::Ui;
+use crate::ui::{self, Ui};
 
 /// Start a coordinated change: one branch, a worktree in every participating repo
 #[derive(Parser, Debug)]
@@ -267,6 +267,15 @@ impl WorktreeArgs {
                 };
             };
             let path = worktree_path(checkout, &change.id);
+            if r != &me {
+                // Its local realm copy learns about the change too, so `commit`,
+                // `worktree list` and `status` there know it without a fetch.
+                if let Err(e) = git::open_at(checkout)
+                    .and_then(|sibling| Store::member(&sibling, m.realm.as_str(), &m.url).fetch())
+                {
+                    ui::verbose(&format!("{r}: cannot update its realm copy: {}", e.message));
+                }
+            }
             match ensure_worktree(checkout, &path, &change.branch, change.base.as_deref()) {
                 Ok(created) => RepoOutcome {
                     repo: r.to_string(),
