@@ -320,7 +320,12 @@ fn the_seeds_flow_end_to_end() {
         "{a_body}"
     );
     assert!(f_body.contains(&a_url), "{f_body}");
-    assert!(f_body.contains("**Merge first:** **aperture**"), "{f_body}");
+    assert!(
+        f_body.contains(&format!(
+            "**Merge first:** **aperture** ({a_url}), which provides s3-access/s3-permissions"
+        )),
+        "{f_body}"
+    );
     assert!(
         out.stdout.contains("Blocked by: aperture#1"),
         "{}",
@@ -684,6 +689,20 @@ fn a_repo_without_a_local_checkout_is_named_or_cloned() {
     // The clone is a member: realm commands work in it.
     s.realm("ml-infra/.worktrees/infra", &["worktree", "list"])
         .ok();
+
+    // ml-infra is not on GitHub: its PR is skipped with a clear line, aperture's is opened.
+    let out = s.realm("ml-infra/.worktrees/infra", &["pr"]).ok();
+    assert!(out.stdout.contains("⚠ not on GitHub"), "{}", out.stdout);
+    let creates = s.pr_calls("create");
+    assert_eq!(creates.len(), 1);
+    assert_eq!(flag(&creates[0], "--repo"), "acme/aperture");
+    let body = s.gh.repo("acme/aperture")["pulls"][0]["body"].clone();
+    assert!(
+        body.as_str()
+            .unwrap()
+            .contains("**ml-infra**: (not on GitHub: no pull request)"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -137,6 +137,9 @@ struct RepoPr {
     /// The repos whose PRs must merge before this one.
     blocked_by: Vec<String>,
     error: Option<String>,
+    /// For each of `blocked_by`: the contracts it provides to this repo.
+    #[serde(skip)]
+    provides: Vec<Vec<String>>,
 }
 
 impl PrArgs {
@@ -168,6 +171,11 @@ impl PrArgs {
                     outcome: "skipped",
                     blocked_by: providers_of(r, deps),
                     error: None,
+                    provides: deps
+                        .iter()
+                        .filter(|d| &d.consumer == r)
+                        .map(|d| d.contracts.clone())
+                        .collect(),
                 }
             })
             .collect();
@@ -451,19 +459,20 @@ impl PrArgs {
             let first: Vec<String> = me
                 .blocked_by
                 .iter()
-                .map(|r| {
+                .zip(&me.provides)
+                .map(|(r, contracts)| {
                     let link = prs
                         .iter()
                         .find(|p| &p.repo == r)
                         .and_then(|p| p.url.clone())
                         .map(|u| format!(" ({u})"))
                         .unwrap_or_default();
-                    format!("**{r}**{link}")
+                    format!("**{r}**{link}, which provides {}", contracts.join(", "))
                 })
                 .collect();
             body.push_str(&format!(
-                "**Merge first:** {} — this repository imports contracts it provides.\n",
-                first.join(", ")
+                "**Merge first:** {} — this repository imports it.\n",
+                first.join("; ")
             ));
         }
         body.push_str(
@@ -557,6 +566,9 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
                 "not on GitHub (no forge slug, url not on github.com): no pull request",
             ),
             _ => item(ui, 4, Mark::Ok, format!("PR {number}: unchanged")),
+        }
+        if p.slug.is_none() {
+            continue;
         }
         if let Some(url) = &p.url {
             ui.line(format!("      {url}"));
