@@ -690,7 +690,17 @@ fn a_repo_without_a_local_checkout_is_named_or_cloned() {
     s.realm("ml-infra/.worktrees/infra", &["worktree", "list"])
         .ok();
 
-    // ml-infra is not on GitHub: its PR is skipped with a clear line, aperture's is opened.
+    // ml-infra is not on GitHub: its PR is skipped with a clear line, aperture's is
+    // opened once its branch is pushed.
+    let out = s.realm("ml-infra/.worktrees/infra", &["pr"]).code(4);
+    assert!(
+        out.stdout
+            .contains("feat/infra is not on origin yet: run `git realm push` first"),
+        "{}",
+        out.stdout
+    );
+    assert!(s.pr_calls("create").is_empty());
+    s.realm("ml-infra/.worktrees/infra", &["push"]).ok();
     let out = s.realm("ml-infra/.worktrees/infra", &["pr"]).ok();
     assert!(out.stdout.contains("⚠ not on GitHub"), "{}", out.stdout);
     let creates = s.pr_calls("create");

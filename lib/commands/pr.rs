@@ -216,6 +216,17 @@ impl PrArgs {
                     continue;
                 }
             }
+            // GitHub refuses a PR for a branch it does not have; say what to run instead.
+            if let Some(checkout) = s.checkouts.get(&order[i])
+                && !on_origin(&checkout, &s.change.branch)
+            {
+                prs[i].outcome = "failed";
+                prs[i].error = Some(format!(
+                    "{} is not on origin yet: run `git realm push` first",
+                    s.change.branch
+                ));
+                continue;
+            }
             let body = self.body_for(s, &prs, i);
             match gh.pr_create(
                 &slug,
@@ -479,6 +490,18 @@ impl PrArgs {
             "\n<sub>Linked by git-realm. `git realm pr status` checks the merge order.</sub>\n",
         );
         body
+    }
+}
+
+/// Whether origin has `branch` (a failure to ask counts as yes: gh will tell).
+fn on_origin(checkout: &Path, branch: &str) -> bool {
+    match Git::in_dir(checkout)
+        .args(["ls-remote", "--exit-code", "--heads", "origin"])
+        .arg(format!("refs/heads/{branch}"))
+        .output()
+    {
+        Ok(out) => out.success || !out.stderr.trim().is_empty(),
+        Err(_) => true,
     }
 }
 

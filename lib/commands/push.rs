@@ -195,6 +195,17 @@ fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
         .arg(format!("refs/heads/{branch}:refs/heads/{branch}"))
         .run()
         .map(drop)
+        .map_err(|e| {
+            if !force_with_lease && e.message.contains("non-fast-forward") {
+                let message = format!(
+                    "{} (if you rebased the change: `git realm push --force-with-lease`)",
+                    e.message
+                );
+                Error { message, ..e }
+            } else {
+                e
+            }
+        })
 }
 
 /// Bring `refs/notes/realm` and origin's together, and push. Returns what it did.
