@@ -1009,3 +1009,56 @@ fn bad_arguments_are_named_and_change_nothing() {
         .code(2);
     assert!(out.stderr.contains("--repos ml-infra"), "{}", out.stderr);
 }
+
+#[test]
+fn pr_through_the_real_gh_against_a_local_fake_github() {
+    let s = Story::new().with_contract();
+    let fake = support::FakeGithub::start(&s.w.path("fake-github"));
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    s.write(&wt(APERTURE, CHANGE), "a.txt", "a\n");
+    s.w.git(&wt(APERTURE, CHANGE), &["add", "a.txt"]).ok();
+    s.realm(&wt(APERTURE, CHANGE), &["commit", "-m", "feat: metrics"])
+        .ok();
+    s.realm(&wt(APERTURE, CHANGE), &["push"]).ok();
+
+    // The real gh, sending every request over the fake's Unix socket.
+    let real = |args: &[&str]| -> Run {
+        let mut all = vec!["realm"];
+        all.extend_from_slice(args);
+        let mut cmd = s.w.command(&s.w.path(&wt(APERTURE, CHANGE)), "git", &all);
+        for (k, v) in fake.env() {
+            if k.starts_with("GH_") || k == "NO_COLOR" {
+                cmd.env(k, v);
+            }
+        }
+        cmd.env("GIT_REALM_GH", support::real_gh());
+        s.w.run_cmd(cmd)
+    };
+    real(&["pr"]).ok();
+    real(&["pr"]).ok();
+    assert!(
+        fake.unsupported().is_empty(),
+        "gh sent what the fake does not know: {:?}",
+        fake.unsupported()
+    );
+    let creates = fake
+        .operations()
+        .iter()
+        .filter(|o| *o == "PullRequestCreate")
+        .count();
+    assert_eq!(creates, 2, "{:?}", fake.operations());
+    assert!(fake.operations().iter().any(|o| o == "PullRequestUpdate"));
+    let state = fake.state();
+    let a_url = state["repos"]["acme/aperture"]["pulls"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let f_body = state["repos"]["acme/fungal-image-analysis"]["pulls"][0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(f_body.contains(&a_url), "{f_body}");
+    let status = real(&["pr", "status", "--json"]).ok().json();
+    assert_eq!(status["prs"][0]["state"], "OPEN", "{status}");
+    assert_eq!(status["order_respected"], true);
+}
