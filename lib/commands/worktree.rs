@@ -103,6 +103,17 @@ impl Command for WorktreeArgs {
             Some(WorktreeAction::Remove { change, force }) => {
                 remove(&self.global, change, *force, ui)
             }
+            // `git realm worktree --json list`: global options before the subcommand
+            // make clap read `list` as the change; with no other option it is `list`.
+            None if self.change.as_ref().is_some_and(|c| c == "list")
+                && self.domain.is_none()
+                && self.repos.is_empty()
+                && self.branch.is_none()
+                && self.base.is_none()
+                && !self.clone =>
+            {
+                list(&self.global, ui)
+            }
             None => self.start(ui),
         }
     }
