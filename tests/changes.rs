@@ -203,6 +203,13 @@ fn the_seeds_flow_end_to_end() {
     assert_eq!(listed["changes"][0]["id"], CHANGE);
     assert_eq!(listed["changes"][0]["repos"][0]["exists"], true);
     assert_eq!(listed["changes"][0]["repos"][1]["exists"], true);
+    // status names the open change this repo takes part in.
+    let status = s.realm(FUNGAL, &["status", "--json"]).ok().json();
+    assert_eq!(status["realms"][0]["changes"][0]["id"], CHANGE);
+    assert_eq!(
+        status["realms"][0]["changes"][0]["branch"],
+        format!("feat/{CHANGE}")
+    );
 
     // Edits in both worktrees, one coordinated commit from either of them.
     s.write(

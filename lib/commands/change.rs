@@ -12,11 +12,10 @@ use serde::Serialize;
 
 use crate::contracts;
 use crate::error::{Error, Result};
-use crate::forge;
 use crate::git::Git;
 use crate::index;
 use crate::membership;
-use crate::model::{self, ChangeFile, Email, Name, RepoFile};
+use crate::model::{self, ChangeFile, Email, Name};
 use crate::store::{Snapshot, Store};
 use crate::ui::{Paint, Ui};
 
@@ -219,17 +218,6 @@ pub fn all_changes(snapshot: &Snapshot<'_>) -> Result<Vec<ChangeFile>> {
         out.push(snapshot.require::<ChangeFile>(&model::paths::change(id.as_str()), "change")?);
     }
     Ok(out)
-}
-
-/// The GitHub `owner/name` of a registered repo: its `forge` field, else its url.
-pub fn slug_of(snapshot: &Snapshot<'_>, repo: &Name) -> Result<Option<String>> {
-    let Some(file) = snapshot.read::<RepoFile>(&model::paths::repo(repo.as_str()))? else {
-        return Ok(None);
-    };
-    Ok(file
-        .forge
-        .map(String::from)
-        .or_else(|| forge::github_slug(file.url.as_str())))
 }
 
 /// The change's repos a command acts on: all, or those `--repos` names.

@@ -111,7 +111,7 @@ impl Command for PrArgs {
         let order = change::merge_order(&s.change.repos, &deps)?;
         let mut slugs = BTreeMap::new();
         for r in &order {
-            slugs.insert(r.clone(), change::slug_of(&snapshot, r)?);
+            slugs.insert(r.clone(), forge::repo_slug(&snapshot, r.as_str())?);
         }
         drop(snapshot);
         match &self.action {

@@ -13,7 +13,7 @@ use crate::contracts;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership::{self, Membership};
-use crate::model::{self, Name, RepoFile};
+use crate::model::{self, ChangeStatus, Name, RepoFile};
 use crate::store::{DomainView, Store};
 use crate::ui::{self, Paint, Ui};
 
@@ -65,7 +65,17 @@ pub struct RealmStatus {
     pub pending_exports: Vec<contracts::ExportStatus>,
     /// Imports that are not current.
     pub attention_imports: Vec<contracts::ImportStatus>,
+    /// Open coordinated changes this repository takes part in.
+    pub changes: Vec<OpenChange>,
     pub local_copy: LocalCopy,
+}
+
+#[derive(Serialize)]
+pub struct OpenChange {
+    pub id: String,
+    pub branch: String,
+    pub repos: Vec<String>,
+    pub created_by: String,
 }
 
 #[derive(Serialize)]
@@ -158,6 +168,7 @@ fn realm_status(
         domains: Vec::new(),
         pending_exports: Vec::new(),
         attention_imports: Vec::new(),
+        changes: Vec::new(),
         local_copy,
     };
     let Some(me) = &m.member else {
@@ -169,6 +180,16 @@ fn realm_status(
     status.registered = snapshot
         .read::<RepoFile>(&model::paths::repo(me.as_str()))?
         .is_some();
+    status.changes = crate::commands::change::all_changes(&snapshot)?
+        .into_iter()
+        .filter(|c| c.status == ChangeStatus::Open && c.repos.contains(me))
+        .map(|c| OpenChange {
+            id: c.id.to_string(),
+            branch: c.branch,
+            repos: c.repos.iter().map(ToString::to_string).collect(),
+            created_by: c.created_by.to_string(),
+        })
+        .collect();
     let views = snapshot.domains_of(me)?;
     status.domains = roles(&views);
     let bindings = views
@@ -305,6 +326,15 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             ui.line("  Run `git realm sync` to update the realm.");
         }
         r.attention_imports.iter().for_each(|i| print_import(ui, i));
+        for c in &r.changes {
+            ui.line(format!(
+                "  Change '{}' on {} with {} (started by {})",
+                c.id,
+                c.branch,
+                c.repos.join(", "),
+                c.created_by
+            ));
+        }
         let tip = r
             .local_copy
             .commit

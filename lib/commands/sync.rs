@@ -24,7 +24,6 @@ use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{
     self, BindingFile, ChangelogEntry, CommitId, ContractFile, Name, Notification, RealmFile,
-    RepoFile,
 };
 use crate::notes;
 use crate::store::{Edits, Snapshot, Store};
@@ -369,7 +368,7 @@ impl SyncArgs {
                 changes: changes.clone(),
             });
             for consumer in &export.consumers {
-                if forge_slug(snapshot, &consumer.repo)?.is_some()
+                if forge::repo_slug(snapshot, &consumer.repo)?.is_some()
                     && !contract
                         .notifications
                         .iter()
@@ -658,17 +657,6 @@ impl Notified {
     }
 }
 
-/// The GitHub `owner/name` of a registered repo, if it is on GitHub.
-fn forge_slug(snapshot: &Snapshot<'_>, repo: &str) -> Result<Option<String>> {
-    let Some(file) = snapshot.read::<RepoFile>(&model::paths::repo(repo))? else {
-        return Ok(None);
-    };
-    Ok(file
-        .forge
-        .map(String::from)
-        .or_else(|| forge::github_slug(file.url.as_str())))
-}
-
 /// Every claimed, unsent notification of the contracts `me` provides.
 fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
     let mut due = Vec::new();
@@ -680,7 +668,7 @@ fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
             };
             let consumers = contracts::consumers(snapshot, domain.as_str(), &export.contract)?;
             for n in contract.notifications.iter().filter(|n| n.url.is_none()) {
-                let Some(slug) = forge_slug(snapshot, n.repo.as_str())? else {
+                let Some(slug) = forge::repo_slug(snapshot, n.repo.as_str())? else {
                     continue;
                 };
                 let consumer = consumers.iter().find(|c| c.repo == n.repo.as_str());
@@ -732,7 +720,7 @@ fn skipped_consumers(snapshot: &Snapshot<'_>, me: &Name, report: &mut SyncReport
             &p.domain,
             &p.contract.parse().map_err(Error::usage)?,
         )? {
-            if forge_slug(snapshot, &c.repo)?.is_none() {
+            if forge::repo_slug(snapshot, &c.repo)?.is_none() {
                 report.skipped_notifications.push(format!(
                     "{}: not on GitHub, no issue opened for {}/{}@{} (tell them: `git realm check --fetch` shows it)",
                     c.repo, p.domain, p.contract, p.to
@@ -758,7 +746,7 @@ fn pending_notifications(
                 &p.domain,
                 &p.contract.parse().map_err(Error::usage)?,
             )? {
-                if forge_slug(snapshot, &c.repo)?.is_some() {
+                if forge::repo_slug(snapshot, &c.repo)?.is_some() {
                     report.notifications.push(Notified {
                         repo: c.repo.clone(),
                         domain: p.domain.clone(),
