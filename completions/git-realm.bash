@@ -195,8 +195,11 @@ __git_realm_value ()
 	'watch|--color'|\
 	'list|--color')
 		__git_realm_kind=words __git_realm_words='auto always never' ;;
-	'init|#0'|\
-	'export|--schema')
+	'init|#0')
+		__git_realm_kind=dirs ;;
+	'export|--file'|\
+	'export|--schema'|\
+	'import|--binding')
 		__git_realm_kind=files ;;
 	'graph|--format')
 		__git_realm_kind=words __git_realm_words='text mermaid dot' ;;

@@ -158,8 +158,13 @@ function __git_realm_value -a cmdpath key prefix cur
             'watch|--color' \
             'list|--color'
             printf '%s\n' $prefix'auto' $prefix'always' $prefix'never'
-        case 'init|#0' \
-            'export|--schema'
+        case 'init|#0'
+            for f in (__fish_complete_directories $cur)
+                printf '%s%s\n' $prefix $f
+            end
+        case 'export|--file' \
+            'export|--schema' \
+            'import|--binding'
             for f in (__fish_complete_path $cur)
                 printf '%s%s\n' $prefix $f
             end
