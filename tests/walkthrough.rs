@@ -8,7 +8,11 @@ use std::process::Command;
 fn the_walkthrough_demo_plays_to_the_end() {
     let bins = Path::new(env!("CARGO_BIN_EXE_git-realm")).parent().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/walkthrough.sh");
-    let path = format!("{}:{}", bins.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bins.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .arg(&script)
         .env_clear()
@@ -19,7 +23,10 @@ fn the_walkthrough_demo_plays_to_the_end() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "walkthrough failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{stdout}\n{stderr}"
+    );
     for line in [
         "✓ Created realm 'letemcook'",
         "✓ Registered aperture in realm 'letemcook'",
