@@ -24,10 +24,11 @@ if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 say() { printf '\n# %s\n' "$*"; }
 
-say "Two teams, two repositories, each with its own 'origin' (bare repos stand in for GitHub)."
+say "Two teams, two repositories on 'GitHub': git's own url rewriting sends github.com/acme/* to local bare repos."
 for repo in aperture fungal-image-analysis; do
   git init -q --bare "remotes/$repo.git"
-  git clone -q "remotes/$repo.git" "$repo" 2>/dev/null
+  git config --global "url.$sandbox/remotes/$repo.git.insteadOf" "https://github.com/acme/$repo.git"
+  git clone -q "https://github.com/acme/$repo.git" "$repo" 2>/dev/null
   echo "# $repo" > "$repo/README.md"
   git -C "$repo" add README.md
   git -C "$repo" commit -q -m "initial"
@@ -107,8 +108,31 @@ say "The dependency graph."
 step git realm graph
 step git realm graph --format mermaid
 
+say "A coordinated change: the same branch, a worktree in both repositories."
+cd ../aperture
+step git realm worktree training-metrics-v2 --domain s3-access
+step git realm worktree list
+
+say "Edits in both worktrees, then one coordinated commit, from either of them."
+cd .worktrees/training-metrics-v2
+echo 'write("s3://bucket/training-metrics/v2/*")' >> models/training/s3_paths.py
+sed -i 's|^]|    "arn:aws:s3:::bucket/training-metrics/v2/*",\n]|' ../../../fungal-image-analysis/.worktrees/training-metrics-v2/cdk/training_tools_access_stack.py
+step git realm commit -a -m "Training metrics v2: aperture writes v2 metrics, fungal grants them"
+say "Each commit carries a note linking its sibling."
+step git notes --ref realm show HEAD
+
+say "Push both branches (and the notes) in parallel."
+step git realm push
+
+say "Pull requests, providers first: aperture's must merge before fungal's. (--dry-run: no GitHub here.)"
+step git realm pr --dry-run --title "Training metrics v2"
+
+say "fungal's status shows the change it takes part in."
+cd "$sandbox/fungal-image-analysis"
+step git realm status
+
 say "Every realm operation is a commit: git log on the realm is the audit trail."
-step git -C ../realm-letemcook.git log --format='%h %an: %s' main
+step git -C "$sandbox/realm-letemcook.git" log --format='%h %an: %s' main
 
 say "The realms this machine knows, and where their members are checked out."
 step git realm list

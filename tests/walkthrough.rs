@@ -37,6 +37,10 @@ fn the_walkthrough_demo_plays_to_the_end() {
         "{\"realm\":\"letemcook\",\"resolves\":\"s3-access/s3-permissions@1.1.0\"}",
         "✓ All contracts current",
         "aperture ──s3-permissions@1.1.0──▶ fungal-image-analysis",
+        "Commits linked in refs/notes/realm: aperture@",
+        "✓ fungal-image-analysis: feat/training-metrics-v2 → origin (notes pushed)",
+        "gh pr create --repo acme/aperture --head feat/training-metrics-v2",
+        "Change 'training-metrics-v2' on feat/training-metrics-v2",
         "Done.",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
