@@ -197,17 +197,41 @@ __git_realm_value ()
 		__git_realm_kind=words __git_realm_words='auto always never' ;;
 	'init|#0')
 		__git_realm_kind=dirs ;;
+	'domain add|#0'|\
+	'domain show|#0'|\
+	'export|--domain'|\
+	'import|--domain'|\
+	'graph|--domain'|\
+	'worktree|--domain')
+		__git_realm_kind=domain ;;
 	'export|--file'|\
 	'export|--schema'|\
 	'import|--binding')
 		__git_realm_kind=files ;;
 	'graph|--format')
 		__git_realm_kind=words __git_realm_words='text mermaid dot' ;;
+	'worktree|#0'|\
+	'worktree remove|#0'|\
+	'commit|--change'|\
+	'push|--change'|\
+	'pr|--change'|\
+	'pr status|--change')
+		__git_realm_kind=change ;;
 	*)
 		case "$1|$2" in
 		*) __git_realm_kind=none ;;
 		esac ;;
 	esac
+}
+
+# The names under DIR (domains, changes) in the local copies of the realms
+# (refs/realm/<realm>/main): offline, and cheap.
+__git_realm_names ()
+{
+	local ref
+	for ref in $(git for-each-ref --format='%(refname)' 'refs/realm/*/main' 2>/dev/null); do
+		git ls-tree --name-only "$ref" "$1/" 2>/dev/null
+	done | sed -e "s|^$1/||" -e 's|\.yaml$||' | sort -u
 }
 
 # The realms configured in the current repository (realm.<name>.url).
@@ -281,6 +305,8 @@ _git_realm ()
 	case $__git_realm_kind in
 	words) __gitcomp "$__git_realm_words" "" "$__git_realm_cur" ;;
 	realm) __gitcomp_nl "$(__git_realm_realms)" "" "$__git_realm_cur" ;;
+	domain) __gitcomp_nl "$(__git_realm_names domains)" "" "$__git_realm_cur" ;;
+	change) __gitcomp_nl "$(__git_realm_names changes)" "" "$__git_realm_cur" ;;
 	dirs) compopt -o dirnames 2>/dev/null ;;
 	esac
 }
@@ -301,6 +327,8 @@ _git_realm_main ()
 	case $__git_realm_kind in
 	words) COMPREPLY=($(compgen -W "$__git_realm_words" -- "$__git_realm_cur")) ;;
 	realm) COMPREPLY=($(compgen -W "$(__git_realm_realms)" -- "$__git_realm_cur")) ;;
+	domain) COMPREPLY=($(compgen -W "$(__git_realm_names domains)" -- "$__git_realm_cur")) ;;
+	change) COMPREPLY=($(compgen -W "$(__git_realm_names changes)" -- "$__git_realm_cur")) ;;
 	dirs) compopt -o dirnames 2>/dev/null ;;
 	esac
 }

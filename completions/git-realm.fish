@@ -162,6 +162,13 @@ function __git_realm_value -a cmdpath key prefix cur
             for f in (__fish_complete_directories $cur)
                 printf '%s%s\n' $prefix $f
             end
+        case 'domain add|#0' \
+            'domain show|#0' \
+            'export|--domain' \
+            'import|--domain' \
+            'graph|--domain' \
+            'worktree|--domain'
+            __git_realm_names domains $prefix
         case 'export|--file' \
             'export|--schema' \
             'import|--binding'
@@ -170,6 +177,23 @@ function __git_realm_value -a cmdpath key prefix cur
             end
         case 'graph|--format'
             printf '%s\n' $prefix'text' $prefix'mermaid' $prefix'dot'
+        case 'worktree|#0' \
+            'worktree remove|#0' \
+            'commit|--change' \
+            'push|--change' \
+            'pr|--change' \
+            'pr status|--change'
+            __git_realm_names changes $prefix
+    end
+end
+
+# The names under DIR (domains, changes) in the local copies of the realms
+# (refs/realm/<realm>/main), after PREFIX.
+function __git_realm_names -a dir prefix
+    for ref in (git for-each-ref --format='%(refname)' 'refs/realm/*/main' 2>/dev/null)
+        for name in (git ls-tree --name-only $ref $dir/ 2>/dev/null)
+            printf '%s%s\n' "$prefix" (string replace -r '\.yaml$' '' -- (string replace -- "$dir/" '' $name))
+        end
     end
 end
 

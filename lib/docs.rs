@@ -416,6 +416,10 @@ pub fn completions() -> Vec<(PathBuf, Vec<u8>)> {
 enum Value {
     /// The realms configured in the current repository.
     Realm,
+    /// The domains in the local copies of this repository's realms.
+    Domain,
+    /// The changes in the local copies of this repository's realms.
+    Change,
     /// One of these (value, description).
     Choices(Vec<(String, String)>),
     Files,
@@ -462,6 +466,17 @@ fn first_line(s: Option<&clap::builder::StyledStr>) -> String {
 fn value_of(arg: &Arg) -> Value {
     if arg.get_long() == Some("realm") {
         return Value::Realm;
+    }
+    // Names that exist in the realm: read from the local copy, never the network.
+    let value_name = arg
+        .get_value_names()
+        .and_then(|v| v.first())
+        .map(|n| n.as_str());
+    if arg.get_long() == Some("domain") || value_name == Some("DOMAIN") {
+        return Value::Domain;
+    }
+    if arg.get_long() == Some("change") || value_name == Some("CHANGE") {
+        return Value::Change;
     }
     let choices: Vec<(String, String)> = arg
         .get_possible_values()
@@ -629,6 +644,8 @@ impl Tree {
         );
         let bash_value = |v: &Value| match v {
             Value::Realm => Some("__git_realm_kind=realm".to_owned()),
+            Value::Domain => Some("__git_realm_kind=domain".to_owned()),
+            Value::Change => Some("__git_realm_kind=change".to_owned()),
             Value::Choices(c) => {
                 let words: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
                 Some(format!(
@@ -714,6 +731,8 @@ impl Tree {
         let zsh_value = |v: &Value| {
             Some(match v {
                 Value::Realm => "__git_realm_realms".to_owned(),
+                Value::Domain => "__git_realm_names domains domain".to_owned(),
+                Value::Change => "__git_realm_names changes change".to_owned(),
                 Value::Choices(c) => {
                     let items: Vec<String> = c.iter().map(|(n, d)| describe(n, d)).collect();
                     format!(
@@ -796,6 +815,8 @@ impl Tree {
         let fish_value = |v: &Value| {
             match v {
             Value::Realm => Some("__git_realm_realms $prefix".to_owned()),
+            Value::Domain => Some("__git_realm_names domains $prefix".to_owned()),
+            Value::Change => Some("__git_realm_names changes $prefix".to_owned()),
             Value::Choices(c) => {
                 let items: Vec<String> = c.iter().map(|(n, d)| item(n, d)).collect();
                 Some(format!("printf '%s\\n' $prefix{}", items.join(" $prefix")))
@@ -870,6 +891,16 @@ fn zsh_list(items: &[String]) -> String {
 }
 
 const BASH_ENGINE: &str = r##"
+# The names under DIR (domains, changes) in the local copies of the realms
+# (refs/realm/<realm>/main): offline, and cheap.
+__git_realm_names ()
+{
+	local ref
+	for ref in $(git for-each-ref --format='%(refname)' 'refs/realm/*/main' 2>/dev/null); do
+		git ls-tree --name-only "$ref" "$1/" 2>/dev/null
+	done | sed -e "s|^$1/||" -e 's|\.yaml$||' | sort -u
+}
+
 # The realms configured in the current repository (realm.<name>.url).
 __git_realm_realms ()
 {
@@ -941,6 +972,8 @@ _git_realm ()
 	case $__git_realm_kind in
 	words) __gitcomp "$__git_realm_words" "" "$__git_realm_cur" ;;
 	realm) __gitcomp_nl "$(__git_realm_realms)" "" "$__git_realm_cur" ;;
+	domain) __gitcomp_nl "$(__git_realm_names domains)" "" "$__git_realm_cur" ;;
+	change) __gitcomp_nl "$(__git_realm_names changes)" "" "$__git_realm_cur" ;;
 	dirs) compopt -o dirnames 2>/dev/null ;;
 	esac
 }
@@ -961,12 +994,25 @@ _git_realm_main ()
 	case $__git_realm_kind in
 	words) COMPREPLY=($(compgen -W "$__git_realm_words" -- "$__git_realm_cur")) ;;
 	realm) COMPREPLY=($(compgen -W "$(__git_realm_realms)" -- "$__git_realm_cur")) ;;
+	domain) COMPREPLY=($(compgen -W "$(__git_realm_names domains)" -- "$__git_realm_cur")) ;;
+	change) COMPREPLY=($(compgen -W "$(__git_realm_names changes)" -- "$__git_realm_cur")) ;;
 	dirs) compopt -o dirnames 2>/dev/null ;;
 	esac
 }
 "##;
 
 const ZSH_ENGINE: &str = r##"
+# The names under DIR (domains, changes) in the local copies of the realms
+# (refs/realm/<realm>/main), described as WHAT.
+__git_realm_names () {
+  local dir=$1 what=$2 ref
+  local -a names
+  for ref in ${(f)"$(_call_program refs git for-each-ref --format='%\(refname\)' "'refs/realm/*/main'" 2>/dev/null)"}; do
+    names+=(${${${(f)"$(_call_program names git ls-tree --name-only $ref $dir/ 2>/dev/null)"}#$dir/}%.yaml})
+  done
+  _describe -t ${what}s $what names
+}
+
 # The realms configured in the current repository (realm.<name>.url).
 __git_realm_realms () {
   local expl
@@ -1020,6 +1066,16 @@ _git-realm () {
 "##;
 
 const FISH_ENGINE: &str = r##"
+# The names under DIR (domains, changes) in the local copies of the realms
+# (refs/realm/<realm>/main), after PREFIX.
+function __git_realm_names -a dir prefix
+    for ref in (git for-each-ref --format='%(refname)' 'refs/realm/*/main' 2>/dev/null)
+        for name in (git ls-tree --name-only $ref $dir/ 2>/dev/null)
+            printf '%s%s\n' "$prefix" (string replace -r '\.yaml$' '' -- (string replace -- "$dir/" '' $name))
+        end
+    end
+end
+
 # The realms configured in the current repository (realm.<name>.url), after PREFIX.
 function __git_realm_realms -a prefix
     for line in (git config --get-regexp '^realm\..*\.url$' 2>/dev/null)

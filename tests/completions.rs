@@ -122,6 +122,31 @@ fn cases() -> Vec<Case> {
             false,
         ),
         (&["domain"], "git realm help dom", &["domain"], true),
+        // Names from the local realm copy.
+        (
+            &["domain", "show"],
+            "git realm domain show ",
+            &["billing", "s3-access"],
+            true,
+        ),
+        (
+            &["export"],
+            "git realm export c --domain s3",
+            &["s3-access"],
+            true,
+        ),
+        (
+            &["import"],
+            "git-realm import c --domain ",
+            &["billing", "s3-access"],
+            true,
+        ),
+        (
+            &["worktree", "remove"],
+            "git realm worktree remove ",
+            &["training-metrics-v2"],
+            true,
+        ),
     ];
     for (needs, line, expect, exact) in table {
         if find(needs).is_some() {
@@ -219,6 +244,30 @@ impl Sandbox {
                 &format!("/srv/git/realm-{realm}.git"),
             ]));
         }
+        // A local copy of letemcook (refs/realm/letemcook/main) with two domains
+        // and a change, for completing their names offline.
+        let src = s.path("realm-src");
+        for file in [
+            "domains/s3-access/domain.yaml",
+            "domains/billing/domain.yaml",
+            "changes/training-metrics-v2.yaml",
+        ] {
+            std::fs::create_dir_all(src.join(file).parent().unwrap()).unwrap();
+            std::fs::write(src.join(file), "name: x\n").unwrap();
+        }
+        run_ok(s.command("git").current_dir(&src).args(["init", "-q"]));
+        run_ok(s.command("git").current_dir(&src).args(["add", "."]));
+        run_ok(
+            s.command("git")
+                .current_dir(&src)
+                .args(["commit", "-q", "-m", "realm"]),
+        );
+        run_ok(s.command("git").args([
+            "fetch",
+            "-q",
+            "../realm-src",
+            "+HEAD:refs/realm/letemcook/main",
+        ]));
         s
     }
 

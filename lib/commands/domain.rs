@@ -52,6 +52,7 @@ pub enum DomainAction {
     /// Add a registered repository to a domain
     Add {
         /// The domain's name
+        #[arg(value_name = "DOMAIN")]
         name: Name,
         /// The repository to add
         repo: Name,
@@ -61,6 +62,7 @@ pub enum DomainAction {
     /// Show a domain: members, contracts, exports and imports
     Show {
         /// The domain's name
+        #[arg(value_name = "DOMAIN")]
         name: Name,
     },
 }
