@@ -403,6 +403,7 @@ impl<'r> Store<'r> {
     /// Bring the local copy up to date with the realm url.
     pub fn fetch(&self) -> Result<Option<ObjectId>> {
         if let Some(url) = &self.url {
+            ui::progress(&format!("Fetching the realm from {url}…"));
             git::fetch_into(self.repo, url, REALM_BRANCH, &self.local_ref)?;
             self.mark_fetched();
         }
@@ -476,6 +477,7 @@ impl<'r> Store<'r> {
             let published = match &self.url {
                 None => git::cas_ref(self.repo, &self.local_ref, base, commit, &edits.message)?,
                 Some(url) => {
+                    ui::progress(&format!("Pushing {} to {url}…", ui::short(&commit)));
                     match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
                         git::Push::Pushed => {
                             // If a concurrent fetch already moved the local ref past us, the

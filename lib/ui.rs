@@ -12,6 +12,15 @@ use owo_colors::OwoColorize;
 use serde::Serialize;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static PROGRESS: AtomicBool = AtomicBool::new(false);
+
+/// Print a progress line on stderr ("Fetching the realm…"), only when stderr is a
+/// terminal and neither `-q` nor `--json` was given: never in pipes, logs or CI.
+pub fn progress(message: &str) {
+    if PROGRESS.load(Ordering::Relaxed) {
+        eprintln!("{message}");
+    }
+}
 
 /// Print a `-v` diagnostic on stderr.
 pub fn verbose(message: &str) {
@@ -68,6 +77,10 @@ impl Ui {
         json: bool,
     ) -> Self {
         VERBOSE.store(verbose, Ordering::Relaxed);
+        PROGRESS.store(
+            !quiet && !json && std::io::stderr().is_terminal(),
+            Ordering::Relaxed,
+        );
         Ui {
             color: !json && use_color(when, git_color_ui, std::io::stdout().is_terminal()),
             color_stderr: use_color(when, git_color_ui, std::io::stderr().is_terminal()),

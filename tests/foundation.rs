@@ -926,3 +926,37 @@ fn colour_follows_the_flag_no_color_and_git_config_and_quiet_is_quiet() {
         .code(2);
     assert_eq!(out.json()["error"]["exit"], 2);
 }
+
+#[test]
+fn progress_lines_go_to_a_terminal_only() {
+    let w = World::new();
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    w.realm("aperture", &["join", &realm]).ok();
+
+    // Piped: no progress, stderr stays empty.
+    let out = w.realm("aperture", &["status", "--fetch"]).ok();
+    assert_eq!(out.stderr, "", "no progress in a pipe");
+
+    // On a terminal (script(1) gives the command a pty): progress on stderr.
+    let out = w
+        .run_cmd(w.command(
+            &w.path("aperture"),
+            "script",
+            &["-qec", "git realm status --fetch", "/dev/null"],
+        ))
+        .ok();
+    assert!(
+        out.stdout.contains("Fetching the realm from"),
+        "{}",
+        out.stdout
+    );
+    // ...but never with --json or -q.
+    for flag in ["--json", "-q"] {
+        let cmd = format!("git realm status --fetch {flag}");
+        let out = w
+            .run_cmd(w.command(&w.path("aperture"), "script", &["-qec", &cmd, "/dev/null"]))
+            .ok();
+        assert!(!out.stdout.contains("Fetching"), "{flag}: {}", out.stdout);
+    }
+}
