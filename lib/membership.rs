@@ -17,6 +17,16 @@ pub struct Membership {
     pub member: Option<Name>,
 }
 
+impl Membership {
+    /// This repo's name in the realm, which every command that acts needs.
+    pub fn me(&self) -> Result<Name> {
+        self.member.clone().ok_or_else(|| {
+            Error::usage(format!("git config realm.{}.member is not set", self.realm))
+                .hint("re-run `git realm join` to restore it")
+        })
+    }
+}
+
 /// Every `[realm "<name>"]` section of the repository-local config.
 pub fn all(repo: &gix::Repository) -> Result<Vec<Membership>> {
     let snapshot = repo.config_snapshot();
@@ -117,10 +127,7 @@ pub fn one(repo: &gix::Repository, only: Option<&Name>) -> Result<(Membership, N
             .hint("join one with `git realm join REALM-URL`")),
         1 => {
             let m = found.remove(0);
-            let me = m.member.clone().ok_or_else(|| {
-                Error::usage(format!("git config realm.{}.member is not set", m.realm))
-                    .hint("re-run `git realm join` to restore it")
-            })?;
+            let me = m.me()?;
             Ok((m, me))
         }
         _ => {

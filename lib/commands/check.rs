@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::contracts::{self, ExportStatus, ImportState, ImportStatus, Scope, Survey};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::store::Store;
@@ -79,9 +79,7 @@ impl Command for CheckArgs {
         let workdir = repo.workdir().map(ToOwned::to_owned);
         let mut realms = Vec::new();
         for m in &memberships {
-            let me = m.member.clone().ok_or_else(|| {
-                Error::usage(format!("git config realm.{}.member is not set", m.realm))
-            })?;
+            let me = m.me()?;
             let store = Store::member(&repo, m.realm.as_str(), &m.url);
             if self.fetch {
                 store.fetch()?;

@@ -78,9 +78,7 @@ impl Command for LeaveArgs {
 
 impl LeaveArgs {
     fn leave_one(&self, repo: &gix::Repository, m: &Membership, ui: &Ui) -> Result<LeaveReport> {
-        let me = m.member.clone().ok_or_else(|| {
-            Error::usage(format!("git config realm.{}.member is not set", m.realm))
-        })?;
+        let me = m.me()?;
         let store = Store::member(repo, m.realm.as_str(), &m.url);
         let force = self.force;
         let updated = store.update(&format!("{me}: leave realm"), |snapshot, edits| {

@@ -174,9 +174,7 @@ impl SyncArgs {
         m: &Membership,
         ui: &Ui,
     ) -> Result<(SyncReport, Exit)> {
-        let me = m.member.clone().ok_or_else(|| {
-            Error::usage(format!("git config realm.{}.member is not set", m.realm))
-        })?;
+        let me = m.me()?;
         let workdir = repo.workdir().map(ToOwned::to_owned);
         let store = Store::member(repo, m.realm.as_str(), &m.url);
         let head = head_commit(repo)?;

@@ -132,17 +132,10 @@ impl Command for WatchArgs {
 
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
-        let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
-        if memberships.is_empty() {
-            return Err(Error::usage("this repository is not a member of any realm")
-                .hint("join one with `git realm join REALM-URL`"));
-        }
+        let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
         let mut watched = Vec::new();
         for m in memberships {
-            let me = m.member.clone().ok_or_else(|| {
-                Error::usage(format!("git config realm.{}.member is not set", m.realm))
-                    .hint("re-run `git realm join` to restore it")
-            })?;
+            let me = m.me()?;
             watched.push((m, me));
         }
 
