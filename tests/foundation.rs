@@ -960,3 +960,36 @@ fn progress_lines_go_to_a_terminal_only() {
         assert!(!out.stdout.contains("Fetching"), "{flag}: {}", out.stdout);
     }
 }
+
+#[test]
+fn a_join_interrupted_after_the_realm_write_is_finished_by_running_it_again() {
+    let w = World::new();
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    // The local config cannot be written (as if the process died right after the push).
+    std::fs::write(w.path("aperture/.git/config.lock"), "").unwrap();
+    let out = w.realm("aperture", &["join", &realm]).code(4);
+    assert!(out.stderr.contains("config"), "{}", out.stderr);
+    assert!(
+        w.realm_files("letemcook.git")
+            .contains(&"repos/aperture.yaml".to_owned()),
+        "the realm has the new state"
+    );
+
+    std::fs::remove_file(w.path("aperture/.git/config.lock")).unwrap();
+    let before = w.rev("letemcook.git", "main");
+    let out = w.realm("aperture", &["join", &realm]).ok();
+    assert!(out.stdout.contains("already registered"), "{}", out.stdout);
+    assert_eq!(
+        w.rev("letemcook.git", "main"),
+        before,
+        "nothing is written twice"
+    );
+    assert_eq!(
+        w.git("aperture", &["config", "realm.letemcook.member"])
+            .ok()
+            .stdout
+            .trim(),
+        "aperture"
+    );
+}
