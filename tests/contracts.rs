@@ -1172,3 +1172,26 @@ fn on_a_github_hosted_realm_proposals_become_pull_requests() {
     assert_eq!(pr["head"], "proposal/aperture/c-2.0.0");
     assert!(pr["body"].as_str().unwrap().contains("- b"), "{pr}");
 }
+
+#[test]
+fn a_sync_without_contention_costs_one_fetch_and_one_push() {
+    let s = literal_story();
+    set_value(&s, r#"{"read":["a","b","c"]}"#);
+    let trace = s.w.path("trace.log");
+    let mut cmd = s.w.command(
+        &s.w.path("aperture"),
+        "git",
+        &["realm", "sync", "--no-notify"],
+    );
+    cmd.envs(s.gh.env()).env("GIT_TRACE", &trace);
+    s.w.run_cmd(cmd).ok();
+    let log = std::fs::read_to_string(&trace).unwrap();
+    let count = |what: &str| {
+        log.lines()
+            .filter(|l| l.contains(&format!("built-in: git {what} ")))
+            .count()
+    };
+    assert_eq!(count("fetch"), 1, "{log}");
+    assert_eq!(count("push"), 1, "{log}");
+    assert_eq!(s.contract("d", "c")["version"], "1.1.0");
+}
