@@ -88,19 +88,13 @@ impl Story {
         .ok();
     }
 
-    /// `git realm ARGS` in `dir` (relative to the world), with the gh double.
+    /// `git realm ARGS` in `dir`, with the gh double as `gh`.
     fn realm(&self, dir: &str, args: &[&str]) -> Run {
-        let mut all = vec!["realm"];
-        all.extend_from_slice(args);
-        let mut cmd = self.w.command(&self.w.path(dir), "git", &all);
-        cmd.envs(self.gh.env());
-        self.w.run_cmd(cmd)
+        self.w.realm_env(dir, args, &self.gh.env())
     }
 
     fn write(&self, dir: &str, path: &str, content: &str) {
-        let full = self.w.path(dir).join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, content).unwrap();
+        self.w.write(dir, path, content);
     }
 
     /// The change file on the realm's main branch.

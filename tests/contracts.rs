@@ -50,17 +50,11 @@ impl Story {
 
     /// `git realm ARGS` in `dir`, with the gh double as `gh`.
     fn realm(&self, dir: &str, args: &[&str]) -> Run {
-        let mut all = vec!["realm"];
-        all.extend_from_slice(args);
-        let mut cmd = self.w.command(&self.w.path(dir), "git", &all);
-        cmd.envs(self.gh.env());
-        self.w.run_cmd(cmd)
+        self.w.realm_env(dir, args, &self.gh.env())
     }
 
-    fn write(&self, repo: &str, path: &str, content: &str) {
-        let full = self.w.path(repo).join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, content).unwrap();
+    fn write(&self, dir: &str, path: &str, content: &str) {
+        self.w.write(dir, path, content);
     }
 
     fn commit(&self, repo: &str, message: &str) {

@@ -118,9 +118,23 @@ impl World {
 
     /// Run `git realm ARGS` in `dir`.
     pub fn realm(&self, dir: &str, args: &[&str]) -> Run {
+        self.realm_env(dir, args, &[])
+    }
+
+    /// Run `git realm ARGS` in `dir` with `env` added (a gh double, say).
+    pub fn realm_env(&self, dir: &str, args: &[&str], env: &[(String, String)]) -> Run {
         let mut all = vec!["realm"];
         all.extend_from_slice(args);
-        self.git(dir, &all)
+        let mut cmd = self.command(&self.path(dir), "git", &all);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        self.run_cmd(cmd)
+    }
+
+    /// Write `content` to `path` inside `dir`, creating folders.
+    pub fn write(&self, dir: &str, path: &str, content: &str) {
+        let full = self.path(dir).join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
     }
 
     pub fn run_cmd(&self, mut cmd: Command) -> Run {
