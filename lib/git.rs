@@ -422,3 +422,33 @@ pub fn ls_remote(url: &str, remote_ref: &str) -> Result<Option<gix::ObjectId>> {
         None => Ok(None),
     }
 }
+
+/// `base.join(p)`, lexically normalised (no filesystem access needed).
+pub fn absolute(base: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
+pub fn now(repo: &gix::Repository) -> Result<crate::model::Timestamp> {
+    let seconds = match repo.committer() {
+        Some(Ok(sig)) => sig.seconds(),
+        _ => jiff::Timestamp::now().as_second(),
+    };
+    jiff::Timestamp::from_second(seconds)
+        .map_err(|e| Error::usage(format!("invalid commit time: {e}")))
+}

@@ -94,7 +94,7 @@ pub fn repo_relative(
     workdir: &Path,
     cwd: &Path,
 ) -> std::result::Result<RelPath, String> {
-    let abs = crate::commands::init::absolute(cwd, Path::new(arg));
+    let abs = crate::git::absolute(cwd, Path::new(arg));
     let root = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_owned());
     // Canonicalise the deepest existing ancestor so symlinked temp dirs compare equal.
     let mut existing = abs.clone();

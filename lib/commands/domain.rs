@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::init::now;
+use crate::commands::change::join;
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership;
@@ -105,7 +105,7 @@ impl Command for DomainArgs {
                 repos,
                 description,
             } => {
-                let created_at = now(&repo)?;
+                let created_at = git::now(&repo)?;
                 let path = model::paths::domain(name.as_str());
                 let updated =
                     store.update(&format!("{me}: create domain {name}"), |snapshot, edits| {
@@ -242,14 +242,6 @@ impl Command for DomainArgs {
         }
         Ok(Exit::Success)
     }
-}
-
-fn join(names: &[Name]) -> String {
-    names
-        .iter()
-        .map(Name::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: &str) {

@@ -10,7 +10,6 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::init::now;
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
 use crate::git;
@@ -121,7 +120,7 @@ impl Command for ExportArgs {
                 )));
             }
         }
-        let today = now(&repo)?;
+        let today = git::now(&repo)?;
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
         let contract_path = model::paths::contract(domain.as_str(), contract.as_str());
         let binding_path = model::paths::binding(domain.as_str(), me.as_str());

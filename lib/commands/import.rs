@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::export::require_member;
-use crate::commands::init::now;
 use crate::commands::sync::{head_commit, resolution_note};
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
@@ -95,7 +94,7 @@ impl Command for ImportArgs {
             regex::Regex::new(v).map_err(|e| Error::usage(format!("--verify: bad regex: {e}")))?;
         }
         let head = head_commit(&repo)?;
-        let at = now(&repo)?;
+        let at = git::now(&repo)?;
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
         let contract_path = model::paths::contract(domain.as_str(), contract.as_str());
         let binding_path = model::paths::binding(domain.as_str(), me.as_str());

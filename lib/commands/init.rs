@@ -78,7 +78,7 @@ impl Command for InitArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
-        let path = absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
+        let path = git::absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
 
         let existed = gix::open(&path).is_ok();
         if !existed {
@@ -114,7 +114,7 @@ impl Command for InitArgs {
         let realm = RealmFile {
             format: model::FORMAT,
             name: self.name.clone(),
-            created_at: now(&repo)?,
+            created_at: git::now(&repo)?,
             governance: Governance {
                 admission: self.admission,
                 approvers: self.approvers.clone(),
@@ -224,34 +224,4 @@ fn refuse_existing(store: &Store<'_>, path: &Path) -> Result<()> {
         "{} already has commits on main that are not a realm; a realm needs a repository of its own",
         path.display()
     )))
-}
-
-/// `base.join(p)`, lexically normalised (no filesystem access needed).
-pub fn absolute(base: &Path, p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() {
-        p.to_owned()
-    } else {
-        base.join(p)
-    };
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
-pub fn now(repo: &gix::Repository) -> Result<model::Timestamp> {
-    let seconds = match repo.committer() {
-        Some(Ok(sig)) => sig.seconds(),
-        _ => jiff::Timestamp::now().as_second(),
-    };
-    jiff::Timestamp::from_second(seconds)
-        .map_err(|e| Error::usage(format!("invalid commit time: {e}")))
 }

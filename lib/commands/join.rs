@@ -11,7 +11,6 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::init::{absolute, now};
 use crate::error::{Error, Exit, Result};
 use crate::forge;
 use crate::git;
@@ -99,8 +98,9 @@ impl Command for JoinArgs {
                 realm.name
             )));
         }
-        let maintainer = identity_email(&repo);
-        let joined_at = now(&repo)?;
+        // Optional here: a registration without a maintainer is still valid.
+        let maintainer = crate::commands::change::identity_email(&repo).ok();
+        let joined_at = git::now(&repo)?;
         let explicit = self.as_name.is_some();
 
         let snapshot = store.snapshot()?;
@@ -252,7 +252,9 @@ impl JoinArgs {
             },
         };
         let resolved = if looks_like_local_path(&raw) {
-            absolute(checkout, Path::new(&raw)).display().to_string()
+            git::absolute(checkout, Path::new(&raw))
+                .display()
+                .to_string()
         } else {
             raw
         };
@@ -328,7 +330,7 @@ fn normalize_realm_url(raw: &str) -> Result<String> {
     if looks_like_local_path(raw) {
         let cwd = std::env::current_dir()
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
-        let path = absolute(&cwd, Path::new(raw));
+        let path = git::absolute(&cwd, Path::new(raw));
         if !path.exists() {
             return Err(Error::usage(format!(
                 "REALM-URL: {} does not exist",
@@ -380,11 +382,6 @@ fn guess_name(url: &str, checkout: &Path) -> Result<Name> {
         Error::usage(format!("cannot derive a valid repo name from {url:?}"))
             .hint("pass one with `--as NAME`"),
     )
-}
-
-fn identity_email(repo: &gix::Repository) -> Option<Email> {
-    let sig = repo.committer()?.ok()?;
-    sig.email.to_string().parse().ok()
 }
 
 #[cfg(test)]

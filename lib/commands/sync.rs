@@ -16,7 +16,6 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::init::now;
 use crate::contracts::{self, Bump, ImportState, Scope, Survey};
 use crate::error::{Context, Error, Exit, Result};
 use crate::forge::{self, Gh};
@@ -178,7 +177,7 @@ impl SyncArgs {
         let workdir = repo.workdir().map(ToOwned::to_owned);
         let store = Store::member(repo, m.realm.as_str(), &m.url);
         let head = head_commit(repo)?;
-        let at = now(repo)?;
+        let at = git::now(repo)?;
         let mut report = SyncReport {
             realm: m.realm.to_string(),
             repo: me.to_string(),
@@ -555,7 +554,7 @@ impl SyncArgs {
     ) -> Result<Exit> {
         let snapshot = store.snapshot()?;
         let due = due_notifications(&snapshot, me)?;
-        skipped_consumers(&snapshot, me, report)?;
+        skipped_consumers(&snapshot, report)?;
         if due.is_empty() {
             return Ok(Exit::Success);
         }
@@ -711,7 +710,7 @@ fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
 }
 
 /// Consumers of our exports that cannot be notified (not on GitHub).
-fn skipped_consumers(snapshot: &Snapshot<'_>, me: &Name, report: &mut SyncReport) -> Result<()> {
+fn skipped_consumers(snapshot: &Snapshot<'_>, report: &mut SyncReport) -> Result<()> {
     for p in &report.published {
         for c in contracts::consumers(
             snapshot,
@@ -726,7 +725,6 @@ fn skipped_consumers(snapshot: &Snapshot<'_>, me: &Name, report: &mut SyncReport
             }
         }
     }
-    let _ = me;
     Ok(())
 }
 
@@ -763,7 +761,7 @@ fn pending_notifications(
                 .push(d.failed("--no-notify: pending for the next sync"));
         }
     }
-    skipped_consumers(snapshot, me, report)
+    skipped_consumers(snapshot, report)
 }
 
 fn issue_title(d: &Due) -> String {

@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Checkouts, Mark, RESERVED, item, worktree_path};
-use crate::commands::init::now;
 use crate::error::{Error, Exit, Result};
 use crate::git::{self, Git};
 use crate::index;
@@ -218,7 +217,7 @@ impl WorktreeArgs {
 
         // The realm learns about the change first: teammates see it, and a re-run
         // after a failed worktree completes the same change.
-        let created_at = now(&repo)?;
+        let created_at = git::now(&repo)?;
         let created_by = change::identity_email(&repo)?;
         let base = self.base.clone();
         let path = model::paths::change(id.as_str());
