@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{self, BindingFile, ContractFile, Export, Import, Name};
 use crate::sources;
 use crate::store::Snapshot;
+use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -274,17 +275,17 @@ pub struct Scope {
 pub fn survey(
     snapshot: &Snapshot<'_>,
     me: &Name,
-    workdir: Option<&Path>,
+    ws: Option<&dyn Workspace>,
     scope: Scope,
 ) -> Result<Survey> {
-    survey_of(snapshot, bindings_of(snapshot, me)?, workdir, scope)
+    survey_of(snapshot, bindings_of(snapshot, me)?, ws, scope)
 }
 
 /// `survey`, for bindings already read.
 pub fn survey_of(
     snapshot: &Snapshot<'_>,
     bindings: Vec<(Name, BindingFile)>,
-    workdir: Option<&Path>,
+    ws: Option<&dyn Workspace>,
     scope: Scope,
 ) -> Result<Survey> {
     let mut survey = Survey::default();
@@ -292,16 +293,12 @@ pub fn survey_of(
         let d = domain.as_str();
         if scope.exports {
             for export in &binding.exports {
-                survey
-                    .exports
-                    .push(export_status(snapshot, d, export, workdir)?);
+                survey.exports.push(export_status(snapshot, d, export, ws)?);
             }
         }
         if scope.imports {
             for import in &binding.imports {
-                survey
-                    .imports
-                    .push(import_status(snapshot, d, import, workdir)?);
+                survey.imports.push(import_status(snapshot, d, import, ws)?);
             }
         }
     }
@@ -312,7 +309,7 @@ fn export_status(
     snapshot: &Snapshot<'_>,
     domain: &str,
     export: &Export,
-    workdir: Option<&Path>,
+    ws: Option<&dyn Workspace>,
 ) -> Result<ExportStatus> {
     let path = model::paths::contract(domain, export.contract.as_str());
     let contract = snapshot.read::<ContractFile>(&path)?;
@@ -328,12 +325,12 @@ fn export_status(
         value: None,
         export: Some(export.clone()),
     };
-    let Some(workdir) = workdir else {
+    let Some(ws) = ws.filter(|w| w.has_worktree()) else {
         status.error =
             Some("a bare repository has no working tree to compute exports from".to_owned());
         return Ok(status);
     };
-    let value = match sources::evaluate(&export.source, workdir) {
+    let value = match ws.evaluate(&export.source) {
         Ok(v) => v,
         Err(e) if e.exit == crate::Exit::External => return Err(e),
         Err(e) => {
@@ -373,7 +370,7 @@ fn import_status(
     snapshot: &Snapshot<'_>,
     domain: &str,
     import: &Import,
-    workdir: Option<&Path>,
+    ws: Option<&dyn Workspace>,
 ) -> Result<ImportStatus> {
     let path = model::paths::contract(domain, import.contract.as_str());
     let contract = snapshot.read::<ContractFile>(&path)?;
@@ -426,8 +423,8 @@ fn import_status(
         });
         return Ok(status);
     }
-    if let (Some(pattern), Some(workdir)) = (&import.verify, workdir) {
-        status.missing = verify(workdir, &import.binding, pattern, &contract.value)?;
+    if let (Some(pattern), Some(ws)) = (&import.verify, ws.filter(|w| w.has_worktree())) {
+        status.missing = ws.verify(&import.binding, pattern, &contract.value)?;
         if !status.missing.is_empty() {
             status.state = ImportState::Broken;
             status.reason = Some(format!(

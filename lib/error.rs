@@ -73,6 +73,12 @@ impl Error {
         Error::new(Exit::External, message)
     }
 
+    /// Something inside git-realm or its object database went wrong (not the
+    /// user's input, not an external program's answer).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(Exit::External, message)
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self

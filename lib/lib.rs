@@ -21,8 +21,10 @@ pub mod index;
 pub mod membership;
 pub mod model;
 pub mod notes;
+pub mod ops;
 pub mod sources;
 pub mod store;
 pub mod ui;
+pub mod workspace;
 
 pub use error::{Error, Exit, Result};

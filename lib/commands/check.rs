@@ -16,6 +16,7 @@ use crate::git;
 use crate::membership;
 use crate::store::Store;
 use crate::ui::{Paint, Ui};
+use crate::workspace::WorkingTree;
 
 /// Check exports and imports against the realm (exit 1 when something needs attention)
 #[derive(Parser, Debug)]
@@ -76,7 +77,7 @@ impl Command for CheckArgs {
             exports: self.exports || both,
             imports: self.imports || both,
         };
-        let workdir = repo.workdir().map(ToOwned::to_owned);
+        let workspace = WorkingTree::new(&repo);
         let mut realms = Vec::new();
         for m in &memberships {
             let me = m.me()?;
@@ -86,7 +87,7 @@ impl Command for CheckArgs {
             }
             let snapshot = store.snapshot()?;
             let Survey { exports, imports } =
-                contracts::survey(&snapshot, &me, workdir.as_deref(), scope)?;
+                contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
             realms.push(RealmCheck {
                 realm: m.realm.to_string(),
                 repo: me.to_string(),

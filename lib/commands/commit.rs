@@ -18,8 +18,9 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Mark, Session, item};
 use crate::error::{Error, Exit, Result};
 use crate::git::{self, Git};
-use crate::model::{self, ChangeFile, CommitId, LinkedCommit, Name};
+use crate::model::{ChangeFile, CommitId, LinkedCommit, Name};
 use crate::notes;
+use crate::ops;
 use crate::ui::Ui;
 
 /// Commit in every worktree of the current change, and link the commits
@@ -160,32 +161,14 @@ impl Command for CommitArgs {
                 commit: c.parse::<CommitId>().map_err(Error::usage)?,
             });
         }
-        let path = model::paths::change(s.change.id.as_str());
-        let committed_in: Vec<&str> = round.iter().map(|(r, _, _)| r.as_str()).collect();
         let updated = if record.is_empty() {
             None
         } else {
-            Some(s.store.update(
-                &format!(
-                    "{}: commit {} in {}",
-                    s.me,
-                    s.change.id,
-                    committed_in.join(", ")
-                ),
-                |snapshot, edits| {
-                    let mut c = snapshot.require::<ChangeFile>(&path, "the change")?;
-                    let before = c.commits.len();
-                    for l in &record {
-                        if !c.commits.contains(l) {
-                            c.commits.push(l.clone());
-                        }
-                    }
-                    if c.commits.len() != before {
-                        edits.put(&path, &c);
-                    }
-                    Ok(())
-                },
-            )?)
+            Some(s.store.update(&mut ops::RecordCommits {
+                actor: s.me.clone(),
+                change: s.change.id.clone(),
+                commits: record,
+            })?)
         };
 
         let report = CommitReport {
@@ -215,7 +198,14 @@ impl Command for CommitArgs {
             if round.is_empty() {
                 "nothing was committed".to_owned()
             } else {
-                format!("the commits in {} are kept", committed_in.join(", "))
+                format!(
+                    "the commits in {} are kept",
+                    round
+                        .iter()
+                        .map(|(r, _, _)| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         ));
         for f in &failed {

@@ -5,10 +5,11 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::join;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
+use crate::ops;
 use crate::store::{Snapshot, Store};
 use crate::ui::{self, Paint, Ui};
 
@@ -105,38 +106,13 @@ impl Command for DomainArgs {
                 repos,
                 description,
             } => {
-                let created_at = git::now(&repo)?;
-                let path = model::paths::domain(name.as_str());
-                let updated =
-                    store.update(&format!("{me}: create domain {name}"), |snapshot, edits| {
-                        require_registered(snapshot, &repos)?;
-                        let mut wanted = DomainFile {
-                            name: name.clone(),
-                            description: description.clone(),
-                            members: repos.clone(),
-                            created_at,
-                        };
-                        if let Some(existing) = snapshot.read::<DomainFile>(&path)? {
-                            wanted.created_at = existing.created_at;
-                            let mut a = existing.members.clone();
-                            a.sort();
-                            let mut b = repos.clone();
-                            b.sort();
-                            b.dedup();
-                            if a == b && existing.description == description {
-                                return Ok(false);
-                            }
-                            return Err(Error::conflict(format!(
-                                "domain '{name}' already exists with members {}",
-                                join(&existing.members)
-                            ))
-                            .hint(format!(
-                                "add members with `git realm domain add {name} REPO`"
-                            )));
-                        }
-                        edits.put(&path, &wanted);
-                        Ok(true)
-                    })?;
+                let updated = store.update(&mut ops::CreateDomain {
+                    actor: me.clone(),
+                    name: name.clone(),
+                    members: repos.clone(),
+                    description: description.clone(),
+                    created_at: git::now(&repo)?,
+                })?;
                 let members = join(&repos);
                 report_write(
                     ui,
@@ -149,21 +125,11 @@ impl Command for DomainArgs {
                 }
             }
             DomainAction::Add { name, repo: member } => {
-                let path = model::paths::domain(name.as_str());
-                let updated = store.update(
-                    &format!("{me}: add {member} to domain {name}"),
-                    |snapshot, edits| {
-                        require_registered(snapshot, std::slice::from_ref(&member))?;
-                        let mut domain =
-                            snapshot.require::<DomainFile>(&path, &format!("domain '{name}'"))?;
-                        if domain.members.contains(&member) {
-                            return Ok(());
-                        }
-                        domain.members.push(member.clone());
-                        edits.put(&path, &domain);
-                        Ok(())
-                    },
-                )?;
+                let updated = store.update(&mut ops::AddMember {
+                    actor: me.clone(),
+                    domain: name.clone(),
+                    member: member.clone(),
+                })?;
                 report_write(
                     ui,
                     &updated.commit,
@@ -252,18 +218,6 @@ fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: 
 }
 
 /// Every repo named must be registered in the realm.
-fn require_registered(snapshot: &Snapshot<'_>, repos: &[Name]) -> Result<()> {
-    for r in repos {
-        if !snapshot.exists(&model::paths::repo(r.as_str()))? {
-            return Err(
-                Error::usage(format!("--repos: '{r}' is not registered in this realm"))
-                    .hint(format!("run `git realm join` in {r} first")),
-            );
-        }
-    }
-    Ok(())
-}
-
 fn summary(snapshot: &Snapshot<'_>, name: &Name) -> Result<DomainSummary> {
     let n = name.as_str();
     let domain =

@@ -14,12 +14,12 @@ use crate::contracts;
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership;
-use crate::model::{
-    self, BindingFile, ChangelogEntry, ContractFile, DomainFile, Export, Name, ValueSource,
-};
+use crate::model::{Name, ValueSource};
+use crate::ops::{self, ExportDeclared};
 use crate::sources;
-use crate::store::{Snapshot, Store};
+use crate::store::Store;
 use crate::ui::{self, Ui};
+use crate::workspace::WorkingTree;
 
 /// Declare or update a contract this repository provides
 #[derive(Parser, Debug)]
@@ -122,61 +122,15 @@ impl Command for ExportArgs {
         }
         let today = git::now(&repo)?;
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
-        let contract_path = model::paths::contract(domain.as_str(), contract.as_str());
-        let binding_path = model::paths::binding(domain.as_str(), me.as_str());
-
-        let updated = store.update(&format!("{me}: export {domain}/{contract}"), |snapshot, edits| {
-            require_member(snapshot, &domain, &me)?;
-            let existing = snapshot.read::<ContractFile>(&contract_path)?;
-            if let Some(c) = &existing
-                && c.owner != me
-            {
-                return Err(Error::conflict(format!("{domain}/{contract} is provided by {}, not {me}", c.owner))
-                    .hint("a contract has exactly one provider; import it instead, or choose another name"));
-            }
-            let mut binding = snapshot
-                .read::<BindingFile>(&binding_path)?
-                .unwrap_or_else(|| BindingFile { repo: me.clone(), exports: Vec::new(), imports: Vec::new() });
-            let previous = binding.exports.iter().find(|e| e.contract == contract).cloned();
-            let source = match (&source, &previous) {
-                (Some(s), _) => s.clone(),
-                (None, Some(p)) => p.source.clone(),
-                (None, None) => {
-                    return Err(Error::usage(format!(
-                        "{domain}/{contract} is a new export: give its value with --value, --file, --extract or --extract-key"
-                    )));
-                }
-            };
-            let export = Export {
-                contract: contract.clone(),
-                source,
-                description: self.description.clone().or_else(|| previous.as_ref().and_then(|p| p.description.clone())),
-                schema: schema.clone().or_else(|| previous.as_ref().and_then(|p| p.schema.clone())),
-            };
-            binding.exports.retain(|e| e.contract != contract);
-            binding.exports.push(export.clone());
-            edits.put(&binding_path, &binding);
-            let created = existing.is_none();
-            if created {
-                let value = value.clone().expect("a new export always has a source");
-                let file = ContractFile {
-                    name: contract.clone(),
-                    owner: me.clone(),
-                    version: semver::Version::new(1, 0, 0),
-                    description: export.description.clone().unwrap_or_default(),
-                    schema: export.schema.clone(),
-                    value,
-                    changelog: vec![ChangelogEntry {
-                        version: semver::Version::new(1, 0, 0),
-                        date: today.to_zoned(jiff::tz::TimeZone::UTC).date(),
-                        changes: vec!["initial version".to_owned()],
-                    }],
-                    notifications: Vec::new(),
-                };
-                edits.put(&contract_path, &file);
-                edits.message = format!("{me}: export {domain}/{contract}@1.0.0");
-            }
-            Ok(created)
+        let updated = store.update(&mut ops::DeclareExport {
+            repo: me.clone(),
+            domain: domain.clone(),
+            contract: contract.clone(),
+            source,
+            value,
+            description: self.description.clone(),
+            schema,
+            at: today,
         })?;
 
         // What a sync would publish now (for an existing contract).
@@ -185,7 +139,8 @@ impl Command for ExportArgs {
             exports: true,
             imports: false,
         };
-        let survey = contracts::survey(&snapshot, &me, Some(&workdir), scope)?;
+        let workspace = WorkingTree::new(&repo);
+        let survey = contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
         let status = survey
             .exports
             .into_iter()
@@ -204,7 +159,7 @@ impl Command for ExportArgs {
                 domain: domain.to_string(),
                 contract: contract.to_string(),
                 version: version.clone(),
-                created: updated.value,
+                created: updated.value == ExportDeclared::Created,
                 pending_version: status.next_version.as_ref().map(ToString::to_string),
                 value: status.value.clone().unwrap_or_default(),
                 commit: updated.commit.map(|c| c.to_string()),
@@ -217,11 +172,11 @@ impl Command for ExportArgs {
             .map(|v| contracts::items(v).len())
             .unwrap_or(0);
         match (updated.value, updated.commit) {
-            (true, Some(c)) => ui.ok(format!(
+            (ExportDeclared::Created, Some(c)) => ui.ok(format!(
                 "Exported {domain}/{contract}@1.0.0 ({items} items, commit {})",
                 ui::short(&c)
             )),
-            (false, Some(c)) => ui.ok(format!(
+            (ExportDeclared::Updated, Some(c)) => ui.ok(format!(
                 "Updated the export of {domain}/{contract} (commit {})",
                 ui::short(&c)
             )),
@@ -266,20 +221,6 @@ impl ExportArgs {
 }
 
 /// The domain must exist and `me` must be one of its members.
-pub fn require_member(snapshot: &Snapshot<'_>, domain: &Name, me: &Name) -> Result<DomainFile> {
-    let d = snapshot.require::<DomainFile>(
-        &model::paths::domain(domain.as_str()),
-        &format!("--domain {domain}: domain '{domain}'"),
-    )?;
-    if !d.members.contains(me) {
-        return Err(Error::usage(format!(
-            "--domain {domain}: {me} is not a member of domain '{domain}'"
-        ))
-        .hint(format!("add it with `git realm domain add {domain} {me}`")));
-    }
-    Ok(d)
-}
-
 fn read_schema(path: &std::path::Path) -> Result<serde_json::Value> {
     let file = path.display().to_string();
     let text =

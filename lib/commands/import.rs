@@ -5,17 +5,17 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::export::require_member;
-use crate::commands::sync::{head_commit, resolution_note};
-use crate::contracts;
+use crate::commands::sync::resolution_note;
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership;
-use crate::model::{self, BindingFile, CommitId, ContractFile, Import, Name};
+use crate::model::Name;
 use crate::notes;
+use crate::ops;
 use crate::sources;
 use crate::store::Store;
 use crate::ui::{self, Ui};
+use crate::workspace::{WorkingTree, head_commit};
 
 /// Declare that this repository consumes a contract
 #[derive(Parser, Debug)]
@@ -93,54 +93,20 @@ impl Command for ImportArgs {
         if let Some(v) = &self.verify {
             regex::Regex::new(v).map_err(|e| Error::usage(format!("--verify: bad regex: {e}")))?;
         }
-        let head = head_commit(&repo)?;
+        let head = head_commit(&repo);
         let at = git::now(&repo)?;
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
-        let contract_path = model::paths::contract(domain.as_str(), contract.as_str());
-        let binding_path = model::paths::binding(domain.as_str(), me.as_str());
         let store = Store::member(&repo, m.realm.as_str(), &m.url);
-
-        let updated = store.update(&format!("{me}: import {domain}/{contract}"), |snapshot, edits| {
-            require_member(snapshot, &domain, &me)?;
-            let published = snapshot.read::<ContractFile>(&contract_path)?.ok_or_else(|| {
-                Error::usage(format!("{domain}/{contract} does not exist: nobody exports it yet"))
-                    .hint(format!("see `git realm domain show {domain}` for its contracts"))
-            })?;
-            if published.owner == me {
-                return Err(Error::usage(format!("{me} provides {domain}/{contract}; a repository cannot import its own export")));
-            }
-            let mut binding = snapshot
-                .read::<BindingFile>(&binding_path)?
-                .unwrap_or_else(|| BindingFile { repo: me.clone(), exports: Vec::new(), imports: Vec::new() });
-            let previous = binding.imports.iter().find(|i| i.contract == contract).cloned();
-            let mut import = Import {
-                contract: contract.clone(),
-                version: self.requirement.clone(),
-                binding: binding_file.clone(),
-                verify: self.verify.clone(),
-                resolved_version: previous.as_ref().and_then(|p| p.resolved_version.clone()),
-                resolved_commit: previous.as_ref().and_then(|p| p.resolved_commit.clone()),
-                resolved_at: previous.as_ref().and_then(|p| p.resolved_at),
-            };
-            // Declaring an import says "my binding implements the current version":
-            // resolve it now when the requirement allows and verification agrees.
-            let mut missing = Vec::new();
-            if self.requirement.matches(&published.version) && import.resolved_version.as_ref() != Some(&published.version) {
-                if let Some(pattern) = &self.verify {
-                    missing = contracts::verify(&workdir, &binding_file, pattern, &published.value)?;
-                }
-                if missing.is_empty()
-                    && let Some(head) = head
-                {
-                    import.resolved_version = Some(published.version.clone());
-                    import.resolved_commit = Some(head.to_string().parse::<CommitId>().map_err(Error::usage)?);
-                    import.resolved_at = Some(at);
-                }
-            }
-            binding.imports.retain(|i| i.contract != contract);
-            binding.imports.push(import.clone());
-            edits.put(&binding_path, &binding);
-            Ok((import, published, missing))
+        let workspace = WorkingTree::new(&repo);
+        let updated = store.update(&mut ops::DeclareImport {
+            repo: me.clone(),
+            domain: domain.clone(),
+            contract: contract.clone(),
+            requirement: self.requirement.clone(),
+            binding: binding_file.clone(),
+            verify: self.verify.clone(),
+            at,
+            workspace: &workspace,
         })?;
         let (import, published, missing) = updated.value;
         let resolved_now = import.resolved_version.as_ref() == Some(&published.version)

@@ -10,6 +10,7 @@ use crate::error::{Error, Exit, Result};
 use crate::git::{self, Git};
 use crate::index;
 use crate::model::{self, Admission, BreakingChanges, Email, Governance, Name, RealmFile};
+use crate::ops;
 use crate::store::{REALM_BRANCH, Store};
 use crate::ui::{self, Ui};
 
@@ -124,19 +125,7 @@ impl Command for InitArgs {
                 },
             },
         };
-        let updated = store.update(
-            &format!("{}: create realm", self.name),
-            |snapshot, edits| {
-                if snapshot.commit().is_some() {
-                    return Err(Error::conflict(format!(
-                        "{} became a realm while this one was being created",
-                        path.display()
-                    )));
-                }
-                edits.put(model::paths::REALM, &realm);
-                Ok(())
-            },
-        )?;
+        let updated = store.update(&mut ops::CreateRealm { realm })?;
         let commit = updated
             .commit
             .expect("a new realm always gets its first commit");

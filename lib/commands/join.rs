@@ -17,7 +17,8 @@ use crate::git;
 use crate::index;
 use crate::membership;
 use crate::model::{self, Admission, Email, ForgeSlug, Name, RepoFile, Url};
-use crate::store::{Snapshot, Store};
+use crate::ops::{self, Registration, find_registration};
+use crate::store::Store;
 use crate::ui::{self, Ui};
 
 /// Register this repository in a realm
@@ -66,14 +67,6 @@ struct JoinReport {
     checkout: PathBuf,
 }
 
-/// What joining found or did.
-enum Registration {
-    /// We pushed the registration.
-    Registered,
-    /// The realm already had this repo (same url), under this name.
-    Already(Name),
-}
-
 impl Command for JoinArgs {
     fn global(&self) -> &GlobalArgs {
         &self.global
@@ -110,30 +103,12 @@ impl Command for JoinArgs {
             None if realm.governance.admission != Admission::Open => {
                 let branch = format!("join/{guessed_name}");
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
-                let commit = store.propose(
-                    &branch,
-                    &format!("{guessed_name}: join realm"),
-                    |_, edits| {
-                        edits.put(&model::paths::repo(guessed_name.as_str()), &file);
-                        Ok(())
-                    },
-                )?;
+                let commit = store.propose(&branch, &mut ops::Join { file, explicit })?;
                 (guessed_name.clone(), "proposed", Some(commit), Some(branch))
             }
             None => {
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
-                let path = model::paths::repo(guessed_name.as_str());
-                let updated =
-                    store.update(&format!("{guessed_name}: join realm"), |snapshot, edits| {
-                        // Re-decided on every attempt: someone may have registered meanwhile.
-                        match find_registration(snapshot, &guessed_name, &url, explicit)? {
-                            Some(existing) => Ok(Registration::Already(existing)),
-                            None => {
-                                edits.put(&path, &file);
-                                Ok(Registration::Registered)
-                            }
-                        }
-                    })?;
+                let updated = store.update(&mut ops::Join { file, explicit })?;
                 match updated.value {
                     Registration::Already(existing) => (existing, "already-registered", None, None),
                     Registration::Registered => {
@@ -279,42 +254,6 @@ fn registration(
     }
 }
 
-/// Is this repo already in the realm? By name (same url: yes; other url: a
-/// conflict), or, when no name was asked for, by url under another name.
-fn find_registration(
-    snapshot: &Snapshot<'_>,
-    name: &Name,
-    url: &Url,
-    explicit: bool,
-) -> Result<Option<Name>> {
-    if let Some(existing) = snapshot.read::<RepoFile>(&model::paths::repo(name.as_str()))? {
-        if same_url(existing.url.as_str(), url.as_str()) {
-            return Ok(Some(existing.name));
-        }
-        return Err(Error::conflict(format!(
-            "the name '{name}' is already registered in this realm for {}",
-            existing.url
-        ))
-        .hint(format!(
-            "this repository is {url}; choose another name with `--as NAME`"
-        )));
-    }
-    if !explicit {
-        for other in snapshot.doc_names(model::paths::REPOS)? {
-            let file = snapshot.require::<RepoFile>(&model::paths::repo(other.as_str()), "repo")?;
-            if same_url(file.url.as_str(), url.as_str()) {
-                return Ok(Some(file.name));
-            }
-        }
-    }
-    Ok(None)
-}
-
-fn same_url(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.trim_end_matches('/').trim_end_matches(".git").to_owned();
-    norm(a) == norm(b)
-}
-
 fn looks_like_local_path(s: &str) -> bool {
     !s.contains("://") && (s.starts_with('/') || s.starts_with('.') || !s.contains(':'))
 }
@@ -406,11 +345,11 @@ mod tests {
 
     #[test]
     fn url_equality_ignores_dot_git() {
-        assert!(same_url(
+        assert!(ops::same_url(
             "https://github.com/o/n.git",
             "https://github.com/o/n"
         ));
-        assert!(!same_url(
+        assert!(!ops::same_url(
             "https://github.com/o/n",
             "https://github.com/o/m"
         ));

@@ -20,7 +20,8 @@ use crate::commands::change::{self, Dependency, Mark, Session, item, shell_quote
 use crate::error::{Error, Exit, Result};
 use crate::forge::{self, Gh, PrState, PrView};
 use crate::git::{self, Git};
-use crate::model::{self, ChangeFile, Name, PullRequest};
+use crate::model::{ChangeFile, Name, PullRequest};
+use crate::ops;
 use crate::ui::Ui;
 
 /// Open linked pull requests for a change, in merge order
@@ -299,25 +300,12 @@ impl PrArgs {
                 })
             })
             .collect();
-        let path = model::paths::change(s.change.id.as_str());
-        let merge_order = order.to_vec();
-        let updated = s.store.update(
-            &format!("{}: pull requests for {}", s.me, s.change.id),
-            |snapshot, edits| {
-                let mut c = snapshot.require::<ChangeFile>(&path, "the change")?;
-                let before = model::render(&c);
-                for pr in &record {
-                    c.prs.retain(|k| k.repo != pr.repo);
-                    c.prs.push(pr.clone());
-                }
-                c.prs.sort_by(|a, b| a.repo.cmp(&b.repo));
-                c.merge_order = merge_order.clone();
-                if model::render(&c) != before {
-                    edits.put(&path, &c);
-                }
-                Ok(())
-            },
-        )?;
+        let updated = s.store.update(&mut ops::RecordPullRequests {
+            actor: s.me.clone(),
+            change: s.change.id.clone(),
+            prs: record,
+            merge_order: order.to_vec(),
+        })?;
 
         let failed: Vec<&RepoPr> = prs.iter().filter(|p| p.outcome == "failed").collect();
         if ui.json {

@@ -16,6 +16,7 @@ use crate::membership::{self, Membership};
 use crate::model::{self, ChangeStatus, Name, RepoFile};
 use crate::store::{DomainView, Store};
 use crate::ui::{self, Paint, Ui};
+use crate::workspace::{WorkingTree, Workspace};
 
 /// Show this repository's realms, registration and domains
 #[derive(Parser, Debug)]
@@ -121,7 +122,7 @@ impl Command for StatusArgs {
             if self.fetch {
                 store.fetch()?;
             }
-            realms.push(realm_status(&store, m, repo.workdir())?);
+            realms.push(realm_status(&store, m, &WorkingTree::new(&repo))?);
         }
         let attention = realms.iter().any(RealmStatus::needs_attention);
         let report = StatusReport { realms };
@@ -143,7 +144,7 @@ impl Command for StatusArgs {
 fn realm_status(
     store: &Store<'_>,
     m: &Membership,
-    workdir: Option<&std::path::Path>,
+    workspace: &dyn Workspace,
 ) -> Result<RealmStatus> {
     let snapshot = store.snapshot()?;
     let now = jiff::Timestamp::now();
@@ -151,7 +152,7 @@ fn realm_status(
         .last_fetched()
         .and_then(|t| jiff::Timestamp::try_from(t).ok());
     let local_copy = LocalCopy {
-        reference: store.local_ref().to_owned(),
+        reference: store.local_ref(),
         commit: snapshot.commit().map(|c| c.to_string()),
         commit_time: snapshot
             .commit_time()?
@@ -200,7 +201,7 @@ fn realm_status(
         exports: true,
         imports: true,
     };
-    let survey = contracts::survey_of(&snapshot, bindings, workdir, scope)?;
+    let survey = contracts::survey_of(&snapshot, bindings, Some(workspace), scope)?;
     status.pending_exports = survey
         .exports
         .into_iter()

@@ -9,24 +9,24 @@
 //! sent, so a failing or missing `gh` loses nothing and no re-run opens it twice.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use clap::Parser;
 use semver::Version;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::contracts::{self, Bump, ImportState, Scope, Survey};
-use crate::error::{Context, Error, Exit, Result};
+use crate::contracts::{self, ImportState};
+use crate::error::{Error, Exit, Result};
 use crate::forge::{self, Gh};
 use crate::git;
 use crate::membership::{self, Membership};
-use crate::model::{
-    self, BindingFile, ChangelogEntry, CommitId, ContractFile, Name, Notification, RealmFile,
-};
+use crate::model::{self, BindingFile, ContractFile, Name};
 use crate::notes;
-use crate::store::{Edits, Snapshot, Store};
+use crate::ops::{self, Pending, Proposed, SyncPlan};
+pub use crate::ops::{Published, Resolved};
+use crate::store::{Snapshot, Store};
 use crate::ui::{Paint, Ui};
+use crate::workspace::{WorkingTree, Workspace};
 
 /// Publish changed exports, resolve imports, notify consumers
 #[derive(Parser, Debug)]
@@ -65,45 +65,6 @@ pub struct SyncArgs {
 
     #[command(flatten)]
     pub global: GlobalArgs,
-}
-
-/// One version published by this sync.
-#[derive(Debug, Clone, Serialize)]
-pub struct Published {
-    pub domain: String,
-    pub contract: String,
-    pub from: Version,
-    pub to: Version,
-    pub bump: Bump,
-    pub changes: Vec<String>,
-}
-
-/// A breaking change sent to a proposal branch for approval.
-#[derive(Debug, Clone, Serialize)]
-pub struct Proposed {
-    pub domain: String,
-    pub contract: String,
-    pub version: Version,
-    pub branch: String,
-    /// The pull request on the realm repository, when the realm is on GitHub.
-    pub pr_url: Option<String>,
-    /// Why the pull request could not be opened (the branch stands).
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Resolved {
-    pub domain: String,
-    pub contract: String,
-    pub version: Version,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Pending {
-    pub domain: String,
-    pub contract: String,
-    pub state: ImportState,
-    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,16 +117,6 @@ impl Command for SyncArgs {
     }
 }
 
-/// What the sync operation decided on one attempt.
-#[derive(Default)]
-struct Plan {
-    published: Vec<Published>,
-    proposed: Vec<(Proposed, ContractFile)>,
-    resolved: Vec<Resolved>,
-    unresolved: Vec<Pending>,
-    export_errors: Vec<Pending>,
-}
-
 impl SyncArgs {
     fn sync_one(
         &self,
@@ -174,9 +125,9 @@ impl SyncArgs {
         ui: &Ui,
     ) -> Result<(SyncReport, Exit)> {
         let me = m.me()?;
-        let workdir = repo.workdir().map(ToOwned::to_owned);
         let store = Store::member(repo, m.realm.as_str(), &m.url);
-        let head = head_commit(repo)?;
+        let workspace = WorkingTree::new(repo);
+        let head = workspace.head();
         let at = git::now(repo)?;
         let mut report = SyncReport {
             realm: m.realm.to_string(),
@@ -186,26 +137,11 @@ impl SyncArgs {
         };
         ui.line(format!("📤 Syncing with realm '{}'...", m.realm));
 
-        // The versions we saw first: if one moves under us, someone else published.
-        let mut expected: BTreeMap<(String, String), Version> = BTreeMap::new();
-        let mut op = |snapshot: &Snapshot<'_>, edits: &mut Edits| -> Result<Plan> {
-            self.plan(
-                repo,
-                snapshot,
-                edits,
-                &me,
-                workdir.as_deref(),
-                head,
-                at,
-                &mut expected,
-            )
-        };
+        let mut op = SyncPlan::new(me.clone(), self.message.clone(), self.force, at, &workspace);
         let plan = if self.dry_run {
-            let snapshot = store.snapshot()?;
-            let mut scratch = Edits::scratch();
-            op(&snapshot, &mut scratch)?
+            store.preview(&mut op)?.value
         } else {
-            let updated = store.update(&format!("{me}: sync"), op)?;
+            let updated = store.update(&mut op)?;
             report.commit = updated.commit.map(|c| c.to_string());
             updated.value
         };
@@ -229,15 +165,14 @@ impl SyncArgs {
                 }
             }
             for (proposed, contract) in &plan.proposed {
-                let path = model::paths::contract(&proposed.domain, &proposed.contract);
-                let message = format!(
-                    "{me}: propose {}/{}@{}",
-                    proposed.domain, proposed.contract, proposed.version
-                );
-                store.propose(&proposed.branch, &message, |_, edits| {
-                    edits.put(&path, contract);
-                    Ok(())
-                })?;
+                store.propose(
+                    &proposed.branch,
+                    &mut ops::ProposeVersion {
+                        repo: me.clone(),
+                        domain: proposed.domain.clone(),
+                        contract: contract.clone(),
+                    },
+                )?;
                 let mut proposed = proposed.clone();
                 let title = format!(
                     "{}/{} {}: breaking change proposed by {me}",
@@ -279,268 +214,6 @@ impl SyncArgs {
         }
         print_report(ui, &report, self.no_notify);
         Ok((report, exit))
-    }
-
-    /// The sync operation: decide from `snapshot` alone (it is re-applied on newer
-    /// states), writing the contract and binding changes into `edits`.
-    #[allow(clippy::too_many_arguments)]
-    fn plan(
-        &self,
-        repo: &gix::Repository,
-        snapshot: &Snapshot<'_>,
-        edits: &mut Edits,
-        me: &Name,
-        workdir: Option<&Path>,
-        head: Option<gix::ObjectId>,
-        at: model::Timestamp,
-        expected: &mut BTreeMap<(String, String), Version>,
-    ) -> Result<Plan> {
-        let realm: RealmFile = snapshot.realm()?;
-        let survey: Survey = contracts::survey(
-            snapshot,
-            me,
-            workdir,
-            Scope {
-                exports: true,
-                imports: true,
-            },
-        )?;
-        let mut plan = Plan::default();
-        let today = at.to_zoned(jiff::tz::TimeZone::UTC).date();
-
-        for export in &survey.exports {
-            if let Some(err) = &export.error {
-                plan.export_errors.push(Pending {
-                    domain: export.domain.clone(),
-                    contract: export.contract.clone(),
-                    state: ImportState::Broken,
-                    reason: err.clone(),
-                });
-                continue;
-            }
-            let key = (export.domain.clone(), export.contract.clone());
-            let seen = expected
-                .entry(key)
-                .or_insert_with(|| export.version.clone().unwrap_or(Version::new(0, 0, 0)));
-            let (Some(current), Some(next), Some(bump), Some(value)) = (
-                &export.version,
-                &export.next_version,
-                export.bump,
-                &export.value,
-            ) else {
-                continue;
-            };
-            if current != seen {
-                return Err(Error::conflict(format!(
-                    "{}/{} moved from {seen} to {current} while syncing: someone else published it, and your value differs",
-                    export.domain, export.contract
-                ))
-                .hint("nothing was written; run `git realm check --fetch` to see the difference, then sync again"));
-            }
-            let path = model::paths::contract(&export.domain, &export.contract);
-            let mut contract = snapshot.require::<ContractFile>(&path, "contract")?;
-            if &contract.owner != me {
-                return Err(Error::conflict(format!(
-                    "{}/{} is now provided by {}, not {me}",
-                    export.domain, export.contract, contract.owner
-                )));
-            }
-            let mut changes: Vec<String> = self.message.iter().cloned().collect();
-            changes.extend(export.diff.lines());
-            let exp = export
-                .export
-                .as_ref()
-                .expect("a survey export carries its declaration");
-            contract.version = next.clone();
-            contract.value = value.clone();
-            if let Some(d) = &exp.description {
-                contract.description = d.clone();
-            }
-            if exp.schema.is_some() {
-                contract.schema = exp.schema.clone();
-            }
-            contract.changelog.push(ChangelogEntry {
-                version: next.clone(),
-                date: today,
-                changes: changes.clone(),
-            });
-            for consumer in &export.consumers {
-                if forge::repo_slug(snapshot, &consumer.repo)?.is_some()
-                    && !contract
-                        .notifications
-                        .iter()
-                        .any(|n| n.repo == consumer.repo.as_str() && &n.version == next)
-                {
-                    contract.notifications.push(Notification {
-                        repo: consumer.repo.parse().map_err(Error::usage)?,
-                        version: next.clone(),
-                        url: None,
-                    });
-                }
-            }
-
-            if bump == Bump::Major {
-                let relying: Vec<String> = export
-                    .consumers
-                    .iter()
-                    .filter(|c| !c.requirement.matches(next))
-                    .map(|c| {
-                        let at = c
-                            .resolved_version
-                            .as_ref()
-                            .map(|v| format!(", at {v}"))
-                            .unwrap_or_default();
-                        format!(
-                            "{} imports {}/{} {}{at}",
-                            c.repo, export.domain, export.contract, c.requirement
-                        )
-                    })
-                    .collect();
-                if realm.governance.breaking_changes.require_approval {
-                    let branch = format!("proposal/{me}/{}-{next}", export.contract);
-                    plan.proposed.push((
-                        Proposed {
-                            domain: export.domain.clone(),
-                            contract: export.contract.clone(),
-                            version: next.clone(),
-                            branch,
-                            pr_url: None,
-                            error: None,
-                        },
-                        contract,
-                    ));
-                    continue;
-                }
-                if !relying.is_empty() && !self.force {
-                    let mut err = Error::conflict(format!(
-                        "refusing a breaking change: {}/{} {current} → {next} removes or changes what consumers rely on",
-                        export.domain, export.contract
-                    ));
-                    for line in export.diff.lines() {
-                        err = err.hint(format!("  {line}"));
-                    }
-                    for r in relying {
-                        err = err.hint(r);
-                    }
-                    return Err(err.hint(
-                        "publish it anyway with `git realm sync --force`, or keep the old items",
-                    ));
-                }
-            }
-            edits.put(&path, &contract);
-            plan.published.push(Published {
-                domain: export.domain.clone(),
-                contract: export.contract.clone(),
-                from: current.clone(),
-                to: next.clone(),
-                bump,
-                changes,
-            });
-        }
-
-        let mut bindings: BTreeMap<String, BindingFile> = BTreeMap::new();
-        for import in &survey.imports {
-            if import.state == ImportState::Current {
-                continue;
-            }
-            let pending = |reason: String| Pending {
-                domain: import.domain.clone(),
-                contract: import.contract.clone(),
-                state: import.state,
-                reason,
-            };
-            if import.state == ImportState::Broken {
-                plan.unresolved
-                    .push(pending(import.reason.clone().unwrap_or_default()));
-                continue;
-            }
-            let latest = import
-                .latest_version
-                .clone()
-                .expect("a stale import has a newest version");
-            let binding_path = model::paths::binding(&import.domain, me.as_str());
-            let binding = match bindings.get(&binding_path) {
-                Some(b) => b.clone(),
-                None => snapshot.require::<BindingFile>(&binding_path, "binding")?,
-            };
-            let decl = binding
-                .imports
-                .iter()
-                .find(|i| i.contract == import.contract.as_str())
-                .cloned()
-                .expect("the survey found this import in the binding");
-            let Some(head) = head else {
-                plan.unresolved
-                    .push(pending("this repository has no commits yet".to_owned()));
-                continue;
-            };
-            let satisfied = match &decl.verify {
-                Some(pattern) => {
-                    let contract = snapshot.require::<ContractFile>(
-                        &model::paths::contract(&import.domain, &import.contract),
-                        "contract",
-                    )?;
-                    match workdir {
-                        Some(w) => contracts::verify(w, &decl.binding, pattern, &contract.value)?
-                            .is_empty(),
-                        None => false,
-                    }
-                }
-                None => binding_changed(repo, head, decl.resolved_commit.as_ref(), &decl.binding)?,
-            };
-            if !satisfied {
-                let why = match &decl.verify {
-                    Some(_) => format!(
-                        "{} does not provide {latest} yet: update it, commit, and sync",
-                        decl.binding
-                    ),
-                    None => format!(
-                        "{latest} available: update {} and commit it, then sync (it has not changed since {})",
-                        decl.binding,
-                        decl.resolved_version
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_else(|| "the import".into())
-                    ),
-                };
-                plan.unresolved.push(pending(why));
-                continue;
-            }
-            let mut updated = binding.clone();
-            for i in updated
-                .imports
-                .iter_mut()
-                .filter(|i| i.contract == import.contract.as_str())
-            {
-                i.resolved_version = Some(latest.clone());
-                i.resolved_commit =
-                    Some(head.to_string().parse::<CommitId>().map_err(Error::usage)?);
-                i.resolved_at = Some(at);
-            }
-            edits.put(&binding_path, &updated);
-            bindings.insert(binding_path, updated);
-            plan.resolved.push(Resolved {
-                domain: import.domain.clone(),
-                contract: import.contract.clone(),
-                version: latest,
-            });
-        }
-
-        let mut what: Vec<String> = plan
-            .published
-            .iter()
-            .map(|p| format!("{}/{}@{}", p.domain, p.contract, p.to))
-            .collect();
-        what.extend(
-            plan.resolved
-                .iter()
-                .map(|r| format!("resolve {}/{}@{}", r.domain, r.contract, r.version)),
-        );
-        edits.message = match &self.message {
-            Some(msg) => format!("{me}: {msg}\n\n{}", what.join("\n")),
-            None => format!("{me}: sync {}", what.join(", ")),
-        };
-        Ok(plan)
     }
 
     /// Open one issue per consumer per version not yet notified, and record the urls.
@@ -592,29 +265,20 @@ impl SyncArgs {
             }
         }
         if !sent.is_empty() {
-            let record = sent.clone();
-            store.update(&format!("{me}: record notifications"), |snapshot, edits| {
-                let mut changed: BTreeMap<String, ContractFile> = BTreeMap::new();
-                for n in &record {
-                    let path = model::paths::contract(&n.domain, &n.contract);
-                    let mut c = match changed.remove(&path) {
-                        Some(c) => c,
-                        None => snapshot.require::<ContractFile>(&path, "contract")?,
-                    };
-                    for entry in c.notifications.iter_mut() {
-                        if entry.repo == n.repo.as_str()
-                            && entry.version == n.version
-                            && entry.url.is_none()
-                        {
-                            entry.url = n.url.clone();
-                        }
-                    }
-                    changed.insert(path, c);
-                }
-                for (path, c) in &changed {
-                    edits.put(path, c);
-                }
-                Ok(())
+            store.update(&mut ops::RecordNotifications {
+                repo: me.clone(),
+                sent: sent
+                    .iter()
+                    .filter_map(|n| {
+                        Some(ops::SentNotification {
+                            domain: n.domain.clone(),
+                            contract: n.contract.clone(),
+                            repo: n.repo.clone(),
+                            version: n.version.clone(),
+                            url: n.url.clone()?,
+                        })
+                    })
+                    .collect(),
             })?;
         }
         report.notifications.extend(sent);
@@ -904,42 +568,6 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
         }
         (None, _) => ui.ok("Realm unchanged"),
     }
-}
-
-/// `HEAD`'s commit, if the repository has one.
-pub fn head_commit(repo: &gix::Repository) -> Result<Option<gix::ObjectId>> {
-    match repo.head_id() {
-        Ok(id) => Ok(Some(id.detach())),
-        Err(_) => Ok(None),
-    }
-}
-
-/// Whether the binding file at `head` differs from the one at the last resolution.
-fn binding_changed(
-    repo: &gix::Repository,
-    head: gix::ObjectId,
-    resolved_commit: Option<&CommitId>,
-    path: &model::RelPath,
-) -> Result<bool> {
-    let blob_at = |commit: gix::ObjectId| -> Result<Option<gix::ObjectId>> {
-        let Ok(c) = repo.find_commit(commit) else {
-            return Ok(None);
-        };
-        let tree = c
-            .tree()
-            .context(|| format!("cannot read the tree of {commit}"))?;
-        Ok(tree
-            .lookup_entry_by_path(path.as_str())
-            .context(|| format!("cannot look up {path} in {commit}"))?
-            .map(|e| e.object_id()))
-    };
-    let now = blob_at(head)?;
-    let Some(resolved) = resolved_commit else {
-        return Ok(now.is_some());
-    };
-    let then_id = gix::ObjectId::from_hex(resolved.as_str().as_bytes())
-        .map_err(|e| Error::usage(e.to_string()))?;
-    Ok(now.is_some() && now != blob_at(then_id)?)
 }
 
 /// The JSON-line note recording that HEAD resolves an import.

@@ -209,7 +209,7 @@ fn humantime(d: Duration) -> String {
 /// Compare the realm url with the local copy; on a move, fetch and describe it.
 fn poll(repo: &gix::Repository, m: &Membership, me: &Name) -> Result<RealmNews> {
     let store = Store::member(repo, m.realm.as_str(), &m.url);
-    let local = git::ref_target(repo, store.local_ref())?;
+    let local = store.local_tip()?;
     let remote = git::ls_remote(&m.url, REALM_BRANCH)?.ok_or_else(|| {
         Error::usage(format!(
             "{} has no {REALM_BRANCH}: is it still the realm '{}'?",

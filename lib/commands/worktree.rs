@@ -18,6 +18,7 @@ use crate::git::{self, Git};
 use crate::index;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ChangeStatus, DomainFile, Name, RepoFile};
+use crate::ops;
 use crate::store::{Snapshot, Store};
 use crate::ui::{self, Ui};
 
@@ -219,46 +220,16 @@ impl WorktreeArgs {
         // after a failed worktree completes the same change.
         let created_at = git::now(&repo)?;
         let created_by = change::identity_email(&repo)?;
-        let base = self.base.clone();
-        let path = model::paths::change(id.as_str());
-        let updated = store.update(&format!("{me}: start change {id}"), |snapshot, edits| {
-            for r in &repos {
-                if !snapshot.exists(&model::paths::repo(r.as_str()))? {
-                    return Err(Error::usage(format!(
-                        "'{r}' is not registered in realm '{}'",
-                        m.realm
-                    )));
-                }
-            }
-            let mut wanted = match snapshot.read::<ChangeFile>(&path)? {
-                Some(c) => {
-                    check_same("--branch", &c.branch, Some(&branch), &id)?;
-                    c
-                }
-                None => ChangeFile {
-                    id: id.clone(),
-                    branch: branch.clone(),
-                    base: base.clone(),
-                    repos: Vec::new(),
-                    domains: Vec::new(),
-                    status: ChangeStatus::Open,
-                    created_by: created_by.clone(),
-                    created_at,
-                    commits: Vec::new(),
-                    prs: Vec::new(),
-                    merge_order: Vec::new(),
-                },
-            };
-            let before = model::render(&wanted);
-            wanted.repos.extend(repos.iter().cloned());
-            wanted.domains.extend(domains.iter().cloned());
-            if model::render(&wanted) != before || !snapshot.exists(&path)? {
-                edits.put(&path, &wanted);
-            }
-            let mut normalized = wanted;
-            normalized.repos.sort();
-            normalized.repos.dedup();
-            Ok(normalized)
+        let updated = store.update(&mut ops::StartChange {
+            actor: me.clone(),
+            realm: m.realm.clone(),
+            id: id.clone(),
+            branch: branch.clone(),
+            base: self.base.clone(),
+            repos: repos.clone(),
+            domains: domains.clone(),
+            created_by,
+            created_at,
         })?;
         let change = updated.value;
 

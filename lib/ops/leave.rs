@@ -1,0 +1,121 @@
+//! `leave`: unregister a repository, its bindings and its domain memberships.
+
+use serde::Serialize;
+
+use super::{Actor, OpKind, Operation};
+use crate::error::{Error, Result};
+use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
+use crate::store::{Edits, Snapshot};
+
+/// Remove `repo` from the realm; refused while others import its exports, unless
+/// `force`.
+pub struct Leave {
+    pub repo: Name,
+    pub realm: Name,
+    pub force: bool,
+}
+
+/// A repository that imports a contract the leaving one provides.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Dependent {
+    pub repo: String,
+    pub domain: String,
+    pub contract: String,
+    pub version: String,
+}
+
+impl Operation for Leave {
+    /// The dependents left behind (only non-empty with `force`).
+    type Output = Vec<Dependent>;
+
+    fn kind(&self) -> OpKind {
+        OpKind::Leave
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::Repo(self.repo.clone())
+    }
+
+    fn subject(&self) -> String {
+        "leave realm".to_owned()
+    }
+
+    fn apply(&mut self, snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<Vec<Dependent>> {
+        let me = &self.repo;
+        let dependents = dependents_of(snapshot, me)?;
+        if !dependents.is_empty() && !self.force {
+            let mut err = Error::conflict(format!(
+                "{me} cannot leave realm '{}': other repositories import its exports",
+                self.realm
+            ));
+            for d in &dependents {
+                err = err.hint(format!(
+                    "{} imports {}/{} ({})",
+                    d.repo, d.domain, d.contract, d.version
+                ));
+            }
+            return Err(
+                err.hint("they must drop those imports first, or leave anyway with --force")
+            );
+        }
+        if snapshot.exists(&model::paths::repo(me.as_str()))? {
+            edits.remove(&model::paths::repo(me.as_str()));
+        }
+        for domain in snapshot.dir_names(model::paths::DOMAINS)? {
+            let path = model::paths::domain(domain.as_str());
+            if let Some(mut d) = snapshot.read::<DomainFile>(&path)?
+                && d.members.contains(me)
+            {
+                d.members.retain(|x| x != me);
+                edits.put(&path, &d);
+            }
+            let binding = model::paths::binding(domain.as_str(), me.as_str());
+            if snapshot.exists(&binding)? {
+                edits.remove(&binding);
+            }
+        }
+        Ok(dependents)
+    }
+}
+
+/// Every other repo importing a contract that `me` provides.
+pub fn dependents_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Dependent>> {
+    let mut out = Vec::new();
+    for domain in snapshot.dir_names(model::paths::DOMAINS)? {
+        let d = domain.as_str();
+        let mut ours: Vec<Name> = Vec::new();
+        for contract in snapshot.doc_names(&model::paths::contracts_dir(d))? {
+            let c = snapshot.require::<ContractFile>(
+                &model::paths::contract(d, contract.as_str()),
+                "contract",
+            )?;
+            if &c.owner == me {
+                ours.push(c.name);
+            }
+        }
+        if let Some(b) = snapshot.read::<BindingFile>(&model::paths::binding(d, me.as_str()))? {
+            ours.extend(b.exports.into_iter().map(|e| e.contract));
+        }
+        if ours.is_empty() {
+            continue;
+        }
+        for consumer in snapshot.doc_names(&model::paths::bindings_dir(d))? {
+            if &consumer == me {
+                continue;
+            }
+            let b = snapshot
+                .require::<BindingFile>(&model::paths::binding(d, consumer.as_str()), "binding")?;
+            for import in b.imports.iter().filter(|i| ours.contains(&i.contract)) {
+                out.push(Dependent {
+                    repo: consumer.to_string(),
+                    domain: d.to_owned(),
+                    contract: import.contract.to_string(),
+                    version: import.version.to_string(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.repo, &a.domain, &a.contract).cmp(&(&b.repo, &b.domain, &b.contract)));
+    out.dedup_by(|a, b| a.repo == b.repo && a.domain == b.domain && a.contract == b.contract);
+    Ok(out)
+}

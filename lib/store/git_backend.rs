@@ -1,0 +1,341 @@
+//! Realm state in git: a member's `refs/realm/<realm>/main`, fetched from and
+//! pushed to the realm url, or the `main` branch of the realm repository itself.
+//!
+//! Reads go straight to the object database through gix. Each tree is decoded at
+//! most once per snapshot and looked up by name afterwards, so reading a hundred
+//! files under `domains/` does not decompress `domains/` a hundred times.
+//! Pushing and fetching go through the `git` binary (see `crate::git`).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::SystemTime;
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use super::REALM_BRANCH;
+use super::backend::{Backend, Publish};
+use super::edits::Edits;
+use super::snapshot::{EmptyTree, EntryKind, Snapshot, TreeRead};
+use crate::error::{Context, Error, Result};
+use crate::git;
+use crate::ui;
+
+/// The realm's state in a git repository.
+pub struct GitBackend<'r> {
+    pub(super) repo: &'r gix::Repository,
+    /// The ref holding the state locally.
+    pub(super) local_ref: String,
+    /// The realm url; `None` when `repo` is the realm repository itself.
+    pub(super) url: Option<String>,
+}
+
+impl<'r> GitBackend<'r> {
+    fn origin(&self) -> String {
+        match &self.url {
+            Some(url) => format!("{} (from {url})", self.local_ref),
+            None => self.local_ref.clone(),
+        }
+    }
+
+    /// A file whose mtime is the time of the last fetch. It lives in
+    /// `$GIT_COMMON_DIR/realm/`, outside `refs/`, where git never looks.
+    fn fetched_marker(&self) -> PathBuf {
+        let key = self.local_ref.trim_start_matches("refs/").replace('/', "-");
+        self.repo
+            .common_dir()
+            .join("realm")
+            .join(format!("{key}.fetched"))
+    }
+
+    pub(super) fn mark_fetched(&self) {
+        // Best effort: only `status` reads it, to say how old the local copy is.
+        let path = self.fetched_marker();
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = std::fs::write(&path, b"");
+    }
+
+    /// A snapshot of any commit of this repository (used while adopting a realm).
+    pub(super) fn snapshot_of(
+        repo: &'r gix::Repository,
+        commit: Option<ObjectId>,
+        origin: String,
+    ) -> Result<Snapshot<'r>> {
+        let Some(id) = commit else {
+            return Ok(Snapshot::new(Box::new(EmptyTree), None, None, origin));
+        };
+        let found = repo
+            .find_commit(id)
+            .context(|| format!("{origin}: cannot read realm commit {id}"))?;
+        let tree = found
+            .tree_id()
+            .context(|| format!("{origin}: cannot read the tree of {id}"))?
+            .detach();
+        let time = found
+            .time()
+            .context(|| format!("{origin}: cannot read the time of {id}"))?
+            .seconds;
+        let reader = GitTree {
+            repo,
+            root: tree,
+            origin: origin.clone(),
+            trees: RefCell::new(HashMap::new()),
+        };
+        Ok(Snapshot::new(
+            Box::new(reader),
+            Some(id),
+            Some(time),
+            origin,
+        ))
+    }
+
+    fn write_tree(&self, base: Option<ObjectId>, edits: &Edits) -> Result<ObjectId> {
+        let empty = ObjectId::empty_tree(self.repo.object_hash());
+        let mut editor = self
+            .repo
+            .edit_tree(base.unwrap_or(empty))
+            .context(|| "cannot edit the realm tree".into())?;
+        for (path, content) in edits.changes() {
+            match content {
+                Some(bytes) => {
+                    let blob = self
+                        .repo
+                        .write_blob(bytes)
+                        .context(|| format!("cannot write {path}"))?;
+                    editor
+                        .upsert(path, gix::object::tree::EntryKind::Blob, blob.detach())
+                        .context(|| format!("cannot place {path} in the realm tree"))?;
+                }
+                None => {
+                    editor
+                        .remove(path)
+                        .context(|| format!("cannot remove {path} from the realm tree"))?;
+                }
+            }
+        }
+        Ok(editor
+            .write()
+            .context(|| "cannot write the realm tree".into())?
+            .detach())
+    }
+
+    fn tree_of(&self, commit: Option<ObjectId>) -> Result<Option<ObjectId>> {
+        match commit {
+            None => Ok(None),
+            Some(id) => Ok(Some(
+                self.repo
+                    .find_commit(id)
+                    .context(|| format!("cannot read realm commit {id}"))?
+                    .tree_id()
+                    .context(|| format!("cannot read the tree of {id}"))?
+                    .detach(),
+            )),
+        }
+    }
+}
+
+impl<'r> Backend<'r> for GitBackend<'r> {
+    fn local_tip(&self) -> Result<Option<ObjectId>> {
+        git::ref_target(self.repo, &self.local_ref)
+    }
+
+    fn fetch(&self) -> Result<Option<ObjectId>> {
+        if let Some(url) = &self.url {
+            ui::progress(&format!("Fetching the realm from {url}…"));
+            git::fetch_into(self.repo, url, REALM_BRANCH, &self.local_ref)?;
+            self.mark_fetched();
+        }
+        self.local_tip()
+    }
+
+    fn last_fetched(&self) -> Option<SystemTime> {
+        std::fs::metadata(self.fetched_marker())
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    fn snapshot(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>> {
+        Self::snapshot_of(self.repo, tip, self.origin())
+    }
+
+    fn commit(
+        &self,
+        base: Option<ObjectId>,
+        edits: &Edits,
+        message: &str,
+    ) -> Result<Option<ObjectId>> {
+        let base_tree = self.tree_of(base)?;
+        let new_tree = self.write_tree(base_tree, edits)?;
+        if Some(new_tree) == base_tree || (base_tree.is_none() && edits.is_empty()) {
+            return Ok(None);
+        }
+        git::new_commit(self.repo, message, new_tree, base).map(Some)
+    }
+
+    fn publish(&self, base: Option<ObjectId>, commit: ObjectId) -> Result<Publish> {
+        let Some(url) = &self.url else {
+            return Ok(
+                if git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: update")? {
+                    Publish::Published
+                } else {
+                    Publish::Moved {
+                        reason: format!("{} moved", self.local_ref),
+                    }
+                },
+            );
+        };
+        ui::progress(&format!("Pushing {} to {url}…", ui::short(&commit)));
+        match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
+            git::Push::Pushed => {
+                // If a concurrent fetch already moved the local ref past us, the CAS
+                // fails harmlessly: the ref holds newer state either way.
+                git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: push")?;
+                Ok(Publish::Published)
+            }
+            git::Push::Rejected { reason } => Ok(Publish::Moved { reason }),
+        }
+    }
+
+    fn publish_branch(&self, branch: &str, commit: ObjectId) -> Result<Publish> {
+        let url = self
+            .url
+            .as_deref()
+            .ok_or_else(|| Error::usage("proposals are made from a member repository"))?;
+        let remote_ref = format!("refs/heads/{branch}");
+        let current = git::ls_remote(url, &remote_ref)?;
+        Ok(
+            match git::push_with_lease(self.repo, url, commit, &remote_ref, current)? {
+                git::Push::Pushed => Publish::Published,
+                git::Push::Rejected { reason } => Publish::Refused { reason },
+            },
+        )
+    }
+
+    fn is_remote(&self) -> bool {
+        self.url.is_some()
+    }
+
+    fn reference(&self) -> String {
+        self.local_ref.clone()
+    }
+
+    fn describe(&self) -> String {
+        match &self.url {
+            Some(url) => format!("the realm at {url}"),
+            None => format!("{} of the realm repository", self.local_ref),
+        }
+    }
+}
+
+/// The entries of one decoded tree: by name for lookups, in tree order for listing.
+struct TreeEntries {
+    order: Vec<String>,
+    by_name: BTreeMap<String, (EntryKind, ObjectId)>,
+}
+
+/// A realm tree read from the object database, each tree decoded at most once.
+struct GitTree<'r> {
+    repo: &'r gix::Repository,
+    root: ObjectId,
+    origin: String,
+    trees: RefCell<HashMap<ObjectId, Rc<TreeEntries>>>,
+}
+
+impl GitTree<'_> {
+    fn entries(&self, id: ObjectId, path: &str) -> Result<Rc<TreeEntries>> {
+        if let Some(found) = self.trees.borrow().get(&id) {
+            return Ok(found.clone());
+        }
+        let tree = self
+            .repo
+            .find_tree(id)
+            .context(|| format!("{}: cannot read {}", self.origin, display(path)))?;
+        let mut entries = TreeEntries {
+            order: Vec::new(),
+            by_name: BTreeMap::new(),
+        };
+        for e in tree.iter() {
+            let e = e.context(|| format!("{}: cannot decode {}", self.origin, display(path)))?;
+            let name = e.filename().to_str_lossy().into_owned();
+            let kind = if e.mode().is_tree() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
+            entries.order.push(name.clone());
+            entries.by_name.insert(name, (kind, e.object_id()));
+        }
+        let entries = Rc::new(entries);
+        self.trees.borrow_mut().insert(id, entries.clone());
+        Ok(entries)
+    }
+
+    /// The kind and object of `path`, walking from the root through cached trees.
+    fn resolve(&self, path: &str) -> Result<Option<(EntryKind, ObjectId)>> {
+        let mut current = (EntryKind::Dir, self.root);
+        let mut walked = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            if current.0 != EntryKind::Dir {
+                return Ok(None);
+            }
+            let entries = self.entries(current.1, &walked)?;
+            match entries.by_name.get(part) {
+                None => return Ok(None),
+                Some(found) => current = *found,
+            }
+            if !walked.is_empty() {
+                walked.push('/');
+            }
+            walked.push_str(part);
+        }
+        Ok(Some(current))
+    }
+}
+
+fn display(path: &str) -> &str {
+    if path.is_empty() {
+        "the realm tree"
+    } else {
+        path
+    }
+}
+
+impl TreeRead for GitTree<'_> {
+    fn kind(&self, path: &str) -> Result<Option<EntryKind>> {
+        Ok(self.resolve(path)?.map(|(kind, _)| kind))
+    }
+
+    fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match self.resolve(path)? {
+            Some((EntryKind::File, id)) => {
+                let object = self
+                    .repo
+                    .find_object(id)
+                    .context(|| format!("{}: cannot read {path}", self.origin))?;
+                if object.kind != gix::object::Kind::Blob {
+                    return Err(Error::invalid(path, "", "expected a file"));
+                }
+                Ok(Some(object.detach().data))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        match self.resolve(dir)? {
+            Some((EntryKind::Dir, id)) => {
+                let entries = self.entries(id, dir)?;
+                Ok(entries
+                    .order
+                    .iter()
+                    .map(|name| (name.clone(), entries.by_name[name].0))
+                    .collect())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The realm state store: the only code that reads or writes realm state.
+//!
+//! A member repository keeps its copy of a realm's branch under
+//! `refs/realm/<realm>/main`. Reads resolve that ref and read only the blobs asked
+//! for, straight from the object database (no working tree, no clone, no network).
+//!
+//! Writes are named *operations* (`crate::ops`), not patches: a value that looks at
+//! a snapshot and says what to change. `Store::update` fetches, applies the
+//! operation, writes a new tree (unchanged subtrees are reused as-is), commits it
+//! with the user's identity and the operation's trailers, and publishes it with a
+//! lease on the commit it was built on. If someone else published first, it
+//! fetches again and re-applies the *same operation* to the new state, a bounded
+//! number of times with jittered backoff. The local state only ever moves by
+//! compare-and-swap, after the publish succeeded: a crash at any point leaves
+//! either the old state or the new one, and re-running the command finishes the job.
+//!
+//! The loop is written once, over a [`Backend`]: git for real use, memory for tests.
+
+mod backend;
+mod edits;
+mod git_backend;
+pub mod memory;
+mod snapshot;
+
+use std::time::{Duration, SystemTime};
+
+use gix::ObjectId;
+
+pub use backend::{Backend, Publish};
+pub use edits::Edits;
+pub use snapshot::{DomainView, EntryKind, Snapshot, TreeRead};
+
+use crate::error::{Error, Result};
+use crate::git;
+use crate::model::RealmFile;
+use crate::ops::Operation;
+use crate::ui;
+use git_backend::GitBackend;
+
+/// The branch of the realm repository that holds the state.
+pub const REALM_BRANCH: &str = "refs/heads/main";
+
+/// How many times an operation is re-applied when others keep pushing first.
+const MAX_ATTEMPTS: u32 = 16;
+
+/// The local ref holding a member's copy of `realm`.
+pub fn local_ref(realm: &str) -> String {
+    format!("refs/realm/{realm}/main")
+}
+
+/// What an update did.
+pub struct Updated<T> {
+    /// The new realm commit, or `None` when the operation changed nothing.
+    pub commit: Option<ObjectId>,
+    pub value: T,
+    pub attempts: u32,
+}
+
+/// What an operation would do, without doing it (`--dry-run`).
+pub struct Preview<T> {
+    pub value: T,
+    pub edits: Edits,
+    /// The realm commit message it would write.
+    pub message: String,
+}
+
+/// Where a realm's state is read from and written to.
+pub struct Store<'r> {
+    backend: Box<dyn Backend<'r> + 'r>,
+}
+
+impl<'r> Store<'r> {
+    /// The store of `realm` as seen from a member repository.
+    pub fn member(repo: &'r gix::Repository, realm: &str, url: &str) -> Self {
+        Store::with(GitBackend {
+            repo,
+            local_ref: local_ref(realm),
+            url: Some(url.to_owned()),
+        })
+    }
+
+    /// The store inside the realm repository itself (its `main` branch).
+    pub fn realm_repository(repo: &'r gix::Repository) -> Self {
+        Store::with(GitBackend {
+            repo,
+            local_ref: REALM_BRANCH.to_owned(),
+            url: None,
+        })
+    }
+
+    /// A store over any backend (the in-memory one in tests).
+    pub fn with(backend: impl Backend<'r> + 'r) -> Self {
+        Store {
+            backend: Box::new(backend),
+        }
+    }
+
+    /// The name of the local copy (`refs/realm/<realm>/main`).
+    pub fn local_ref(&self) -> String {
+        self.backend.reference()
+    }
+
+    /// The commit of the local copy, without touching the network.
+    pub fn local_tip(&self) -> Result<Option<ObjectId>> {
+        self.backend.local_tip()
+    }
+
+    /// The local state, without touching the network.
+    pub fn snapshot(&self) -> Result<Snapshot<'r>> {
+        let tip = self.backend.local_tip()?;
+        self.backend.snapshot(tip)
+    }
+
+    /// Bring the local copy up to date with the realm.
+    pub fn fetch(&self) -> Result<Option<ObjectId>> {
+        self.backend.fetch()
+    }
+
+    /// When the local copy was last fetched from the realm url, if ever.
+    pub fn last_fetched(&self) -> Option<SystemTime> {
+        self.backend.last_fetched()
+    }
+
+    /// Apply `op` to the newest realm state and publish the result.
+    ///
+    /// `op` may be applied several times (once per attempt), each time on a newer
+    /// state; it decides from the snapshot alone, so re-applying it is correct.
+    /// An error from `op` aborts the update and nothing is written.
+    pub fn update<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
+        let mut previous_base: Option<Option<ObjectId>> = None;
+        let mut last_reason = String::new();
+        for attempt in 1..=MAX_ATTEMPTS {
+            let base = self.backend.fetch()?;
+            if let Some(prev) = previous_base
+                && prev == base
+                && self.backend.is_remote()
+            {
+                // The publish was refused but nobody else wrote: a real rejection (a
+                // hook, permissions, a protected branch). Retrying cannot help.
+                return Err(Error::conflict(format!(
+                    "{} refused the update: {last_reason}",
+                    self.backend.describe()
+                )));
+            }
+            let snapshot = self.backend.snapshot(base)?;
+            let mut edits = Edits::default();
+            let value = op.apply(&snapshot, &mut edits)?;
+            let message = crate::ops::message(op, &edits);
+            let Some(commit) = self.backend.commit(base, &edits, &message)? else {
+                return Ok(Updated {
+                    commit: None,
+                    value,
+                    attempts: attempt,
+                });
+            };
+            match self.backend.publish(base, commit)? {
+                Publish::Published => {
+                    return Ok(Updated {
+                        commit: Some(commit),
+                        value,
+                        attempts: attempt,
+                    });
+                }
+                Publish::Refused { reason } => {
+                    return Err(Error::conflict(format!(
+                        "{} refused the update: {reason}",
+                        self.backend.describe()
+                    )));
+                }
+                Publish::Moved { reason } => last_reason = reason,
+            }
+            ui::verbose(&format!(
+                "realm moved while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
+                attempt + 1
+            ));
+            previous_base = Some(base);
+            std::thread::sleep(backoff(attempt));
+        }
+        Err(Error::conflict(format!(
+            "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts (last: {last_reason})"
+        ))
+        .hint("nothing was written; re-run the command"))
+    }
+
+    /// What `op` would do to the local realm state, writing nothing anywhere.
+    pub fn preview<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Preview<O::Output>> {
+        let snapshot = self.snapshot()?;
+        let mut edits = Edits::scratch();
+        let value = op.apply(&snapshot, &mut edits)?;
+        let message = crate::ops::message(op, &edits);
+        Ok(Preview {
+            value,
+            edits,
+            message,
+        })
+    }
+
+    /// Apply `op` to the newest state and push the result to the side branch
+    /// `branch` of the realm (a proposal for review) instead of its main branch.
+    pub fn propose<O: Operation + ?Sized>(&self, branch: &str, op: &mut O) -> Result<ObjectId> {
+        let base = self.backend.fetch()?;
+        let snapshot = self.backend.snapshot(base)?;
+        let mut edits = Edits::default();
+        op.apply(&snapshot, &mut edits)?;
+        let message = crate::ops::message(op, &edits);
+        let commit = self
+            .backend
+            .commit(base, &edits, &message)?
+            .ok_or_else(|| {
+                Error::conflict(format!(
+                    "nothing to propose on {branch}: the realm already holds it"
+                ))
+            })?;
+        match self.backend.publish_branch(branch, commit)? {
+            Publish::Published => Ok(commit),
+            Publish::Moved { reason } | Publish::Refused { reason } => {
+                Err(Error::conflict(format!(
+                    "{} refused the proposal branch {branch}: {reason}",
+                    self.backend.describe()
+                )))
+            }
+        }
+    }
+
+    /// Read what is at `url` without knowing the realm's name yet: fetch its branch
+    /// into a scratch ref, read `realm.yaml`, then move the commit into
+    /// `refs/realm/<name>/main` (objects are already here, so this costs one fetch).
+    pub fn adopt(repo: &'r gix::Repository, url: &str) -> Result<(Store<'r>, RealmFile)> {
+        let scratch = format!("refs/realm-incoming/{}", std::process::id());
+        git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
+        let tip = git::ref_target(repo, &scratch)?
+            .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
+        let result = (|| {
+            let snapshot =
+                GitBackend::snapshot_of(repo, Some(tip), format!("{url} ({REALM_BRANCH})"))?;
+            let realm = snapshot.realm()?;
+            let backend = GitBackend {
+                repo,
+                local_ref: local_ref(realm.name.as_str()),
+                url: Some(url.to_owned()),
+            };
+            let current = git::ref_target(repo, &backend.local_ref)?;
+            if current != Some(tip) {
+                git::cas_ref(repo, &backend.local_ref, current, tip, "realm: fetch")?;
+            }
+            backend.mark_fetched();
+            Ok((Store::with(backend), realm))
+        })();
+        git::delete_ref(repo, &scratch, tip)?;
+        result
+    }
+}
+
+/// Exponential backoff with jitter: 20ms, 40ms, … capped at ~1s, each scaled by a
+/// random factor in [0.5, 1.5) so racing writers spread out.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = 20u64 << attempt.min(6);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u32(attempt);
+    let jitter = h.finish() % 1000; // 0..1000 per mille
+    Duration::from_millis(base / 2 + base * jitter / 1000)
+}

@@ -1,0 +1,238 @@
+//! A read-only view of the realm state at one commit.
+//!
+//! A snapshot reads through a [`TreeRead`]: the git backend reads the object
+//! database (remembering the subtrees it has already walked, so reading many files
+//! of one directory does not decompress the parents again), the in-memory backend
+//! reads a map. Everything above this module — validation, the domain index of one
+//! repository, operations — is the same for both.
+//!
+//! A snapshot never writes and never touches the network.
+
+use gix::ObjectId;
+
+use crate::error::{Error, Result};
+use crate::model::{self, BindingFile, Document, DomainFile, Name, RealmFile};
+
+/// What is at a path of the realm tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+}
+
+/// The realm tree at one commit, as a backend stores it.
+pub trait TreeRead {
+    /// What is at `path` (a `/`-separated path from the root), without reading it.
+    fn kind(&self, path: &str) -> Result<Option<EntryKind>>;
+    /// The bytes of the file at `path` (`None` when absent or a directory).
+    fn file(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// The entries directly in the directory `dir`, in git's tree order.
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;
+}
+
+/// A realm that has no commit yet: nothing in it.
+pub(crate) struct EmptyTree;
+
+impl TreeRead for EmptyTree {
+    fn kind(&self, _: &str) -> Result<Option<EntryKind>> {
+        Ok(None)
+    }
+    fn file(&self, _: &str) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    fn list(&self, _: &str) -> Result<Vec<(String, EntryKind)>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A read-only view of the realm at one commit.
+pub struct Snapshot<'r> {
+    tree: Box<dyn TreeRead + 'r>,
+    commit: Option<ObjectId>,
+    /// When the commit was made (seconds since the epoch).
+    time: Option<i64>,
+    /// For error messages: where this state was read from.
+    origin: String,
+}
+
+impl<'r> Snapshot<'r> {
+    pub(crate) fn new(
+        tree: Box<dyn TreeRead + 'r>,
+        commit: Option<ObjectId>,
+        time: Option<i64>,
+        origin: String,
+    ) -> Self {
+        Snapshot {
+            tree,
+            commit,
+            time,
+            origin,
+        }
+    }
+
+    /// The commit this snapshot shows (`None` for a realm not created yet).
+    pub fn commit(&self) -> Option<ObjectId> {
+        self.commit
+    }
+
+    /// When the realm commit was made (seconds since the epoch).
+    pub fn commit_time(&self) -> Result<Option<i64>> {
+        Ok(self.time)
+    }
+
+    /// Where this state was read from, for messages.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The raw bytes of the file at `path`, if there is one.
+    pub fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match self.tree.kind(path)? {
+            None => Ok(None),
+            Some(EntryKind::Dir) => Err(Error::invalid(
+                path,
+                "",
+                "expected a file, found a directory",
+            )),
+            Some(EntryKind::File) => self.tree.file(path),
+        }
+    }
+
+    /// Whether `path` exists (file or directory), without reading it.
+    pub fn exists(&self, path: &str) -> Result<bool> {
+        Ok(self.tree.kind(path)?.is_some())
+    }
+
+    /// Parse and validate the document at `path`.
+    pub fn read<T: Document>(&self, path: &str) -> Result<Option<T>> {
+        match self.read_bytes(path)? {
+            None => Ok(None),
+            Some(bytes) => model::parse(path, &bytes).map(Some),
+        }
+    }
+
+    /// Parse the document at `path`, which must exist.
+    pub fn require<T: Document>(&self, path: &str, what: &str) -> Result<T> {
+        self.read(path)?.ok_or_else(|| {
+            Error::usage(format!(
+                "{what} does not exist in the realm ({path} is missing)"
+            ))
+        })
+    }
+
+    /// `realm.yaml`, which every realm has.
+    pub fn realm(&self) -> Result<RealmFile> {
+        self.read(model::paths::REALM)?.ok_or_else(|| {
+            Error::usage(format!(
+                "{}: realm.yaml is missing: this is not a realm",
+                self.origin
+            ))
+        })
+    }
+
+    fn entries(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        match self.tree.kind(dir)? {
+            None => Ok(Vec::new()),
+            Some(EntryKind::File) => Err(Error::invalid(
+                dir,
+                "",
+                "expected a directory, found a file",
+            )),
+            Some(EntryKind::Dir) => self.tree.list(dir),
+        }
+    }
+
+    /// Every domain as it concerns `me`, in one pass over `domains/`: its binding
+    /// for `me` (if any) and whether `me` is a member. Unrelated domains cost one
+    /// lookup of a binding that is not there and, only when their `domain.yaml`
+    /// mentions `me` at all, one parse.
+    pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
+        let mut out = Vec::new();
+        for name in self.dir_names(model::paths::DOMAINS)? {
+            let binding_path = model::paths::binding(name.as_str(), me.as_str());
+            let binding = match self.tree.file(&binding_path)? {
+                Some(bytes) => Some(model::parse::<BindingFile>(&binding_path, &bytes)?),
+                None => None,
+            };
+            let member = match &binding {
+                Some(_) => true,
+                None => {
+                    let path = model::paths::domain(name.as_str());
+                    match self.tree.file(&path)? {
+                        // Only a domain.yaml that mentions the name at all is worth parsing.
+                        Some(bytes) if contains(&bytes, me.as_str().as_bytes()) => {
+                            model::parse::<DomainFile>(&path, &bytes)?
+                                .members
+                                .contains(me)
+                        }
+                        _ => false,
+                    }
+                }
+            };
+            if binding.is_some() || member {
+                out.push(DomainView {
+                    name,
+                    binding,
+                    member,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The names of the `<name>.yaml` documents directly in `dir`, validated.
+    pub fn doc_names(&self, dir: &str) -> Result<Vec<Name>> {
+        let mut names = Vec::new();
+        for (file, kind) in self.entries(dir)? {
+            let path = format!("{dir}/{file}");
+            let stem = file
+                .strip_suffix(".yaml")
+                .filter(|_| kind == EntryKind::File)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        &path,
+                        "",
+                        "unexpected entry (only <name>.yaml files belong here)",
+                    )
+                })?;
+            names.push(
+                stem.parse()
+                    .map_err(|e| Error::invalid(&path, "", format!("bad file name: {e}")))?,
+            );
+        }
+        Ok(names)
+    }
+
+    /// The names of the subdirectories of `dir`, validated.
+    pub fn dir_names(&self, dir: &str) -> Result<Vec<Name>> {
+        let mut names = Vec::new();
+        for (file, kind) in self.entries(dir)? {
+            let path = format!("{dir}/{file}");
+            if kind != EntryKind::Dir {
+                return Err(Error::invalid(
+                    &path,
+                    "",
+                    "unexpected file (only directories belong here)",
+                ));
+            }
+            names.push(
+                file.parse()
+                    .map_err(|e| Error::invalid(&path, "", format!("bad directory name: {e}")))?,
+            );
+        }
+        Ok(names)
+    }
+}
+
+/// A domain as it concerns one repository (see `Snapshot::domains_of`).
+pub struct DomainView {
+    pub name: Name,
+    /// The repository's binding in this domain, if it exports or imports there.
+    pub binding: Option<BindingFile>,
+    /// Whether the repository is a member of the domain.
+    pub member: bool,
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
