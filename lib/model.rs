@@ -270,7 +270,7 @@ pub type Timestamp = jiff::Timestamp;
 // realm.yaml
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Admission {
     /// Any repo may join by pushing its registration.
@@ -289,6 +289,20 @@ impl fmt::Display for Admission {
             Admission::Approval => "approval",
             Admission::InviteOnly => "invite-only",
         })
+    }
+}
+
+impl std::str::FromStr for Admission {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "open" => Ok(Admission::Open),
+            "approval" => Ok(Admission::Approval),
+            "invite-only" => Ok(Admission::InviteOnly),
+            _ => Err(format!(
+                "{s:?} is not an admission policy (open, approval or invite-only)"
+            )),
+        }
     }
 }
 

@@ -42,7 +42,7 @@ pub struct InitArgs {
     pub bare: bool,
 
     /// Who may join: open (push directly), approval or invite-only (proposal branch)
-    #[arg(long, value_enum, value_name = "POLICY", default_value_t = Admission::Open)]
+    #[arg(long, value_name = "POLICY", value_parser = admission_parser(), default_value_t = Admission::Open)]
     pub admission: Admission,
 
     /// An approver for joins and breaking changes (repeatable)
@@ -59,6 +59,20 @@ pub struct InitArgs {
 
     #[command(flatten)]
     pub global: GlobalArgs,
+}
+
+/// `--admission`: the policies and what they mean, for `--help`, the man page and
+/// the completions; the name is then parsed by `Admission`'s `FromStr`.
+fn admission_parser() -> impl clap::builder::TypedValueParser<Value = Admission> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("open").help("Any repo may join by pushing its registration"),
+        PossibleValue::new("approval")
+            .help("Joining pushes a proposal branch that an approver merges"),
+        PossibleValue::new("invite-only")
+            .help("Like approval; the realm does not advertise itself as open"),
+    ])
+    .try_map(|s| s.parse::<Admission>())
 }
 
 #[derive(Serialize)]
@@ -213,4 +227,36 @@ fn refuse_existing(store: &Store<'_>, path: &Path) -> Result<()> {
         "{} already has commits on main that are not a realm; a realm needs a repository of its own",
         path.display()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn every_admission_policy_is_offered_and_parses_back() {
+        let cmd = InitArgs::command();
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "admission")
+            .expect("--admission");
+        let offered: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .map(|p| p.get_name().to_owned())
+            .collect();
+        for policy in [Admission::Open, Admission::Approval, Admission::InviteOnly] {
+            // A new policy must be offered too: this match stops compiling without it.
+            match policy {
+                Admission::Open | Admission::Approval | Admission::InviteOnly => {}
+            }
+            assert!(offered.contains(&policy.to_string()), "{policy} offered");
+        }
+        for name in &offered {
+            let policy: Admission = name.parse().expect("an offered name parses");
+            assert_eq!(&policy.to_string(), name);
+        }
+    }
 }
