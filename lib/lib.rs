@@ -21,6 +21,7 @@ pub mod index;
 pub mod membership;
 pub mod model;
 pub mod notes;
+pub mod notify;
 pub mod ops;
 pub mod sources;
 pub mod store;

@@ -134,3 +134,12 @@ pub fn append(repo: &gix::Repository, target: ObjectId, lines: &[String]) -> Res
         "{NOTES_REF} kept moving: could not add the note to {target}"
     )))
 }
+
+/// The JSON-line note recording that HEAD resolves an import.
+pub fn resolution(realm: &str, domain: &str, contract: &str, version: &semver::Version) -> String {
+    serde_json::json!({
+        "realm": realm,
+        "resolves": format!("{domain}/{contract}@{version}"),
+    })
+    .to_string()
+}

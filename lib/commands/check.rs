@@ -15,6 +15,7 @@ use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::store::Store;
+use crate::ui::contracts::{print_export, print_import};
 use crate::ui::{Paint, Ui};
 use crate::workspace::WorkingTree;
 
@@ -108,70 +109,6 @@ impl Command for CheckArgs {
             print(ui, &report);
         }
         Ok(if ok { Exit::Success } else { Exit::Attention })
-    }
-}
-
-pub fn print_export(ui: &Ui, e: &ExportStatus) {
-    let name = format!("{}/{}", e.domain, e.contract);
-    let version = e
-        .version
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| "unpublished".into());
-    if let Some(err) = &e.error {
-        ui.bad(format!("{name}: {err}"));
-        return;
-    }
-    match (&e.next_version, e.bump) {
-        (Some(next), Some(bump)) => {
-            ui.warn(format!(
-                "{name}: local changes, {version} → {next} ({bump}) on the next sync"
-            ));
-            for line in e.diff.lines() {
-                ui.line(format!("    {line}"));
-            }
-            if !e.consumers.is_empty() {
-                let who: Vec<String> = e
-                    .consumers
-                    .iter()
-                    .map(|c| format!("{} (imports {})", c.repo, c.requirement))
-                    .collect();
-                ui.line(format!("  Affected: {}", who.join(", ")));
-            }
-        }
-        _ => ui.ok(format!("{name}@{version}: export up to date")),
-    }
-}
-
-pub fn print_import(ui: &Ui, i: &ImportStatus) {
-    let name = format!("{}/{}", i.domain, i.contract);
-    match i.state {
-        ImportState::Current => ui.ok(format!(
-            "{name}@{}: import current ({})",
-            i.resolved_version
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            i.binding
-        )),
-        ImportState::Stale => {
-            ui.warn(format!(
-                "{name}: stale, {} (binding {})",
-                i.reason.as_deref().unwrap_or(""),
-                i.binding
-            ));
-            for c in &i.changes {
-                ui.line(format!("    {c}"));
-            }
-            ui.line(format!(
-                "  Update {}, commit, then `git realm sync`.",
-                i.binding
-            ));
-        }
-        ImportState::Broken => ui.bad(format!(
-            "{name}: broken, {}",
-            i.reason.as_deref().unwrap_or("")
-        )),
     }
 }
 

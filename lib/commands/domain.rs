@@ -91,6 +91,24 @@ struct ConsumerSummary {
     resolved_version: Option<String>,
 }
 
+/// `domain create --json`.
+#[derive(Serialize)]
+struct DomainCreated {
+    domain: Name,
+    members: Vec<Name>,
+    /// The realm commit, or `null` when the domain already existed so.
+    commit: Option<String>,
+}
+
+/// `domain add --json`.
+#[derive(Serialize)]
+struct MemberAdded {
+    domain: Name,
+    added: Name,
+    /// The realm commit, or `null` when it already was a member.
+    commit: Option<String>,
+}
+
 impl Command for DomainArgs {
     fn global(&self) -> &GlobalArgs {
         &self.global
@@ -121,7 +139,11 @@ impl Command for DomainArgs {
                     &format!("domain '{name}' already exists with these members"),
                 );
                 if ui.json {
-                    ui.json(&serde_json::json!({"domain": name, "members": repos, "commit": updated.commit.map(|c| c.to_string())}));
+                    ui.json(&DomainCreated {
+                        domain: name,
+                        members: repos,
+                        commit: updated.commit.map(|c| c.to_string()),
+                    });
                 }
             }
             DomainAction::Add { name, repo: member } => {
@@ -137,7 +159,11 @@ impl Command for DomainArgs {
                     &format!("{member} is already in domain '{name}'"),
                 );
                 if ui.json {
-                    ui.json(&serde_json::json!({"domain": name, "added": member, "commit": updated.commit.map(|c| c.to_string())}));
+                    ui.json(&MemberAdded {
+                        domain: name,
+                        added: member,
+                        commit: updated.commit.map(|c| c.to_string()),
+                    });
                 }
             }
             DomainAction::List => {

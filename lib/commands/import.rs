@@ -5,7 +5,6 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::sync::resolution_note;
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership;
@@ -115,7 +114,7 @@ impl Command for ImportArgs {
             notes::append(
                 &repo,
                 head,
-                &[resolution_note(
+                &[notes::resolution(
                     m.realm.as_str(),
                     domain.as_str(),
                     contract.as_str(),

@@ -8,13 +8,13 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::check::{print_export, print_import};
 use crate::contracts;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeStatus, Name, RepoFile};
 use crate::store::{DomainView, Store};
+use crate::ui::contracts::{print_export, print_import};
 use crate::ui::{self, Paint, Ui};
 use crate::workspace::{WorkingTree, Workspace};
 

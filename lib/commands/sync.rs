@@ -15,16 +15,16 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::contracts::{self, ImportState};
-use crate::error::{Error, Exit, Result};
-use crate::forge::{self, Gh};
+use crate::contracts::ImportState;
+use crate::error::{Exit, Result};
+use crate::forge::{self};
 use crate::git;
 use crate::membership::{self, Membership};
-use crate::model::{self, BindingFile, ContractFile, Name};
 use crate::notes;
+use crate::notify::{self, Notified};
 use crate::ops::{self, Pending, Proposed, SyncPlan};
 pub use crate::ops::{Published, Resolved};
-use crate::store::{Snapshot, Store};
+use crate::store::Store;
 use crate::ui::{Paint, Ui};
 use crate::workspace::{WorkingTree, Workspace};
 
@@ -67,17 +67,6 @@ pub struct SyncArgs {
     pub global: GlobalArgs,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Notified {
-    pub repo: String,
-    pub domain: String,
-    pub contract: String,
-    pub version: Version,
-    /// The issue url, or `null` when it could not be sent (see `error`).
-    pub url: Option<String>,
-    pub error: Option<String>,
-}
-
 #[derive(Debug, Default, Serialize)]
 pub struct SyncReport {
     pub realm: String,
@@ -91,6 +80,12 @@ pub struct SyncReport {
     pub export_errors: Vec<Pending>,
     pub notifications: Vec<Notified>,
     pub skipped_notifications: Vec<String>,
+}
+
+/// `sync --json`: one report per realm.
+#[derive(Serialize)]
+pub struct SyncReports {
+    pub realms: Vec<SyncReport>,
 }
 
 impl Command for SyncArgs {
@@ -111,7 +106,7 @@ impl Command for SyncArgs {
             reports.push(report);
         }
         if ui.json {
-            ui.json(&serde_json::json!({ "realms": reports }));
+            ui.json(&SyncReports { realms: reports });
         }
         Ok(exit)
     }
@@ -158,7 +153,9 @@ impl SyncArgs {
                 let lines: Vec<String> = report
                     .resolved
                     .iter()
-                    .map(|r| resolution_note(m.realm.as_str(), &r.domain, &r.contract, &r.version))
+                    .map(|r| {
+                        notes::resolution(m.realm.as_str(), &r.domain, &r.contract, &r.version)
+                    })
                     .collect();
                 if !lines.is_empty() {
                     notes::append(repo, head, &lines)?;
@@ -204,262 +201,37 @@ impl SyncArgs {
         } else {
             Exit::Success
         };
+        let published: Vec<(String, String, Version)> = report
+            .published
+            .iter()
+            .map(|p| (p.domain.clone(), p.contract.clone(), p.to.clone()))
+            .collect();
         if !self.dry_run && !self.no_notify {
-            let notified = self.notify(repo, &store, &me, ui, &mut report)?;
-            if notified != Exit::Success {
-                exit = notified;
+            let snapshot = store.snapshot()?;
+            report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
+            let sent = notify::send_due(repo, &store, &snapshot, &me)?;
+            if let Some(why) = &sent.gh_missing {
+                ui.warn(format!(
+                    "{why}; {} notification(s) stay pending for the next sync",
+                    sent.notifications.len()
+                ));
             }
+            if sent.exit != Exit::Success {
+                exit = sent.exit;
+            }
+            report.notifications = sent.notifications;
         } else if !self.dry_run || !report.published.is_empty() {
-            pending_notifications(&store.snapshot()?, &me, &mut report, self.dry_run)?;
+            let snapshot = store.snapshot()?;
+            report.notifications = if self.dry_run {
+                notify::would_send(&snapshot, &published)?
+            } else {
+                notify::pending(&snapshot, &me)?
+            };
+            report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
         }
         print_report(ui, &report, self.no_notify);
         Ok((report, exit))
     }
-
-    /// Open one issue per consumer per version not yet notified, and record the urls.
-    fn notify(
-        &self,
-        repo: &gix::Repository,
-        store: &Store<'_>,
-        me: &Name,
-        ui: &Ui,
-        report: &mut SyncReport,
-    ) -> Result<Exit> {
-        let snapshot = store.snapshot()?;
-        let due = due_notifications(&snapshot, me)?;
-        skipped_consumers(&snapshot, report)?;
-        if due.is_empty() {
-            return Ok(Exit::Success);
-        }
-        let gh = match Gh::locate(Some(repo)) {
-            Ok(gh) => gh,
-            Err(e) => {
-                for d in &due {
-                    report.notifications.push(d.failed(&e.message));
-                }
-                ui.warn(format!(
-                    "{}; {} notification(s) stay pending for the next sync",
-                    e.message,
-                    due.len()
-                ));
-                return Ok(Exit::External);
-            }
-        };
-        let mut exit = Exit::Success;
-        let mut sent: Vec<Notified> = Vec::new();
-        for d in due {
-            let title = issue_title(&d);
-            let body = issue_body(&d, me);
-            match gh.issue_create(&d.slug, &title, &body) {
-                Ok(url) => sent.push(
-                    Notified {
-                        url: Some(url),
-                        ..d.failed("")
-                    }
-                    .ok(),
-                ),
-                Err(e) => {
-                    exit = Exit::External;
-                    report.notifications.push(d.failed(&e.message));
-                }
-            }
-        }
-        if !sent.is_empty() {
-            store.update(&mut ops::RecordNotifications {
-                repo: me.clone(),
-                sent: sent
-                    .iter()
-                    .filter_map(|n| {
-                        Some(ops::SentNotification {
-                            domain: n.domain.clone(),
-                            contract: n.contract.clone(),
-                            repo: n.repo.clone(),
-                            version: n.version.clone(),
-                            url: n.url.clone()?,
-                        })
-                    })
-                    .collect(),
-            })?;
-        }
-        report.notifications.extend(sent);
-        Ok(exit)
-    }
-}
-
-/// A claimed notification that has no issue yet.
-struct Due {
-    repo: String,
-    slug: String,
-    domain: String,
-    contract: String,
-    version: Version,
-    changes: Vec<String>,
-    requirement: String,
-    binding: String,
-}
-
-impl Due {
-    fn failed(&self, error: &str) -> Notified {
-        Notified {
-            repo: self.repo.clone(),
-            domain: self.domain.clone(),
-            contract: self.contract.clone(),
-            version: self.version.clone(),
-            url: None,
-            error: (!error.is_empty()).then(|| error.to_owned()),
-        }
-    }
-}
-
-impl Notified {
-    fn ok(mut self) -> Self {
-        self.error = None;
-        self
-    }
-}
-
-/// Every claimed, unsent notification of the contracts `me` provides.
-fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
-    let mut due = Vec::new();
-    for (domain, binding) in contracts::bindings_of(snapshot, me)? {
-        for export in &binding.exports {
-            let path = model::paths::contract(domain.as_str(), export.contract.as_str());
-            let Some(contract) = snapshot.read::<ContractFile>(&path)? else {
-                continue;
-            };
-            let consumers = contracts::consumers(snapshot, domain.as_str(), &export.contract)?;
-            for n in contract.notifications.iter().filter(|n| n.url.is_none()) {
-                let Some(slug) = forge::repo_slug(snapshot, n.repo.as_str())? else {
-                    continue;
-                };
-                let consumer = consumers.iter().find(|c| c.repo == n.repo.as_str());
-                let binding = match consumer {
-                    Some(_) => {
-                        let b = snapshot.read::<BindingFile>(&model::paths::binding(
-                            domain.as_str(),
-                            n.repo.as_str(),
-                        ))?;
-                        b.and_then(|b| {
-                            b.imports
-                                .into_iter()
-                                .find(|i| i.contract == export.contract)
-                        })
-                        .map(|i| i.binding.to_string())
-                        .unwrap_or_default()
-                    }
-                    None => String::new(),
-                };
-                let changes = contract
-                    .changelog
-                    .iter()
-                    .find(|e| e.version == n.version)
-                    .map(|e| e.changes.clone())
-                    .unwrap_or_default();
-                due.push(Due {
-                    repo: n.repo.to_string(),
-                    slug,
-                    domain: domain.to_string(),
-                    contract: contract.name.to_string(),
-                    version: n.version.clone(),
-                    changes,
-                    requirement: consumer
-                        .map(|c| c.requirement.to_string())
-                        .unwrap_or_default(),
-                    binding,
-                });
-            }
-        }
-    }
-    Ok(due)
-}
-
-/// Consumers of our exports that cannot be notified (not on GitHub).
-fn skipped_consumers(snapshot: &Snapshot<'_>, report: &mut SyncReport) -> Result<()> {
-    for p in &report.published {
-        for c in contracts::consumers(
-            snapshot,
-            &p.domain,
-            &p.contract.parse().map_err(Error::usage)?,
-        )? {
-            if forge::repo_slug(snapshot, &c.repo)?.is_none() {
-                report.skipped_notifications.push(format!(
-                    "{}: not on GitHub, no issue opened for {}/{}@{} (tell them: `git realm check --fetch` shows it)",
-                    c.repo, p.domain, p.contract, p.to
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// With `--no-notify` or `--dry-run`: list what is (or would be) pending.
-fn pending_notifications(
-    snapshot: &Snapshot<'_>,
-    me: &Name,
-    report: &mut SyncReport,
-    dry_run: bool,
-) -> Result<()> {
-    if dry_run {
-        for p in &report.published {
-            for c in contracts::consumers(
-                snapshot,
-                &p.domain,
-                &p.contract.parse().map_err(Error::usage)?,
-            )? {
-                if forge::repo_slug(snapshot, &c.repo)?.is_some() {
-                    report.notifications.push(Notified {
-                        repo: c.repo.clone(),
-                        domain: p.domain.clone(),
-                        contract: p.contract.clone(),
-                        version: p.to.clone(),
-                        url: None,
-                        error: Some("dry run: not sent".to_owned()),
-                    });
-                }
-            }
-        }
-    } else {
-        for d in due_notifications(snapshot, me)? {
-            report
-                .notifications
-                .push(d.failed("--no-notify: pending for the next sync"));
-        }
-    }
-    skipped_consumers(snapshot, report)
-}
-
-fn issue_title(d: &Due) -> String {
-    let first = d
-        .changes
-        .iter()
-        .find(|c| c.starts_with('+') || c.starts_with('-'));
-    match first {
-        Some(change) => format!("{}/{} {}: {change}", d.domain, d.contract, d.version),
-        None => format!("{}/{} {} published", d.domain, d.contract, d.version),
-    }
-}
-
-fn issue_body(d: &Due, provider: &Name) -> String {
-    let mut body = format!(
-        "**{provider}** published **{}/{} {}**.\n\n",
-        d.domain, d.contract, d.version
-    );
-    if !d.changes.is_empty() {
-        body.push_str("Changes:\n\n```\n");
-        for c in &d.changes {
-            body.push_str(c);
-            body.push('\n');
-        }
-        body.push_str("```\n\n");
-    }
-    if !d.binding.is_empty() {
-        body.push_str(&format!(
-            "Your import ({}) is implemented in `{}`. Update it, commit, then run `git realm sync` to resolve {}.\n",
-            d.requirement, d.binding, d.version
-        ));
-    }
-    body.push_str("\n<sub>Opened by git-realm. `git realm check --fetch` shows the state of your imports.</sub>\n");
-    body
 }
 
 fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
@@ -568,13 +340,4 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
         }
         (None, _) => ui.ok("Realm unchanged"),
     }
-}
-
-/// The JSON-line note recording that HEAD resolves an import.
-pub fn resolution_note(realm: &str, domain: &str, contract: &str, version: &Version) -> String {
-    serde_json::json!({
-        "realm": realm,
-        "resolves": format!("{domain}/{contract}@{version}"),
-    })
-    .to_string()
 }

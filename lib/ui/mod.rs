@@ -5,6 +5,8 @@
 //! JSON document. Colour follows `--color`, then `NO_COLOR`, `CLICOLOR_FORCE`, git's
 //! `color.ui`, and finally whether the stream is a terminal.
 
+pub mod contracts;
+
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,0 +1,263 @@
+//! Notifications to consumers: one GitHub issue per consumer per published
+//! version, in the consumer's repository, through `gh`.
+//!
+//! A sync claims each notification in its realm commit (`notifications:` of the
+//! contract, without a url); sending happens after that commit, and the issue url
+//! is recorded by a `record-notifications` write. A failing or missing `gh` loses
+//! nothing: what was not sent stays claimed and is sent by the next sync.
+
+use semver::Version;
+use serde::Serialize;
+
+use crate::contracts;
+use crate::error::{Error, Exit, Result};
+use crate::forge::{self, Gh};
+use crate::model::{self, BindingFile, ContractFile, Name};
+use crate::ops;
+use crate::store::{Snapshot, Store};
+
+#[derive(Debug, Clone, Serialize)]
+/// One notification: sent (with its url) or not (with why).
+pub struct Notified {
+    pub repo: String,
+    pub domain: String,
+    pub contract: String,
+    pub version: Version,
+    /// The issue url, or `null` when it could not be sent (see `error`).
+    pub url: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What sending the due notifications did.
+pub struct Sent {
+    /// Every due notification: with its url when sent, else with its error.
+    pub notifications: Vec<Notified>,
+    /// `gh` could not be found or started: nothing was sent.
+    pub gh_missing: Option<String>,
+    pub exit: Exit,
+}
+
+/// Open one issue per consumer per version not yet notified, and record the urls.
+pub fn send_due(
+    repo: &gix::Repository,
+    store: &Store<'_>,
+    snapshot: &Snapshot<'_>,
+    me: &Name,
+) -> Result<Sent> {
+    let due = due_notifications(snapshot, me)?;
+    let mut out = Sent {
+        notifications: Vec::new(),
+        gh_missing: None,
+        exit: Exit::Success,
+    };
+    if due.is_empty() {
+        return Ok(out);
+    }
+    let gh = match Gh::locate(Some(repo)) {
+        Ok(gh) => gh,
+        Err(e) => {
+            out.notifications = due.iter().map(|d| d.failed(&e.message)).collect();
+            out.gh_missing = Some(e.message);
+            out.exit = Exit::External;
+            return Ok(out);
+        }
+    };
+    let mut sent: Vec<Notified> = Vec::new();
+    for d in due {
+        let title = issue_title(&d);
+        let body = issue_body(&d, me);
+        match gh.issue_create(&d.slug, &title, &body) {
+            Ok(url) => sent.push(Notified {
+                url: Some(url),
+                ..d.failed("")
+            }),
+            Err(e) => {
+                out.exit = Exit::External;
+                out.notifications.push(d.failed(&e.message));
+            }
+        }
+    }
+    if !sent.is_empty() {
+        store.update(&mut ops::RecordNotifications {
+            repo: me.clone(),
+            sent: sent
+                .iter()
+                .filter_map(|n| {
+                    Some(ops::SentNotification {
+                        domain: n.domain.clone(),
+                        contract: n.contract.clone(),
+                        repo: n.repo.clone(),
+                        version: n.version.clone(),
+                        url: n.url.clone()?,
+                    })
+                })
+                .collect(),
+        })?;
+    }
+    out.notifications.extend(sent);
+    Ok(out)
+}
+
+/// With `--no-notify`: the claimed notifications that stay pending.
+pub fn pending(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Notified>> {
+    Ok(due_notifications(snapshot, me)?
+        .iter()
+        .map(|d| d.failed("--no-notify: pending for the next sync"))
+        .collect())
+}
+
+/// With `--dry-run`: the notifications publishing these versions would send.
+pub fn would_send(
+    snapshot: &Snapshot<'_>,
+    published: &[(String, String, Version)],
+) -> Result<Vec<Notified>> {
+    let mut out = Vec::new();
+    for (domain, contract, version) in published {
+        for c in contracts::consumers(snapshot, domain, &contract.parse().map_err(Error::usage)?)? {
+            if forge::repo_slug(snapshot, &c.repo)?.is_some() {
+                out.push(Notified {
+                    repo: c.repo.clone(),
+                    domain: domain.clone(),
+                    contract: contract.clone(),
+                    version: version.clone(),
+                    url: None,
+                    error: Some("dry run: not sent".to_owned()),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Consumers of these versions that cannot be notified (not on GitHub).
+pub fn unreachable(
+    snapshot: &Snapshot<'_>,
+    published: &[(String, String, Version)],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (domain, contract, version) in published {
+        for c in contracts::consumers(snapshot, domain, &contract.parse().map_err(Error::usage)?)? {
+            if forge::repo_slug(snapshot, &c.repo)?.is_none() {
+                out.push(format!(
+                    "{}: not on GitHub, no issue opened for {domain}/{contract}@{version} (tell them: `git realm check --fetch` shows it)",
+                    c.repo
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A claimed notification that has no issue yet.
+struct Due {
+    repo: String,
+    slug: String,
+    domain: String,
+    contract: String,
+    version: Version,
+    changes: Vec<String>,
+    requirement: String,
+    binding: String,
+}
+
+impl Due {
+    fn failed(&self, error: &str) -> Notified {
+        Notified {
+            repo: self.repo.clone(),
+            domain: self.domain.clone(),
+            contract: self.contract.clone(),
+            version: self.version.clone(),
+            url: None,
+            error: (!error.is_empty()).then(|| error.to_owned()),
+        }
+    }
+}
+
+/// Every claimed, unsent notification of the contracts `me` provides.
+fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
+    let mut due = Vec::new();
+    for (domain, binding) in contracts::bindings_of(snapshot, me)? {
+        for export in &binding.exports {
+            let path = model::paths::contract(domain.as_str(), export.contract.as_str());
+            let Some(contract) = snapshot.read::<ContractFile>(&path)? else {
+                continue;
+            };
+            let consumers = contracts::consumers(snapshot, domain.as_str(), &export.contract)?;
+            for n in contract.notifications.iter().filter(|n| n.url.is_none()) {
+                let Some(slug) = forge::repo_slug(snapshot, n.repo.as_str())? else {
+                    continue;
+                };
+                let consumer = consumers.iter().find(|c| c.repo == n.repo.as_str());
+                let binding = match consumer {
+                    Some(_) => {
+                        let b = snapshot.read::<BindingFile>(&model::paths::binding(
+                            domain.as_str(),
+                            n.repo.as_str(),
+                        ))?;
+                        b.and_then(|b| {
+                            b.imports
+                                .into_iter()
+                                .find(|i| i.contract == export.contract)
+                        })
+                        .map(|i| i.binding.to_string())
+                        .unwrap_or_default()
+                    }
+                    None => String::new(),
+                };
+                let changes = contract
+                    .changelog
+                    .iter()
+                    .find(|e| e.version == n.version)
+                    .map(|e| e.changes.clone())
+                    .unwrap_or_default();
+                due.push(Due {
+                    repo: n.repo.to_string(),
+                    slug,
+                    domain: domain.to_string(),
+                    contract: contract.name.to_string(),
+                    version: n.version.clone(),
+                    changes,
+                    requirement: consumer
+                        .map(|c| c.requirement.to_string())
+                        .unwrap_or_default(),
+                    binding,
+                });
+            }
+        }
+    }
+    Ok(due)
+}
+
+fn issue_title(d: &Due) -> String {
+    let first = d
+        .changes
+        .iter()
+        .find(|c| c.starts_with('+') || c.starts_with('-'));
+    match first {
+        Some(change) => format!("{}/{} {}: {change}", d.domain, d.contract, d.version),
+        None => format!("{}/{} {} published", d.domain, d.contract, d.version),
+    }
+}
+
+fn issue_body(d: &Due, provider: &Name) -> String {
+    let mut body = format!(
+        "**{provider}** published **{}/{} {}**.\n\n",
+        d.domain, d.contract, d.version
+    );
+    if !d.changes.is_empty() {
+        body.push_str("Changes:\n\n```\n");
+        for c in &d.changes {
+            body.push_str(c);
+            body.push('\n');
+        }
+        body.push_str("```\n\n");
+    }
+    if !d.binding.is_empty() {
+        body.push_str(&format!(
+            "Your import ({}) is implemented in `{}`. Update it, commit, then run `git realm sync` to resolve {}.\n",
+            d.requirement, d.binding, d.version
+        ));
+    }
+    body.push_str("\n<sub>Opened by git-realm. `git realm check --fetch` shows the state of your imports.</sub>\n");
+    body
+}
