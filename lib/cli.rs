@@ -19,7 +19,8 @@ macro_rules! exit_status {
   1  check / status --exit-code found something that needs attention
   2  bad usage or invalid input (the file, field or argument is named)
   3  conflict, remote rejected after retries, or a breaking change refused
-  4  a required external program (git, gh) is missing or failed"
+  4  a required external program (git, gh) is missing or failed
+  5  internal failure (a corrupt repository, an I/O error, a bug)"
     };
 }
 

@@ -40,13 +40,14 @@ impl std::fmt::Display for Bump {
     }
 }
 
-/// The next version after `v` for `bump`.
-pub fn next_version(v: &Version, bump: Bump) -> Version {
-    match bump {
-        Bump::Major => Version::new(v.major + 1, 0, 0),
-        Bump::Minor => Version::new(v.major, v.minor + 1, 0),
-        Bump::Patch => Version::new(v.major, v.minor, v.patch + 1),
-    }
+/// The next version after `v` for `bump`; `None` when the number to raise is
+/// already the largest a version can hold.
+pub fn next_version(v: &Version, bump: Bump) -> Option<Version> {
+    Some(match bump {
+        Bump::Major => Version::new(v.major.checked_add(1)?, 0, 0),
+        Bump::Minor => Version::new(v.major, v.minor.checked_add(1)?, 0),
+        Bump::Patch => Version::new(v.major, v.minor, v.patch.checked_add(1)?),
+    })
 }
 
 /// A value's items, as people read them: `read: jobs/*`, or `jobs/*` at the root.
@@ -361,7 +362,18 @@ fn export_status(
     }
     status.diff = Diff::between(&contract, &value, &description, schema);
     status.bump = status.diff.bump();
-    status.next_version = status.bump.map(|b| next_version(&contract.version, b));
+    if let Some(bump) = status.bump {
+        match next_version(&contract.version, bump) {
+            Some(next) => status.next_version = Some(next),
+            None => {
+                status.error = Some(format!(
+                    "{path}: version {} cannot take a {bump} bump: that number is already the largest a version can hold",
+                    contract.version
+                ));
+                return Ok(status);
+            }
+        }
+    }
     status.value = Some(value);
     Ok(status)
 }
@@ -530,9 +542,13 @@ mod tests {
     #[test]
     fn versions_follow_the_bump() {
         let v = Version::new(1, 3, 2);
-        assert_eq!(next_version(&v, Bump::Major), Version::new(2, 0, 0));
-        assert_eq!(next_version(&v, Bump::Minor), Version::new(1, 4, 0));
-        assert_eq!(next_version(&v, Bump::Patch), Version::new(1, 3, 3));
+        assert_eq!(next_version(&v, Bump::Major), Some(Version::new(2, 0, 0)));
+        assert_eq!(next_version(&v, Bump::Minor), Some(Version::new(1, 4, 0)));
+        assert_eq!(next_version(&v, Bump::Patch), Some(Version::new(1, 3, 3)));
+        let top = Version::new(u64::MAX, u64::MAX, u64::MAX);
+        for bump in [Bump::Major, Bump::Minor, Bump::Patch] {
+            assert_eq!(next_version(&top, bump), None);
+        }
     }
 
     #[test]

@@ -112,18 +112,18 @@ pub fn main() -> ! {
     let first = args.first().map(|a| a.to_string_lossy().into_owned());
     match first.as_deref() {
         None | Some("-h" | "--help") => {
-            print!("{}", overview());
+            crate::ui::stdout_raw(&overview());
             std::process::exit(0)
         }
         Some("help") => match args.get(1) {
             None => {
-                print!("{}", overview());
+                crate::ui::stdout_raw(&overview());
                 std::process::exit(0)
             }
             Some(topic) => run_sub(&topic.to_string_lossy(), &[OsString::from("--help")]),
         },
         Some("-V" | "--version") => {
-            println!("git-realm {}", env!("CARGO_PKG_VERSION"));
+            crate::ui::stdout_raw(&format!("git-realm {}\n", env!("CARGO_PKG_VERSION")));
             std::process::exit(0)
         }
         Some(sub) => run_sub(sub, &args[1..]),

@@ -11,6 +11,7 @@
 //! | 2 | bad usage or invalid input (the file, field or argument is named) |
 //! | 3 | conflict, or the remote rejected the update after retries, or a refused breaking change |
 //! | 4 | a required external program (git, gh) is missing or failed |
+//! | 5 | internal failure: git-realm itself, the object database or the file system (a bug, a corrupt repository, an I/O error) |
 
 use std::fmt;
 
@@ -22,6 +23,7 @@ pub enum Exit {
     Usage = 2,
     Conflict = 3,
     External = 4,
+    Internal = 5,
 }
 
 impl Exit {
@@ -76,7 +78,7 @@ impl Error {
     /// Something inside git-realm or its object database went wrong (not the
     /// user's input, not an external program's answer).
     pub fn internal(message: impl Into<String>) -> Self {
-        Error::new(Exit::External, message)
+        Error::new(Exit::Internal, message)
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -93,15 +95,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Failures inside gix are failures of git plumbing on this machine: report them with
-/// what we were doing. They are not "external program" failures, but they are not the
-/// user's input either; exit 4 tells scripts that git itself could not do the job.
+/// Failures inside gix are failures of the object database or the file system on
+/// this machine: report them with what we were doing. They are neither the user's
+/// input nor an external program's answer, so they exit 5 (internal).
 pub trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;
 }
 
 impl<T, E: fmt::Display> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| Error::external(format!("{}: {e}", what())))
+        self.map_err(|e| Error::internal(format!("{}: {e}", what())))
     }
 }

@@ -95,7 +95,7 @@ impl Command for GraphArgs {
             Format::Mermaid => mermaid(&graph),
             Format::Dot => dot(&graph),
         };
-        print!("{text}");
+        crate::ui::stdout_raw(&text);
         Ok(Exit::Success)
     }
 }

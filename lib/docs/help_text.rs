@@ -85,6 +85,6 @@ mod tests {
         assert_eq!(blocks[0].title, "Examples");
         assert_eq!(blocks[0].lines.len(), 2);
         assert_eq!(blocks[1].title, "Exit status");
-        assert_eq!(blocks[1].lines.len(), 5);
+        assert_eq!(blocks[1].lines.len(), 6);
     }
 }

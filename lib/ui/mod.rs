@@ -169,10 +169,26 @@ pub enum Paint {
     Dim,
 }
 
-/// Write a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Write a line to stdout.
 fn out(text: &str) {
+    stdout_raw(&format!("{text}\n"));
+}
+
+/// Write `text` to stdout as it is. A closed pipe (`git realm graph | head`) ends
+/// the process quietly with the status a shell reports for SIGPIPE, as git does;
+/// any other write error is reported once.
+pub fn stdout_raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+        std::process::exit(crate::Exit::Internal.code());
+    }
 }
 
 /// "3 minutes ago", from a number of seconds.
