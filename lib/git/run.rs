@@ -2,14 +2,24 @@
 //! construction, and its captured [`Output`].
 //!
 //! Always an argument vector (duct, never a shell); stdin is closed and stdout and
-//! stderr are captured. This module knows which `git` to run and how, not what any
-//! git command means: named operations live in the sibling modules.
+//! stderr are captured. Every process runs with `LC_ALL=C` (and an empty
+//! `LANGUAGE`) so that the text callers parse is git's untranslated English,
+//! unless the command opts into the user's locale with [`Git::user_locale`]
+//! (commands that run the user's own hooks and signing programs, whose output is
+//! shown, never parsed). Under `-v`, each process leaves one trace line on stderr:
+//! its command line and how long it ran.
+//!
+//! This module knows which `git` to run and how, not what any git command means:
+//! named operations live in the sibling modules, and nothing outside `git` builds
+//! a git command line.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use crate::error::{Error, Result};
+use crate::ui;
 
 /// The `git` program (found on `PATH` once per process).
 pub fn git_program() -> Result<&'static Path> {
@@ -23,6 +33,8 @@ pub fn git_program() -> Result<&'static Path> {
 /// The captured result of a `git` invocation.
 pub struct Output {
     pub success: bool,
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -48,6 +60,7 @@ pub struct Git {
     args: Vec<OsString>,
     dir: Option<PathBuf>,
     clear_repo_env: bool,
+    user_locale: bool,
 }
 
 impl Git {
@@ -74,7 +87,17 @@ impl Git {
             args: Vec::new(),
             dir: None,
             clear_repo_env: false,
+            user_locale: false,
         }
+    }
+
+    /// Keep the user's locale instead of `LC_ALL=C`: for a command that runs the
+    /// user's own programs (hooks, commit signing) and whose words are only shown
+    /// to the user. Its outcome must then be read from the exit status or
+    /// `--porcelain` output, never from its messages.
+    pub fn user_locale(mut self) -> Self {
+        self.user_locale = true;
+        self
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
@@ -96,6 +119,9 @@ impl Git {
         if let Some(dir) = &self.dir {
             expr = expr.dir(dir);
         }
+        if !self.user_locale {
+            expr = expr.env("LC_ALL", "C").env("LANGUAGE", "");
+        }
         if self.clear_repo_env {
             for var in [
                 "GIT_DIR",
@@ -112,12 +138,21 @@ impl Git {
 
     /// Run and capture, whatever the exit status.
     pub fn output(&self) -> Result<Output> {
-        let out = self
-            .expression()?
-            .run()
-            .map_err(|e| Error::external(format!("cannot run git: {e}")))?;
+        let expr = self.expression()?;
+        let started = Instant::now();
+        let result = expr.run();
+        if ui::is_verbose() {
+            ui::trace_process(
+                "git",
+                &self.traced_args(),
+                started.elapsed(),
+                result.as_ref().ok().map(|o| o.status),
+            );
+        }
+        let out = result.map_err(|e| Error::external(format!("cannot run git: {e}")))?;
         Ok(Output {
             success: out.status.success(),
+            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
@@ -135,6 +170,17 @@ impl Git {
                 out.reason()
             )))
         }
+    }
+
+    /// The arguments as a trace shows them: `-C DIR` first when run in a directory.
+    fn traced_args(&self) -> Vec<OsString> {
+        let mut shown = Vec::with_capacity(self.args.len() + 2);
+        if let Some(dir) = &self.dir {
+            shown.push(OsString::from("-C"));
+            shown.push(dir.as_os_str().to_owned());
+        }
+        shown.extend(self.args.iter().cloned());
+        shown
     }
 
     fn display_args(&self) -> String {
