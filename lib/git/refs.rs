@@ -1,7 +1,10 @@
-//! Refs: reading where a ref points, and moving or deleting one only if it still
-//! points where the caller last saw it (compare-and-swap), all through gix.
+//! Refs: reading where a ref points (and which branch is checked out), and moving
+//! or deleting one only if it still points where the caller last saw it
+//! (compare-and-swap), all through gix: no process is started here.
 //!
 //! No ref is ever updated unconditionally here, and nothing talks to a remote.
+
+use std::path::Path;
 
 use crate::error::{Context, Error, Result};
 
@@ -66,4 +69,25 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
     repo.edit_reference(edit)
         .context(|| format!("cannot delete ref {name}"))?;
     Ok(())
+}
+
+/// Whether the repository at `dir` has the local branch `branch`.
+pub fn has_branch(dir: &Path, branch: &str) -> Result<bool> {
+    let repo = super::open_at(dir)?;
+    Ok(ref_target(&repo, &format!("refs/heads/{branch}"))?.is_some())
+}
+
+/// The branch checked out in the repository (or worktree) at `dir`, short
+/// (`main`, not `refs/heads/main`), also when it has no commit yet. `None`: a
+/// detached HEAD, or no repository there.
+pub fn current_branch(dir: &Path) -> Result<Option<String>> {
+    let Ok(repo) = super::open_at(dir) else {
+        return Ok(None);
+    };
+    Ok(repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|name| name.shorten().to_string())
+        .filter(|b| !b.is_empty()))
 }

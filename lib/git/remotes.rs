@@ -1,11 +1,15 @@
 //! Talking to remotes through the `git` binary (every transport, credential helper
-//! and `insteadOf` the user's git is configured for): fetch, push with a lease,
-//! `ls-remote`.
+//! and `insteadOf` the user's git is configured for): clone, fetch, push with a
+//! lease (realm metadata and notes), push of a change's branch, `ls-remote`; and
+//! a remote's default branch as last fetched.
 //!
-//! Realm metadata is pushed without the user's pre-push hooks; nothing here ever
-//! force-pushes without a lease.
+//! Realm metadata is pushed without the user's pre-push hooks, a change's branch
+//! with them; nothing here ever force-pushes without a lease. Push outcomes are
+//! read from `--porcelain` output and exit codes, not from git's messages.
 
-use super::run::Git;
+use std::path::Path;
+
+use super::run::{Git, Output};
 use crate::error::{Error, Result};
 
 /// The outcome of pushing one ref.
@@ -39,18 +43,50 @@ pub fn push_with_lease(
         .arg(url)
         .arg(format!("{commit}:{remote_ref}"))
         .output()?;
+    push_outcome(&out)
+        .ok_or_else(|| Error::external(format!("git push to {url} failed: {}", out.reason())))
+}
+
+/// What `git push --porcelain` says: pushed, or a ref the remote rejected (a line
+/// `!<TAB>from:to<TAB>[rejected] (why)`). `None`: it failed before any ref's fate
+/// was decided (no connection, a hook said no, ...).
+fn push_outcome(out: &Output) -> Option<Push> {
     let rejected = out.stdout.lines().find(|l| l.starts_with('!'));
     match (out.success, rejected) {
-        (true, _) => Ok(Push::Pushed),
+        (true, _) => Some(Push::Pushed),
         (false, Some(line)) => {
             let reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
-            Ok(Push::Rejected { reason })
+            Some(Push::Rejected { reason })
         }
-        (false, None) => Err(Error::external(format!(
-            "git push to {url} failed: {}",
-            out.reason()
-        ))),
+        (false, None) => None,
     }
+}
+
+/// Push the local `branch` of the repository at `dir` to the same name on
+/// `remote` and make that its upstream (`git push --set-upstream`). The user's
+/// pre-push hooks run, in the user's locale: it is their code. With
+/// `force_with_lease`, a rewritten branch replaces the remote one if the remote
+/// still has what was last fetched from it.
+pub fn push_branch(dir: &Path, remote: &str, branch: &str, force_with_lease: bool) -> Result<Push> {
+    let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+    let mut args = vec!["push", "--quiet", "--set-upstream"];
+    if force_with_lease {
+        args.push("--force-with-lease");
+    }
+    let out = Git::in_dir(dir)
+        .user_locale()
+        .args(&args)
+        .arg("--porcelain")
+        .arg(remote)
+        .arg(&refspec)
+        .output()?;
+    push_outcome(&out).ok_or_else(|| {
+        Error::external(format!(
+            "`git {} {remote} {refspec}` failed: {}",
+            args.join(" "),
+            out.reason()
+        ))
+    })
 }
 
 /// Fetch `remote_ref` from `url` into the local `local_ref` (forced: the local ref is
@@ -100,5 +136,51 @@ pub fn ls_remote(url: &str, remote_ref: &str) -> Result<Option<gix::ObjectId>> {
             .map(Some)
             .map_err(|e| Error::external(format!("git ls-remote printed an invalid id: {e}"))),
         None => Ok(None),
+    }
+}
+
+/// Whether `remote` (a remote's name or a url) has the branch `branch`, asked from
+/// the repository at `dir` (`git ls-remote --exit-code`: exit 2 means no such ref).
+pub fn has_branch(dir: &Path, remote: &str, branch: &str) -> Result<bool> {
+    let out = Git::in_dir(dir)
+        .args(["ls-remote", "--exit-code", "--heads", remote])
+        .arg(format!("refs/heads/{branch}"))
+        .output()?;
+    match out.code {
+        Some(0) => Ok(true),
+        Some(2) => Ok(false),
+        _ => Err(Error::external(format!(
+            "cannot list the branches of {remote}: {}",
+            out.reason()
+        ))),
+    }
+}
+
+/// `git clone --quiet URL DEST`.
+pub fn clone(url: &str, dest: &Path) -> Result<()> {
+    Git::bare()
+        .args(["clone", "--quiet", "--"])
+        .arg(url)
+        .arg(dest)
+        .run()
+        .map(drop)
+}
+
+/// The branch `refs/remotes/<remote>/HEAD` points at in the repository at `dir`
+/// (the remote's default branch when it was cloned or last asked), without the
+/// `<remote>/` prefix. `None` when that is not known.
+pub fn default_branch(dir: &Path, remote: &str) -> Option<String> {
+    let repo = super::open_at(dir).ok()?;
+    let head = repo
+        .try_find_reference(format!("refs/remotes/{remote}/HEAD").as_str())
+        .ok()??;
+    match head.target() {
+        gix::refs::TargetRef::Symbolic(name) => {
+            let full = name.as_bstr().to_string();
+            full.strip_prefix(&format!("refs/remotes/{remote}/"))
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+        }
+        gix::refs::TargetRef::Object(_) => None,
     }
 }

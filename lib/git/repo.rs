@@ -1,11 +1,12 @@
 //! Opening repositories with gix (as the user's git would find them, or at exactly
-//! one path), and two small helpers every command needs: normalised paths and the
-//! commit clock.
+//! one path), creating one with `git init`, and two small helpers every command
+//! needs: normalised paths and the commit clock.
 //!
-//! Reads only: nothing here starts a process or writes to a repository.
+//! Nothing here reads or writes what is inside a repository.
 
 use std::path::{Path, PathBuf};
 
+use super::run::Git;
 use crate::error::{Context, Error, Result};
 
 /// Open the repository the user is in, honouring `GIT_DIR`, `GIT_WORK_TREE` and
@@ -25,6 +26,15 @@ pub fn open_current() -> Result<gix::Repository> {
 pub fn open_at(path: &Path) -> Result<gix::Repository> {
     gix::open(path)
         .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
+}
+
+/// `git init --initial-branch=main [--bare] PATH`, run from `cwd`.
+pub fn init(cwd: &Path, path: &Path, bare: bool) -> Result<()> {
+    let mut init = Git::in_dir(cwd).args(["init", "--quiet", "--initial-branch=main"]);
+    if bare {
+        init = init.arg("--bare");
+    }
+    init.arg("--").arg(path).run().map(drop)
 }
 
 /// `base.join(p)`, lexically normalised (no filesystem access needed).
