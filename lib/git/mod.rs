@@ -38,4 +38,3 @@ pub use config::{
 pub use refs::{cas_ref, delete_ref, ref_target};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
 pub use repo::{absolute, now, open_at, open_current};
-pub use run::{Git, Output, git_program};
