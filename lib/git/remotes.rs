@@ -113,6 +113,8 @@ pub fn fetch_into(
     if out.success {
         Ok(())
     } else if out.stderr.contains("couldn't find remote ref") {
+        // Stable text: the runner sets LC_ALL=C, and fetch has no exit code of its
+        // own for a missing ref.
         Err(
             Error::usage(format!("{url} has no {remote_ref}: it is not a realm"))
                 .hint("create one with `git realm init PATH --name NAME`"),
