@@ -5,7 +5,8 @@
 //! already authenticated and knows about enterprise hosts, proxies and tokens. Every
 //! call passes `--repo owner/name` (without it gh guesses from the git remotes and
 //! prefers `upstream`), an argument vector (never a shell), and bodies through
-//! `--body-file` (no quoting or length limits on the command line).
+//! `--body-file` (no quoting or length limits on the command line). Under `-v`
+//! every gh process is traced like git's (`ui::trace_process`).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -280,7 +281,15 @@ impl Gh {
                 expr = expr.env(k, v);
             }
         }
-        let out = expr.run().map_err(|e| {
+        let started = std::time::Instant::now();
+        let result = expr.run();
+        crate::ui::trace_process(
+            &self.program.to_string_lossy(),
+            &args,
+            started.elapsed(),
+            result.as_ref().ok().map(|o| o.status),
+        );
+        let out = result.map_err(|e| {
             Error::external(format!(
                 "cannot run gh ({}) for `gh {what}` on {slug}: {e}",
                 self.program.display()

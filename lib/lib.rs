@@ -2,7 +2,8 @@
 //!
 //! Layout, from the bottom up:
 //! - `model`: the typed, validated YAML files of a realm (knows nothing of git);
-//! - `git`: plumbing (gix, and the `git` binary where gix cannot);
+//! - `git`: plumbing (gix, and the `git` binary where gix cannot): every git
+//!   process of the program is started there, by a named function;
 //! - `store`: the only reader and writer of realm state (refs, trees, commits, push);
 //! - `membership`, `index`: this repository's and this user's view of realms;
 //! - `forge`: GitHub slugs for `gh`;

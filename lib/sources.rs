@@ -5,12 +5,11 @@
 //! from the provider's working tree each time: the value follows the code.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::git::Git;
 use crate::model::{ExtractRule, RelPath, ValueSource};
 
 /// Parse `--file PATH[#/json/pointer]` (PATH relative to `cwd`).
@@ -150,31 +149,8 @@ fn read_file(workdir: &Path, path: &RelPath, pointer: Option<&str>) -> Result<Va
     }
 }
 
-/// The files a user would consider part of the code: tracked, plus untracked but
-/// not ignored.
-fn candidate_files(workdir: &Path) -> Result<Vec<PathBuf>> {
-    let out = Git::in_dir(workdir)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .run()?;
-    let mut files: Vec<PathBuf> = out
-        .stdout
-        .split('\0')
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .collect();
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
 fn extract(workdir: &Path, rules: &[ExtractRule]) -> Result<Value> {
-    let files = candidate_files(workdir)?;
+    let files = crate::git::worktrees::files(workdir)?;
     let mut keyed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut plain: BTreeSet<String> = BTreeSet::new();
     for rule in rules {

@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::contracts;
 use crate::error::{Error, Result};
-use crate::git::Git;
 use crate::index;
 use crate::membership;
 use crate::model::{self, ChangeFile, Email, Name};
@@ -48,17 +47,6 @@ pub fn main_checkout(repo: &gix::Repository) -> PathBuf {
 pub fn current_workdir(repo: &gix::Repository) -> Option<PathBuf> {
     let dir = repo.workdir()?;
     Some(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()))
-}
-
-/// The branch checked out in the repository at `dir` (`None`: detached or unborn).
-pub fn branch_at(dir: &Path) -> Result<Option<String>> {
-    let out = Git::in_dir(dir)
-        .args(["symbolic-ref", "-q", "--short", "HEAD"])
-        .output()?;
-    Ok(out
-        .success
-        .then(|| out.stdout.trim().to_owned())
-        .filter(|b| !b.is_empty()))
 }
 
 /// The current branch of `repo`.

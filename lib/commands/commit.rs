@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Mark, Session, item};
 use crate::error::{Error, Exit, Result};
-use crate::git::{self, Git};
+use crate::git::{self, commits::CommitOptions};
 use crate::model::{ChangeFile, CommitId, LinkedCommit, Name};
 use crate::notes;
 use crate::ops;
@@ -277,7 +277,7 @@ impl CommitArgs {
         dir: &std::path::Path,
         out: &mut RepoCommit,
     ) -> Result<()> {
-        match change::branch_at(dir)? {
+        match git::refs::current_branch(dir)? {
             Some(b) if b == s.change.branch => {}
             other => {
                 out.outcome = "skipped";
@@ -290,18 +290,14 @@ impl CommitArgs {
                 return Ok(());
             }
         }
-        if self.has_changes(dir)? {
-            let mut cmd = Git::in_dir(dir).arg("commit").arg("--quiet");
-            if self.all {
-                cmd = cmd.arg("--all");
-            }
-            let result = cmd.arg("--message").arg(&self.message).output()?;
-            if !result.success {
-                return Err(Error::external(format!(
-                    "`git commit` failed: {}",
-                    result.reason()
-                )));
-            }
+        if git::commits::has_changes(dir, self.all)? {
+            git::commits::commit(
+                dir,
+                &CommitOptions {
+                    message: &self.message,
+                    all: self.all,
+                },
+            )?;
             out.outcome = "committed";
         } else if self.noted_this_round(s, dir)? {
             out.outcome = "already-committed";
@@ -309,39 +305,9 @@ impl CommitArgs {
             out.outcome = "nothing-to-commit";
             return Ok(());
         }
-        let head = Git::in_dir(dir).args(["rev-parse", "HEAD"]).run()?;
-        out.commit = Some(head.stdout.trim().to_owned());
-        let files = Git::in_dir(dir)
-            .args([
-                "diff-tree",
-                "--no-commit-id",
-                "--name-only",
-                "-r",
-                "--root",
-                "HEAD",
-            ])
-            .run()?;
-        out.files = files.stdout.lines().map(str::to_owned).collect();
+        out.commit = Some(git::commits::head(dir)?.to_string());
+        out.files = git::commits::changed_files(dir, "HEAD")?;
         Ok(())
-    }
-
-    /// Staged changes (with `-a`: any change to a tracked file).
-    fn has_changes(&self, dir: &std::path::Path) -> Result<bool> {
-        let args: &[&str] = if self.all {
-            &["diff", "--quiet", "HEAD", "--"]
-        } else {
-            &["diff", "--quiet", "--cached", "--"]
-        };
-        let out = Git::in_dir(dir).args(args).output()?;
-        // `git diff --quiet` exits 1 for "there are differences", anything else is an error.
-        if !out.success && !out.stderr.trim().is_empty() {
-            return Err(Error::external(format!(
-                "`git {}` failed: {}",
-                args.join(" "),
-                out.reason()
-            )));
-        }
-        Ok(!out.success)
     }
 
     /// Whether HEAD at `dir` was committed by this round already (an earlier run

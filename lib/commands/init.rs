@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
-use crate::git::{self, Git};
+use crate::git;
 use crate::index;
 use crate::model::{self, Admission, BreakingChanges, Email, Governance, Name, RealmFile};
 use crate::ops;
@@ -109,11 +109,7 @@ impl Command for InitArgs {
                     path.display()
                 )));
             }
-            let mut init = Git::in_dir(&cwd).args(["init", "--quiet", "--initial-branch=main"]);
-            if self.bare {
-                init = init.arg("--bare");
-            }
-            init.arg("--").arg(&path).run()?;
+            git::repo::init(&cwd, &path, self.bare)?;
         }
         let repo = git::open_at(&path)?;
         if self.bare && !repo.is_bare() {
@@ -153,9 +149,7 @@ impl Command for InitArgs {
                 .flatten()
                 .map(|n| n.as_bstr().to_string());
             if head.as_deref() == Some(REALM_BRANCH) {
-                Git::in_dir(&path)
-                    .args(["reset", "--quiet", "--hard", "HEAD"])
-                    .run()?;
+                git::worktrees::reset_hard(&path)?;
             }
         }
 

@@ -19,7 +19,7 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Dependency, Mark, Session, item, shell_quote};
 use crate::error::{Error, Exit, Result};
 use crate::forge::{self, Gh, PrState, PrView};
-use crate::git::{self, Git};
+use crate::git;
 use crate::model::{ChangeFile, Name, PullRequest};
 use crate::ops;
 use crate::ui::Ui;
@@ -483,14 +483,7 @@ impl PrArgs {
 
 /// Whether origin has `branch` (a failure to ask counts as yes: gh will tell).
 fn on_origin(checkout: &Path, branch: &str) -> bool {
-    match Git::in_dir(checkout)
-        .args(["ls-remote", "--exit-code", "--heads", "origin"])
-        .arg(format!("refs/heads/{branch}"))
-        .output()
-    {
-        Ok(out) => out.success || !out.stderr.trim().is_empty(),
-        Err(_) => true,
-    }
+    git::remotes::has_branch(checkout, "origin", branch).unwrap_or(true)
 }
 
 /// The direct providers of `repo` in the change.
@@ -505,16 +498,10 @@ fn providers_of(repo: &Name, deps: &[Dependency]) -> Vec<String> {
 fn default_title(checkout: Option<&Path>, change: &ChangeFile) -> String {
     checkout
         .and_then(|dir| {
-            Git::in_dir(dir)
-                .args(["log", "-1", "--format=%s"])
-                .arg(format!("refs/heads/{}", change.branch))
-                .arg("--")
-                .output()
+            git::commits::subject(dir, &format!("refs/heads/{}", change.branch))
                 .ok()
+                .flatten()
         })
-        .filter(|o| o.success)
-        .map(|o| o.stdout.trim().to_owned())
-        .filter(|t| !t.is_empty())
         .unwrap_or_else(|| change.id.to_string())
 }
 
@@ -529,15 +516,7 @@ fn default_base(checkout: Option<&Path>, change: &ChangeFile) -> String {
         }
     }
     checkout
-        .and_then(|dir| {
-            Git::in_dir(dir)
-                .args(["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"])
-                .output()
-                .ok()
-        })
-        .filter(|o| o.success)
-        .and_then(|o| o.stdout.trim().strip_prefix("origin/").map(str::to_owned))
-        .filter(|b| !b.is_empty())
+        .and_then(|dir| git::remotes::default_branch(dir, "origin"))
         .unwrap_or_else(|| "main".to_owned())
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Mark, Session, item};
 use crate::error::{Error, Exit, Result};
-use crate::git::{self, Git};
+use crate::git;
 use crate::model::Name;
 use crate::notes::NOTES_REF;
 use crate::ui::Ui;
@@ -177,35 +177,23 @@ fn notes_text(notes: &str) -> &'static str {
 }
 
 fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
-    let has = Git::in_dir(dir)
-        .args(["rev-parse", "--verify", "--quiet"])
-        .arg(format!("refs/heads/{branch}"))
-        .output()?;
-    if !has.success {
+    if !git::refs::has_branch(dir, branch)? {
         return Err(Error::usage(format!(
             "{} has no branch {branch} (run `git realm worktree` to make it)",
             dir.display()
         )));
     }
-    let mut cmd = Git::in_dir(dir).args(["push", "--quiet", "--set-upstream"]);
-    if force_with_lease {
-        cmd = cmd.arg("--force-with-lease");
-    }
-    cmd.arg(REMOTE)
-        .arg(format!("refs/heads/{branch}:refs/heads/{branch}"))
-        .run()
-        .map(drop)
-        .map_err(|e| {
-            if !force_with_lease && e.message.contains("non-fast-forward") {
-                let message = format!(
-                    "{} (if you rebased the change: `git realm push --force-with-lease`)",
-                    e.message
-                );
-                Error { message, ..e }
-            } else {
-                e
+    match git::remotes::push_branch(dir, REMOTE, branch, force_with_lease)? {
+        git::Push::Pushed => Ok(()),
+        git::Push::Rejected { reason } => {
+            let mut message = format!("{REMOTE} rejected {branch}: {reason}");
+            if !force_with_lease && reason.contains("non-fast-forward") {
+                message
+                    .push_str(" (if you rebased the change: `git realm push --force-with-lease`)");
             }
-        })
+            Err(Error::external(message))
+        }
+    }
 }
 
 /// Bring `refs/notes/realm` and origin's together, and push. Returns what it did.
@@ -227,16 +215,13 @@ fn push_notes(dir: &Path) -> Result<&'static str> {
             return Ok(if merged { "merged" } else { "up-to-date" });
         }
         if let Some(remote) = remote {
-            if is_ancestor(dir, local, remote)? {
+            if git::commits::is_ancestor(dir, local, remote)? {
                 // Only origin has news: take them, nothing to push.
                 git::cas_ref(&repo, NOTES_REF, Some(local), remote, "notes: fast-forward")?;
                 return Ok("up-to-date");
             }
-            if !is_ancestor(dir, remote, local)? {
-                Git::in_dir(dir)
-                    .args(["notes", "--ref", NOTES_REF, "merge", "--quiet"])
-                    .args(["--strategy", "cat_sort_uniq", REMOTE_NOTES])
-                    .run()?;
+            if !git::commits::is_ancestor(dir, remote, local)? {
+                git::notes::merge(dir, NOTES_REF, REMOTE_NOTES, "cat_sort_uniq")?;
                 merged = true;
                 local = git::ref_target(&repo, NOTES_REF)?.ok_or_else(|| {
                     Error::external(format!("{NOTES_REF} vanished during a notes merge"))
@@ -253,20 +238,4 @@ fn push_notes(dir: &Path) -> Result<&'static str> {
         "{NOTES_REF} on {REMOTE} kept moving: gave up after {NOTES_ATTEMPTS} attempts"
     ))
     .hint("re-run `git realm push`"))
-}
-
-fn is_ancestor(dir: &Path, ancestor: gix::ObjectId, of: gix::ObjectId) -> Result<bool> {
-    let out = Git::in_dir(dir)
-        .args(["merge-base", "--is-ancestor"])
-        .arg(ancestor.to_string())
-        .arg(of.to_string())
-        .output()?;
-    if !out.success && !out.stderr.trim().is_empty() {
-        return Err(Error::external(format!(
-            "`git merge-base --is-ancestor` failed in {}: {}",
-            dir.display(),
-            out.reason()
-        )));
-    }
-    Ok(out.success)
 }

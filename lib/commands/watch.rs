@@ -15,7 +15,7 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Mark, item};
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
-use crate::git::{self, Git};
+use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ContractFile, Name};
 use crate::store::{REALM_BRANCH, Snapshot, Store};
@@ -367,22 +367,13 @@ fn activity(
         Some(old) => format!("{old}..{new}"),
         None => new.to_string(),
     };
-    let out = Git::in_repo(repo)
-        .args(["log", "--max-count=50", "--format=%H%x1f%an%x1f%ae%x1f%s"])
-        .arg(range)
-        .arg("--")
-        .run()?;
-    Ok(out
-        .stdout
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\u{1f}');
-            Some(Activity {
-                commit: f.next()?.to_owned(),
-                author: f.next()?.to_owned(),
-                email: f.next()?.to_owned(),
-                message: f.next()?.to_owned(),
-            })
+    Ok(git::commits::log(repo, &range, 50)?
+        .into_iter()
+        .map(|e| Activity {
+            commit: e.id,
+            author: e.author_name,
+            email: e.author_email,
+            message: e.subject,
         })
         .collect())
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::commands::change::{self, Checkouts, Mark, RESERVED, item, worktree_path};
 use crate::error::{Error, Exit, Result};
-use crate::git::{self, Git};
+use crate::git;
 use crate::index;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ChangeStatus, DomainFile, Name, RepoFile};
@@ -425,14 +425,9 @@ fn clone_missing(
                 )));
             }
         } else {
-            Git::bare()
-                .args(["clone", "--quiet", "--"])
-                .arg(url)
-                .arg(dest)
-                .run()
-                .map_err(|e| {
-                    Error::external(format!("cannot clone {name} from {url}: {}", e.message))
-                })?;
+            git::remotes::clone(url, dest).map_err(|e| {
+                Error::external(format!("cannot clone {name} from {url}: {}", e.message))
+            })?;
         }
         let cloned = git::open_at(dest)?;
         membership::record(&cloned, &m.realm, &m.url, name)?;
@@ -472,7 +467,7 @@ fn clone_missing(
 /// was created now.
 fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<bool> {
     exclude_worktrees(checkout)?;
-    let listed = list_worktrees(checkout)?;
+    let listed = git::worktrees::list(checkout)?;
     if let Some(wt) = listed.iter().find(|w| same_path(&w.path, path)) {
         if wt.path.is_dir() {
             return match &wt.branch {
@@ -488,7 +483,7 @@ fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str
             };
         }
         // Registered but deleted by hand: forget it so it can be made again.
-        Git::in_dir(checkout).args(["worktree", "prune"]).run()?;
+        git::worktrees::prune(checkout)?;
     } else if path.exists() {
         return Err(Error::conflict(format!(
             "{} exists and is not a worktree of {}",
@@ -496,23 +491,8 @@ fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str
             checkout.display()
         )));
     }
-    let has_branch = Git::in_dir(checkout)
-        .args(["rev-parse", "--verify", "--quiet"])
-        .arg(format!("refs/heads/{branch}"))
-        .output()?
-        .success;
-    let mut cmd = Git::in_dir(checkout).args(["worktree", "add", "--quiet"]);
-    cmd = if has_branch {
-        // After `worktree remove` the branch was kept: pick it up again.
-        cmd.arg("--").arg(path).arg(branch)
-    } else {
-        let cmd = cmd.args(["-b", branch, "--"]).arg(path);
-        match base {
-            Some(b) => cmd.arg(b),
-            None => cmd,
-        }
-    };
-    cmd.run()?;
+    // After `worktree remove` the branch was kept: `add` picks it up again.
+    git::worktrees::add(checkout, path, branch, base)?;
     Ok(true)
 }
 
@@ -539,33 +519,6 @@ fn exclude_worktrees(checkout: &Path) -> Result<()> {
         std::fs::write(&file, new)
     };
     write().map_err(|e| Error::usage(format!("cannot write {}: {e}", file.display())))
-}
-
-/// One entry of `git worktree list --porcelain`.
-#[derive(Debug)]
-pub(crate) struct ListedWorktree {
-    pub path: PathBuf,
-    pub branch: Option<String>,
-}
-
-pub(crate) fn list_worktrees(checkout: &Path) -> Result<Vec<ListedWorktree>> {
-    let out = Git::in_dir(checkout)
-        .args(["worktree", "list", "--porcelain"])
-        .run()?;
-    let mut found: Vec<ListedWorktree> = Vec::new();
-    for line in out.stdout.lines() {
-        if let Some(p) = line.strip_prefix("worktree ") {
-            found.push(ListedWorktree {
-                path: PathBuf::from(p),
-                branch: None,
-            });
-        } else if let Some(b) = line.strip_prefix("branch refs/heads/")
-            && let Some(last) = found.last_mut()
-        {
-            last.branch = Some(b.to_owned());
-        }
-    }
-    Ok(found)
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {
@@ -812,7 +765,7 @@ fn remove(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> 
     }
 
     let results = change::parallel(&targets, |(r, wt, checkout)| {
-        let listed = list_worktrees(checkout).unwrap_or_default();
+        let listed = git::worktrees::list(checkout).unwrap_or_default();
         let registered = listed.iter().any(|w| same_path(&w.path, wt));
         if !registered && !wt.exists() {
             return Removed {
@@ -822,11 +775,7 @@ fn remove(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> 
                 error: None,
             };
         }
-        let mut cmd = Git::in_dir(checkout).args(["worktree", "remove"]);
-        if force {
-            cmd = cmd.arg("--force");
-        }
-        match cmd.arg("--").arg(wt).run() {
+        match git::worktrees::remove(checkout, wt, force) {
             Ok(_) => Removed {
                 repo: r.to_string(),
                 path: wt.clone(),
@@ -877,37 +826,17 @@ fn remove(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> 
 /// on `branch` that are on no remote (its upstream, or any remote-tracking ref).
 fn unsaved_work(dir: &Path, branch: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    let status = Git::in_dir(dir).args(["status", "--porcelain"]).run()?;
-    let dirty = status.stdout.lines().filter(|l| !l.is_empty()).count();
+    let dirty = git::worktrees::dirty_paths(dir)?;
     if dirty > 0 {
         out.push(format!(
             "{} has uncommitted changes ({dirty} path(s) in `git status --porcelain`)",
             dir.display()
         ));
     }
-    let upstream = Git::in_dir(dir)
-        .args([
-            "rev-parse",
-            "--abbrev-ref",
-            "--symbolic-full-name",
-            "@{upstream}",
-        ])
-        .output()?;
-    let (range, against): (Vec<String>, String) = if upstream.success {
-        let u = upstream.stdout.trim().to_owned();
-        (vec![format!("@{{upstream}}..HEAD")], u)
-    } else {
-        (
-            vec!["HEAD".into(), "--not".into(), "--remotes".into()],
-            "any remote".into(),
-        )
-    };
-    let count = Git::in_dir(dir)
-        .args(["rev-list", "--count"])
-        .args(range)
-        .run()?;
-    let n: u64 = count.stdout.trim().parse().unwrap_or(0);
+    let unpushed = git::worktrees::unpushed(dir)?;
+    let n = unpushed.commits;
     if n > 0 {
+        let against = unpushed.upstream.unwrap_or_else(|| "any remote".into());
         out.push(format!(
             "{branch} has {n} commit(s) not on {against} (`git realm push` publishes them)"
         ));

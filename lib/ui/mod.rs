@@ -7,8 +7,11 @@
 
 pub mod contracts;
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use owo_colors::OwoColorize;
 use serde::Serialize;
@@ -28,6 +31,51 @@ pub fn progress(message: &str) {
 pub fn verbose(message: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
         eprintln!("realm: {message}");
+    }
+}
+
+/// Whether `-v` was given (a process-wide switch, set once by `cli::main`).
+pub fn is_verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// Under `-v`, trace one external process (`git`, `gh`) on stderr: its command line,
+/// shell-quoted, and how long it ran; its exit status when it failed, and
+/// `not started` when it could not be started (`status` is `None`):
+/// `realm: git fetch --quiet … (12 ms)`.
+pub fn trace_process(
+    program: &str,
+    args: &[OsString],
+    elapsed: Duration,
+    status: Option<ExitStatus>,
+) {
+    if !is_verbose() {
+        return;
+    }
+    let mut line = shell_word(program);
+    for a in args {
+        line.push(' ');
+        line.push_str(&shell_word(&a.to_string_lossy()));
+    }
+    let ms = elapsed.as_millis();
+    let how = match status {
+        None => format!("{ms} ms, not started"),
+        Some(s) if s.success() => format!("{ms} ms"),
+        Some(s) => match s.code() {
+            Some(code) => format!("{ms} ms, exit {code}"),
+            None => format!("{ms} ms, killed by a signal"),
+        },
+    };
+    verbose(&format!("{line} ({how})"));
+}
+
+/// `word` as a POSIX shell would need it: bare when it is safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -216,6 +264,19 @@ mod tests {
     fn explicit_choice_wins() {
         assert!(use_color(ColorWhen::Always, Some("never"), false));
         assert!(!use_color(ColorWhen::Never, Some("always"), true));
+    }
+
+    #[test]
+    fn trace_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_word("--force-with-lease=refs/heads/x:"),
+            "--force-with-lease=refs/heads/x:"
+        );
+        assert_eq!(shell_word("@{upstream}..HEAD"), "'@{upstream}..HEAD'");
+        assert_eq!(shell_word("refs/notes/*"), "'refs/notes/*'");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

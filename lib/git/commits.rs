@@ -1,0 +1,176 @@
+//! Commits: realm commits written as objects with gix (no working tree, no hooks),
+//! and the user's own commits, which go through the `git` binary so that their
+//! hooks, signing and configuration apply.
+//!
+//! Also what commits contain and how they relate: `HEAD`, the files a commit
+//! touched, staged changes, ancestry, log entries.
+//!
+//! No ref is moved here for realm commits: callers publish them with a
+//! compare-and-swap (see `refs`). Nothing here amends, rebases or resets.
+
+use std::path::Path;
+
+use super::run::Git;
+use crate::error::{Context, Error, Result};
+
+/// Write a commit object (no ref moves) signed with the user's git identity,
+/// which git-realm never invents: without one, the user is told how to set it.
+pub fn new_commit(
+    repo: &gix::Repository,
+    message: &str,
+    tree: gix::ObjectId,
+    parents: impl IntoIterator<Item = gix::ObjectId>,
+) -> Result<gix::ObjectId> {
+    let identity_error = || {
+        Error::usage("your git identity is not configured, and realm commits are made with it").hint(
+            "run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`",
+        )
+    };
+    let author = repo
+        .author()
+        .ok_or_else(identity_error)?
+        .context(|| "invalid author date".into())?;
+    let committer = repo
+        .committer()
+        .ok_or_else(identity_error)?
+        .context(|| "invalid committer date".into())?;
+    let commit = repo
+        .new_commit_as(committer, author, message, tree, parents)
+        .context(|| "cannot write a commit".into())?;
+    Ok(commit.id)
+}
+
+/// What `git commit` is asked to do.
+pub struct CommitOptions<'a> {
+    pub message: &'a str,
+    /// `--all`: also commit modified tracked files that are not staged.
+    pub all: bool,
+}
+
+/// `git commit --quiet [--all] --message MSG` in the working tree at `dir`, through
+/// the binary so that the user's hooks, signing and commit templates apply (in the
+/// user's locale: their programs may talk to them).
+pub fn commit(dir: &Path, options: &CommitOptions<'_>) -> Result<()> {
+    let mut cmd = Git::in_dir(dir).user_locale().arg("commit").arg("--quiet");
+    if options.all {
+        cmd = cmd.arg("--all");
+    }
+    let result = cmd.arg("--message").arg(options.message).output()?;
+    if result.success {
+        Ok(())
+    } else {
+        Err(Error::external(format!(
+            "`git commit` failed: {}",
+            result.reason()
+        )))
+    }
+}
+
+/// Whether `git commit` at `dir` has something to commit: staged changes, or with
+/// `all` any change to a tracked file (`git diff --quiet`: exit 1 means "differs").
+pub fn has_changes(dir: &Path, all: bool) -> Result<bool> {
+    let args: &[&str] = if all {
+        &["diff", "--quiet", "HEAD", "--"]
+    } else {
+        &["diff", "--quiet", "--cached", "--"]
+    };
+    let out = Git::in_dir(dir).args(args).output()?;
+    match out.code {
+        Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        _ => Err(Error::external(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            out.reason()
+        ))),
+    }
+}
+
+/// The commit `HEAD` is at in the repository (or worktree) at `dir`.
+pub fn head(dir: &Path) -> Result<gix::ObjectId> {
+    let repo = super::open_at(dir)?;
+    let id = repo
+        .head_id()
+        .context(|| format!("cannot resolve HEAD in {}", dir.display()))?;
+    Ok(id.detach())
+}
+
+/// The paths `rev` changed (against its first parent; all of them for a root
+/// commit), as `git diff-tree --name-only -r --root` lists them.
+pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<String>> {
+    let out = Git::in_dir(dir)
+        .args([
+            "diff-tree",
+            "--no-commit-id",
+            "--name-only",
+            "-r",
+            "--root",
+            rev,
+        ])
+        .run()?;
+    Ok(out.stdout.lines().map(str::to_owned).collect())
+}
+
+/// Whether `ancestor` is an ancestor of (or the same commit as) `of`, in the
+/// repository at `dir` (`git merge-base --is-ancestor`: exit 1 means "no").
+pub fn is_ancestor(dir: &Path, ancestor: gix::ObjectId, of: gix::ObjectId) -> Result<bool> {
+    let out = Git::in_dir(dir)
+        .args(["merge-base", "--is-ancestor"])
+        .arg(ancestor.to_string())
+        .arg(of.to_string())
+        .output()?;
+    match out.code {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => Err(Error::external(format!(
+            "`git merge-base --is-ancestor` failed in {}: {}",
+            dir.display(),
+            out.reason()
+        ))),
+    }
+}
+
+/// The subject line of the commit `rev` names in the repository at `dir`; `None`
+/// when there is no such commit.
+pub fn subject(dir: &Path, rev: &str) -> Result<Option<String>> {
+    let out = Git::in_dir(dir)
+        .args(["log", "-1", "--format=%s", rev, "--"])
+        .output()?;
+    Ok(out
+        .success
+        .then(|| out.stdout.trim().to_owned())
+        .filter(|s| !s.is_empty()))
+}
+
+/// One commit of [`log`].
+pub struct LogEntry {
+    pub id: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub subject: String,
+}
+
+/// The commits of `range` (`old..new`, or one commit and its history), newest
+/// first, at most `max`.
+pub fn log(repo: &gix::Repository, range: &str, max: usize) -> Result<Vec<LogEntry>> {
+    let out = Git::in_repo(repo)
+        .arg("log")
+        .arg(format!("--max-count={max}"))
+        .arg("--format=%H%x1f%an%x1f%ae%x1f%s")
+        .arg(range)
+        .arg("--")
+        .run()?;
+    Ok(out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\u{1f}');
+            Some(LogEntry {
+                id: f.next()?.to_owned(),
+                author_name: f.next()?.to_owned(),
+                author_email: f.next()?.to_owned(),
+                subject: f.next()?.to_owned(),
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,40 @@
+//! Git plumbing: opening repositories with gix, and the things gix cannot do (push,
+//! fetch over every transport the user's git is configured for, config writes with
+//! git's own locking, worktrees, commits that run the user's hooks) through the
+//! `git` binary.
+//!
+//! - `run`: the runner every `git` process of the program goes through (an
+//!   argument vector, `LC_ALL=C`, a trace line under `-v`); private, so that no
+//!   git command line is built outside this module;
+//! - `repo`: opening and creating repositories, paths, the commit clock;
+//! - `refs`: reading refs and the checked-out branch, compare-and-swap updates,
+//!   deletes;
+//! - `config`: reading and writing configuration;
+//! - `remotes`: clone, fetch, push with a lease, push of a change's branch,
+//!   `ls-remote`;
+//! - `worktrees`: adding, listing and removing worktrees, and what one holds that
+//!   is saved nowhere else;
+//! - `commits`: realm commit objects, the user's commits, what commits contain;
+//! - `notes`: merging notes refs.
+//!
+//! This module knows nothing about realms: callers pass ref names, urls and paths.
+//! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
+//! used; everything else is a named function here, never a raw command line in a
+//! caller.
+
+pub mod commits;
+pub mod config;
+pub mod notes;
+pub mod refs;
+pub mod remotes;
+pub mod repo;
+mod run;
+pub mod worktrees;
+
+pub use commits::new_commit;
+pub use config::{
+    config_add_unique, config_remove_section, config_set, config_string, config_unset_value,
+};
+pub use refs::{cas_ref, delete_ref, ref_target};
+pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
+pub use repo::{absolute, now, open_at, open_current};

@@ -1,0 +1,93 @@
+//! Refs: reading where a ref points (and which branch is checked out), and moving
+//! or deleting one only if it still points where the caller last saw it
+//! (compare-and-swap), all through gix: no process is started here.
+//!
+//! No ref is ever updated unconditionally here, and nothing talks to a remote.
+
+use std::path::Path;
+
+use crate::error::{Context, Error, Result};
+
+/// Resolve `name` to the object id it points at, if the ref exists.
+pub fn ref_target(repo: &gix::Repository, name: &str) -> Result<Option<gix::ObjectId>> {
+    let found = repo
+        .try_find_reference(name)
+        .context(|| format!("cannot read ref {name}"))?;
+    match found {
+        None => Ok(None),
+        Some(mut r) => {
+            let id = r
+                .peel_to_id()
+                .context(|| format!("cannot resolve ref {name}"))?;
+            Ok(Some(id.detach()))
+        }
+    }
+}
+
+/// Compare-and-swap a ref: set `name` to `new` only if it currently points at
+/// `expected` (`None`: only if it does not exist). Returns false when the ref had
+/// moved, so callers can re-read and decide.
+pub fn cas_ref(
+    repo: &gix::Repository,
+    name: &str,
+    expected: Option<gix::ObjectId>,
+    new: gix::ObjectId,
+    log: &str,
+) -> Result<bool> {
+    use gix::refs::transaction::PreviousValue;
+    let constraint = match expected {
+        Some(old) => PreviousValue::MustExistAndMatch(gix::refs::Target::Object(old)),
+        None => PreviousValue::MustNotExist,
+    };
+    match repo.reference(name, new, constraint, log) {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            // Distinguish "someone else moved it" from real failures by re-reading.
+            let now = ref_target(repo, name)?;
+            if now != expected {
+                Ok(false)
+            } else {
+                Err(Error::external(format!("cannot update ref {name}: {e}")))
+            }
+        }
+    }
+}
+
+/// Delete a ref if it still points at `expected`.
+pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -> Result<()> {
+    use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
+    let edit = RefEdit {
+        change: Change::Delete {
+            expected: PreviousValue::MustExistAndMatch(gix::refs::Target::Object(expected)),
+            log: RefLog::AndReference,
+        },
+        name: name
+            .try_into()
+            .map_err(|e| Error::usage(format!("invalid ref name {name}: {e}")))?,
+        deref: false,
+    };
+    repo.edit_reference(edit)
+        .context(|| format!("cannot delete ref {name}"))?;
+    Ok(())
+}
+
+/// Whether the repository at `dir` has the local branch `branch`.
+pub fn has_branch(dir: &Path, branch: &str) -> Result<bool> {
+    let repo = super::open_at(dir)?;
+    Ok(ref_target(&repo, &format!("refs/heads/{branch}"))?.is_some())
+}
+
+/// The branch checked out in the repository (or worktree) at `dir`, short
+/// (`main`, not `refs/heads/main`), also when it has no commit yet. `None`: a
+/// detached HEAD, or no repository there.
+pub fn current_branch(dir: &Path) -> Result<Option<String>> {
+    let Ok(repo) = super::open_at(dir) else {
+        return Ok(None);
+    };
+    Ok(repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|name| name.shorten().to_string())
+        .filter(|b| !b.is_empty()))
+}

@@ -1,0 +1,188 @@
+//! Talking to remotes through the `git` binary (every transport, credential helper
+//! and `insteadOf` the user's git is configured for): clone, fetch, push with a
+//! lease (realm metadata and notes), push of a change's branch, `ls-remote`; and
+//! a remote's default branch as last fetched.
+//!
+//! Realm metadata is pushed without the user's pre-push hooks, a change's branch
+//! with them; nothing here ever force-pushes without a lease. Push outcomes are
+//! read from `--porcelain` output and exit codes, not from git's messages.
+
+use std::path::Path;
+
+use super::run::{Git, Output};
+use crate::error::{Error, Result};
+
+/// The outcome of pushing one ref.
+pub enum Push {
+    Pushed,
+    /// The remote refused the update; `reason` is git's word for why.
+    Rejected {
+        reason: String,
+    },
+}
+
+/// Push `commit` to `remote_ref` at `url`, only if the remote still has `expected`
+/// there (a lease, so a concurrent writer is never overwritten). The user's pre-push
+/// hooks are not run: this pushes realm metadata, not the user's code.
+pub fn push_with_lease(
+    repo: &gix::Repository,
+    url: &str,
+    commit: gix::ObjectId,
+    remote_ref: &str,
+    expected: Option<gix::ObjectId>,
+) -> Result<Push> {
+    let lease = match expected {
+        Some(old) => format!("--force-with-lease={remote_ref}:{old}"),
+        // An empty expected value means "the ref must not exist yet".
+        None => format!("--force-with-lease={remote_ref}:"),
+    };
+    let out = Git::in_repo(repo)
+        .args(["push", "--porcelain", "--atomic", "--no-verify", "--quiet"])
+        .arg(lease)
+        .arg("--")
+        .arg(url)
+        .arg(format!("{commit}:{remote_ref}"))
+        .output()?;
+    push_outcome(&out)
+        .ok_or_else(|| Error::external(format!("git push to {url} failed: {}", out.reason())))
+}
+
+/// What `git push --porcelain` says: pushed, or a ref the remote rejected (a line
+/// `!<TAB>from:to<TAB>[rejected] (why)`). `None`: it failed before any ref's fate
+/// was decided (no connection, a hook said no, ...).
+fn push_outcome(out: &Output) -> Option<Push> {
+    let rejected = out.stdout.lines().find(|l| l.starts_with('!'));
+    match (out.success, rejected) {
+        (true, _) => Some(Push::Pushed),
+        (false, Some(line)) => {
+            let reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
+            Some(Push::Rejected { reason })
+        }
+        (false, None) => None,
+    }
+}
+
+/// Push the local `branch` of the repository at `dir` to the same name on
+/// `remote` and make that its upstream (`git push --set-upstream`). The user's
+/// pre-push hooks run, in the user's locale: it is their code. With
+/// `force_with_lease`, a rewritten branch replaces the remote one if the remote
+/// still has what was last fetched from it.
+pub fn push_branch(dir: &Path, remote: &str, branch: &str, force_with_lease: bool) -> Result<Push> {
+    let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+    let mut args = vec!["push", "--quiet", "--set-upstream"];
+    if force_with_lease {
+        args.push("--force-with-lease");
+    }
+    let out = Git::in_dir(dir)
+        .user_locale()
+        .args(&args)
+        .arg("--porcelain")
+        .arg(remote)
+        .arg(&refspec)
+        .output()?;
+    push_outcome(&out).ok_or_else(|| {
+        Error::external(format!(
+            "`git {} {remote} {refspec}` failed: {}",
+            args.join(" "),
+            out.reason()
+        ))
+    })
+}
+
+/// Fetch `remote_ref` from `url` into the local `local_ref` (forced: the local ref is
+/// a mirror of the remote one). Returns git's error text when the remote lacks it.
+pub fn fetch_into(
+    repo: &gix::Repository,
+    url: &str,
+    remote_ref: &str,
+    local_ref: &str,
+) -> Result<()> {
+    let out = Git::in_repo(repo)
+        .args([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            "--no-auto-gc",
+        ])
+        .arg("--")
+        .arg(url)
+        .arg(format!("+{remote_ref}:{local_ref}"))
+        .output()?;
+    if out.success {
+        Ok(())
+    } else if out.stderr.contains("couldn't find remote ref") {
+        // Stable text: the runner sets LC_ALL=C, and fetch has no exit code of its
+        // own for a missing ref.
+        Err(
+            Error::usage(format!("{url} has no {remote_ref}: it is not a realm"))
+                .hint("create one with `git realm init PATH --name NAME`"),
+        )
+    } else {
+        Err(Error::external(format!(
+            "cannot fetch {url}: {}",
+            out.reason()
+        )))
+    }
+}
+
+/// `git ls-remote` of one ref: the cheap way to see whether a remote moved.
+pub fn ls_remote(url: &str, remote_ref: &str) -> Result<Option<gix::ObjectId>> {
+    let out = Git::bare()
+        .args(["ls-remote", "--", url, remote_ref])
+        .run()?;
+    let first = out.stdout.lines().find(|l| l.ends_with(remote_ref));
+    match first.and_then(|l| l.split('\t').next()) {
+        Some(hex) => gix::ObjectId::from_hex(hex.as_bytes())
+            .map(Some)
+            .map_err(|e| Error::external(format!("git ls-remote printed an invalid id: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Whether `remote` (a remote's name or a url) has the branch `branch`, asked from
+/// the repository at `dir` (`git ls-remote --exit-code`: exit 2 means no such ref).
+pub fn has_branch(dir: &Path, remote: &str, branch: &str) -> Result<bool> {
+    let out = Git::in_dir(dir)
+        .args(["ls-remote", "--exit-code", "--heads", remote])
+        .arg(format!("refs/heads/{branch}"))
+        .output()?;
+    match out.code {
+        Some(0) => Ok(true),
+        Some(2) => Ok(false),
+        _ => Err(Error::external(format!(
+            "cannot list the branches of {remote}: {}",
+            out.reason()
+        ))),
+    }
+}
+
+/// `git clone --quiet URL DEST`.
+pub fn clone(url: &str, dest: &Path) -> Result<()> {
+    Git::bare()
+        .args(["clone", "--quiet", "--"])
+        .arg(url)
+        .arg(dest)
+        .run()
+        .map(drop)
+}
+
+/// The branch `refs/remotes/<remote>/HEAD` points at in the repository at `dir`
+/// (the remote's default branch when it was cloned or last asked), without the
+/// `<remote>/` prefix. `None` when that is not known.
+pub fn default_branch(dir: &Path, remote: &str) -> Option<String> {
+    let repo = super::open_at(dir).ok()?;
+    let head = repo
+        .try_find_reference(format!("refs/remotes/{remote}/HEAD").as_str())
+        .ok()??;
+    match head.target() {
+        gix::refs::TargetRef::Symbolic(name) => {
+            let full = name.as_bstr().to_string();
+            full.strip_prefix(&format!("refs/remotes/{remote}/"))
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+        }
+        gix::refs::TargetRef::Object(_) => None,
+    }
+}

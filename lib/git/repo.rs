@@ -1,0 +1,68 @@
+//! Opening repositories with gix (as the user's git would find them, or at exactly
+//! one path), creating one with `git init`, and two small helpers every command
+//! needs: normalised paths and the commit clock.
+//!
+//! Nothing here reads or writes what is inside a repository.
+
+use std::path::{Path, PathBuf};
+
+use super::run::Git;
+use crate::error::{Context, Error, Result};
+
+/// Open the repository the user is in, honouring `GIT_DIR`, `GIT_WORK_TREE` and
+/// friends (so `git -C DIR realm …` and `GIT_DIR=… git realm …` both work).
+pub fn open_current() -> Result<gix::Repository> {
+    let cwd = std::env::current_dir().context(|| "cannot read the current directory".into())?;
+    gix::discover_with_environment_overrides(&cwd).map_err(|e| {
+        Error::usage(format!(
+            "not a git repository (or any parent up to the root): {}",
+            cwd.display()
+        ))
+        .hint(format!("git-realm works inside a member repository ({e})"))
+    })
+}
+
+/// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
+pub fn open_at(path: &Path) -> Result<gix::Repository> {
+    gix::open(path)
+        .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
+}
+
+/// `git init --initial-branch=main [--bare] PATH`, run from `cwd`.
+pub fn init(cwd: &Path, path: &Path, bare: bool) -> Result<()> {
+    let mut init = Git::in_dir(cwd).args(["init", "--quiet", "--initial-branch=main"]);
+    if bare {
+        init = init.arg("--bare");
+    }
+    init.arg("--").arg(path).run().map(drop)
+}
+
+/// `base.join(p)`, lexically normalised (no filesystem access needed).
+pub fn absolute(base: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
+pub fn now(repo: &gix::Repository) -> Result<crate::model::Timestamp> {
+    let seconds = match repo.committer() {
+        Some(Ok(sig)) => sig.seconds(),
+        _ => jiff::Timestamp::now().as_second(),
+    };
+    jiff::Timestamp::from_second(seconds)
+        .map_err(|e| Error::usage(format!("invalid commit time: {e}")))
+}

@@ -1,0 +1,149 @@
+//! Working trees through the `git` binary (gix cannot add or remove worktrees):
+//! `git worktree add/remove/prune/list`, and what a working tree holds that is not
+//! saved elsewhere (uncommitted paths, commits on no remote).
+//!
+//! Worktrees are only ever added or removed here, never deleted by hand, so git's
+//! own bookkeeping stays right; where they go and what they are named is the
+//! caller's business.
+
+use std::path::{Path, PathBuf};
+
+use super::run::Git;
+use crate::error::Result;
+
+/// One entry of `git worktree list --porcelain`.
+#[derive(Debug)]
+pub struct Worktree {
+    pub path: PathBuf,
+    /// The branch checked out there (`None`: a detached HEAD).
+    pub branch: Option<String>,
+}
+
+/// The worktrees of the repository at `checkout` (its main one first).
+pub fn list(checkout: &Path) -> Result<Vec<Worktree>> {
+    let out = Git::in_dir(checkout)
+        .args(["worktree", "list", "--porcelain"])
+        .run()?;
+    let mut found: Vec<Worktree> = Vec::new();
+    for line in out.stdout.lines() {
+        if let Some(p) = line.strip_prefix("worktree ") {
+            found.push(Worktree {
+                path: PathBuf::from(p),
+                branch: None,
+            });
+        } else if let Some(b) = line.strip_prefix("branch refs/heads/")
+            && let Some(last) = found.last_mut()
+        {
+            last.branch = Some(b.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// Forget worktrees whose directory was deleted by hand.
+pub fn prune(checkout: &Path) -> Result<()> {
+    Git::in_dir(checkout)
+        .args(["worktree", "prune"])
+        .run()
+        .map(drop)
+}
+
+/// Add a worktree of `checkout` at `path` on `branch`: the existing branch if there
+/// is one, else a new branch started from `base` (default: `HEAD`).
+pub fn add(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<()> {
+    let has_branch = super::refs::has_branch(checkout, branch)?;
+    let cmd = Git::in_dir(checkout).args(["worktree", "add", "--quiet"]);
+    let cmd = if has_branch {
+        cmd.arg("--").arg(path).arg(branch)
+    } else {
+        let cmd = cmd.args(["-b", branch, "--"]).arg(path);
+        match base {
+            Some(b) => cmd.arg(b),
+            None => cmd,
+        }
+    };
+    cmd.run().map(drop)
+}
+
+/// Remove the worktree at `path` (its branch is kept). Without `force`, git
+/// refuses when it holds uncommitted changes.
+pub fn remove(checkout: &Path, path: &Path, force: bool) -> Result<()> {
+    let mut cmd = Git::in_dir(checkout).args(["worktree", "remove"]);
+    if force {
+        cmd = cmd.arg("--force");
+    }
+    cmd.arg("--").arg(path).run().map(drop)
+}
+
+/// How many paths `git status --porcelain` lists in the working tree at `dir`
+/// (modified, staged or untracked-and-not-ignored): 0 when it is clean.
+pub fn dirty_paths(dir: &Path) -> Result<usize> {
+    let status = Git::in_dir(dir).args(["status", "--porcelain"]).run()?;
+    Ok(status.stdout.lines().filter(|l| !l.is_empty()).count())
+}
+
+/// Commits of `HEAD` at `dir` that no remote has.
+pub struct Unpushed {
+    pub commits: u64,
+    /// The branch's upstream (`origin/x`) they were counted against; `None`: it
+    /// has none, and they were counted against every remote-tracking ref.
+    pub upstream: Option<String>,
+}
+
+/// The commits of `HEAD` at `dir` that are not on its upstream (or, without one,
+/// on any remote-tracking ref).
+pub fn unpushed(dir: &Path) -> Result<Unpushed> {
+    let upstream = Git::in_dir(dir)
+        .args([
+            "rev-parse",
+            "--abbrev-ref",
+            "--symbolic-full-name",
+            "@{upstream}",
+        ])
+        .output()?;
+    let upstream = upstream.success.then(|| upstream.stdout.trim().to_owned());
+    let range: &[&str] = if upstream.is_some() {
+        &["@{upstream}..HEAD"]
+    } else {
+        &["HEAD", "--not", "--remotes"]
+    };
+    let count = Git::in_dir(dir)
+        .args(["rev-list", "--count"])
+        .args(range)
+        .run()?;
+    Ok(Unpushed {
+        commits: count.stdout.trim().parse().unwrap_or(0),
+        upstream,
+    })
+}
+
+/// Make the working tree and index at `dir` match `HEAD` (`git reset --hard`).
+pub fn reset_hard(dir: &Path) -> Result<()> {
+    Git::in_dir(dir)
+        .args(["reset", "--quiet", "--hard", "HEAD"])
+        .run()
+        .map(drop)
+}
+
+/// The files a user would consider part of the code at `dir`: tracked, plus
+/// untracked but not ignored; sorted, relative to `dir`.
+pub fn files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let out = Git::in_dir(dir)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .run()?;
+    let mut files: Vec<PathBuf> = out
+        .stdout
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
+}

@@ -1,0 +1,121 @@
+//! `-v` traces every external process: one line per `git` (and `gh`) process on
+//! stderr, with its command line and how long it ran, and stdout exactly as
+//! without `-v`.
+
+mod common;
+mod support;
+
+use common::World;
+use support::GhDouble;
+
+/// The trace lines of `program` processes in `stderr`, checked for their shape:
+/// `realm: PROGRAM ARGS… (N ms)`, with `, exit N` when the process failed.
+fn traces<'a>(stderr: &'a str, program: &str) -> Vec<&'a str> {
+    let prefix = format!("realm: {program} ");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&prefix)).collect();
+    for line in &lines {
+        let (_, timing) = line
+            .rsplit_once(" (")
+            .unwrap_or_else(|| panic!("no duration in {line:?}"));
+        let timing = timing
+            .strip_suffix(')')
+            .unwrap_or_else(|| panic!("no closing parenthesis in {line:?}"));
+        let ms = timing.split(',').next().unwrap();
+        let digits = ms
+            .strip_suffix(" ms")
+            .unwrap_or_else(|| panic!("no milliseconds in {line:?}"));
+        assert!(
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{line:?}"
+        );
+    }
+    lines
+}
+
+#[test]
+fn verbose_traces_each_git_process_and_leaves_stdout_alone() {
+    let w = World::new();
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+
+    // A write: the realm is fetched and pushed, each git process traced; one that
+    // fails (there is no notes.rewriteRef yet) with its exit status.
+    let join = w.realm("aperture", &["join", &realm, "-v"]).ok();
+    let git = traces(&join.stderr, "git");
+    for wanted in [" fetch --quiet ", " push --porcelain "] {
+        assert!(
+            git.iter().any(|l| l.contains(wanted)),
+            "no{wanted}trace:\n{}",
+            join.stderr
+        );
+    }
+    assert!(
+        git.iter().any(
+            |l| l.contains(" config --local --get-all notes.rewriteRef (")
+                && l.ends_with(" ms, exit 1)")
+        ),
+        "{}",
+        join.stderr
+    );
+
+    let plain = w.realm("aperture", &["watch", "--once"]).ok();
+    let verbose = w.realm("aperture", &["watch", "--once", "-v"]).ok();
+    assert_eq!(plain.stdout, verbose.stdout, "-v changed stdout");
+    assert!(
+        traces(&plain.stderr, "git").is_empty(),
+        "traced without -v:\n{}",
+        plain.stderr
+    );
+    assert!(
+        traces(&verbose.stderr, "git")
+            .iter()
+            .any(|l| l.starts_with(&format!(
+                "realm: git ls-remote -- {realm} refs/heads/main ("
+            ))),
+        "no trace of the ls-remote:\n{}",
+        verbose.stderr
+    );
+}
+
+#[test]
+fn verbose_traces_gh_processes_too() {
+    let w = World::new();
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = GhDouble::new(&w.path("github"));
+    let realm = w.bare_realm("letemcook");
+    for name in ["aperture", "fungal"] {
+        w.member(name);
+        let url = format!("https://github.com/acme/{name}.git");
+        w.realm_env(name, &["join", &realm, "--url", &url], &gh.env())
+            .ok();
+    }
+    w.realm_env(
+        "aperture",
+        &["worktree", "metrics", "--repos", "aperture,fungal"],
+        &gh.env(),
+    )
+    .ok();
+    let wt = "aperture/.worktrees/metrics";
+    for repo in ["aperture", "fungal"] {
+        let dir = format!("{repo}/.worktrees/metrics");
+        w.write(&dir, "metrics.txt", "v2\n");
+        w.git(&dir, &["add", "metrics.txt"]).ok();
+    }
+    for step in [&["commit", "-m", "metrics v2"][..], &["push"], &["pr"]] {
+        w.realm_env(wt, step, &gh.env()).ok();
+    }
+    let plain = w.realm_env(wt, &["pr", "status"], &gh.env());
+    let verbose = w.realm_env(wt, &["pr", "status", "-v"], &gh.env());
+    assert_eq!(plain.code, verbose.code);
+    assert_eq!(plain.stdout, verbose.stdout, "-v changed stdout");
+    let double = gh.program.display().to_string();
+    let traced = traces(&verbose.stderr, &double);
+    assert!(
+        traced
+            .iter()
+            .any(|l| l.contains(" pr view 1 --repo acme/aperture --json ")),
+        "no gh trace:\n{}",
+        verbose.stderr
+    );
+    assert!(traces(&plain.stderr, &double).is_empty());
+}
