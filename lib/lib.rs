@@ -10,6 +10,7 @@
 //! - `ui`, `cli`: output and the runner shared by every executable;
 //! - `commands`: one module per subcommand; `dispatch`: the `git-realm` program.
 
+pub mod changes;
 pub mod cli;
 pub mod commands;
 pub mod contracts;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod notes;
 pub mod notify;
 pub mod ops;
+pub mod parallel;
 pub mod sources;
 pub mod store;
 pub mod ui;

@@ -14,14 +14,15 @@ use std::path::PathBuf;
 use clap::Parser;
 use serde::Serialize;
 
+use crate::changes::{self, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::{self, Mark, Session, item};
 use crate::error::{Error, Exit, Result};
 use crate::git::{self, commits::CommitOptions};
 use crate::model::{ChangeFile, CommitId, LinkedCommit, Name};
 use crate::notes;
 use crate::ops;
 use crate::ui::Ui;
+use crate::ui::{self, Mark, item};
 
 /// Commit in every worktree of the current change, and link the commits
 #[derive(Parser, Debug)]
@@ -63,12 +64,23 @@ pub struct CommitArgs {
     pub global: GlobalArgs,
 }
 
+/// What happened, per repository (serialised in kebab-case for `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum CommitOutcome {
+    Skipped,
+    Failed,
+    Committed,
+    AlreadyCommitted,
+    NothingToCommit,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct RepoCommit {
     repo: String,
     worktree: Option<PathBuf>,
     /// committed | already-committed | nothing-to-commit | skipped | failed
-    outcome: &'static str,
+    outcome: CommitOutcome,
     commit: Option<String>,
     files: Vec<String>,
     error: Option<String>,
@@ -108,7 +120,7 @@ impl Command for CommitArgs {
         }
         let repo = git::open_current()?;
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
-        let repos = change::select_repos(&s.change, &self.repos)?;
+        let repos = changes::select_repos(&s.change, &self.repos)?;
 
         // One repo after the other, in name order: hooks may share resources, and
         // the message after a failure must say exactly what happened where.
@@ -118,10 +130,18 @@ impl Command for CommitArgs {
         }
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
-            .filter(|r| matches!(r.outcome, "committed" | "already-committed"))
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    CommitOutcome::Committed | CommitOutcome::AlreadyCommitted
+                )
+            })
             .filter_map(|r| Some((r.repo.clone(), r.commit.clone()?, r.worktree.clone()?)))
             .collect();
-        let failed: Vec<&RepoCommit> = results.iter().filter(|r| r.outcome == "failed").collect();
+        let failed: Vec<&RepoCommit> = results
+            .iter()
+            .filter(|r| r.outcome == CommitOutcome::Failed)
+            .collect();
         if round.is_empty() && failed.is_empty() {
             return Err(Error::usage(format!(
                 "nothing to commit in the worktrees of change '{}'{}",
@@ -230,10 +250,10 @@ impl CommitArgs {
             cmd.push_str(" -a");
         }
         cmd.push_str(" -m ");
-        cmd.push_str(&change::shell_quote(&self.message));
+        cmd.push_str(&ui::shell_quote(&self.message));
         if !self.repos.is_empty() {
             cmd.push_str(" --repos ");
-            cmd.push_str(&change::join(&self.repos).replace(", ", ","));
+            cmd.push_str(&changes::join(&self.repos).replace(", ", ","));
         }
         if let Some(c) = &self.change {
             cmd.push_str(&format!(" --change {c}"));
@@ -248,7 +268,7 @@ impl CommitArgs {
         let mut out = RepoCommit {
             repo: repo.to_string(),
             worktree: None,
-            outcome: "skipped",
+            outcome: CommitOutcome::Skipped,
             commit: None,
             files: Vec::new(),
             error: None,
@@ -264,7 +284,7 @@ impl CommitArgs {
         match self.try_commit(s, &dir, &mut out) {
             Ok(()) => out,
             Err(e) => {
-                out.outcome = "failed";
+                out.outcome = CommitOutcome::Failed;
                 out.error = Some(e.message);
                 out
             }
@@ -280,7 +300,7 @@ impl CommitArgs {
         match git::refs::current_branch(dir)? {
             Some(b) if b == s.change.branch => {}
             other => {
-                out.outcome = "skipped";
+                out.outcome = CommitOutcome::Skipped;
                 out.error = Some(format!(
                     "{} is on {}, not on the change's branch {}",
                     dir.display(),
@@ -298,11 +318,11 @@ impl CommitArgs {
                     all: self.all,
                 },
             )?;
-            out.outcome = "committed";
+            out.outcome = CommitOutcome::Committed;
         } else if self.noted_this_round(s, dir)? {
-            out.outcome = "already-committed";
+            out.outcome = CommitOutcome::AlreadyCommitted;
         } else {
-            out.outcome = "nothing-to-commit";
+            out.outcome = CommitOutcome::NothingToCommit;
             return Ok(());
         }
         out.commit = Some(git::commits::head(dir)?.to_string());
@@ -334,7 +354,7 @@ fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
         format!(
             " in domain{} '{}'",
             if change.domains.len() == 1 { "" } else { "s" },
-            change::join(&change.domains)
+            changes::join(&change.domains)
         )
     };
     ui.line(format!(
@@ -349,15 +369,15 @@ fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
             .map(|s| &s[..7.min(s.len())])
             .unwrap_or("");
         match c.outcome {
-            "committed" => item(ui, 4, Mark::Ok, format!("Committed: {short}")),
-            "already-committed" => item(
+            CommitOutcome::Committed => item(ui, 4, Mark::Ok, format!("Committed: {short}")),
+            CommitOutcome::AlreadyCommitted => item(
                 ui,
                 4,
                 Mark::Ok,
                 format!("Already committed by this round: {short}"),
             ),
-            "nothing-to-commit" => ui.line("    nothing to commit"),
-            "skipped" => item(
+            CommitOutcome::NothingToCommit => ui.line("    nothing to commit"),
+            CommitOutcome::Skipped => item(
                 ui,
                 4,
                 Mark::Warn,
@@ -370,7 +390,7 @@ fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
                 format!("failed: {}", c.error.as_deref().unwrap_or("unknown error")),
             ),
         }
-        if c.outcome == "committed" && !c.files.is_empty() {
+        if c.outcome == CommitOutcome::Committed && !c.files.is_empty() {
             ui.line(format!("    Files: {}", c.files.join(", ")));
         }
     }
@@ -391,7 +411,7 @@ fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
             r.change
         )),
     }
-    if r.repos.iter().all(|c| c.outcome != "failed") {
+    if r.repos.iter().all(|c| c.outcome != CommitOutcome::Failed) {
         ui.line("Next: `git realm push`, then `git realm pr`.");
     }
 }

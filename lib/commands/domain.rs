@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::changes::join;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::join;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;

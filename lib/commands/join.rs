@@ -52,6 +52,15 @@ pub struct JoinArgs {
     pub global: GlobalArgs,
 }
 
+/// What happened, per repository (serialised in kebab-case for `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum JoinOutcome {
+    Registered,
+    AlreadyRegistered,
+    Proposed,
+}
+
 #[derive(Serialize)]
 struct JoinReport {
     realm: String,
@@ -59,7 +68,7 @@ struct JoinReport {
     repo: String,
     url: String,
     /// registered | already-registered | proposed
-    outcome: &'static str,
+    outcome: JoinOutcome,
     commit: Option<String>,
     proposal_branch: Option<String>,
     proposal_pr: Option<String>,
@@ -92,28 +101,38 @@ impl Command for JoinArgs {
             )));
         }
         // Optional here: a registration without a maintainer is still valid.
-        let maintainer = crate::commands::change::identity_email(&repo).ok();
+        let maintainer = crate::changes::identity_email(&repo).ok();
         let joined_at = git::now(&repo)?;
         let explicit = self.as_name.is_some();
 
         let snapshot = store.snapshot()?;
         let known = find_registration(&snapshot, &guessed_name, &url, explicit)?;
         let (name, outcome, commit, proposal) = match known {
-            Some(existing) => (existing, "already-registered", None, None),
+            Some(existing) => (existing, JoinOutcome::AlreadyRegistered, None, None),
             None if realm.governance.admission != Admission::Open => {
                 let branch = format!("join/{guessed_name}");
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
                 let commit = store.propose(&branch, &mut ops::Join { file, explicit })?;
-                (guessed_name.clone(), "proposed", Some(commit), Some(branch))
+                (
+                    guessed_name.clone(),
+                    JoinOutcome::Proposed,
+                    Some(commit),
+                    Some(branch),
+                )
             }
             None => {
                 let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
                 let updated = store.update(&mut ops::Join { file, explicit })?;
                 match updated.value {
-                    Registration::Already(existing) => (existing, "already-registered", None, None),
-                    Registration::Registered => {
-                        (guessed_name.clone(), "registered", updated.commit, None)
+                    Registration::Already(existing) => {
+                        (existing, JoinOutcome::AlreadyRegistered, None, None)
                     }
+                    Registration::Registered => (
+                        guessed_name.clone(),
+                        JoinOutcome::Registered,
+                        updated.commit,
+                        None,
+                    ),
                 }
             }
         };
@@ -160,7 +179,7 @@ impl Command for JoinArgs {
             });
         }
         match (outcome, commit, &proposal) {
-            ("registered", Some(c), _) => ui.ok(format!(
+            (JoinOutcome::Registered, Some(c), _) => ui.ok(format!(
                 "Registered {name} in realm '{}' (repos/{name}.yaml, commit {})",
                 realm.name,
                 ui::short(&c)

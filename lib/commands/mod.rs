@@ -1,7 +1,6 @@
 //! One module per subcommand: its arguments (clap derive) and its `run`.
 //! This module only lists them, for the dispatcher, man pages and completions.
 
-pub mod change;
 pub mod check;
 pub mod commit;
 pub mod domain;

@@ -13,13 +13,15 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::Serialize;
 
+use crate::changes::{self, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::{self, Mark, Session, item};
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::model::Name;
 use crate::notes::NOTES_REF;
+use crate::parallel;
 use crate::ui::Ui;
+use crate::ui::{Mark, item};
 
 /// The remote every change is pushed to.
 const REMOTE: &str = "origin";
@@ -84,7 +86,7 @@ impl Command for PushArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
-        let repos = change::select_repos(&s.change, &self.repos)?;
+        let repos = changes::select_repos(&s.change, &self.repos)?;
         let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> = repos
             .iter()
             .map(|r| {
@@ -97,7 +99,7 @@ impl Command for PushArgs {
             .collect();
         let branch = s.change.branch.clone();
         let force = self.force_with_lease;
-        let results = change::parallel(&jobs, |(r, dir)| {
+        let results = parallel::parallel(&jobs, |(r, dir)| {
             let mut out = Pushed {
                 repo: r.to_string(),
                 path: dir.as_ref().ok().cloned(),

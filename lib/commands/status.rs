@@ -181,7 +181,7 @@ fn realm_status(
     status.registered = snapshot
         .read::<RepoFile>(&model::paths::repo(me.as_str()))?
         .is_some();
-    status.changes = crate::commands::change::all_changes(&snapshot)?
+    status.changes = crate::changes::all_changes(&snapshot)?
         .into_iter()
         .filter(|c| c.status == ChangeStatus::Open && c.repos.contains(me))
         .map(|c| OpenChange {

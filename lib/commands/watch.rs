@@ -11,8 +11,8 @@ use clap::Parser;
 use semver::Version;
 use serde::Serialize;
 
+use crate::changes::{self};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::{self, Mark, item};
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
 use crate::git;
@@ -20,6 +20,7 @@ use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ContractFile, Name};
 use crate::store::{REALM_BRANCH, Snapshot, Store};
 use crate::ui::{self, Ui};
+use crate::ui::{Mark, item};
 
 /// Watch the realm and tell what changes for this repository
 #[derive(Parser, Debug)]
@@ -289,7 +290,7 @@ fn import_news(old: &Snapshot<'_>, new: &Snapshot<'_>, me: &Name) -> Result<Vec<
 
 fn change_news(old: &Snapshot<'_>, new: &Snapshot<'_>, me: &Name) -> Result<Vec<ChangeNews>> {
     let mut out = Vec::new();
-    for c in change::all_changes(new)? {
+    for c in changes::all_changes(new)? {
         if !c.repos.contains(me) {
             continue;
         }
@@ -300,7 +301,7 @@ fn change_news(old: &Snapshot<'_>, new: &Snapshot<'_>, me: &Name) -> Result<Vec<
                 vec![format!(
                     "started by {} across {}",
                     c.created_by,
-                    change::join(&c.repos)
+                    changes::join(&c.repos)
                 )],
             ),
             Some(b) if b == &c => continue,

@@ -256,6 +256,41 @@ pub fn short(id: &gix::ObjectId) -> String {
     id.to_hex_with_len(7).to_string()
 }
 
+/// The ✓ ⚠ ❌ markers, for lines nested under a heading.
+#[derive(Debug, Clone, Copy)]
+pub enum Mark {
+    Ok,
+    Warn,
+    Bad,
+}
+
+/// `<indent>✓ text` (nothing with `--json` or `-q`).
+pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
+    let (symbol, paint) = match mark {
+        Mark::Ok => ("✓", Paint::Green),
+        Mark::Warn => ("⚠", Paint::Yellow),
+        Mark::Bad => ("❌", Paint::Red),
+    };
+    ui.line(format!(
+        "{:indent$}{} {}",
+        "",
+        ui.paint(symbol, paint),
+        text.as_ref()
+    ));
+}
+
+/// Quote `s` for a POSIX shell, so printed commands can be pasted as they are.
+pub fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@,+%^".contains(&b));
+    if safe {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r#"'\''"#))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +320,12 @@ mod tests {
         assert_eq!(ago(60), "1 minute ago");
         assert_eq!(ago(7200), "2 hours ago");
         assert_eq!(ago(86400 * 3), "3 days ago");
+    }
+
+    #[test]
+    fn quoting_for_the_shell() {
+        assert_eq!(shell_quote("feat/x"), "feat/x");
+        assert_eq!(shell_quote("feat: it's"), r#"'feat: it'\''s'"#);
+        assert_eq!(shell_quote(""), "''");
     }
 }

@@ -15,14 +15,18 @@ use std::path::Path;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use crate::changes::{self, Dependency, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::commands::change::{self, Dependency, Mark, Session, item, shell_quote};
 use crate::error::{Error, Exit, Result};
-use crate::forge::{self, Gh, PrState, PrView};
+use crate::forge::{self, Gh};
 use crate::git;
 use crate::model::{ChangeFile, Name, PullRequest};
 use crate::ops;
+use crate::parallel;
 use crate::ui::Ui;
+use crate::ui::{Mark, item, shell_quote};
+
+mod status;
 
 /// Open linked pull requests for a change, in merge order
 #[derive(Parser, Debug)]
@@ -99,7 +103,7 @@ impl Command for PrArgs {
             return Err(Error::usage("--title: the title is empty"));
         }
         if let Some(b) = &self.base {
-            change::check_branch("--base", b)?;
+            changes::check_branch("--base", b)?;
         }
         let repo = git::open_current()?;
         let mut s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
@@ -108,8 +112,8 @@ impl Command for PrArgs {
             s.refresh()?;
         }
         let snapshot = s.store.snapshot()?;
-        let deps = change::dependencies(&snapshot, &s.change)?;
-        let order = change::merge_order(&s.change.repos, &deps)?;
+        let deps = changes::dependencies(&snapshot, &s.change)?;
+        let order = changes::merge_order(&s.change.repos, &deps)?;
         let mut slugs = BTreeMap::new();
         for r in &order {
             slugs.insert(r.clone(), forge::repo_slug(&snapshot, r.as_str())?);
@@ -117,7 +121,7 @@ impl Command for PrArgs {
         drop(snapshot);
         match &self.action {
             Some(PrAction::Status { exit_code }) => {
-                status(&s, &order, &deps, &slugs, *exit_code, ui)
+                status::run(&s, &order, &deps, &slugs, *exit_code, ui)
             }
             None => self.open_prs(&s, &order, &deps, &slugs, ui),
         }
@@ -125,6 +129,19 @@ impl Command for PrArgs {
 }
 
 /// One repo's pull request, as this run leaves it.
+/// What happened, per repository (serialised in kebab-case for `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum PrOutcome {
+    Skipped,
+    Adopted,
+    Failed,
+    Created,
+    Updated,
+    WouldUpdate,
+    WouldCreate,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct RepoPr {
     repo: String,
@@ -134,7 +151,7 @@ struct RepoPr {
     title: String,
     base: String,
     /// created | updated | adopted | skipped | failed | would-create | would-update
-    outcome: &'static str,
+    outcome: PrOutcome,
     /// The repos whose PRs must merge before this one.
     blocked_by: Vec<String>,
     error: Option<String>,
@@ -169,7 +186,7 @@ impl PrArgs {
                         .base
                         .clone()
                         .unwrap_or_else(|| default_base(checkout.as_deref(), &s.change)),
-                    outcome: "skipped",
+                    outcome: PrOutcome::Skipped,
                     blocked_by: providers_of(r, deps),
                     error: None,
                     provides: deps
@@ -207,12 +224,12 @@ impl PrArgs {
                 Ok(Some(found)) => {
                     prs[i].number = Some(found.number);
                     prs[i].url = Some(found.url);
-                    prs[i].outcome = "adopted";
+                    prs[i].outcome = PrOutcome::Adopted;
                     continue;
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    prs[i].outcome = "failed";
+                    prs[i].outcome = PrOutcome::Failed;
                     prs[i].error = Some(e.message);
                     continue;
                 }
@@ -221,7 +238,7 @@ impl PrArgs {
             if let Some(checkout) = s.checkouts.get(&order[i])
                 && !on_origin(&checkout, &s.change.branch)
             {
-                prs[i].outcome = "failed";
+                prs[i].outcome = PrOutcome::Failed;
                 prs[i].error = Some(format!(
                     "{} is not on origin yet: run `git realm push` first",
                     s.change.branch
@@ -241,17 +258,17 @@ impl PrArgs {
                     Some(n) => {
                         prs[i].number = Some(n);
                         prs[i].url = Some(url);
-                        prs[i].outcome = "created";
+                        prs[i].outcome = PrOutcome::Created;
                         sent_bodies.insert(prs[i].repo.clone(), body);
                     }
                     None => {
-                        prs[i].outcome = "failed";
+                        prs[i].outcome = PrOutcome::Failed;
                         prs[i].error =
                             Some(format!("`gh pr create` printed no pull request url: {url}"));
                     }
                 },
                 Err(e) => {
-                    prs[i].outcome = "failed";
+                    prs[i].outcome = PrOutcome::Failed;
                     prs[i].error = Some(e.message);
                 }
             }
@@ -264,7 +281,7 @@ impl PrArgs {
                 let (Some(slug), Some(n)) = (&p.slug, p.number) else {
                     return None;
                 };
-                if p.outcome == "failed" {
+                if p.outcome == PrOutcome::Failed {
                     return None;
                 }
                 let body = self.body_for(s, &prs, i);
@@ -274,16 +291,16 @@ impl PrArgs {
                 Some((i, slug.clone(), n, p.title.clone(), body))
             })
             .collect();
-        let results = change::parallel(&edits, |(_, slug, n, title, body)| {
+        let results = parallel::parallel(&edits, |(_, slug, n, title, body)| {
             gh.pr_edit(slug, *n, title, body)
         });
         for ((i, ..), result) in edits.iter().zip(results) {
             let p = &mut prs[*i];
             match result {
-                Ok(()) if p.outcome == "skipped" => p.outcome = "updated",
+                Ok(()) if p.outcome == PrOutcome::Skipped => p.outcome = PrOutcome::Updated,
                 Ok(()) => {}
                 Err(e) => {
-                    p.outcome = "failed";
+                    p.outcome = PrOutcome::Failed;
                     p.error = Some(e.message);
                 }
             }
@@ -307,7 +324,10 @@ impl PrArgs {
             merge_order: order.to_vec(),
         })?;
 
-        let failed: Vec<&RepoPr> = prs.iter().filter(|p| p.outcome == "failed").collect();
+        let failed: Vec<&RepoPr> = prs
+            .iter()
+            .filter(|p| p.outcome == PrOutcome::Failed)
+            .collect();
         if ui.json {
             ui.json(&serde_json::json!({
                 "realm": s.realm,
@@ -346,7 +366,7 @@ impl PrArgs {
             let p = &mut prs[i];
             let mut argv: Vec<String> = match p.number {
                 Some(n) => {
-                    p.outcome = "would-update";
+                    p.outcome = PrOutcome::WouldUpdate;
                     vec![
                         "gh".into(),
                         "pr".into(),
@@ -357,7 +377,7 @@ impl PrArgs {
                     ]
                 }
                 None => {
-                    p.outcome = "would-create";
+                    p.outcome = PrOutcome::WouldCreate;
                     vec![
                         "gh".into(),
                         "pr".into(),
@@ -536,19 +556,19 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
         ui.line(format!("  {}:", p.repo));
         let number = p.number.map(|n| format!("#{n}")).unwrap_or_default();
         match p.outcome {
-            "created" => item(
+            PrOutcome::Created => item(
                 ui,
                 4,
                 Mark::Ok,
                 format!("PR {number}: {:?} (opened)", p.title),
             ),
-            "updated" | "adopted" => item(
+            PrOutcome::Updated | PrOutcome::Adopted => item(
                 ui,
                 4,
                 Mark::Ok,
                 format!("PR {number}: {:?} (updated)", p.title),
             ),
-            "failed" => item(ui, 4, Mark::Bad, p.error.as_deref().unwrap_or("failed")),
+            PrOutcome::Failed => item(ui, 4, Mark::Bad, p.error.as_deref().unwrap_or("failed")),
             _ if p.slug.is_none() => item(
                 ui,
                 4,
@@ -596,233 +616,9 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
 // pr status
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize)]
-struct PrStatus {
-    repo: String,
-    number: Option<u64>,
-    url: Option<String>,
-    /// OPEN | CLOSED | MERGED, `null` without a PR or when gh failed
-    state: Option<PrState>,
-    merged_at: Option<String>,
-    blocked_by: Vec<String>,
-    error: Option<String>,
-}
-
-/// A consumer merged while a provider it depends on was not merged before it.
-#[derive(Debug, Clone, Serialize)]
-struct Violation {
-    consumer: String,
-    provider: String,
-    contracts: Vec<String>,
-}
-
-fn status(
-    s: &Session<'_>,
-    order: &[Name],
-    deps: &[Dependency],
-    slugs: &BTreeMap<Name, Option<String>>,
-    exit_code: bool,
-    ui: &Ui,
-) -> Result<Exit> {
-    let jobs: Vec<(Name, Option<String>, Option<PullRequest>)> = order
-        .iter()
-        .map(|r| {
-            let pr = s.change.prs.iter().find(|p| &p.repo == r).cloned();
-            (r.clone(), slugs[r].clone(), pr)
-        })
-        .collect();
-    let gh = if jobs
-        .iter()
-        .any(|(_, slug, pr)| slug.is_some() && pr.is_some())
-    {
-        Some(Gh::locate(Some(s.repo))?)
-    } else {
-        None
-    };
-    let views: Vec<Option<Result<PrView>>> = change::parallel(&jobs, |(_, slug, pr)| {
-        let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
-            return None;
-        };
-        Some(gh.pr_view(slug, pr.number))
-    });
-    let mut states: Vec<PrStatus> = Vec::new();
-    for ((r, _, pr), view) in jobs.iter().zip(views) {
-        let mut st = PrStatus {
-            repo: r.to_string(),
-            number: pr.as_ref().map(|p| p.number),
-            url: pr.as_ref().map(|p| p.url.clone()),
-            state: None,
-            merged_at: None,
-            blocked_by: providers_of(r, deps),
-            error: None,
-        };
-        match view {
-            Some(Ok(v)) => {
-                st.state = Some(v.state);
-                st.merged_at = v.merged_at;
-            }
-            Some(Err(e)) => st.error = Some(e.message),
-            None => {}
-        }
-        states.push(st);
-    }
-    let find = |r: &Name| states.iter().find(|p| p.repo == r.as_str());
-    let mut violations = Vec::new();
-    for d in deps {
-        let (Some(c), Some(p)) = (find(&d.consumer), find(&d.provider)) else {
-            continue;
-        };
-        if c.state != Some(PrState::Merged) {
-            continue;
-        }
-        let provider_first = p.state == Some(PrState::Merged)
-            && match (&p.merged_at, &c.merged_at) {
-                (Some(pa), Some(ca)) => merged_before(pa, ca),
-                _ => true,
-            };
-        if !provider_first {
-            violations.push(Violation {
-                consumer: d.consumer.to_string(),
-                provider: d.provider.to_string(),
-                contracts: d.contracts.clone(),
-            });
-        }
-    }
-    let gh_failed = states.iter().any(|p| p.error.is_some());
-    if ui.json {
-        ui.json(&serde_json::json!({
-            "realm": s.realm,
-            "change": s.change.id,
-            "branch": s.change.branch,
-            "merge_order": order,
-            "prs": states,
-            "violations": violations,
-            "order_respected": violations.is_empty(),
-        }));
-    } else {
-        let tag = |repo: &str| -> String {
-            states
-                .iter()
-                .find(|p| p.repo == repo)
-                .and_then(|p| p.number)
-                .map(|n| format!("{repo}#{n}"))
-                .unwrap_or_else(|| repo.to_owned())
-        };
-        let chain: Vec<String> = order.iter().map(|r| tag(r.as_str())).collect();
-        ui.line(format!(
-            "Pull requests of change '{}' (merge order: {}):",
-            s.change.id,
-            chain.join(" → ")
-        ));
-        for p in &states {
-            let label = tag(&p.repo);
-            match (&p.state, &p.error, &p.number) {
-                (_, Some(e), _) => item(ui, 2, Mark::Bad, format!("{label}: {e}")),
-                (None, None, None) => item(
-                    ui,
-                    2,
-                    Mark::Warn,
-                    format!(
-                        "{label}: no pull request{}",
-                        if slugs
-                            .get(&p.repo.parse::<Name>().expect("a repo name"))
-                            .is_some_and(Option::is_none)
-                        {
-                            " (not on GitHub)"
-                        } else {
-                            " (run `git realm pr`)"
-                        }
-                    ),
-                ),
-                (Some(PrState::Merged), _, _) => item(
-                    ui,
-                    2,
-                    Mark::Ok,
-                    format!(
-                        "{label}: merged{}",
-                        p.merged_at
-                            .as_ref()
-                            .map(|t| format!(" at {t}"))
-                            .unwrap_or_default()
-                    ),
-                ),
-                (Some(state), _, _) => {
-                    let waiting: Vec<String> = p
-                        .blocked_by
-                        .iter()
-                        .filter(|b| {
-                            states
-                                .iter()
-                                .find(|x| &x.repo == *b)
-                                .is_some_and(|x| x.state != Some(PrState::Merged))
-                        })
-                        .map(|b| tag(b))
-                        .collect();
-                    let state = match state {
-                        PrState::Open => "open",
-                        PrState::Closed => "closed without merging",
-                        PrState::Merged => "merged",
-                    };
-                    let wait = if waiting.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — merge {} first", waiting.join(", "))
-                    };
-                    ui.line(format!("  • {label}: {state}{wait}"));
-                }
-                (None, None, Some(_)) => item(ui, 2, Mark::Warn, format!("{label}: state unknown")),
-            }
-        }
-        if violations.is_empty() {
-            ui.ok("Merge order respected so far.");
-        } else {
-            for v in &violations {
-                item(
-                    ui,
-                    0,
-                    Mark::Bad,
-                    format!(
-                        "Merge order violated: {} was merged before {}, which provides {}",
-                        tag(&v.consumer),
-                        tag(&v.provider),
-                        v.contracts.join(", ")
-                    ),
-                );
-            }
-            ui.line(format!(
-                "  {} may be broken until {} is merged and deployed.",
-                violations
-                    .iter()
-                    .map(|v| v.consumer.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                violations
-                    .iter()
-                    .map(|v| v.provider.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
-    if exit_code && !violations.is_empty() {
-        return Ok(Exit::Attention);
-    }
-    if gh_failed {
-        return Ok(Exit::External);
-    }
-    Ok(Exit::Success)
-}
-
-/// Whether merge time `a` is no later than `b` (RFC 3339, as gh prints them).
-fn merged_before(a: &str, b: &str) -> bool {
-    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
-        (Ok(a), Ok(b)) => a <= b,
-        _ => a <= b,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::status::merged_before;
     use super::*;
     use clap::CommandFactory;
 

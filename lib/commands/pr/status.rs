@@ -1,0 +1,241 @@
+//! `git realm pr status`: every pull request of a change, its state, and whether
+//! the merge order is respected.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::changes::{Dependency, Session};
+use crate::error::{Exit, Result};
+use crate::forge::{Gh, PrState, PrView};
+use crate::model::{Name, PullRequest};
+use crate::parallel;
+use crate::ui::Ui;
+use crate::ui::{Mark, item};
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+struct PrStatus {
+    repo: String,
+    number: Option<u64>,
+    url: Option<String>,
+    /// OPEN | CLOSED | MERGED, `null` without a PR or when gh failed
+    state: Option<PrState>,
+    merged_at: Option<String>,
+    blocked_by: Vec<String>,
+    error: Option<String>,
+}
+
+/// A consumer merged while a provider it depends on was not merged before it.
+#[derive(Debug, Clone, Serialize)]
+struct Violation {
+    consumer: String,
+    provider: String,
+    contracts: Vec<String>,
+}
+
+pub(super) fn run(
+    s: &Session<'_>,
+    order: &[Name],
+    deps: &[Dependency],
+    slugs: &BTreeMap<Name, Option<String>>,
+    exit_code: bool,
+    ui: &Ui,
+) -> Result<Exit> {
+    let jobs: Vec<(Name, Option<String>, Option<PullRequest>)> = order
+        .iter()
+        .map(|r| {
+            let pr = s.change.prs.iter().find(|p| &p.repo == r).cloned();
+            (r.clone(), slugs[r].clone(), pr)
+        })
+        .collect();
+    let gh = if jobs
+        .iter()
+        .any(|(_, slug, pr)| slug.is_some() && pr.is_some())
+    {
+        Some(Gh::locate(Some(s.repo))?)
+    } else {
+        None
+    };
+    let views: Vec<Option<Result<PrView>>> = parallel::parallel(&jobs, |(_, slug, pr)| {
+        let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
+            return None;
+        };
+        Some(gh.pr_view(slug, pr.number))
+    });
+    let mut states: Vec<PrStatus> = Vec::new();
+    for ((r, _, pr), view) in jobs.iter().zip(views) {
+        let mut st = PrStatus {
+            repo: r.to_string(),
+            number: pr.as_ref().map(|p| p.number),
+            url: pr.as_ref().map(|p| p.url.clone()),
+            state: None,
+            merged_at: None,
+            blocked_by: providers_of(r, deps),
+            error: None,
+        };
+        match view {
+            Some(Ok(v)) => {
+                st.state = Some(v.state);
+                st.merged_at = v.merged_at;
+            }
+            Some(Err(e)) => st.error = Some(e.message),
+            None => {}
+        }
+        states.push(st);
+    }
+    let find = |r: &Name| states.iter().find(|p| p.repo == r.as_str());
+    let mut violations = Vec::new();
+    for d in deps {
+        let (Some(c), Some(p)) = (find(&d.consumer), find(&d.provider)) else {
+            continue;
+        };
+        if c.state != Some(PrState::Merged) {
+            continue;
+        }
+        let provider_first = p.state == Some(PrState::Merged)
+            && match (&p.merged_at, &c.merged_at) {
+                (Some(pa), Some(ca)) => merged_before(pa, ca),
+                _ => true,
+            };
+        if !provider_first {
+            violations.push(Violation {
+                consumer: d.consumer.to_string(),
+                provider: d.provider.to_string(),
+                contracts: d.contracts.clone(),
+            });
+        }
+    }
+    let gh_failed = states.iter().any(|p| p.error.is_some());
+    if ui.json {
+        ui.json(&serde_json::json!({
+            "realm": s.realm,
+            "change": s.change.id,
+            "branch": s.change.branch,
+            "merge_order": order,
+            "prs": states,
+            "violations": violations,
+            "order_respected": violations.is_empty(),
+        }));
+    } else {
+        let tag = |repo: &str| -> String {
+            states
+                .iter()
+                .find(|p| p.repo == repo)
+                .and_then(|p| p.number)
+                .map(|n| format!("{repo}#{n}"))
+                .unwrap_or_else(|| repo.to_owned())
+        };
+        let chain: Vec<String> = order.iter().map(|r| tag(r.as_str())).collect();
+        ui.line(format!(
+            "Pull requests of change '{}' (merge order: {}):",
+            s.change.id,
+            chain.join(" → ")
+        ));
+        for p in &states {
+            let label = tag(&p.repo);
+            match (&p.state, &p.error, &p.number) {
+                (_, Some(e), _) => item(ui, 2, Mark::Bad, format!("{label}: {e}")),
+                (None, None, None) => item(
+                    ui,
+                    2,
+                    Mark::Warn,
+                    format!(
+                        "{label}: no pull request{}",
+                        if slugs
+                            .get(&p.repo.parse::<Name>().expect("a repo name"))
+                            .is_some_and(Option::is_none)
+                        {
+                            " (not on GitHub)"
+                        } else {
+                            " (run `git realm pr`)"
+                        }
+                    ),
+                ),
+                (Some(PrState::Merged), _, _) => item(
+                    ui,
+                    2,
+                    Mark::Ok,
+                    format!(
+                        "{label}: merged{}",
+                        p.merged_at
+                            .as_ref()
+                            .map(|t| format!(" at {t}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                (Some(state), _, _) => {
+                    let waiting: Vec<String> = p
+                        .blocked_by
+                        .iter()
+                        .filter(|b| {
+                            states
+                                .iter()
+                                .find(|x| &x.repo == *b)
+                                .is_some_and(|x| x.state != Some(PrState::Merged))
+                        })
+                        .map(|b| tag(b))
+                        .collect();
+                    let state = match state {
+                        PrState::Open => "open",
+                        PrState::Closed => "closed without merging",
+                        PrState::Merged => "merged",
+                    };
+                    let wait = if waiting.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — merge {} first", waiting.join(", "))
+                    };
+                    ui.line(format!("  • {label}: {state}{wait}"));
+                }
+                (None, None, Some(_)) => item(ui, 2, Mark::Warn, format!("{label}: state unknown")),
+            }
+        }
+        if violations.is_empty() {
+            ui.ok("Merge order respected so far.");
+        } else {
+            for v in &violations {
+                item(
+                    ui,
+                    0,
+                    Mark::Bad,
+                    format!(
+                        "Merge order violated: {} was merged before {}, which provides {}",
+                        tag(&v.consumer),
+                        tag(&v.provider),
+                        v.contracts.join(", ")
+                    ),
+                );
+            }
+            ui.line(format!(
+                "  {} may be broken until {} is merged and deployed.",
+                violations
+                    .iter()
+                    .map(|v| v.consumer.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                violations
+                    .iter()
+                    .map(|v| v.provider.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if exit_code && !violations.is_empty() {
+        return Ok(Exit::Attention);
+    }
+    if gh_failed {
+        return Ok(Exit::External);
+    }
+    Ok(Exit::Success)
+}
+
+/// Whether merge time `a` is no later than `b` (RFC 3339, as gh prints them).
+pub(super) fn merged_before(a: &str, b: &str) -> bool {
+    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
+        (Ok(a), Ok(b)) => a <= b,
+        _ => a <= b,
+    }
+}

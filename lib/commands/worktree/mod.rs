@@ -1,0 +1,122 @@
+//! `git realm worktree`: start a coordinated change — the same branch in a new
+//! worktree of every participating repo — and list or remove those worktrees.
+//!
+//! The change is recorded in the realm first (`changes/<change>.yaml`), then the
+//! worktrees are made, in parallel, with the `git` binary (gix cannot add
+//! worktrees). Every step checks what is already there, so re-running the same
+//! command after a failure completes what is missing and changes nothing else.
+
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+
+use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
+use crate::error::{Exit, Result};
+use crate::model::Name;
+use crate::ui::Ui;
+
+mod list;
+mod remove;
+mod start;
+
+/// Start a coordinated change: one branch, a worktree in every participating repo
+#[derive(Parser, Debug)]
+#[command(
+    name = "git-realm-worktree",
+    bin_name = "git realm worktree",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = EXIT_STATUS,
+    after_long_help = concat!(
+        "Each worktree is made at <checkout>/.worktrees/<change> with\n",
+        "`git worktree add -b <branch> <path> <base>`, and `.worktrees/` is added to\n",
+        ".git/info/exclude. Re-running completes what is missing.\n\n",
+        "Examples:\n",
+        "  git realm worktree training-metrics-v2                # the repos of this repo's domains\n",
+        "  git realm worktree training-metrics-v2 --domain s3-access\n",
+        "  git realm worktree fix-iam --repos aperture,fungal-image-analysis --base origin/main\n",
+        "  git realm worktree training-metrics-v2 --clone        # clone the repos not checked out here\n",
+        "  git realm worktree list\n",
+        "  git realm worktree remove training-metrics-v2\n\n",
+        crate::exit_status!()
+    ),
+)]
+pub struct WorktreeArgs {
+    #[command(subcommand)]
+    pub action: Option<WorktreeAction>,
+
+    /// The change's name (lowercase letters, digits and '-'; not `list` or `remove`)
+    #[arg(value_name = "CHANGE", required = true)]
+    pub change: Option<Name>,
+
+    /// The participating repos: the members of this domain
+    #[arg(long, value_name = "DOMAIN", conflicts_with = "repos")]
+    pub domain: Option<Name>,
+
+    /// The participating repos, comma-separated (default: the members of this repo's domains)
+    #[arg(long, value_delimiter = ',', value_name = "REPO,...")]
+    pub repos: Vec<Name>,
+
+    /// The branch name in every repo (default: feat/<change>)
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// Where the new branch starts, in every repo (default: each checkout's HEAD)
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+
+    /// Clone participating repos that are not checked out here, next to this one
+    #[arg(long)]
+    pub clone: bool,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorktreeAction {
+    /// List the changes this repository takes part in, with each repo's worktree
+    List,
+    /// Remove a change's worktrees (its branches are kept)
+    Remove {
+        /// The change's name
+        #[arg(value_name = "CHANGE")]
+        change: Name,
+        /// Remove even with uncommitted or unpushed work in a worktree
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+impl Command for WorktreeArgs {
+    fn global(&self) -> &GlobalArgs {
+        &self.global
+    }
+
+    fn run(self, ui: &Ui) -> Result<Exit> {
+        match &self.action {
+            Some(WorktreeAction::List) => list::run(&self.global, ui),
+            Some(WorktreeAction::Remove { change, force }) => {
+                remove::run(&self.global, change, *force, ui)
+            }
+            // `git realm worktree --json list`: global options before the subcommand
+            // make clap read `list` as the change; with no other option it is `list`.
+            None if self.change.as_ref().is_some_and(|c| c == "list")
+                && self.domain.is_none()
+                && self.repos.is_empty()
+                && self.branch.is_none()
+                && self.base.is_none()
+                && !self.clone =>
+            {
+                list::run(&self.global, ui)
+            }
+            None => self.start(ui),
+        }
+    }
+}
+
+pub(super) fn same_path(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    a == b || canon(a) == canon(b)
+}

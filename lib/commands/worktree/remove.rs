@@ -1,0 +1,218 @@
+//! `git realm worktree remove CHANGE`: remove a change's worktrees, refusing to
+//! drop uncommitted or unpushed work unless `--force`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::changes::{Checkouts, worktree_path};
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Exit, Result};
+use crate::git;
+use crate::membership::{self};
+use crate::model::{self, ChangeFile, Name};
+use crate::parallel;
+use crate::store::Store;
+use crate::ui::Ui;
+
+use super::*;
+
+/// What happened, per repository (serialised in kebab-case for `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum RemoveOutcome {
+    Absent,
+    Removed,
+    Failed,
+}
+
+#[derive(Debug, Serialize)]
+struct Removed {
+    repo: String,
+    path: PathBuf,
+    /// removed | absent | failed
+    outcome: RemoveOutcome,
+    error: Option<String>,
+}
+
+pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> {
+    let repo = git::open_current()?;
+    let (m, me) = membership::one(&repo, global.realm.as_ref())?;
+    let store = Store::member(&repo, m.realm.as_str(), &m.url);
+    let path = model::paths::change(id.as_str());
+    let change = match store.snapshot()?.read::<ChangeFile>(&path)? {
+        Some(c) => c,
+        None => {
+            store.fetch()?;
+            store
+                .snapshot()?
+                .read::<ChangeFile>(&path)?
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "CHANGE: realm '{}' has no change '{id}' ({path} is missing)",
+                        m.realm
+                    ))
+                })?
+        }
+    };
+    let checkouts = Checkouts::load(&repo, &m.realm, &me)?;
+    let targets: Vec<(Name, PathBuf, PathBuf)> = change
+        .repos
+        .iter()
+        .filter_map(|r| {
+            checkouts
+                .get(r)
+                .map(|co| (r.clone(), worktree_path(&co, id), co))
+        })
+        .collect();
+
+    // Look at every worktree before removing any: all or nothing.
+    if !force {
+        let problems: Vec<Vec<String>> = parallel::parallel(&targets, |(r, wt, _)| {
+            if !wt.is_dir() {
+                return Vec::new();
+            }
+            match unsaved_work(wt, &change.branch) {
+                Ok(list) => list.into_iter().map(|p| format!("{r}: {p}")).collect(),
+                Err(e) => vec![format!(
+                    "{r}: cannot inspect {}: {}",
+                    wt.display(),
+                    e.message
+                )],
+            }
+        });
+        let problems: Vec<String> = problems.into_iter().flatten().collect();
+        if !problems.is_empty() {
+            let mut err = Error::conflict(format!(
+                "refusing to remove the worktrees of change '{id}': they hold work that is not saved elsewhere"
+            ));
+            for p in problems {
+                err = err.hint(p);
+            }
+            return Err(err.hint(format!(
+                "commit with `git realm commit`, publish with `git realm push`, or drop it anyway with `git realm worktree remove {id} --force` (branches are kept)"
+            )));
+        }
+    }
+
+    let results = parallel::parallel(&targets, |(r, wt, checkout)| {
+        let listed = git::worktrees::list(checkout).unwrap_or_default();
+        let registered = listed.iter().any(|w| same_path(&w.path, wt));
+        if !registered && !wt.exists() {
+            return Removed {
+                repo: r.to_string(),
+                path: wt.clone(),
+                outcome: RemoveOutcome::Absent,
+                error: None,
+            };
+        }
+        match git::worktrees::remove(checkout, wt, force) {
+            Ok(_) => Removed {
+                repo: r.to_string(),
+                path: wt.clone(),
+                outcome: RemoveOutcome::Removed,
+                error: None,
+            },
+            Err(e) => Removed {
+                repo: r.to_string(),
+                path: wt.clone(),
+                outcome: RemoveOutcome::Failed,
+                error: Some(e.message),
+            },
+        }
+    });
+    let failed = results
+        .iter()
+        .filter(|r| r.outcome == RemoveOutcome::Failed)
+        .count();
+    if ui.json {
+        ui.json(&serde_json::json!({"realm": m.realm, "change": id, "branch": change.branch, "worktrees": results}));
+    } else {
+        for r in &results {
+            match r.outcome {
+                RemoveOutcome::Removed => {
+                    ui.ok(format!("{}: removed {}", r.repo, r.path.display()))
+                }
+                RemoveOutcome::Absent => {
+                    ui.line(format!("  {}: no worktree at {}", r.repo, r.path.display()))
+                }
+                _ => ui.bad(format!(
+                    "{}: {}",
+                    r.repo,
+                    r.error.as_deref().unwrap_or("failed")
+                )),
+            }
+        }
+        ui.line(format!(
+            "Branch '{}' is kept in every repo; `git realm worktree {id}` brings the worktrees back.",
+            change.branch
+        ));
+    }
+    if failed > 0 {
+        return if ui.json {
+            Ok(Exit::External)
+        } else {
+            Err(Error::external(format!(
+                "could not remove {failed} worktree(s) of change '{id}' (see above)"
+            )))
+        };
+    }
+    Ok(Exit::Success)
+}
+
+/// What removing the worktree at `dir` would lose: uncommitted files, and commits
+/// on `branch` that are on no remote (its upstream, or any remote-tracking ref).
+fn unsaved_work(dir: &Path, branch: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let dirty = git::worktrees::dirty_paths(dir)?;
+    if dirty > 0 {
+        out.push(format!(
+            "{} has uncommitted changes ({dirty} path(s) in `git status --porcelain`)",
+            dir.display()
+        ));
+    }
+    let unpushed = git::worktrees::unpushed(dir)?;
+    let n = unpushed.commits;
+    if n > 0 {
+        let against = unpushed.upstream.unwrap_or_else(|| "any remote".into());
+        out.push(format!(
+            "{branch} has {n} commit(s) not on {against} (`git realm push` publishes them)"
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> std::result::Result<WorktreeArgs, clap::Error> {
+        let mut all = vec!["git-realm-worktree"];
+        all.extend_from_slice(args);
+        WorktreeArgs::try_parse_from(all)
+    }
+
+    #[test]
+    fn subcommands_and_a_change_name_both_parse() {
+        WorktreeArgs::command().debug_assert();
+        let a = parse(&["list"]).unwrap();
+        assert!(matches!(a.action, Some(WorktreeAction::List)));
+        let a = parse(&["list", "--json"]).unwrap();
+        assert!(a.global.json);
+        let a = parse(&["remove", "x", "--force"]).unwrap();
+        assert!(matches!(
+            a.action,
+            Some(WorktreeAction::Remove { force: true, .. })
+        ));
+        let a = parse(&["my-change", "--repos", "a,b", "--clone"]).unwrap();
+        assert_eq!(a.change.unwrap().as_str(), "my-change");
+        assert_eq!(a.repos.len(), 2);
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["Bad_Name"]).is_err());
+        assert!(parse(&["x", "--domain", "d", "--repos", "a"]).is_err());
+        // A reserved name given as a change (after options) parses; `run` refuses it.
+        let a = parse(&["--clone", "list"]).unwrap();
+        assert_eq!(a.change.unwrap().as_str(), "list");
+    }
+}
