@@ -790,7 +790,7 @@ fn watch_once_tells_a_consumer_what_concerns_it() {
     );
     assert!(
         out.stdout.contains(
-            "Test User <test@example.com>: aperture: sync s3-access/s3-permissions@1.1.0"
+            "Test User <test@example.com> [sync]: aperture: sync s3-access/s3-permissions@1.1.0"
         ),
         "{}",
         out.stdout
@@ -828,9 +828,20 @@ fn watch_once_tells_a_consumer_what_concerns_it() {
         &["join", &s.w.path("letemcook.git").display().to_string()],
     )
     .ok();
+    let news = s.realm(FUNGAL, &["watch", "--once", "--json"]).ok().json();
+    // Who did what comes from the realm commit's trailers, not its subject.
+    let activity = &news["realms"][0]["activity"][0];
+    assert_eq!(activity["op"], "join", "{activity}");
+    assert_eq!(activity["by_repo"], "ml-infra", "{activity}");
+    s.realm(
+        "ml-infra",
+        &["domain", "create", "ml-only", "--repos", "ml-infra"],
+    )
+    .ok();
     let out = s.realm(FUNGAL, &["watch", "--once"]).ok();
     assert!(
-        out.stdout.contains("ml-infra: join realm"),
+        out.stdout
+            .contains("[create-domain]: ml-infra: create domain ml-only"),
         "{}",
         out.stdout
     );

@@ -18,6 +18,7 @@ use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeFile, ContractFile, Name};
+use crate::ops::{self, OpKind};
 use crate::store::{REALM_BRANCH, Snapshot, Store};
 use crate::ui::{self, Ui};
 use crate::ui::{Mark, item};
@@ -110,6 +111,11 @@ struct Activity {
     author: String,
     email: String,
     message: String,
+    /// The realm operation (`Realm-Op` trailer): join, sync, start-change, …;
+    /// `null` for commits not made by git-realm.
+    op: Option<OpKind>,
+    /// The repository that made it (`Realm-Repo` trailer).
+    by_repo: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -370,11 +376,19 @@ fn activity(
     };
     Ok(git::commits::log(repo, &range, 50)?
         .into_iter()
-        .map(|e| Activity {
-            commit: e.id,
-            author: e.author_name,
-            email: e.author_email,
-            message: e.subject,
+        .map(|e| {
+            let trailers = ops::trailers(&e.message);
+            Activity {
+                op: ops::kind_of(&e.message),
+                by_repo: trailers
+                    .into_iter()
+                    .find(|(k, _)| k == ops::REPO_TRAILER)
+                    .map(|(_, v)| v),
+                commit: e.id,
+                author: e.author_name,
+                email: e.author_email,
+                message: e.subject,
+            }
         })
         .collect())
 }
@@ -448,8 +462,10 @@ fn print_news(ui: &Ui, n: &RealmNews, timestamped: bool) {
     if !n.activity.is_empty() {
         ui.line("  Activity:");
         for a in &n.activity {
+            // Realm commits say which repository acted; hand edits only who.
+            let op = a.op.map(|k| format!(" [{k}]")).unwrap_or_default();
             ui.line(format!(
-                "    {} {} <{}>: {}",
+                "    {} {} <{}>{op}: {}",
                 ui.paint(&a.commit[..7], ui::Paint::Dim),
                 a.author,
                 a.email,

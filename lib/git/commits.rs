@@ -148,6 +148,8 @@ pub struct LogEntry {
     pub author_name: String,
     pub author_email: String,
     pub subject: String,
+    /// The whole message, for reading trailers.
+    pub message: String,
 }
 
 /// The commits of `range` (`old..new`, or one commit and its history), newest
@@ -156,20 +158,22 @@ pub fn log(repo: &gix::Repository, range: &str, max: usize) -> Result<Vec<LogEnt
     let out = Git::in_repo(repo)
         .arg("log")
         .arg(format!("--max-count={max}"))
-        .arg("--format=%H%x1f%an%x1f%ae%x1f%s")
+        // Records end with RS, fields with US: a message may span lines.
+        .arg("--format=%H%x1f%an%x1f%ae%x1f%s%x1f%B%x1e")
         .arg(range)
         .arg("--")
         .run()?;
     Ok(out
         .stdout
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\u{1f}');
+        .split('\u{1e}')
+        .filter_map(|record| {
+            let mut f = record.trim_start_matches('\n').split('\u{1f}');
             Some(LogEntry {
-                id: f.next()?.to_owned(),
+                id: f.next().filter(|id| !id.is_empty())?.to_owned(),
                 author_name: f.next()?.to_owned(),
                 author_email: f.next()?.to_owned(),
                 subject: f.next()?.to_owned(),
+                message: f.next()?.to_owned(),
             })
         })
         .collect())
