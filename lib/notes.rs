@@ -137,9 +137,14 @@ pub fn append(repo: &gix::Repository, target: ObjectId, lines: &[String]) -> Res
 
 /// The JSON-line note recording that HEAD resolves an import.
 pub fn resolution(realm: &str, domain: &str, contract: &str, version: &semver::Version) -> String {
-    serde_json::json!({
-        "realm": realm,
-        "resolves": format!("{domain}/{contract}@{version}"),
+    #[derive(serde::Serialize)]
+    struct Resolution<'a> {
+        realm: &'a str,
+        resolves: String,
+    }
+    serde_json::to_string(&Resolution {
+        realm,
+        resolves: format!("{domain}/{contract}@{version}"),
     })
-    .to_string()
+    .expect("a note serialises")
 }

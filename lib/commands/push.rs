@@ -78,6 +78,16 @@ struct Pushed {
     error: Option<String>,
 }
 
+/// `push --json`.
+#[derive(Serialize)]
+struct PushReport<'a> {
+    realm: &'a Name,
+    change: &'a Name,
+    branch: &'a str,
+    remote: &'a str,
+    repos: &'a [Pushed],
+}
+
 impl Command for PushArgs {
     fn global(&self) -> &GlobalArgs {
         &self.global
@@ -128,13 +138,13 @@ impl Command for PushArgs {
 
         let failed: Vec<&Pushed> = results.iter().filter(|p| p.error.is_some()).collect();
         if ui.json {
-            ui.json(&serde_json::json!({
-                "realm": s.realm,
-                "change": s.change.id,
-                "branch": branch,
-                "remote": REMOTE,
-                "repos": results,
-            }));
+            ui.json(&PushReport {
+                realm: &s.realm,
+                change: &s.change.id,
+                branch: &branch,
+                remote: REMOTE,
+                repos: &results,
+            });
         } else {
             ui.line(format!(
                 "Pushing coordinated branches of change '{}':",

@@ -132,6 +132,13 @@ struct RealmNews {
     concerns: bool,
 }
 
+/// `watch --once --json`: one document; without `--once`, one per line as the
+/// realm moves (JSON Lines).
+#[derive(Serialize)]
+struct WatchReport<'a> {
+    realms: &'a [RealmNews],
+}
+
 impl Command for WatchArgs {
     fn global(&self) -> &GlobalArgs {
         &self.global
@@ -153,7 +160,7 @@ impl Command for WatchArgs {
             }
             let concerns = all.iter().any(|n| n.concerns);
             if ui.json {
-                ui.json(&serde_json::json!({ "realms": all }));
+                ui.json(&WatchReport { realms: &all });
             } else {
                 for n in &all {
                     print_news(ui, n, false);

@@ -202,8 +202,24 @@ impl Ui {
             let _ = writeln!(stderr, "hint: {hint}");
         }
         if self.json {
-            out(&serde_json::json!({ "error": { "message": err.message, "hints": err.hints, "exit": err.exit.code() } })
-                .to_string());
+            #[derive(Serialize)]
+            struct ErrorReport<'a> {
+                error: ErrorBody<'a>,
+            }
+            #[derive(Serialize)]
+            struct ErrorBody<'a> {
+                message: &'a str,
+                hints: &'a [String],
+                exit: i32,
+            }
+            let report = ErrorReport {
+                error: ErrorBody {
+                    message: &err.message,
+                    hints: &err.hints,
+                    exit: err.exit.code(),
+                },
+            };
+            out(&serde_json::to_string(&report).expect("an error report serialises"));
         }
     }
 }

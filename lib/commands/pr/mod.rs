@@ -91,6 +91,35 @@ pub enum PrAction {
     },
 }
 
+/// `pr --json`.
+#[derive(Serialize)]
+struct PrReport<'a> {
+    realm: &'a Name,
+    change: &'a Name,
+    branch: &'a str,
+    merge_order: &'a [Name],
+    prs: &'a [RepoPr],
+    realm_commit: Option<String>,
+}
+
+/// `pr --dry-run --json`: the gh commands it would run.
+#[derive(Serialize)]
+struct PrDryRun<'a, C: Serialize> {
+    realm: &'a Name,
+    change: &'a Name,
+    dry_run: bool,
+    merge_order: Vec<String>,
+    commands: Vec<C>,
+    prs: &'a [RepoPr],
+}
+
+#[derive(Serialize)]
+struct PlannedCommand<R: Serialize, A: Serialize, B: Serialize> {
+    repo: R,
+    argv: A,
+    body: B,
+}
+
 impl Command for PrArgs {
     fn global(&self) -> &GlobalArgs {
         &self.global
@@ -329,14 +358,14 @@ impl PrArgs {
             .filter(|p| p.outcome == PrOutcome::Failed)
             .collect();
         if ui.json {
-            ui.json(&serde_json::json!({
-                "realm": s.realm,
-                "change": s.change.id,
-                "branch": s.change.branch,
-                "merge_order": order,
-                "prs": prs,
-                "realm_commit": updated.commit.map(|c| c.to_string()),
-            }));
+            ui.json(&PrReport {
+                realm: &s.realm,
+                change: &s.change.id,
+                branch: &s.change.branch,
+                merge_order: order,
+                prs: &prs,
+                realm_commit: updated.commit.map(|c| c.to_string()),
+            });
         } else {
             print_prs(ui, &prs, &s.change);
         }
@@ -405,16 +434,16 @@ impl PrArgs {
         if ui.json {
             let list: Vec<_> = commands
                 .iter()
-                .map(|(repo, argv, body)| serde_json::json!({"repo": repo, "argv": argv, "body": body}))
+                .map(|(repo, argv, body)| PlannedCommand { repo, argv, body })
                 .collect();
-            ui.json(&serde_json::json!({
-                "realm": s.realm,
-                "change": s.change.id,
-                "dry_run": true,
-                "merge_order": prs.iter().map(|p| p.repo.clone()).collect::<Vec<_>>(),
-                "commands": list,
-                "prs": prs,
-            }));
+            ui.json(&PrDryRun {
+                realm: &s.realm,
+                change: &s.change.id,
+                dry_run: true,
+                merge_order: prs.iter().map(|p| p.repo.clone()).collect(),
+                commands: list,
+                prs,
+            });
             return Ok(Exit::Success);
         }
         ui.line(format!(

@@ -35,6 +35,18 @@ struct Violation {
     contracts: Vec<String>,
 }
 
+/// `pr status --json`.
+#[derive(Serialize)]
+struct PrStatusReport<'a> {
+    realm: &'a Name,
+    change: &'a Name,
+    branch: &'a str,
+    merge_order: &'a [Name],
+    prs: &'a [PrStatus],
+    violations: &'a [Violation],
+    order_respected: bool,
+}
+
 pub(super) fn run(
     s: &Session<'_>,
     order: &[Name],
@@ -109,15 +121,15 @@ pub(super) fn run(
     }
     let gh_failed = states.iter().any(|p| p.error.is_some());
     if ui.json {
-        ui.json(&serde_json::json!({
-            "realm": s.realm,
-            "change": s.change.id,
-            "branch": s.change.branch,
-            "merge_order": order,
-            "prs": states,
-            "violations": violations,
-            "order_respected": violations.is_empty(),
-        }));
+        ui.json(&PrStatusReport {
+            realm: &s.realm,
+            change: &s.change.id,
+            branch: &s.change.branch,
+            merge_order: order,
+            prs: &states,
+            order_respected: violations.is_empty(),
+            violations: &violations,
+        });
     } else {
         let tag = |repo: &str| -> String {
             states

@@ -9,10 +9,18 @@ use crate::cli::GlobalArgs;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership::{self};
-use crate::model::ChangeStatus;
+use crate::model::{ChangeStatus, Name};
 use crate::store::Store;
 use crate::ui::Ui;
 use crate::ui::{Mark, item};
+
+/// `worktree list --json`.
+#[derive(Serialize)]
+struct ListReport<'a> {
+    realm: &'a Name,
+    repo: &'a Name,
+    changes: &'a [ListedChange],
+}
 
 #[derive(Debug, Serialize)]
 struct ListedChange {
@@ -62,7 +70,11 @@ pub(super) fn run(global: &GlobalArgs, ui: &Ui) -> Result<Exit> {
         });
     }
     if ui.json {
-        ui.json(&serde_json::json!({"realm": m.realm, "repo": me, "changes": listed}));
+        ui.json(&ListReport {
+            realm: &m.realm,
+            repo: &me,
+            changes: &listed,
+        });
         return Ok(Exit::Success);
     }
     if listed.is_empty() {

@@ -35,6 +35,15 @@ struct Removed {
     error: Option<String>,
 }
 
+/// `worktree remove --json`.
+#[derive(Serialize)]
+struct RemoveReport<'a> {
+    realm: &'a Name,
+    change: &'a Name,
+    branch: &'a str,
+    worktrees: &'a [Removed],
+}
+
 pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> {
     let repo = git::open_current()?;
     let (m, me) = membership::one(&repo, global.realm.as_ref())?;
@@ -126,7 +135,12 @@ pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Resul
         .filter(|r| r.outcome == RemoveOutcome::Failed)
         .count();
     if ui.json {
-        ui.json(&serde_json::json!({"realm": m.realm, "change": id, "branch": change.branch, "worktrees": results}));
+        ui.json(&RemoveReport {
+            realm: &m.realm,
+            change: id,
+            branch: &change.branch,
+            worktrees: &results,
+        });
     } else {
         for r in &results {
             match r.outcome {
