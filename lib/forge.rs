@@ -422,17 +422,13 @@ pub fn realm_proposal_pr(
         .map(Some)
 }
 
-/// The GitHub `owner/name` of a repo registered in the realm: its `forge` field,
-/// else what its url says; `None` for repos not on GitHub (or not registered).
-pub fn repo_slug(snapshot: &crate::store::Snapshot<'_>, repo: &str) -> Result<Option<String>> {
-    let path = crate::model::paths::repo(repo);
-    let Some(file) = snapshot.read::<crate::model::RepoFile>(&path)? else {
-        return Ok(None);
-    };
-    Ok(file
-        .forge
+/// The GitHub `owner/name` of a registered repo: its `forge` field, else what its
+/// url says; `None` for repos not on GitHub.
+pub fn slug_of(file: &crate::model::RepoFile) -> Option<String> {
+    file.forge
+        .clone()
         .map(String::from)
-        .or_else(|| github_slug(file.url.as_str())))
+        .or_else(|| github_slug(file.url.as_str()))
 }
 
 #[cfg(test)]

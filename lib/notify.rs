@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
-use crate::forge::{self, Gh};
+use crate::forge::Gh;
 use crate::model::{self, BindingFile, ContractFile, Name};
 use crate::ops;
 use crate::store::{Snapshot, Store};
@@ -114,7 +114,7 @@ pub fn would_send(
     let mut out = Vec::new();
     for (domain, contract, version) in published {
         for c in contracts::consumers(snapshot, domain, &contract.parse().map_err(Error::usage)?)? {
-            if forge::repo_slug(snapshot, &c.repo)?.is_some() {
+            if snapshot.github_slug(&c.repo)?.is_some() {
                 out.push(Notified {
                     repo: c.repo.clone(),
                     domain: domain.clone(),
@@ -137,7 +137,7 @@ pub fn unreachable(
     let mut out = Vec::new();
     for (domain, contract, version) in published {
         for c in contracts::consumers(snapshot, domain, &contract.parse().map_err(Error::usage)?)? {
-            if forge::repo_slug(snapshot, &c.repo)?.is_none() {
+            if snapshot.github_slug(&c.repo)?.is_none() {
                 out.push(format!(
                     "{}: not on GitHub, no issue opened for {domain}/{contract}@{version} (tell them: `git realm check --fetch` shows it)",
                     c.repo
@@ -184,7 +184,7 @@ fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
             };
             let consumers = contracts::consumers(snapshot, domain.as_str(), &export.contract)?;
             for n in contract.notifications.iter().filter(|n| n.url.is_none()) {
-                let Some(slug) = forge::repo_slug(snapshot, n.repo.as_str())? else {
+                let Some(slug) = snapshot.github_slug(n.repo.as_str())? else {
                     continue;
                 };
                 let consumer = consumers.iter().find(|c| c.repo == n.repo.as_str());

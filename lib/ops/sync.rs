@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::{Actor, OpKind, Operation};
 use crate::contracts::{self, Bump, ImportState, Scope, Survey};
 use crate::error::{Error, Result};
-use crate::forge;
 use crate::model::{
     self, BindingFile, ChangelogEntry, CommitId, ContractFile, Name, Notification, RealmFile,
     Timestamp,
@@ -195,7 +194,7 @@ impl Operation for SyncPlan<'_> {
                 changes: changes.clone(),
             });
             for consumer in &export.consumers {
-                if forge::repo_slug(snapshot, &consumer.repo)?.is_some()
+                if snapshot.github_slug(&consumer.repo)?.is_some()
                     && !contract
                         .notifications
                         .iter()

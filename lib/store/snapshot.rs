@@ -120,6 +120,16 @@ impl<'r> Snapshot<'r> {
         })
     }
 
+    /// The registration of `repo` (`repos/<repo>.yaml`), if it is registered.
+    pub fn repo(&self, repo: &str) -> Result<Option<model::RepoFile>> {
+        self.read(&model::paths::repo(repo))
+    }
+
+    /// The GitHub `owner/name` of a registered repo (see `forge::slug_of`).
+    pub fn github_slug(&self, repo: &str) -> Result<Option<String>> {
+        Ok(self.repo(repo)?.as_ref().and_then(crate::forge::slug_of))
+    }
+
     /// `realm.yaml`, which every realm has.
     pub fn realm(&self) -> Result<RealmFile> {
         self.read(model::paths::REALM)?.ok_or_else(|| {

@@ -145,7 +145,7 @@ impl Command for PrArgs {
         let order = changes::merge_order(&s.change.repos, &deps)?;
         let mut slugs = BTreeMap::new();
         for r in &order {
-            slugs.insert(r.clone(), forge::repo_slug(&snapshot, r.as_str())?);
+            slugs.insert(r.clone(), snapshot.github_slug(r.as_str())?);
         }
         drop(snapshot);
         match &self.action {
