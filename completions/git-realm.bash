@@ -11,7 +11,7 @@ __git_realm_node ()
 {
 	case "$1" in
 	'')
-		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list help'
+		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list ci help'
 		__git_realm_opts='-h --help -V --version'
 		__git_realm_vopts='' ;;
 	'init')
@@ -60,8 +60,8 @@ __git_realm_node ()
 		__git_realm_vopts='--domain --version --binding --verify --realm --color' ;;
 	'check')
 		__git_realm_subs=''
-		__git_realm_opts='--fetch --exports --imports --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--realm --color' ;;
+		__git_realm_opts='--fetch --exports --imports --format --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--format --realm --color' ;;
 	'sync')
 		__git_realm_subs=''
 		__git_realm_opts='--dry-run --no-notify --force -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -118,8 +118,20 @@ __git_realm_node ()
 		__git_realm_subs=''
 		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
+	'ci')
+		__git_realm_subs='init help'
+		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--realm --color' ;;
+	'ci init')
+		__git_realm_subs=''
+		__git_realm_opts='--github --gitlab --sync-on-merge --install --force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--install --realm --color' ;;
+	'ci help')
+		__git_realm_subs='init'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
 	'help')
-		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list'
+		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list ci'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'help domain')
@@ -132,6 +144,10 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'help pr')
 		__git_realm_subs='status'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
+	'help ci')
+		__git_realm_subs='init'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	*)
@@ -169,7 +185,9 @@ __git_realm_value ()
 	'pr|--realm'|\
 	'pr status|--realm'|\
 	'watch|--realm'|\
-	'list|--realm')
+	'list|--realm'|\
+	'ci|--realm'|\
+	'ci init|--realm')
 		__git_realm_kind=realm ;;
 	'init|--color'|\
 	'join|--color'|\
@@ -193,7 +211,9 @@ __git_realm_value ()
 	'pr|--color'|\
 	'pr status|--color'|\
 	'watch|--color'|\
-	'list|--color')
+	'list|--color'|\
+	'ci|--color'|\
+	'ci init|--color')
 		__git_realm_kind=words __git_realm_words='auto always never' ;;
 	'init|#0')
 		__git_realm_kind=dirs ;;
@@ -208,6 +228,8 @@ __git_realm_value ()
 	'export|--schema'|\
 	'import|--binding')
 		__git_realm_kind=files ;;
+	'check|--format')
+		__git_realm_kind=words __git_realm_words='text json github' ;;
 	'graph|--format')
 		__git_realm_kind=words __git_realm_words='text mermaid dot' ;;
 	'worktree|#0'|\
@@ -333,5 +355,5 @@ _git_realm_main ()
 	esac
 }
 
-complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list 2>/dev/null ||
-	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list
+complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci 2>/dev/null ||
+	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci

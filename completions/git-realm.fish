@@ -13,7 +13,7 @@ function __git_realm_node -a cmdpath
     set -g __git_realm_vopts
     switch "$cmdpath"
         case ''
-            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms' 'help'\t'Print this message or the help of the given subcommand(s)'
             set __git_realm_opts '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
         case 'init'
             set __git_realm_opts '--name'\t'The realm\'s name (lowercase letters, digits and \'-\')' '--bare'\t'Create a bare repository (recommended for a shared realm on a server or disk)' '--admission'\t'Who may join: open (push directly), approval or invite-only (proposal branch)' '--approver'\t'An approver for joins and breaking changes (repeatable)' '--require-approval'\t'Breaking contract changes go to a proposal branch instead of being pushed' '--grace-days'\t'Days consumers get to adapt to a breaking change' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
@@ -49,8 +49,8 @@ function __git_realm_node -a cmdpath
             set __git_realm_opts '--domain'\t'The domain the contract belongs to' '--version'\t'The versions this repository accepts (a semver requirement, e.g. \'^1.3\' or \'>=1.0.0\')' '--binding'\t'The file in this repository that implements the contract' '--verify'\t'Prove the binding satisfies the contract: REGEX extracts what FILE provides (group `value`, else group 1), and every string of the contract must be among it' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')'
             set __git_realm_vopts '--domain' '--version' '--binding' '--verify' '--realm' '--color'
         case 'check'
-            set __git_realm_opts '--fetch'\t'Fetch the realm first (otherwise the local copy is used)' '--exports'\t'Check only exports' '--imports'\t'Check only imports' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
-            set __git_realm_vopts '--realm' '--color'
+            set __git_realm_opts '--fetch'\t'Fetch the realm first (otherwise the local copy is used)' '--exports'\t'Check only exports' '--imports'\t'Check only imports' '--format'\t'Output: text, json (as --json), or github (workflow annotations, and a markdown summary in $GITHUB_STEP_SUMMARY when it is set)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--format' '--realm' '--color'
         case 'sync'
             set __git_realm_opts '--dry-run'\t'Print what would happen; write nothing anywhere (uses the local realm copy)' '--no-notify'\t'Do not open issues for consumers now (they stay pending for the next sync)' '--force'\t'Publish breaking changes even though current consumers still rely on them' '-m'\t'A message for the changelog and the realm commit' '--message'\t'A message for the changelog and the realm commit' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
             set __git_realm_vopts '-m' '--message' '--realm' '--color'
@@ -93,14 +93,25 @@ function __git_realm_node -a cmdpath
         case 'list'
             set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
             set __git_realm_vopts '--realm' '--color'
+        case 'ci'
+            set __git_realm_subs 'init'\t'Write the workflow file (GitHub Actions or GitLab CI)' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'ci init'
+            set __git_realm_opts '--github'\t'A GitHub Actions workflow under .github/workflows/' '--gitlab'\t'A GitLab CI file under .gitlab/, to include from .gitlab-ci.yml' '--sync-on-merge'\t'Also publish with `git realm sync` after a merge to the default branch' '--install'\t'The command that installs git-realm on the CI runner' '--force'\t'Overwrite an existing workflow file' '-n'\t'Print what would be written; write nothing' '--dry-run'\t'Print what would be written; write nothing' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--install' '--realm' '--color'
+        case 'ci help'
+            set __git_realm_subs 'init'\t'Write the workflow file (GitHub Actions or GitLab CI)'
         case 'help'
-            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts'
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms'
         case 'help domain'
             set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports'
         case 'help worktree'
             set __git_realm_subs 'list'\t'List the changes this repository takes part in, with each repo\'s worktree' 'remove'\t'Remove a change\'s worktrees (its branches are kept)'
         case 'help pr'
             set __git_realm_subs 'status'\t'Show every PR\'s state and whether the merge order is respected'
+        case 'help ci'
+            set __git_realm_subs 'init'\t'Write the workflow file (GitHub Actions or GitLab CI)'
     end
 end
 
@@ -132,7 +143,9 @@ function __git_realm_value -a cmdpath key prefix cur
             'pr|--realm' \
             'pr status|--realm' \
             'watch|--realm' \
-            'list|--realm'
+            'list|--realm' \
+            'ci|--realm' \
+            'ci init|--realm'
             __git_realm_realms $prefix
         case 'init|--color' \
             'join|--color' \
@@ -156,7 +169,9 @@ function __git_realm_value -a cmdpath key prefix cur
             'pr|--color' \
             'pr status|--color' \
             'watch|--color' \
-            'list|--color'
+            'list|--color' \
+            'ci|--color' \
+            'ci init|--color'
             printf '%s\n' $prefix'auto' $prefix'always' $prefix'never'
         case 'init|#0'
             for f in (__fish_complete_directories $cur)
@@ -175,6 +190,8 @@ function __git_realm_value -a cmdpath key prefix cur
             for f in (__fish_complete_path $cur)
                 printf '%s%s\n' $prefix $f
             end
+        case 'check|--format'
+            printf '%s\n' $prefix'text' $prefix'json' $prefix'github'
         case 'graph|--format'
             printf '%s\n' $prefix'text' $prefix'mermaid' $prefix'dot'
         case 'worktree|#0' \
@@ -309,4 +326,5 @@ complete -c git-realm-push -f -a '(__git_realm_complete)'
 complete -c git-realm-pr -f -a '(__git_realm_complete)'
 complete -c git-realm-watch -f -a '(__git_realm_complete)'
 complete -c git-realm-list -f -a '(__git_realm_complete)'
+complete -c git-realm-ci -f -a '(__git_realm_complete)'
 complete -c git -f -n __git_realm_using_realm -a '(__git_realm_complete)'

@@ -169,6 +169,21 @@ pub fn schema_errors(schema: &Value, value: &Value) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The stable `--json` document of `git realm check` (documented in the README).
+#[derive(Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    pub realms: Vec<RealmCheck>,
+}
+
+#[derive(Serialize)]
+pub struct RealmCheck {
+    pub realm: String,
+    pub repo: String,
+    pub exports: Vec<ExportStatus>,
+    pub imports: Vec<ImportStatus>,
+}
+
 /// One export of this repository, as it stands against the realm.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportStatus {
@@ -220,6 +235,16 @@ pub enum ImportState {
     Current,
     Stale,
     Broken,
+}
+
+impl ImportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportState::Current => "current",
+            ImportState::Stale => "stale",
+            ImportState::Broken => "broken",
+        }
+    }
 }
 
 /// One import of this repository, as it stands against the realm.

@@ -20,6 +20,7 @@
 //!   and completions generated from the clap definitions.
 
 pub mod changes;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod contracts;

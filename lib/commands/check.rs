@@ -7,16 +7,15 @@
 //! Exit 0 when everything is current, 1 when something needs attention.
 
 use clap::Parser;
-use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::contracts::{self, ExportStatus, ImportState, ImportStatus, Scope, Survey};
+use crate::contracts::{self, CheckReport, ImportState, RealmCheck, Scope, Survey};
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::store::Store;
 use crate::ui::contracts::{print_export, print_import};
-use crate::ui::{Paint, Ui};
+use crate::ui::{Paint, Ui, github};
 use crate::workspace::WorkingTree;
 
 /// Check exports and imports against the realm (exit 1 when something needs attention)
@@ -46,23 +45,21 @@ pub struct CheckArgs {
     #[arg(long)]
     pub imports: bool,
 
+    /// Output: text, json (as --json), or github (workflow annotations, and a
+    /// markdown summary in $GITHUB_STEP_SUMMARY when it is set)
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub format: Format,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
 
-/// The stable `--json` document of `git realm check` (documented in the README).
-#[derive(Serialize)]
-pub struct CheckReport {
-    pub ok: bool,
-    pub realms: Vec<RealmCheck>,
-}
-
-#[derive(Serialize)]
-pub struct RealmCheck {
-    pub realm: String,
-    pub repo: String,
-    pub exports: Vec<ExportStatus>,
-    pub imports: Vec<ImportStatus>,
+/// How `check` reports.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
 }
 
 impl Command for CheckArgs {
@@ -103,8 +100,16 @@ impl Command for CheckArgs {
                 && r.imports.iter().all(|i| i.state == ImportState::Current)
         });
         let report = CheckReport { ok, realms };
-        if ui.json {
+        if ui.json || self.format == Format::Json {
             ui.json(&report);
+        } else if self.format == Format::Github {
+            for line in github::annotations(&report) {
+                crate::ui::stdout_raw(&format!("{line}\n"));
+            }
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+                github::append_summary(std::path::Path::new(&path), &report)?;
+            }
+            print(ui, &report);
         } else {
             print(ui, &report);
         }

@@ -2,6 +2,7 @@
 //! This module only lists them, for the dispatcher, man pages and completions.
 
 pub mod check;
+pub mod ci;
 pub mod commit;
 pub mod domain;
 pub mod export;
@@ -39,6 +40,7 @@ pub fn builtins() -> Vec<clap::Command> {
         pr::PrArgs::command(),
         watch::WatchArgs::command(),
         list::ListArgs::command(),
+        ci::CiArgs::command(),
     ]
 }
 

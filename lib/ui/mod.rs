@@ -6,6 +6,7 @@
 //! `color.ui`, and finally whether the stream is a terminal.
 
 pub mod contracts;
+pub mod github;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
