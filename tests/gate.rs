@@ -153,3 +153,38 @@ fn check_format_github_annotates_files_and_writes_the_step_summary() {
         out.stdout
     );
 }
+
+/// A CI checkout: shallow, detached, no branch, no local realm copy, no git
+/// identity. The workflow's own commands (join read-only, then check) work there.
+#[test]
+fn the_gate_runs_in_a_shallow_detached_ci_clone_without_identity() {
+    let w = World::new();
+    let realm = story(&w);
+    let origin = format!("file://{}", w.path("remotes/fungal.git").display());
+    w.git(".", &["clone", "-q", "--depth", "1", &origin, "ci"])
+        .ok();
+    w.git("ci", &["checkout", "-q", "--detach"]).ok();
+    std::fs::write(w.path("home/gitconfig"), "").unwrap();
+    let registered = w.path("remotes/fungal.git").display().to_string();
+    let tip = || {
+        w.git(".", &["--git-dir", &realm, "rev-parse", "main"])
+            .ok()
+            .stdout
+    };
+    let before = tip();
+    w.realm(
+        "ci",
+        &["join", &realm, "--as", "fungal", "--url", &registered],
+    )
+    .ok();
+    let out = w
+        .realm("ci", &["check", "--fetch", "--format", "github"])
+        .ok();
+    assert!(
+        out.stdout.contains("All contracts current"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(before, tip(), "the gate never writes to the realm");
+    assert_eq!(before.trim().len(), 40);
+}
