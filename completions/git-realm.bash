@@ -60,8 +60,8 @@ __git_realm_node ()
 		__git_realm_vopts='--domain --version --binding --verify --realm --color' ;;
 	'check')
 		__git_realm_subs=''
-		__git_realm_opts='--fetch --exports --imports --format --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--format --realm --color' ;;
+		__git_realm_opts='--fetch --exports --imports --format --branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--format --branch --realm --color' ;;
 	'sync')
 		__git_realm_subs=''
 		__git_realm_opts='--dry-run --no-notify --force -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'

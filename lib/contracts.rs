@@ -182,6 +182,9 @@ pub struct RealmCheck {
     pub repo: String,
     pub exports: Vec<ExportStatus>,
     pub imports: Vec<ImportStatus>,
+    /// The coordinated change the checked branch belongs to, and the provider
+    /// pull requests that must merge before this one (`null`: no change).
+    pub change: Option<crate::changes::gate::ChangeGate>,
 }
 
 /// One export of this repository, as it stands against the realm.

@@ -359,6 +359,38 @@ fn the_seeds_flow_end_to_end() {
         serde_json::json!([APERTURE])
     );
 
+    // The PR gate in the consumer's worktree: its provider's PR must merge first.
+    let gate = s
+        .realm(&wt(FUNGAL, CHANGE), &["check", "--json"])
+        .code(1)
+        .json();
+    let change = &gate["realms"][0]["change"];
+    assert_eq!(change["change"], CHANGE, "{gate}");
+    assert_eq!(change["prs_opened"], true);
+    assert_eq!(change["waiting_on"][0]["repo"], APERTURE, "{gate}");
+    assert_eq!(change["waiting_on"][0]["url"], a_url.as_str());
+    assert_eq!(change["waiting_on"][0]["state"], "OPEN");
+    let annotated = s
+        .realm(&wt(FUNGAL, CHANGE), &["check", "--format", "github"])
+        .code(1);
+    assert!(
+        annotated.stdout.contains(&format!(
+            "::error title=merge order::change '{CHANGE}'%3A merge {a_url} first"
+        )) || annotated.stdout.contains(&format!(
+            "::error title=merge order::change '{CHANGE}': merge {a_url} first"
+        )),
+        "{}",
+        annotated.stdout
+    );
+    // The provider waits for nobody; in CI, the branch comes from the CI's variables.
+    let provider = s
+        .realm(APERTURE, &["check", "--json", "--branch", BRANCH])
+        .json();
+    assert_eq!(
+        provider["realms"][0]["change"]["waiting_on"],
+        serde_json::json!([])
+    );
+
     // The consumer merged before its provider: flagged.
     s.gh.merge("acme/fungal-image-analysis", 1);
     let status = s

@@ -8,9 +8,11 @@
 
 use clap::Parser;
 
+use crate::changes::gate;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::contracts::{self, CheckReport, ImportState, RealmCheck, Scope, Survey};
 use crate::error::{Exit, Result};
+use crate::forge::Gh;
 use crate::git;
 use crate::membership;
 use crate::store::Store;
@@ -50,6 +52,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
     pub format: Format,
 
+    /// The branch checked, for the merge order of a coordinated change (default:
+    /// the current branch, else $GITHUB_HEAD_REF or $CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -76,6 +83,7 @@ impl Command for CheckArgs {
             imports: self.imports || both,
         };
         let workspace = WorkingTree::new(&repo);
+        let branch = self.branch.clone().or_else(|| checked_branch(&repo));
         let mut realms = Vec::new();
         for m in &memberships {
             let me = m.me()?;
@@ -86,11 +94,16 @@ impl Command for CheckArgs {
             let snapshot = store.snapshot()?;
             let Survey { exports, imports } =
                 contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
+            let change = match &branch {
+                Some(b) => gate::merge_order_gate(&snapshot, &me, b, || Gh::locate(Some(&repo)))?,
+                None => None,
+            };
             realms.push(RealmCheck {
                 realm: m.realm.to_string(),
                 repo: me.to_string(),
                 exports,
                 imports,
+                change,
             });
         }
         let ok = realms.iter().all(|r| {
@@ -98,6 +111,7 @@ impl Command for CheckArgs {
                 .iter()
                 .all(|e| e.next_version.is_none() && e.error.is_none())
                 && r.imports.iter().all(|i| i.state == ImportState::Current)
+                && r.change.as_ref().is_none_or(|c| c.waiting_on.is_empty())
         });
         let report = CheckReport { ok, realms };
         if ui.json || self.format == Format::Json {
@@ -117,6 +131,17 @@ impl Command for CheckArgs {
     }
 }
 
+/// The branch a CI job checks: the current branch, else what the CI says.
+fn checked_branch(repo: &gix::Repository) -> Option<String> {
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+    git::refs::current_branch(dir)
+        .ok()
+        .flatten()
+        .or_else(|| std::env::var("GITHUB_HEAD_REF").ok())
+        .or_else(|| std::env::var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME").ok())
+        .filter(|b| !b.is_empty())
+}
+
 fn print(ui: &Ui, report: &CheckReport) {
     for r in &report.realms {
         ui.line(ui.paint(&format!("{} in realm '{}'", r.repo, r.realm), Paint::Bold));
@@ -125,10 +150,45 @@ fn print(ui: &Ui, report: &CheckReport) {
         }
         r.exports.iter().for_each(|e| print_export(ui, e));
         r.imports.iter().for_each(|i| print_import(ui, i));
+        if let Some(c) = &r.change {
+            print_change_gate(ui, c);
+        }
     }
     if report.ok {
         ui.ok("All contracts current");
     } else {
         ui.line("Something needs attention (exit 1).");
+    }
+}
+
+fn print_change_gate(ui: &Ui, c: &gate::ChangeGate) {
+    let order: Vec<&str> = c.merge_order.iter().map(|n| n.as_str()).collect();
+    if !c.prs_opened {
+        ui.ok(format!(
+            "change '{}': pull requests not opened yet (merge order {})",
+            c.change,
+            order.join(" → ")
+        ));
+        return;
+    }
+    if c.waiting_on.is_empty() {
+        ui.ok(format!(
+            "change '{}': the providers' pull requests are merged; this one may merge",
+            c.change
+        ));
+        return;
+    }
+    for w in &c.waiting_on {
+        let what = match (&w.url, &w.error) {
+            (_, Some(e)) => format!("{}'s pull request (its state is unknown: {e})", w.repo),
+            (Some(url), None) => url.clone(),
+            (None, None) => format!("{} has no pull request yet", w.repo),
+        };
+        ui.bad(format!(
+            "change '{}': merge {what} first ({}; merge order {})",
+            c.change,
+            w.contracts.join(", "),
+            order.join(" → ")
+        ));
     }
 }

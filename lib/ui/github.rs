@@ -116,6 +116,24 @@ pub fn annotations(report: &CheckReport) -> Vec<String> {
     for r in &report.realms {
         out.extend(r.exports.iter().filter_map(export_annotation));
         out.extend(r.imports.iter().filter_map(import_annotation));
+        if let Some(c) = &r.change {
+            for w in &c.waiting_on {
+                let what = w
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| format!("{}'s pull request (not opened yet)", w.repo));
+                out.push(command(
+                    "error",
+                    None,
+                    "merge order",
+                    &format!(
+                        "change '{}': merge {what} first ({})",
+                        c.change,
+                        w.contracts.join(", ")
+                    ),
+                ));
+            }
+        }
     }
     out
 }
