@@ -422,6 +422,23 @@ pub fn realm_proposal_pr(
         .map(Some)
 }
 
+/// Whether pull request `number` of `slug` is the change's: gh must report its head
+/// branch as `branch`. Anyone who can write the realm can record any number, and
+/// editing someone else's pull request is not ours to do; `Err` says why not.
+pub fn confirm_head(gh: &Gh, slug: &str, number: u64, branch: &str) -> std::result::Result<(), String> {
+    match gh.pr_view(slug, number) {
+        Ok(view) if view.head_ref_name == branch => Ok(()),
+        Ok(view) => Err(format!(
+            "{slug}#{number} is a pull request from branch {}, not {branch}: not edited (the realm's record of it is wrong)",
+            view.head_ref_name
+        )),
+        Err(e) => Err(format!(
+            "cannot confirm that {slug}#{number} is this change's pull request, so it was not edited: {}",
+            e.message
+        )),
+    }
+}
+
 /// The GitHub `owner/name` of a registered repo: its `forge` field, else what its
 /// url says; `None` for repos not on GitHub.
 pub fn slug_of(file: &crate::model::RepoFile) -> Option<String> {

@@ -170,11 +170,18 @@ fn check_url(s: &str) -> std::result::Result<(), String> {
     if s.starts_with('-') {
         return Err(format!("{s:?} is not a valid url (it starts with '-')"));
     }
+    // `<transport>::<address>` runs a remote helper (`ext::` runs any command,
+    // `fd::` waits on a file descriptor): never from a url someone else wrote.
+    if s.contains("::") {
+        return Err(format!(
+            "{s:?} is not a valid url (`<transport>::` remote helpers are not allowed)"
+        ));
+    }
     if let Some((scheme, rest)) = s.split_once("://") {
-        let known = ["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"];
+        let known = ["https", "ssh", "git", "file"];
         if !known.contains(&scheme) {
             return Err(format!(
-                "{s:?} is not a valid url (unknown scheme {scheme:?})"
+                "{s:?} is not a valid url (scheme {scheme:?}; use https, ssh, git or file)"
             ));
         }
         if rest.is_empty() {
@@ -188,16 +195,58 @@ fn check_url(s: &str) -> std::result::Result<(), String> {
         return Ok(());
     }
     // scp-like: [user@]host:path, with no '/' before the first ':'.
-    if let Some((host, path)) = s.split_once(':')
-        && !host.is_empty()
-        && !host.contains('/')
-        && !path.is_empty()
-    {
-        return Ok(());
+    if let Some((host, path)) = s.split_once(':') {
+        let host_ok = !host.is_empty()
+            && !host.starts_with('-')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-@[]".contains(&b));
+        if host_ok && !path.is_empty() && !path.starts_with('-') {
+            return Ok(());
+        }
     }
     Err(format!(
-        "{s:?} is not a shareable url (use https://…, ssh://…, host:path, file://… or an absolute path)"
+        "{s:?} is not a shareable url (use https://…, ssh://…, git://…, user@host:path, file://… or an absolute path)"
     ))
+}
+
+/// A branch name a change may use, wherever it comes from (command line or realm):
+/// a valid git branch name, not an option, not a full ref name (`refs/heads/x`
+/// would become `refs/heads/refs/heads/x`), not `HEAD`, and not a usual default
+/// branch (a change's branch is pushed and may be force-pushed: it must never be
+/// the branch the repository ships). Each repository's own default branch is
+/// checked where the repository is at hand (`commands::change`).
+pub fn check_branch_name(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty()
+        || s.starts_with('-')
+        || gix::validate::reference::name_partial(s.into()).is_err()
+    {
+        return Err(format!("{s:?} is not a valid branch name"));
+    }
+    if s.starts_with("refs/") || s == "HEAD" || s.ends_with("/HEAD") {
+        return Err(format!(
+            "{s:?} is a ref name, not a branch name (write the branch without refs/heads/)"
+        ));
+    }
+    if ["main", "master", "trunk", "develop"].contains(&s) {
+        return Err(format!(
+            "{s:?} is a default branch: a change needs a branch of its own"
+        ));
+    }
+    Ok(())
+}
+
+/// A revision a change's branch starts from (`--base`): a ref name, never an option.
+pub fn check_base(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty()
+        || s.starts_with('-')
+        || s.contains("..")
+        || s.chars().any(|c| c.is_whitespace() || c.is_control())
+        || gix::validate::reference::name_partial(s.into()).is_err()
+    {
+        return Err(format!("{s:?} is not a branch, tag or commit"));
+    }
+    Ok(())
 }
 
 fn check_rel_path(s: &str) -> std::result::Result<(), String> {
@@ -562,9 +611,55 @@ fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
     v.dedup();
 }
 
+/// Refuse a realm written in a format newer than this build reads, before anything
+/// else of it is parsed (a newer format may have fields this build does not know).
+/// Checked on every snapshot of a realm, so every command refuses it.
+pub fn check_format(realm_yaml: &[u8]) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: Option<serde_yaml::Value>,
+    }
+    let Ok(text) = std::str::from_utf8(realm_yaml) else {
+        return Ok(()); // the full parse names the problem
+    };
+    let Ok(head) = serde_yaml::from_str::<Head>(text) else {
+        return Ok(());
+    };
+    match head.format.as_ref().and_then(serde_yaml::Value::as_u64) {
+        Some(f) if f > u64::from(FORMAT) => Err(Error::usage(format!(
+            "realm.yaml: this realm needs git-realm ≥ {} (it is in realm format {f}; git-realm {} reads formats up to {FORMAT})",
+            needed_version(f),
+            env!("CARGO_PKG_VERSION")
+        ))
+        .hint("upgrade git-realm; nothing was read from or written to the realm")),
+        _ => Ok(()),
+    }
+}
+
+/// The first release that reads realm format `format`, as far as this build knows:
+/// of a format after ours it only knows that it needs a later release than this
+/// one, so it names the next one (a lower bound, which is what `≥` promises).
+fn needed_version(format: u64) -> String {
+    const SINCE: &[(u64, &str)] = &[(1, "0.1.0")];
+    SINCE
+        .iter()
+        .find(|(f, _)| *f == format)
+        .map(|(_, v)| (*v).to_owned())
+        .unwrap_or_else(next_minor)
+}
+
+fn next_minor() -> String {
+    let v = Version::parse(env!("CARGO_PKG_VERSION")).expect("the crate version is semver");
+    if v.major == 0 {
+        format!("0.{}.0", v.minor + 1)
+    } else {
+        format!("{}.0.0", v.major + 1)
+    }
+}
+
 impl Document for RealmFile {
     fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
-        if self.format != FORMAT {
+        if self.format == 0 || self.format > FORMAT {
             return Err((
                 "format",
                 format!(
@@ -582,7 +677,19 @@ impl Document for RealmFile {
 
 impl Document for RepoFile {
     fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
-        must_match("name", &self.name, stem)
+        must_match("name", &self.name, stem)?;
+        // The forge slug is where notifications and pull requests go: for a repo
+        // whose url is on GitHub it can only repeat what the url says.
+        if let (Some(forge), Some(from_url)) =
+            (&self.forge, crate::forge::github_slug(self.url.as_str()))
+            && !forge.as_str().eq_ignore_ascii_case(&from_url)
+        {
+            return Err((
+                "forge",
+                format!("{forge} is not the repository at {} ({from_url})", self.url),
+            ));
+        }
+        Ok(())
     }
     fn normalize(&mut self) {
         sort_dedup(&mut self.maintainers);
@@ -635,13 +742,32 @@ impl Document for BindingFile {
 impl Document for ChangeFile {
     fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
         must_match("id", &self.id, stem)?;
-        if gix::validate::reference::name_partial(self.branch.as_str().into()).is_err()
-            || self.branch.starts_with('-')
-        {
-            return Err((
-                "branch",
-                format!("{:?} is not a valid branch name", self.branch),
-            ));
+        check_branch_name(&self.branch).map_err(|e| ("branch", e))?;
+        if let Some(base) = &self.base {
+            check_base(base).map_err(|e| ("base", e))?;
+        }
+        for pr in &self.prs {
+            if pr.number == 0 {
+                return Err(("prs", "a pull request number is never 0".into()));
+            }
+            if !self.repos.contains(&pr.repo) {
+                return Err((
+                    "prs",
+                    format!("{} does not take part in this change", pr.repo),
+                ));
+            }
+            if !pr.url.starts_with("https://")
+                || pr.url.chars().any(|c| c.is_whitespace() || c.is_control())
+                || crate::forge::pr_number_from_url(&pr.url) != Some(pr.number)
+            {
+                return Err((
+                    "prs",
+                    format!(
+                        "{:?} is not the https url of pull request #{}",
+                        pr.url, pr.number
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -715,6 +841,8 @@ mod tests {
             "/srv/git/realm.git",
             "file:///tmp/r",
             "ssh://git@h/o/n",
+            "git://h/o/n",
+            "user@host.example:path/x.git",
         ] {
             assert!(check_url(ok).is_ok(), "{ok}");
         }
@@ -725,11 +853,52 @@ mod tests {
             "../x",
             "-oProxyCommand=x",
             "ftp://x",
+            "http://x/y",
             "a b",
             "https://",
+            "fd::7",
+            "ext::sh -c x",
+            "ext::x",
+            "host::path",
+            "-x:y",
+            "h:-upload-pack=x",
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn branches() {
+        for ok in ["feat/x", "fix-auth", "a/b/c"] {
+            assert!(check_branch_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-x",
+            "main",
+            "master",
+            "HEAD",
+            "refs/heads/main",
+            "refs/heads/x",
+            "a..b",
+            "a b",
+            "x\u{1b}[31m",
+        ] {
+            assert!(check_branch_name(bad).is_err(), "{bad}");
+        }
+        assert!(check_base("main").is_ok());
+        assert!(check_base("--upload-pack=x").is_err());
+    }
+
+    #[test]
+    fn format_newer_than_this_build_is_refused_with_the_version() {
+        let err = check_format(b"format: 999999\nname: x\nfuture: {}\n").unwrap_err();
+        assert!(err.message.contains("needs git-realm"), "{}", err.message);
+        assert!(check_format(b"format: 1\nname: x\n").is_ok());
+        assert!(
+            check_format(b"[not, a, map]").is_ok(),
+            "left to the full parse"
+        );
     }
 
     #[test]

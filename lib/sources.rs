@@ -5,7 +5,7 @@
 //! from the provider's working tree each time: the value follows the code.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -128,8 +128,58 @@ pub fn evaluate(source: &ValueSource, workdir: &Path) -> Result<Value> {
     }
 }
 
+/// Check a source path wherever it came from (the command line, or a binding read
+/// from the realm, which others can write): relative without `..` (the `RelPath`
+/// type), nothing under `.git/`, tracked in the repository, and not leaving it
+/// through a symlink. Returns the file to read.
+pub fn check_source_path(
+    workdir: &Path,
+    path: &str,
+    tracked: &BTreeSet<String>,
+) -> Result<PathBuf> {
+    let refuse = |why: &str| Error::usage(format!("export source {path}: {why}"));
+    let rel: RelPath = path.parse().map_err(|e: String| refuse(&e))?;
+    if rel
+        .as_str()
+        .split('/')
+        .any(|c| c.eq_ignore_ascii_case(".git"))
+    {
+        return Err(refuse("files under .git/ are never a source"));
+    }
+    if !tracked.contains(rel.as_str()) {
+        return Err(refuse(
+            "not a tracked file of this repository (only committed files are sources)",
+        ));
+    }
+    inside(workdir, rel.as_str()).map_err(|e| refuse(&e))
+}
+
+/// `workdir/rel` with every symlink resolved, if it stays inside `workdir`.
+fn inside(workdir: &Path, rel: &str) -> std::result::Result<PathBuf, String> {
+    let root = std::fs::canonicalize(workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
+    let full = std::fs::canonicalize(root.join(rel)).map_err(|e| format!("cannot read it: {e}"))?;
+    if !full.starts_with(&root)
+        || full
+            .strip_prefix(&root)
+            .is_ok_and(|r| r.starts_with(".git"))
+    {
+        return Err(format!(
+            "it leads outside the repository (to {}) through a symlink",
+            full.display()
+        ));
+    }
+    Ok(full)
+}
+
+/// The files tracked in the repository at `workdir` (git's index), as `/` paths.
+pub fn tracked_files(workdir: &Path) -> Result<BTreeSet<String>> {
+    Ok(crate::git::worktrees::tracked_files(workdir)?
+        .into_iter()
+        .collect())
+}
+
 fn read_file(workdir: &Path, path: &RelPath, pointer: Option<&str>) -> Result<Value> {
-    let full = workdir.join(path.as_str());
+    let full = check_source_path(workdir, path.as_str(), &tracked_files(workdir)?)?;
     let text = std::fs::read_to_string(&full).map_err(|e| {
         Error::usage(format!(
             "export source {path}: cannot read {}: {e}",
@@ -150,7 +200,10 @@ fn read_file(workdir: &Path, path: &RelPath, pointer: Option<&str>) -> Result<Va
 }
 
 fn extract(workdir: &Path, rules: &[ExtractRule]) -> Result<Value> {
-    let files = crate::git::worktrees::files(workdir)?;
+    // Only tracked files, each one checked: a rule written by someone else (the
+    // realm) must not reach ignored secrets, .git/ or, through a symlink, anything
+    // outside the repository.
+    let files: Vec<String> = tracked_files(workdir)?.into_iter().collect();
     let mut keyed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut plain: BTreeSet<String> = BTreeSet::new();
     for rule in rules {
@@ -164,7 +217,16 @@ fn extract(workdir: &Path, rules: &[ExtractRule]) -> Result<Value> {
             None => &mut plain,
         };
         for file in files.iter().filter(|f| glob.is_match(f)) {
-            let Ok(bytes) = std::fs::read(workdir.join(file)) else {
+            let Ok(full) = inside(workdir, file) else {
+                crate::ui::verbose(&format!(
+                    "extract: skipping {file}: it leads outside the repository"
+                ));
+                continue;
+            };
+            if file.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(full) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes);

@@ -611,6 +611,7 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
         s.w.path("aperture-2").join(PATHS),
     )
     .unwrap();
+    s.w.git("aperture-2", &["add", PATHS]).ok();
     let realm = s.w.path("letemcook.git").display().to_string();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.realm("aperture-2", &["sync"]).ok();
@@ -775,6 +776,7 @@ fn two_clones_racing_on_the_same_contract_is_detected_and_nothing_is_lost() {
         .ok();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.write("aperture-2", "c.json", r#"{"read":["a","b","from-2"]}"#);
+    s.w.git("aperture-2", &["add", "c.json"]).ok();
     s.write("aperture", "c.json", r#"{"read":["a","b","from-1"]}"#);
 
     // While aperture's sync is being pushed, aperture-2 publishes first (once).
@@ -988,6 +990,8 @@ fn exports_from_files_with_pointers_and_schemas() {
         "schema.json",
         r#"{"type":"object","properties":{"max_jobs":{"type":"integer","maximum":100}},"required":["max_jobs"]}"#,
     );
+    // Sources are tracked files (issue 8): an untracked file is not part of the code.
+    s.w.git("aperture", &["add", "config/limits.yaml"]).ok();
     s.realm(
         "aperture",
         &[

@@ -471,7 +471,8 @@ fn a_newer_realm_format_is_refused() {
     );
     let out = w.realm("aperture", &["join", &realm]).code(2);
     assert!(
-        out.stderr.contains("invalid realm.yaml: field `format`"),
+        out.stderr
+            .contains("realm.yaml: this realm needs git-realm ≥ 0.2.0"),
         "{}",
         out.stderr
     );

@@ -67,13 +67,59 @@ pub fn identity_email(repo: &gix::Repository) -> Result<Email> {
 
 /// Refuse branch names git would refuse, and ones that read as options.
 pub fn check_branch(flag: &str, branch: &str) -> Result<()> {
-    if branch.starts_with('-')
-        || branch.starts_with("refs/")
-        || gix::validate::reference::name_partial(branch.into()).is_err()
+    crate::model::check_branch_name(branch)
+        .map_err(|e| Error::usage(format!("{flag} {branch}: {e}")))
+}
+
+/// Refuse a `--base` that is not a revision name, or reads as an option.
+pub fn check_base(flag: &str, base: &str) -> Result<()> {
+    crate::model::check_base(base).map_err(|e| Error::usage(format!("{flag} {base}: {e}")))
+}
+
+/// Refuse a change branch that is the default branch of the repository checked out
+/// at `checkout` (what `origin/HEAD` names, or `init.defaultBranch`): `push` would
+/// publish the user's unpushed default branch and `pr` open a PR from it.
+pub fn refuse_default_branch(repo: &Name, checkout: &Path, branch: &str) -> Result<()> {
+    let mut defaults: Vec<String> = crate::git::remotes::default_branch(checkout, "origin")
+        .into_iter()
+        .collect();
+    if let Ok(r) = crate::git::open_at(checkout)
+        && let Some(b) = crate::git::config_string(&r, "init.defaultBranch")
     {
+        defaults.push(b);
+    }
+    if defaults.iter().any(|d| d == branch) {
         return Err(Error::usage(format!(
-            "{flag} {branch}: not a valid branch name"
-        )));
+            "the change's branch {branch} is the default branch of {repo}: a change needs a branch of its own"
+        ))
+        .hint("if the realm recorded it, the change file is wrong: start the change again under another name"));
+    }
+    Ok(())
+}
+
+/// Refuse to create anything at `path` inside `checkout` when a component of it
+/// below `checkout` is a symlink: a repository can commit `.worktrees` as a link
+/// to `../..`, and nothing may then be written outside the repository.
+pub fn refuse_symlinks(checkout: &Path, path: &Path) -> Result<()> {
+    let rel = path.strip_prefix(checkout).map_err(|_| {
+        Error::usage(format!(
+            "{} is outside the repository {}",
+            path.display(),
+            checkout.display()
+        ))
+    })?;
+    let mut at = checkout.to_owned();
+    for part in rel.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::usage(format!(
+                "refusing to use {}: {} is a symlink, and nothing is created outside the repository {}",
+                path.display(),
+                at.display(),
+                checkout.display()
+            ))
+            .hint("remove the symlink (is it committed in the repository?) and re-run"));
+        }
     }
     Ok(())
 }

@@ -42,6 +42,11 @@ impl<'r> Session<'r> {
             }
         };
         let checkouts = Checkouts::load(repo, &m.realm, &me)?;
+        for r in &change.repos {
+            if let Some(dir) = checkouts.get(r) {
+                super::refuse_default_branch(r, &dir, &change.branch)?;
+            }
+        }
         Ok(Session {
             repo,
             realm: m.realm,

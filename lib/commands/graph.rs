@@ -95,7 +95,7 @@ impl Command for GraphArgs {
             Format::Mermaid => mermaid(&graph),
             Format::Dot => dot(&graph),
         };
-        crate::ui::stdout_raw(&text);
+        crate::ui::stdout_raw(&crate::ui::escape(&text));
         Ok(Exit::Success)
     }
 }

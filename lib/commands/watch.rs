@@ -199,7 +199,11 @@ impl Command for WatchArgs {
                     }
                     Ok(_) => {}
                     // A network hiccup must not end a watch: say so and poll again.
-                    Err(e) => eprintln!("realm: watch {}: {}", m.realm, e.message),
+                    Err(e) => eprintln!(
+                        "realm: watch {}: {}",
+                        m.realm,
+                        crate::ui::escape(&e.message)
+                    ),
                 }
             }
             std::thread::sleep(self.interval);

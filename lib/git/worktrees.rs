@@ -125,23 +125,18 @@ pub fn reset_hard(dir: &Path) -> Result<()> {
         .map(drop)
 }
 
-/// The files a user would consider part of the code at `dir`: tracked, plus
-/// untracked but not ignored; sorted, relative to `dir`.
-pub fn files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The files tracked at `dir` (its index), relative to the repository's root,
+/// `/`-separated, sorted. Untracked and ignored files are never listed: they are
+/// not part of the code (an ignored `.env` holds secrets).
+pub fn tracked_files(dir: &Path) -> Result<Vec<String>> {
     let out = Git::in_dir(dir)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
+        .args(["ls-files", "-z", "--cached", "--full-name"])
         .run()?;
-    let mut files: Vec<PathBuf> = out
+    let mut files: Vec<String> = out
         .stdout
         .split('\0')
         .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
+        .map(str::to_owned)
         .collect();
     files.sort();
     files.dedup();

@@ -84,6 +84,7 @@ impl<'r> GitBackend<'r> {
             root: tree,
             origin: origin.clone(),
             trees: RefCell::new(HashMap::new()),
+            max_size: max_file_size(repo),
         };
         Ok(Snapshot::new(
             Box::new(reader),
@@ -231,6 +232,19 @@ impl<'r> Backend<'r> for GitBackend<'r> {
     }
 }
 
+/// Realm files larger than this are refused before they are read (a realm is a
+/// few kilobytes of YAML; a huge file is a mistake or an attack on every `status`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// `git config realm.maxFileSize` (with git's k/m/g suffixes), else 1 MiB.
+pub fn max_file_size(repo: &gix::Repository) -> u64 {
+    repo.config_snapshot()
+        .integer("realm.maxFileSize")
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+}
+
 /// The entries of one decoded tree: by name for lookups, in tree order for listing.
 struct TreeEntries {
     order: Vec<String>,
@@ -243,6 +257,8 @@ struct GitTree<'r> {
     root: ObjectId,
     origin: String,
     trees: RefCell<HashMap<ObjectId, Rc<TreeEntries>>>,
+    /// Files larger than this are refused from their header, unread.
+    max_size: u64,
 }
 
 impl GitTree<'_> {
@@ -312,6 +328,21 @@ impl TreeRead for GitTree<'_> {
     fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
         match self.resolve(path)? {
             Some((EntryKind::File, id)) => {
+                let header = self
+                    .repo
+                    .find_header(id)
+                    .context(|| format!("{}: cannot read {path}", self.origin))?;
+                if header.size() > self.max_size {
+                    return Err(Error::invalid(
+                        path,
+                        "",
+                        format!(
+                            "the file is {} bytes, over the limit of {} bytes; refusing to read it (the limit is `git config realm.maxFileSize`)",
+                            header.size(),
+                            self.max_size
+                        ),
+                    ));
+                }
                 let object = self
                     .repo
                     .find_object(id)

@@ -108,7 +108,14 @@ impl<'r> Store<'r> {
     /// The local state, without touching the network.
     pub fn snapshot(&self) -> Result<Snapshot<'r>> {
         let tip = self.backend.local_tip()?;
-        self.backend.snapshot(tip)
+        self.state(tip)
+    }
+
+    /// The state at `tip`, refused when the realm's format is newer than this build.
+    fn state(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>> {
+        let snapshot = self.backend.snapshot(tip)?;
+        snapshot.check_format()?;
+        Ok(snapshot)
     }
 
     /// Bring the local copy up to date with the realm.
@@ -142,7 +149,7 @@ impl<'r> Store<'r> {
                     self.backend.describe()
                 )));
             }
-            let snapshot = self.backend.snapshot(base)?;
+            let snapshot = self.state(base)?;
             let mut edits = Edits::default();
             let value = op.apply(&snapshot, &mut edits)?;
             let message = crate::ops::message(op, &edits);
@@ -199,7 +206,7 @@ impl<'r> Store<'r> {
     /// `branch` of the realm (a proposal for review) instead of its main branch.
     pub fn propose<O: Operation + ?Sized>(&self, branch: &str, op: &mut O) -> Result<ObjectId> {
         let base = self.backend.fetch()?;
-        let snapshot = self.backend.snapshot(base)?;
+        let snapshot = self.state(base)?;
         let mut edits = Edits::default();
         op.apply(&snapshot, &mut edits)?;
         let message = crate::ops::message(op, &edits);

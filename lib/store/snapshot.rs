@@ -130,8 +130,20 @@ impl<'r> Snapshot<'r> {
         Ok(self.repo(repo)?.as_ref().and_then(crate::forge::slug_of))
     }
 
+    /// Refuse a realm whose format is newer than this build reads, naming the
+    /// version it needs. The store checks it on every snapshot it hands out, so no
+    /// command reads a newer realm as if it were an older one.
+    pub fn check_format(&self) -> Result<()> {
+        match self.read_bytes(model::paths::REALM) {
+            Ok(Some(bytes)) => model::check_format(&bytes),
+            // Missing, too large, unreadable: the full read of realm.yaml says so.
+            _ => Ok(()),
+        }
+    }
+
     /// `realm.yaml`, which every realm has.
     pub fn realm(&self) -> Result<RealmFile> {
+        self.check_format()?;
         self.read(model::paths::REALM)?.ok_or_else(|| {
             Error::usage(format!(
                 "{}: realm.yaml is missing: this is not a realm",

@@ -24,14 +24,14 @@ static PROGRESS: AtomicBool = AtomicBool::new(false);
 /// terminal and neither `-q` nor `--json` was given: never in pipes, logs or CI.
 pub fn progress(message: &str) {
     if PROGRESS.load(Ordering::Relaxed) {
-        eprintln!("{message}");
+        eprintln!("{}", escape(message));
     }
 }
 
 /// Print a `-v` diagnostic on stderr.
 pub fn verbose(message: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        eprintln!("realm: {message}");
+        eprintln!("realm: {}", escape(message));
     }
 }
 
@@ -144,8 +144,34 @@ impl Ui {
     /// A plain line for humans (suppressed by `--json` and `-q`).
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.json && !self.quiet {
-            out(text.as_ref());
+            out(&self.shown(text.as_ref()));
         }
+    }
+
+    /// `text` escaped for the terminal (see [`escape`]), keeping only the colour
+    /// sequences [`Ui::paint`] itself writes when this stream is coloured.
+    fn shown<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if !self.color || !text.contains('\u{1b}') {
+            return escape(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('\u{1b}') {
+            out.push_str(&escape(&rest[..at]));
+            rest = &rest[at..];
+            match PAINTED.iter().find(|seq| rest.starts_with(*seq)) {
+                Some(seq) => {
+                    out.push_str(seq);
+                    rest = &rest[seq.len()..];
+                }
+                None => {
+                    out.push_str("\\x1b");
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(&escape(rest));
+        std::borrow::Cow::Owned(out)
     }
 
     /// `✓ text`
@@ -167,11 +193,12 @@ impl Ui {
         if self.json || self.quiet {
             return;
         }
-        out(&format!("{} {text}", self.paint(mark, paint)));
+        out(&format!("{} {}", self.paint(mark, paint), self.shown(text)));
     }
 
     /// Colour `text` if this stream is coloured.
     pub fn paint(&self, text: &str, paint: Paint) -> String {
+        let text = &*escape(text);
         if !self.color {
             return text.to_owned();
         }
@@ -198,9 +225,9 @@ impl Ui {
             "error:".to_owned()
         };
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{label} {}", err.message);
+        let _ = writeln!(stderr, "{label} {}", escape(&err.message));
         for hint in &err.hints {
-            let _ = writeln!(stderr, "hint: {hint}");
+            let _ = writeln!(stderr, "hint: {}", escape(hint));
         }
         if self.json {
             #[derive(Serialize)]
@@ -225,6 +252,19 @@ impl Ui {
     }
 }
 
+/// The SGR sequences `Ui::paint` writes (owo-colors' green, yellow, red, bold and
+/// dimmed, and their resets): the only escape sequences a line may carry.
+const PAINTED: [&str; 8] = [
+    "\u{1b}[32m",
+    "\u{1b}[33m",
+    "\u{1b}[31m",
+    "\u{1b}[1m",
+    "\u{1b}[2m",
+    "\u{1b}[39m",
+    "\u{1b}[22m",
+    "\u{1b}[0m",
+];
+
 #[derive(Debug, Clone, Copy)]
 pub enum Paint {
     Green,
@@ -232,6 +272,34 @@ pub enum Paint {
     Red,
     Bold,
     Dim,
+}
+
+/// `text` made safe for a terminal: every character that would steer it instead
+/// of being shown — C0 and C1 controls (ANSI and OSC escapes start with ESC or
+/// CSI), DEL, and the bidirectional overrides and isolates that reorder what is
+/// shown (U+202A–202E, U+2066–2069, U+200E/200F, U+061C) — is written as a visible
+/// `\x1b` or `\u{202e}`. Newlines and tabs stay. Every line printed for humans
+/// goes through it, since realm content (names, descriptions, messages, urls)
+/// is written by others. Colour is added after escaping, by git-realm itself.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Write a line to stdout.
@@ -329,6 +397,40 @@ mod tests {
         assert_eq!(shell_word("a b"), "'a b'");
         assert_eq!(shell_word("it's"), "'it'\\''s'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn escapes_what_would_steer_the_terminal() {
+        assert_eq!(escape("plain ✓ text\n\tnext"), "plain ✓ text\n\tnext");
+        assert_eq!(escape("a\u{1b}[31mred"), "a\\x1b[31mred");
+        assert_eq!(escape("\u{1b}]8;;http://x\u{7}"), "\\x1b]8;;http://x\\x07");
+        assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(escape("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(escape("\u{2066}x\u{2069}\r"), "\\u{2066}x\\u{2069}\\x0d");
+        assert_eq!(escape("x\u{7f}"), "x\\x7f");
+    }
+
+    #[test]
+    fn coloured_lines_keep_only_their_own_colours() {
+        let ui = Ui {
+            color: true,
+            color_stderr: false,
+            quiet: false,
+            verbose: false,
+            json: false,
+        };
+        let painted = ui.paint("ok", Paint::Green);
+        let line = format!("{painted} \u{1b}]8;;x\u{7} \u{1b}[8mhidden");
+        let shown = ui.shown(&line);
+        assert!(shown.starts_with(&painted), "{shown:?}");
+        assert!(
+            shown.ends_with(" \\x1b]8;;x\\x07 \\x1b[8mhidden"),
+            "{shown:?}"
+        );
+        assert_eq!(
+            ui.paint("\u{1b}[8m", Paint::Bold),
+            "\u{1b}[1m\\x1b[8m\u{1b}[0m"
+        );
     }
 
     #[test]

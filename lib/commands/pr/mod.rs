@@ -132,7 +132,7 @@ impl Command for PrArgs {
             return Err(Error::usage("--title: the title is empty"));
         }
         if let Some(b) = &self.base {
-            changes::check_branch("--base", b)?;
+            changes::check_base("--base", b)?;
         }
         let repo = git::open_current()?;
         let mut s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
@@ -300,6 +300,17 @@ impl PrArgs {
                     prs[i].outcome = PrOutcome::Failed;
                     prs[i].error = Some(e.message);
                 }
+            }
+        }
+
+        // A number recorded in the realm is someone's word: edit only a PR whose head
+        // is this change's branch, as gh reports it.
+        for p in prs.iter_mut().filter(|p| p.outcome == PrOutcome::Skipped) {
+            if let (Some(slug), Some(n)) = (&p.slug, p.number)
+                && let Err(why) = forge::confirm_head(&gh, slug, n, &s.change.branch)
+            {
+                p.outcome = PrOutcome::Failed;
+                p.error = Some(why);
             }
         }
 

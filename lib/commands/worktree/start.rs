@@ -69,10 +69,8 @@ impl WorktreeArgs {
         if let Some(b) = &self.branch {
             changes::check_branch("--branch", b)?;
         }
-        if let Some(base) = &self.base
-            && (base.is_empty() || base.starts_with('-'))
-        {
-            return Err(Error::usage(format!("--base {base}: not a git revision")));
+        if let Some(base) = &self.base {
+            changes::check_base("--base", base)?;
         }
         let repo = git::open_current()?;
         let (m, me) = membership::one(&repo, self.global.realm.as_ref())?;
@@ -125,6 +123,11 @@ impl WorktreeArgs {
             }
         }
 
+        for r in &repos {
+            if let Some(dir) = checkouts.get(r) {
+                changes::refuse_default_branch(r, &dir, &branch)?;
+            }
+        }
         // The realm learns about the change first: teammates see it, and a re-run
         // after a failed worktree completes the same change.
         let created_at = git::now(&repo)?;
@@ -325,6 +328,7 @@ fn clone_missing(
         jobs.push((r.clone(), file.url.to_string(), parent.join(r.as_str())));
     }
     let results = parallel::parallel(&jobs, |(name, url, dest)| -> Result<PathBuf> {
+        changes::refuse_symlinks(parent, dest)?;
         if dest.exists() {
             // Ours already (an interrupted --clone), or someone else's directory.
             let same = git::open_at(dest)
@@ -379,6 +383,7 @@ fn clone_missing(
 /// Make sure `path` is a worktree of `checkout` on `branch`. Returns whether it
 /// was created now.
 fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<bool> {
+    changes::refuse_symlinks(checkout, path)?;
     exclude_worktrees(checkout)?;
     let listed = git::worktrees::list(checkout)?;
     if let Some(wt) = listed.iter().find(|w| same_path(&w.path, path)) {
