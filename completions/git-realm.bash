@@ -11,21 +11,41 @@ __git_realm_node ()
 {
 	case "$1" in
 	'')
-		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list ci help'
+		__git_realm_subs='init join leave maintainer domain export import check sync status graph worktree commit push pr watch list ci verify help'
 		__git_realm_opts='-h --help -V --version'
 		__git_realm_vopts='' ;;
 	'init')
 		__git_realm_subs=''
-		__git_realm_opts='--name --bare --admission --approver --require-approval --grace-days --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--name --admission --approver --grace-days --realm --color' ;;
+		__git_realm_opts='--name --bare --admission --approver --require-approval --trust --hooks --grace-days --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--name --admission --approver --trust --grace-days --realm --color' ;;
 	'join')
 		__git_realm_subs=''
-		__git_realm_opts='--as --url --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--as --url --realm --color' ;;
+		__git_realm_opts='--as --maintainer --url --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--as --maintainer --url --realm --color' ;;
 	'leave')
 		__git_realm_subs=''
 		__git_realm_opts='--force --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
+	'maintainer')
+		__git_realm_subs='list add remove help'
+		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--realm --color' ;;
+	'maintainer list')
+		__git_realm_subs=''
+		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--realm --color' ;;
+	'maintainer add')
+		__git_realm_subs=''
+		__git_realm_opts='--key --my-key --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--key --realm --color' ;;
+	'maintainer remove')
+		__git_realm_subs=''
+		__git_realm_opts='--key --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--key --realm --color' ;;
+	'maintainer help')
+		__git_realm_subs='list add remove'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
 	'domain')
 		__git_realm_subs='create add list show help'
 		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -130,8 +150,16 @@ __git_realm_node ()
 		__git_realm_subs='init'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
+	'verify')
+		__git_realm_subs=''
+		__git_realm_opts='--all --fetch --pre-receive --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--realm --color' ;;
 	'help')
-		__git_realm_subs='init join leave domain export import check sync status graph worktree commit push pr watch list ci'
+		__git_realm_subs='init join leave maintainer domain export import check sync status graph worktree commit push pr watch list ci verify'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
+	'help maintainer')
+		__git_realm_subs='list add remove'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'help domain')
@@ -163,9 +191,15 @@ __git_realm_value ()
 	case "$1|$2" in
 	'init|--admission')
 		__git_realm_kind=words __git_realm_words='open approval invite-only' ;;
+	'init|--trust')
+		__git_realm_kind=words __git_realm_words='open owners signed' ;;
 	'init|--realm'|\
 	'join|--realm'|\
 	'leave|--realm'|\
+	'maintainer|--realm'|\
+	'maintainer list|--realm'|\
+	'maintainer add|--realm'|\
+	'maintainer remove|--realm'|\
 	'domain|--realm'|\
 	'domain create|--realm'|\
 	'domain add|--realm'|\
@@ -187,11 +221,16 @@ __git_realm_value ()
 	'watch|--realm'|\
 	'list|--realm'|\
 	'ci|--realm'|\
-	'ci init|--realm')
+	'ci init|--realm'|\
+	'verify|--realm')
 		__git_realm_kind=realm ;;
 	'init|--color'|\
 	'join|--color'|\
 	'leave|--color'|\
+	'maintainer|--color'|\
+	'maintainer list|--color'|\
+	'maintainer add|--color'|\
+	'maintainer remove|--color'|\
 	'domain|--color'|\
 	'domain create|--color'|\
 	'domain add|--color'|\
@@ -213,7 +252,8 @@ __git_realm_value ()
 	'watch|--color'|\
 	'list|--color'|\
 	'ci|--color'|\
-	'ci init|--color')
+	'ci init|--color'|\
+	'verify|--color')
 		__git_realm_kind=words __git_realm_words='auto always never' ;;
 	'init|#0')
 		__git_realm_kind=dirs ;;
@@ -355,5 +395,5 @@ _git_realm_main ()
 	esac
 }
 
-complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci 2>/dev/null ||
-	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci
+complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify 2>/dev/null ||
+	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify

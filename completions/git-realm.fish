@@ -13,17 +13,32 @@ function __git_realm_node -a cmdpath
     set -g __git_realm_vopts
     switch "$cmdpath"
         case ''
-            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'maintainer'\t'Add or remove this repository\'s maintainers and their signing keys' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms' 'verify'\t'Check the realm\'s files and commits against its trust level' 'help'\t'Print this message or the help of the given subcommand(s)'
             set __git_realm_opts '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
         case 'init'
-            set __git_realm_opts '--name'\t'The realm\'s name (lowercase letters, digits and \'-\')' '--bare'\t'Create a bare repository (recommended for a shared realm on a server or disk)' '--admission'\t'Who may join: open (push directly), approval or invite-only (proposal branch)' '--approver'\t'An approver for joins and breaking changes (repeatable)' '--require-approval'\t'Breaking contract changes go to a proposal branch instead of being pushed' '--grace-days'\t'Days consumers get to adapt to a breaking change' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
-            set __git_realm_vopts '--name' '--admission' '--approver' '--grace-days' '--realm' '--color'
+            set __git_realm_opts '--name'\t'The realm\'s name (lowercase letters, digits and \'-\')' '--bare'\t'Create a bare repository (recommended for a shared realm on a server or disk)' '--admission'\t'Who may join: open (push directly), approval or invite-only (proposal branch)' '--approver'\t'An approver for joins and breaking changes (repeatable)' '--require-approval'\t'Breaking contract changes go to a proposal branch instead of being pushed' '--trust'\t'Who may write what: open (anyone with push access), owners (each file by its maintainers), signed (owners, and every commit signed by a recorded key)' '--hooks'\t'Install the pre-receive hook that runs `git realm verify` (a bare realm on a server)' '--grace-days'\t'Days consumers get to adapt to a breaking change' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--name' '--admission' '--approver' '--trust' '--grace-days' '--realm' '--color'
         case 'join'
-            set __git_realm_opts '--as'\t'This repository\'s name in the realm (default: from its origin url or directory)' '--url'\t'The url other members use for this repository (default: remote.origin.url as configured)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
-            set __git_realm_vopts '--as' '--url' '--realm' '--color'
+            set __git_realm_opts '--as'\t'This repository\'s name in the realm (default: from its origin url or directory)' '--maintainer'\t'Another maintainer of this repository, besides you (repeatable)' '--url'\t'The url other members use for this repository (default: remote.origin.url as configured)' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--as' '--maintainer' '--url' '--realm' '--color'
         case 'leave'
             set __git_realm_opts '--force'\t'Leave even though other repositories import this repository\'s exports' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
             set __git_realm_vopts '--realm' '--color'
+        case 'maintainer'
+            set __git_realm_subs 'list'\t'List the maintainers and their keys (the default)' 'add'\t'Add a maintainer, or a key of one' 'remove'\t'Remove a maintainer (with their keys), or only one key with --key' 'help'\t'Print this message or the help of the given subcommand(s)'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
+        case 'maintainer list'
+            set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--realm' '--color'
+        case 'maintainer add'
+            set __git_realm_opts '--key'\t'A public signing key: an ssh public key, a file holding one, or an OpenPGP fingerprint' '--my-key'\t'Your own signing key (user.signingkey), for your own e-mail' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--key' '--realm' '--color'
+        case 'maintainer remove'
+            set __git_realm_opts '--key'\t'Remove only this key' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help' '--help'\t'Print help'
+            set __git_realm_vopts '--key' '--realm' '--color'
+        case 'maintainer help'
+            set __git_realm_subs 'list'\t'List the maintainers and their keys (the default)' 'add'\t'Add a maintainer, or a key of one' 'remove'\t'Remove a maintainer (with their keys), or only one key with --key'
         case 'domain'
             set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports' 'help'\t'Print this message or the help of the given subcommand(s)'
             set __git_realm_opts '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
@@ -102,8 +117,13 @@ function __git_realm_node -a cmdpath
             set __git_realm_vopts '--install' '--realm' '--color'
         case 'ci help'
             set __git_realm_subs 'init'\t'Write the workflow file (GitHub Actions or GitLab CI)'
+        case 'verify'
+            set __git_realm_opts '--all'\t'The whole history (the default)' '--fetch'\t'Fetch the realm first, and verify what it holds (even if it is refused)' '--pre-receive'\t'Act as git\'s pre-receive hook: read `OLD NEW REF` lines on stdin' '--realm'\t'Act on this realm only (default: every realm this repository belongs to)' '--json'\t'Print one JSON document on stdout instead of text' '--color'\t'When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git\'s color.ui)' '-q'\t'Print only errors' '--quiet'\t'Print only errors' '-v'\t'Explain what is happening on stderr (retries, git commands)' '--verbose'\t'Explain what is happening on stderr (retries, git commands)' '-h'\t'Print help (see more with \'--help\')' '--help'\t'Print help (see more with \'--help\')' '-V'\t'Print version' '--version'\t'Print version'
+            set __git_realm_vopts '--realm' '--color'
         case 'help'
-            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms'
+            set __git_realm_subs 'init'\t'Create a realm: a git repository whose main branch holds the shared state' 'join'\t'Register this repository in a realm' 'leave'\t'Unregister this repository from its realm(s)' 'maintainer'\t'Add or remove this repository\'s maintainers and their signing keys' 'domain'\t'Create and inspect domains: coordination contexts between repositories' 'export'\t'Declare or update a contract this repository provides' 'import'\t'Declare that this repository consumes a contract' 'check'\t'Check exports and imports against the realm (exit 1 when something needs attention)' 'sync'\t'Publish changed exports, resolve imports, notify consumers' 'status'\t'Show this repository\'s realms, registration and domains' 'graph'\t'Show the dependency graph between repositories' 'worktree'\t'Start a coordinated change: one branch, a worktree in every participating repo' 'commit'\t'Commit in every worktree of the current change, and link the commits' 'push'\t'Push the change\'s branch and refs/notes/realm in every participating repo' 'pr'\t'Open linked pull requests for a change, in merge order' 'watch'\t'Watch the realm and tell what changes for this repository' 'list'\t'List the realms this user knows, with their local member checkouts' 'ci'\t'Set up continuous integration for this repository\'s realms' 'verify'\t'Check the realm\'s files and commits against its trust level'
+        case 'help maintainer'
+            set __git_realm_subs 'list'\t'List the maintainers and their keys (the default)' 'add'\t'Add a maintainer, or a key of one' 'remove'\t'Remove a maintainer (with their keys), or only one key with --key'
         case 'help domain'
             set __git_realm_subs 'create'\t'Create a domain between registered repositories' 'add'\t'Add a registered repository to a domain' 'list'\t'List the realm\'s domains' 'show'\t'Show a domain: members, contracts, exports and imports'
         case 'help worktree'
@@ -121,9 +141,15 @@ function __git_realm_value -a cmdpath key prefix cur
     switch "$cmdpath|$key"
         case 'init|--admission'
             printf '%s\n' $prefix'open'\t'Any repo may join by pushing its registration' $prefix'approval'\t'Joining pushes a proposal branch that an approver merges' $prefix'invite-only'\t'Like approval; the realm does not advertise itself as open'
+        case 'init|--trust'
+            printf '%s\n' $prefix'open'\t'Anyone who can push to the realm may change anything' $prefix'owners'\t'Each realm commit is authored by a maintainer of every file it changes' $prefix'signed'\t'Like owners, and every commit is signed by a key recorded for its author'
         case 'init|--realm' \
             'join|--realm' \
             'leave|--realm' \
+            'maintainer|--realm' \
+            'maintainer list|--realm' \
+            'maintainer add|--realm' \
+            'maintainer remove|--realm' \
             'domain|--realm' \
             'domain create|--realm' \
             'domain add|--realm' \
@@ -145,11 +171,16 @@ function __git_realm_value -a cmdpath key prefix cur
             'watch|--realm' \
             'list|--realm' \
             'ci|--realm' \
-            'ci init|--realm'
+            'ci init|--realm' \
+            'verify|--realm'
             __git_realm_realms $prefix
         case 'init|--color' \
             'join|--color' \
             'leave|--color' \
+            'maintainer|--color' \
+            'maintainer list|--color' \
+            'maintainer add|--color' \
+            'maintainer remove|--color' \
             'domain|--color' \
             'domain create|--color' \
             'domain add|--color' \
@@ -171,7 +202,8 @@ function __git_realm_value -a cmdpath key prefix cur
             'watch|--color' \
             'list|--color' \
             'ci|--color' \
-            'ci init|--color'
+            'ci init|--color' \
+            'verify|--color'
             printf '%s\n' $prefix'auto' $prefix'always' $prefix'never'
         case 'init|#0'
             for f in (__fish_complete_directories $cur)
@@ -313,6 +345,7 @@ complete -c git-realm -f -a '(__git_realm_complete)'
 complete -c git-realm-init -f -a '(__git_realm_complete)'
 complete -c git-realm-join -f -a '(__git_realm_complete)'
 complete -c git-realm-leave -f -a '(__git_realm_complete)'
+complete -c git-realm-maintainer -f -a '(__git_realm_complete)'
 complete -c git-realm-domain -f -a '(__git_realm_complete)'
 complete -c git-realm-export -f -a '(__git_realm_complete)'
 complete -c git-realm-import -f -a '(__git_realm_complete)'
@@ -327,4 +360,5 @@ complete -c git-realm-pr -f -a '(__git_realm_complete)'
 complete -c git-realm-watch -f -a '(__git_realm_complete)'
 complete -c git-realm-list -f -a '(__git_realm_complete)'
 complete -c git-realm-ci -f -a '(__git_realm_complete)'
+complete -c git-realm-verify -f -a '(__git_realm_complete)'
 complete -c git -f -n __git_realm_using_realm -a '(__git_realm_complete)'

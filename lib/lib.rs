@@ -38,6 +38,7 @@ pub mod ops;
 pub mod parallel;
 pub mod sources;
 pub mod store;
+pub mod trust;
 pub mod ui;
 pub mod workspace;
 

@@ -137,6 +137,12 @@ validated_string!(
     check_forge_slug
 );
 validated_string!(
+    /// A public signing key as git verifies it: an ssh public key
+    /// (`ssh-ed25519 AAAA…`, without its comment) or an OpenPGP fingerprint.
+    SigningKey,
+    check_signing_key
+);
+validated_string!(
     /// A full hexadecimal object id.
     CommitId,
     check_commit_id
@@ -299,6 +305,39 @@ fn check_forge_slug(s: &str) -> std::result::Result<(), String> {
     }
 }
 
+fn check_signing_key(s: &str) -> std::result::Result<(), String> {
+    const SSH: [&str; 7] = [
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    ];
+    let parts: Vec<&str> = s.split(' ').collect();
+    let base64 = |p: &str| {
+        p.len() >= 16
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+    };
+    let ok = match parts.as_slice() {
+        [kind, blob] => SSH.contains(kind) && base64(blob),
+        [fingerprint] => {
+            (16..=40).contains(&fingerprint.len())
+                && fingerprint.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a signing key (an ssh public key `TYPE BASE64` without comment, or an OpenPGP fingerprint)"
+        ))
+    }
+}
+
 fn check_commit_id(s: &str) -> std::result::Result<(), String> {
     let ok = (s.len() == 40 || s.len() == 64)
         && s.bytes()
@@ -355,6 +394,53 @@ impl std::str::FromStr for Admission {
     }
 }
 
+/// How much a realm trusts its writers (`realm.yaml` `trust`), checked by
+/// `git realm verify`, by members on every fetch, and by the server hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trust {
+    /// Anyone who can push to the realm may change anything (realms made before
+    /// trust levels existed read as open).
+    #[default]
+    Open,
+    /// The author of each realm commit is a maintainer of every file it changes.
+    Owners,
+    /// Like owners, and every commit is signed by a key recorded for its author.
+    Signed,
+}
+
+impl Trust {
+    pub const ALL: [Trust; 3] = [Trust::Open, Trust::Owners, Trust::Signed];
+}
+
+impl fmt::Display for Trust {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trust::Open => "open",
+            Trust::Owners => "owners",
+            Trust::Signed => "signed",
+        })
+    }
+}
+
+impl std::str::FromStr for Trust {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Trust::ALL
+            .into_iter()
+            .find(|t| t.to_string() == s)
+            .ok_or_else(|| format!("{s:?} is not a trust level (open, owners or signed)"))
+    }
+}
+
+/// A signing key recorded for one maintainer (or approver).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintainerKey {
+    pub email: Email,
+    pub key: SigningKey,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BreakingChanges {
@@ -371,6 +457,9 @@ pub struct Governance {
     pub admission: Admission,
     #[serde(default)]
     pub approvers: Vec<Email>,
+    /// The approvers' signing keys (for merges and `realm.yaml` in signed realms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<MaintainerKey>,
     #[serde(default)]
     pub breaking_changes: BreakingChanges,
 }
@@ -382,6 +471,9 @@ pub struct RealmFile {
     pub format: u32,
     pub name: Name,
     pub created_at: Timestamp,
+    /// Absent in realms made before trust levels: they read as `open`.
+    #[serde(default)]
+    pub trust: Trust,
     #[serde(default)]
     pub governance: Governance,
 }
@@ -400,6 +492,9 @@ pub struct RepoFile {
     pub forge: Option<ForgeSlug>,
     #[serde(default)]
     pub maintainers: Vec<Email>,
+    /// The maintainers' signing keys, each for one of `maintainers`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<MaintainerKey>,
     pub joined_at: Timestamp,
 }
 
@@ -606,6 +701,18 @@ fn must_match(
     }
 }
 
+/// Every key belongs to one of `people`.
+fn keys_of(
+    keys: &[MaintainerKey],
+    people: &[Email],
+    field: &'static str,
+) -> std::result::Result<(), (&'static str, String)> {
+    match keys.iter().find(|k| !people.contains(&k.email)) {
+        Some(k) => Err((field, format!("a key for {}, who is not listed", k.email))),
+        None => Ok(()),
+    }
+}
+
 fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
     v.sort();
     v.dedup();
@@ -668,10 +775,15 @@ impl Document for RealmFile {
                 ),
             ));
         }
-        Ok(())
+        keys_of(
+            &self.governance.keys,
+            &self.governance.approvers,
+            "governance.keys",
+        )
     }
     fn normalize(&mut self) {
         sort_dedup(&mut self.governance.approvers);
+        sort_dedup(&mut self.governance.keys);
     }
 }
 
@@ -693,6 +805,7 @@ impl Document for RepoFile {
     }
     fn normalize(&mut self) {
         sort_dedup(&mut self.maintainers);
+        sort_dedup(&mut self.keys);
     }
 }
 

@@ -441,3 +441,362 @@ fn a_realm_of_a_newer_format_is_refused_by_every_command() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Ownership and trust levels
+// ---------------------------------------------------------------------------
+
+/// Commit `files` onto the realm's main branch as `email` (with extra `git -c`
+/// settings), the way someone with push access would; the push's result.
+fn edit_realm_as(
+    w: &World,
+    realm_dir: &str,
+    email: &str,
+    config: &[&str],
+    files: &[(&str, &str)],
+) -> Run {
+    let work = format!("edit-as-{}", email.replace('@', "-at-"));
+    let _ = std::fs::remove_dir_all(w.path(&work));
+    w.git(".", &["clone", "-q", realm_dir, &work]).ok();
+    for (path, content) in files {
+        w.write(&work, path, content);
+        w.git(&work, &["add", path]).ok();
+    }
+    let mut args: Vec<&str> = vec!["-c", "user.name=Someone"];
+    let who = format!("user.email={email}");
+    args.extend(["-c", &who]);
+    for c in config {
+        args.extend(["-c", c]);
+    }
+    args.extend(["commit", "-q", "-m", "edit"]);
+    w.git(&work, &args).ok();
+    let out = w.git(&work, &["push", "-q", "origin", "main"]);
+    std::fs::remove_dir_all(w.path(&work)).unwrap();
+    out
+}
+
+/// A realm (`init ARGS`), aperture maintained by apy@example.com and fungal by
+/// fun@example.com, aperture exporting s3-access/s3-permissions.
+fn owned_story(init: &[&str]) -> World {
+    let w = World::new();
+    let mut args = vec!["init", "letemcook.git", "--bare", "--name", "letemcook"];
+    args.extend_from_slice(init);
+    w.realm(".", &args).ok();
+    let realm = w.path(REALM).display().to_string();
+    for (name, email) in [(APERTURE, "apy@example.com"), (FUNGAL, "fun@example.com")] {
+        w.member(name);
+        w.git(name, &["config", "user.email", email]).ok();
+        w.realm(name, &["join", &realm]).ok();
+    }
+    w.realm(
+        APERTURE,
+        &[
+            "domain",
+            "create",
+            "s3-access",
+            "--repos",
+            &format!("{APERTURE},{FUNGAL}"),
+        ],
+    )
+    .ok();
+    w.realm(
+        APERTURE,
+        &[
+            "export",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--value",
+            r#"{"read":["a/*"]}"#,
+        ],
+    )
+    .ok();
+    w
+}
+
+const CONTRACT: &str = "domains/s3-access/contracts/s3-permissions.yaml";
+
+fn forged_contract(w: &World) -> String {
+    let text = w
+        .git(REALM, &["show", &format!("main:{CONTRACT}")])
+        .ok()
+        .stdout;
+    text.replace("a/*", "everything/*")
+}
+
+#[test]
+fn new_realms_are_owners_and_record_maintainers() {
+    let w = owned_story(&[]);
+    let realm = w.git(REALM, &["show", "main:realm.yaml"]).ok().stdout;
+    assert!(realm.contains("trust: owners"), "{realm}");
+    assert!(
+        realm.contains("- test@example.com"),
+        "the creator approves: {realm}"
+    );
+    let repo = w
+        .git(REALM, &["show", "main:repos/aperture.yaml"])
+        .ok()
+        .stdout;
+    assert!(repo.contains("- apy@example.com"), "{repo}");
+    // `domain create --repos a,b` wrote no binding for b.
+    assert!(
+        !w.realm_files(REALM)
+            .contains(&"domains/s3-access/bindings/fungal-image-analysis.yaml".to_owned())
+    );
+    w.realm(".", &["verify"]).code(2); // not a repository at all
+    let out = w.realm(REALM, &["verify"]).ok();
+    assert!(out.stdout.contains("verified"), "{}", out.stdout);
+
+    // Maintainers are managed by the repository itself, and only there.
+    w.realm(APERTURE, &["maintainer", "add", "bob@example.com"])
+        .ok();
+    let out = w.realm(APERTURE, &["maintainer", "--json"]).ok();
+    assert_eq!(
+        out.json()["maintainers"],
+        serde_json::json!(["apy@example.com", "bob@example.com"])
+    );
+    w.realm(APERTURE, &["maintainer", "remove", "bob@example.com"])
+        .ok();
+    w.realm(APERTURE, &["maintainer", "remove", "apy@example.com"])
+        .code(2);
+    w.realm(REALM, &["verify"]).ok();
+}
+
+#[test]
+fn a_contract_rewritten_by_a_non_maintainer_is_refused_by_verify_and_by_members() {
+    let w = owned_story(&[]);
+    let before = w.rev(APERTURE, "refs/realm/letemcook/main");
+    edit_realm_as(
+        &w,
+        REALM,
+        "fun@example.com",
+        &[],
+        &[(CONTRACT, &forged_contract(&w))],
+    )
+    .ok();
+    let bad = w.rev(REALM, "main");
+
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(out.stdout.contains(&bad[..7]), "{}", out.stdout);
+    assert!(out.stdout.contains("fun@example.com"), "{}", out.stdout);
+    assert!(out.stdout.contains(CONTRACT), "{}", out.stdout);
+    assert!(out.stdout.contains("owners"), "{}", out.stdout);
+    let json = w.realm(REALM, &["verify", "--json"]).code(1).json();
+    assert_eq!(json["violations"][0]["file"], CONTRACT);
+
+    // The provider's fetch refuses it: exit 3, its local copy stays, status says so.
+    let out = w.realm(APERTURE, &["status", "--fetch"]).code(3);
+    assert!(
+        out.stderr.contains(CONTRACT) && out.stderr.contains("fun@example.com"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.rev(APERTURE, "refs/realm/letemcook/main"), before);
+    let out = w.realm(APERTURE, &["status"]).ok();
+    assert!(out.stdout.contains("refused"), "{}", out.stdout);
+    w.realm(APERTURE, &["verify", "--fetch"]).code(1);
+    // Other commands refuse to act on it too, and the provider's view is unchanged.
+    w.realm(APERTURE, &["sync"]).code(3);
+
+    // The realm is repaired by resetting its branch to the last state that
+    // verified (a revert would leave the bad commit in the history members check).
+    w.git(REALM, &["update-ref", "refs/heads/main", &before])
+        .ok();
+    w.realm(APERTURE, &["status", "--fetch"]).ok();
+    let out = w.realm(APERTURE, &["status"]).ok();
+    assert!(!out.stdout.contains("refused"), "{}", out.stdout);
+    w.realm(REALM, &["verify"]).ok();
+}
+
+#[test]
+fn the_pre_receive_hook_refuses_a_bad_push_at_the_source() {
+    let w = owned_story(&["--hooks"]);
+    assert!(w.path("letemcook.git/hooks/pre-receive").exists());
+    let out = edit_realm_as(
+        &w,
+        REALM,
+        "fun@example.com",
+        &[],
+        &[(CONTRACT, &forged_contract(&w))],
+    );
+    assert_ne!(out.code, 0, "the push was accepted");
+    assert!(
+        out.stderr.contains(CONTRACT) && out.stderr.contains("owners"),
+        "{}",
+        out.stderr
+    );
+    // The owner's own writes go through.
+    let out = w.realm(
+        APERTURE,
+        &[
+            "export",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--value",
+            r#"{"read":["a/*","b/*"]}"#,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    w.realm(APERTURE, &["sync", "--no-notify"]).ok();
+
+    w.realm(REALM, &["verify"]).ok();
+    // Joining as another repository (same url) and syncing as it is refused too.
+    w.git(
+        ".",
+        &[
+            "clone",
+            "-q",
+            "remotes/fungal-image-analysis.git",
+            "impostor",
+        ],
+    )
+    .ok();
+    w.git("impostor", &["config", "user.email", "fun@example.com"])
+        .ok();
+    let url = w.path("remotes/aperture.git").display().to_string();
+    let realm = w.path(REALM).display().to_string();
+    w.realm(
+        "impostor",
+        &["join", &realm, "--as", APERTURE, "--url", &url],
+    )
+    .ok();
+    let out = w.realm(
+        "impostor",
+        &[
+            "export",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--value",
+            r#"{"read":["*"]}"#,
+        ],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("owners"), "{}", out.stderr);
+    w.realm(REALM, &["verify"]).ok();
+    // A history rewrite of the realm branch is refused.
+    let out = w.git(REALM, &["update-ref", "refs/heads/keep", "main"]);
+    out.ok();
+}
+
+fn ssh_keygen(w: &World, name: &str) -> Option<String> {
+    let path = w.path(&format!("keys/{name}"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(format!("{}.pub", path.display()))
+}
+
+#[test]
+fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
+    let w = World::new();
+    let Some(lead) = ssh_keygen(&w, "lead") else {
+        eprintln!("ssh-keygen is not installed: skipping");
+        return;
+    };
+    let apy = ssh_keygen(&w, "apy").unwrap();
+    let fun = ssh_keygen(&w, "fun").unwrap();
+    let attacker = ssh_keygen(&w, "attacker").unwrap();
+    w.git(".", &["config", "--global", "gpg.format", "ssh"])
+        .ok();
+    w.git(".", &["config", "--global", "user.signingkey", &lead])
+        .ok();
+    w.realm(
+        ".",
+        &[
+            "init",
+            "letemcook.git",
+            "--bare",
+            "--name",
+            "letemcook",
+            "--trust",
+            "signed",
+        ],
+    )
+    .ok();
+    let realm = w.path(REALM).display().to_string();
+    for (name, email, key) in [
+        (APERTURE, "apy@example.com", &apy),
+        (FUNGAL, "fun@example.com", &fun),
+    ] {
+        w.member(name);
+        w.git(name, &["config", "user.email", email]).ok();
+        w.git(name, &["config", "user.signingkey", key]).ok();
+        w.realm(name, &["join", &realm]).ok();
+    }
+    let repo = w
+        .git(REALM, &["show", "main:repos/aperture.yaml"])
+        .ok()
+        .stdout;
+    assert!(
+        repo.contains("ssh-ed25519 "),
+        "the joiner's key is recorded: {repo}"
+    );
+    w.realm(
+        APERTURE,
+        &[
+            "domain",
+            "create",
+            "s3-access",
+            "--repos",
+            &format!("{APERTURE},{FUNGAL}"),
+        ],
+    )
+    .ok();
+    w.realm(
+        APERTURE,
+        &[
+            "export",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--value",
+            r#"{"read":["a/*"]}"#,
+        ],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).ok();
+    assert!(out.stdout.contains("trust signed"), "{}", out.stdout);
+    w.realm(FUNGAL, &["status", "--fetch"]).ok();
+
+    // The maintainer's e-mail, but no signature.
+    let mine = forged_contract(&w);
+    edit_realm_as(
+        &w,
+        REALM,
+        "apy@example.com",
+        &["commit.gpgsign=false"],
+        &[(CONTRACT, &mine)],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(out.stdout.contains("not signed"), "{}", out.stdout);
+    let out = w.realm(FUNGAL, &["status", "--fetch"]).code(3);
+    assert!(out.stderr.contains("not signed"), "{}", out.stderr);
+
+    // Signed, but with a key nobody recorded for apy.
+    let w2_key = format!("user.signingkey={attacker}");
+    edit_realm_as(
+        &w,
+        REALM,
+        "apy@example.com",
+        &["commit.gpgsign=true", "gpg.format=ssh", &w2_key],
+        &[(CONTRACT, &mine.replace("everything", "all"))],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(
+        out.stdout.contains("not made by a key recorded"),
+        "{}",
+        out.stdout
+    );
+}

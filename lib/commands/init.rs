@@ -9,7 +9,10 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::index;
-use crate::model::{self, Admission, BreakingChanges, Email, Governance, Name, RealmFile};
+use crate::model::{
+    self, Admission, BreakingChanges, Email, Governance, MaintainerKey, Name, RealmFile,
+    SigningKey, Trust,
+};
 use crate::ops;
 use crate::store::{REALM_BRANCH, Store};
 use crate::ui::{self, Ui};
@@ -53,6 +56,15 @@ pub struct InitArgs {
     #[arg(long)]
     pub require_approval: bool,
 
+    /// Who may write what: open (anyone with push access), owners (each file by its
+    /// maintainers), signed (owners, and every commit signed by a recorded key)
+    #[arg(long, value_name = "LEVEL", value_parser = trust_parser(), default_value_t = Trust::Owners)]
+    pub trust: Trust,
+
+    /// Install the pre-receive hook that runs `git realm verify` (a bare realm on a server)
+    #[arg(long)]
+    pub hooks: bool,
+
     /// Days consumers get to adapt to a breaking change
     #[arg(long, value_name = "N", default_value_t = 14)]
     pub grace_days: u32,
@@ -73,6 +85,19 @@ fn admission_parser() -> impl clap::builder::TypedValueParser<Value = Admission>
             .help("Like approval; the realm does not advertise itself as open"),
     ])
     .try_map(|s| s.parse::<Admission>())
+}
+
+/// `--trust`: the levels and what they mean, for `--help`, man page and completions.
+fn trust_parser() -> impl clap::builder::TypedValueParser<Value = Trust> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("open").help("Anyone who can push to the realm may change anything"),
+        PossibleValue::new("owners")
+            .help("Each realm commit is authored by a maintainer of every file it changes"),
+        PossibleValue::new("signed")
+            .help("Like owners, and every commit is signed by a key recorded for its author"),
+    ])
+    .try_map(|s| s.parse::<Trust>())
 }
 
 #[derive(Serialize)]
@@ -122,13 +147,38 @@ impl Command for InitArgs {
         let store = Store::realm_repository(&repo);
         refuse_existing(&store, &path)?;
 
+        // Someone must own realm.yaml and approve merges: without --approver, the
+        // person creating the realm (with their signing key, if they have one).
+        let mut approvers = self.approvers.clone();
+        if approvers.is_empty()
+            && let Ok(me) = crate::changes::identity_email(&repo)
+        {
+            approvers.push(me);
+        }
+        let keys = match (
+            crate::changes::identity_email(&repo),
+            git::signing::user_key(&repo).and_then(|k| k.parse::<SigningKey>().ok()),
+        ) {
+            (Ok(email), Some(key)) if approvers.contains(&email) => {
+                vec![MaintainerKey { email, key }]
+            }
+            _ => Vec::new(),
+        };
+        if self.trust == Trust::Signed && keys.is_empty() {
+            return Err(Error::usage(
+                "--trust signed: your signing key is needed to sign the realm's first commit, and none is configured",
+            )
+            .hint("set up signing as git documents it (`git config user.signingkey ~/.ssh/id_ed25519.pub` and `git config gpg.format ssh`), with user.email among the approvers"));
+        }
         let realm = RealmFile {
             format: model::FORMAT,
             name: self.name.clone(),
             created_at: git::now(&repo)?,
+            trust: self.trust,
             governance: Governance {
                 admission: self.admission,
-                approvers: self.approvers.clone(),
+                approvers,
+                keys,
                 breaking_changes: BreakingChanges {
                     require_approval: self.require_approval,
                     grace_period_days: self.grace_days,
@@ -151,6 +201,10 @@ impl Command for InitArgs {
             if head.as_deref() == Some(REALM_BRANCH) {
                 git::worktrees::reset_hard(&path)?;
             }
+        }
+
+        if self.hooks {
+            install_hook(&repo)?;
         }
 
         let url = path.display().to_string();
@@ -195,6 +249,29 @@ impl Command for InitArgs {
         ));
         Ok(Exit::Success)
     }
+}
+
+/// The realm server's `pre-receive` hook: every push to the realm branch is
+/// verified against the realm's trust level before it is accepted.
+const PRE_RECEIVE: &str = "#!/bin/sh\n# Installed by `git realm init --hooks`: refuse pushes that break the realm's trust rules.\nexec git realm verify --pre-receive\n";
+
+fn install_hook(repo: &gix::Repository) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let hooks = repo.common_dir().join("hooks");
+    let path = hooks.join("pre-receive");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing != PRE_RECEIVE
+    {
+        return Err(Error::conflict(format!(
+            "{} exists: refusing to replace someone's hook",
+            path.display()
+        ))
+        .hint("add `git realm verify --pre-receive` to it yourself (it reads the hook's stdin)"));
+    }
+    std::fs::create_dir_all(&hooks)
+        .and_then(|()| std::fs::write(&path, PRE_RECEIVE))
+        .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
+        .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Refuse to initialise over an existing realm or over unrelated history.

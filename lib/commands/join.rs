@@ -16,7 +16,9 @@ use crate::forge;
 use crate::git;
 use crate::index;
 use crate::membership;
-use crate::model::{self, Admission, Email, ForgeSlug, Name, RepoFile, Url};
+use crate::model::{
+    self, Admission, Email, ForgeSlug, MaintainerKey, Name, RepoFile, SigningKey, Url,
+};
 use crate::ops::{self, Registration, find_registration};
 use crate::store::Store;
 use crate::ui::{self, Ui};
@@ -43,6 +45,10 @@ pub struct JoinArgs {
     /// This repository's name in the realm (default: from its origin url or directory)
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<Name>,
+
+    /// Another maintainer of this repository, besides you (repeatable)
+    #[arg(long = "maintainer", value_name = "EMAIL")]
+    pub maintainers: Vec<Email>,
 
     /// The url other members use for this repository (default: remote.origin.url as configured)
     #[arg(long, value_name = "URL")]
@@ -100,8 +106,21 @@ impl Command for JoinArgs {
                 realm.name
             )));
         }
-        // Optional here: a registration without a maintainer is still valid.
-        let maintainer = crate::changes::identity_email(&repo).ok();
+        // The joiner maintains what it registers (with its signing key, if it has
+        // one), plus anyone named with --maintainer.
+        let me = crate::changes::identity_email(&repo).ok();
+        let mut maintainers: Vec<Email> = me.iter().cloned().collect();
+        maintainers.extend(self.maintainers.iter().cloned());
+        let keys: Vec<MaintainerKey> = match (
+            &me,
+            git::signing::user_key(&repo).and_then(|k| k.parse::<SigningKey>().ok()),
+        ) {
+            (Some(email), Some(key)) => vec![MaintainerKey {
+                email: email.clone(),
+                key,
+            }],
+            _ => Vec::new(),
+        };
         let joined_at = git::now(&repo)?;
         let explicit = self.as_name.is_some();
 
@@ -111,7 +130,7 @@ impl Command for JoinArgs {
             Some(existing) => (existing, JoinOutcome::AlreadyRegistered, None, None),
             None if realm.governance.admission != Admission::Open => {
                 let branch = format!("join/{guessed_name}");
-                let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
+                let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
                 let commit = store.propose(&branch, &mut ops::Join { file, explicit })?;
                 (
                     guessed_name.clone(),
@@ -121,7 +140,7 @@ impl Command for JoinArgs {
                 )
             }
             None => {
-                let file = registration(&guessed_name, &url, maintainer.as_ref(), joined_at);
+                let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
                 let updated = store.update(&mut ops::Join { file, explicit })?;
                 match updated.value {
                     Registration::Already(existing) => {
@@ -261,14 +280,16 @@ impl JoinArgs {
 fn registration(
     name: &Name,
     url: &Url,
-    maintainer: Option<&Email>,
+    maintainers: &[Email],
+    keys: &[MaintainerKey],
     joined_at: model::Timestamp,
 ) -> RepoFile {
     RepoFile {
         name: name.clone(),
         url: url.clone(),
         forge: forge::github_slug(url.as_str()).and_then(|s| s.parse::<ForgeSlug>().ok()),
-        maintainers: maintainer.into_iter().cloned().collect(),
+        maintainers: maintainers.to_vec(),
+        keys: keys.to_vec(),
         joined_at,
     }
 }

@@ -12,10 +12,12 @@ pub mod init;
 pub mod join;
 pub mod leave;
 pub mod list;
+pub mod maintainer;
 pub mod pr;
 pub mod push;
 pub mod status;
 pub mod sync;
+pub mod verify;
 pub mod watch;
 pub mod worktree;
 
@@ -27,6 +29,7 @@ pub fn builtins() -> Vec<clap::Command> {
         init::InitArgs::command(),
         join::JoinArgs::command(),
         leave::LeaveArgs::command(),
+        maintainer::MaintainerArgs::command(),
         domain::DomainArgs::command(),
         export::ExportArgs::command(),
         import::ImportArgs::command(),
@@ -41,6 +44,7 @@ pub fn builtins() -> Vec<clap::Command> {
         watch::WatchArgs::command(),
         list::ListArgs::command(),
         ci::CiArgs::command(),
+        verify::VerifyArgs::command(),
     ]
 }
 

@@ -97,12 +97,16 @@ pub struct LocalCopy {
     pub fetched_at: Option<String>,
     /// Seconds since the last fetch (`null`: never fetched).
     pub age_seconds: Option<i64>,
+    /// Why the realm's latest state was refused by verification (the local copy
+    /// stays on the last state that verified), until a fetch is adopted again.
+    pub refused: Option<String>,
 }
 
 impl RealmStatus {
     fn needs_attention(&self) -> bool {
         !self.registered
             || self.local_copy.commit.is_none()
+            || self.local_copy.refused.is_some()
             || !self.pending_exports.is_empty()
             || !self.attention_imports.is_empty()
     }
@@ -160,6 +164,7 @@ fn realm_status(
             .map(|t| t.to_string()),
         fetched_at: fetched.map(|t| t.to_string()),
         age_seconds: fetched.map(|t| (now - t).get_seconds()),
+        refused: store.refused(),
     };
     let mut status = RealmStatus {
         realm: m.realm.to_string(),
@@ -347,5 +352,8 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             r.local_copy.reference,
             age_text(&r.local_copy)
         ));
+        if let Some(why) = &r.local_copy.refused {
+            ui.bad(format!("  The realm's latest state was refused: {why}"));
+        }
     }
 }

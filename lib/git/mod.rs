@@ -15,7 +15,9 @@
 //! - `worktrees`: adding, listing and removing worktrees, and what one holds that
 //!   is saved nowhere else;
 //! - `commits`: realm commit objects, the user's commits, what commits contain;
-//! - `notes`: merging notes refs.
+//! - `notes`: merging notes refs;
+//! - `signing`: the user's signing key, signed realm commits, and verifying a
+//!   commit's signature against given keys.
 //!
 //! This module knows nothing about realms: callers pass ref names, urls and paths.
 //! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
@@ -29,6 +31,7 @@ pub mod refs;
 pub mod remotes;
 pub mod repo;
 mod run;
+pub mod signing;
 pub mod worktrees;
 
 pub use commits::new_commit;

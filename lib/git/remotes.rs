@@ -55,7 +55,19 @@ fn push_outcome(out: &Output) -> Option<Push> {
     match (out.success, rejected) {
         (true, _) => Some(Push::Pushed),
         (false, Some(line)) => {
-            let reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
+            let mut reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
+            // What the remote's hook said about it (`remote: …` lines), if anything.
+            let remote: Vec<&str> = out
+                .stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix("remote: "))
+                .map(str::trim_end)
+                .filter(|l| !l.is_empty())
+                .collect();
+            if !remote.is_empty() {
+                reason.push_str(":\n  ");
+                reason.push_str(&remote.join("\n  "));
+            }
             Some(Push::Rejected { reason })
         }
         (false, None) => None,

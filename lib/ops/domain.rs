@@ -51,6 +51,16 @@ impl Operation for CreateDomain {
                 "add members with `git realm domain add {name} REPO`"
             )));
         }
+        // domain.yaml belongs to the maintainers of its members: a repository
+        // creates only domains it is in (the others' bindings appear when they
+        // export or import there).
+        if !self.members.contains(&self.actor) {
+            return Err(Error::usage(format!(
+                "--repos: {} is not among the members of '{}': a repository creates only domains it takes part in",
+                self.actor, self.name
+            ))
+            .hint(format!("add it: --repos {},…", self.actor)));
+        }
         edits.put(
             &path,
             &DomainFile {
@@ -94,6 +104,12 @@ impl Operation for AddMember {
             snapshot.require::<DomainFile>(&path, &format!("domain '{}'", self.domain))?;
         if domain.members.contains(&self.member) {
             return Ok(false);
+        }
+        if !domain.members.contains(&self.actor) {
+            return Err(Error::usage(format!(
+                "{} is not a member of domain '{}': only its members add others",
+                self.actor, self.domain
+            )));
         }
         domain.members.push(self.member.clone());
         edits.put(&path, &domain);

@@ -18,6 +18,7 @@ mod domain;
 mod init;
 mod join;
 mod leave;
+mod maintainers;
 mod notify;
 mod sync;
 
@@ -32,6 +33,7 @@ pub use domain::{AddMember, CreateDomain, require_member, require_registered};
 pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
 pub use leave::{Dependent, Leave, dependents_of};
+pub use maintainers::EditMaintainers;
 pub use notify::{RecordNotifications, SentNotification};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
@@ -61,10 +63,11 @@ pub enum OpKind {
     StartChange,
     RecordCommits,
     RecordPullRequests,
+    EditMaintainers,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 14] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -78,6 +81,7 @@ impl OpKind {
         OpKind::StartChange,
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
+        OpKind::EditMaintainers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl OpKind {
             OpKind::StartChange => "start-change",
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",
+            OpKind::EditMaintainers => "edit-maintainers",
         }
     }
 }

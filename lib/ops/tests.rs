@@ -30,6 +30,7 @@ fn realm_file() -> RealmFile {
         format: model::FORMAT,
         name: name("letemcook"),
         created_at: at(),
+        trust: Default::default(),
         governance: Default::default(),
     }
 }
@@ -51,7 +52,8 @@ fn join_op(repo: &str) -> Join {
             name: name(repo),
             url: format!("/srv/{repo}.git").parse().unwrap(),
             forge: None,
-            maintainers: Vec::new(),
+            maintainers: vec![format!("{repo}@example.com").parse().unwrap()],
+            keys: Vec::new(),
             joined_at: at(),
         },
         explicit: false,
@@ -631,4 +633,90 @@ fn concurrent_writers_each_land_every_operation_exactly_once() {
         subjects.dedup();
         assert_eq!(subjects.len(), before, "seed {seed}");
     }
+}
+
+#[test]
+fn maintainers_and_keys_are_edited_by_their_repository_only() {
+    let realm = new_realm();
+    let store = Store::with(realm.member());
+    store.update(&mut join_op("aperture")).unwrap();
+    let key: model::SigningKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleExampleExample"
+        .parse()
+        .unwrap();
+    let bob: Email = "bob@example.com".parse().unwrap();
+    let mut add = EditMaintainers {
+        actor: name("aperture"),
+        add: vec![bob.clone()],
+        remove: Vec::new(),
+        add_keys: vec![model::MaintainerKey {
+            email: bob.clone(),
+            key: key.clone(),
+        }],
+        remove_keys: Vec::new(),
+    };
+    let updated = store.update(&mut add).unwrap();
+    assert!(updated.commit.is_some());
+    assert_eq!(updated.value.keys.len(), 1);
+    // Re-applying changes nothing.
+    assert!(store.update(&mut add).unwrap().commit.is_none());
+    let text = String::from_utf8(realm.files()["repos/aperture.yaml"].clone()).unwrap();
+    assert!(
+        text.contains("bob@example.com") && text.contains("ssh-ed25519"),
+        "{text}"
+    );
+
+    // Removing a maintainer removes their keys; the last one cannot go.
+    let mut remove = EditMaintainers {
+        actor: name("aperture"),
+        add: Vec::new(),
+        remove: vec![bob],
+        add_keys: Vec::new(),
+        remove_keys: Vec::new(),
+    };
+    assert!(store.update(&mut remove).unwrap().value.keys.is_empty());
+    let mut last = EditMaintainers {
+        actor: name("aperture"),
+        add: Vec::new(),
+        remove: vec!["aperture@example.com".parse().unwrap()],
+        add_keys: Vec::new(),
+        remove_keys: Vec::new(),
+    };
+    assert_eq!(store.update(&mut last).err().unwrap().exit, Exit::Usage);
+    // A key for someone who is not a maintainer is refused.
+    let mut stranger = EditMaintainers {
+        actor: name("aperture"),
+        add: Vec::new(),
+        remove: Vec::new(),
+        add_keys: vec![model::MaintainerKey {
+            email: "eve@example.com".parse().unwrap(),
+            key,
+        }],
+        remove_keys: Vec::new(),
+    };
+    assert_eq!(store.update(&mut stranger).err().unwrap().exit, Exit::Usage);
+}
+
+#[test]
+fn a_repository_creates_only_domains_it_is_in() {
+    let realm = new_realm();
+    let store = Store::with(realm.member());
+    for r in ["aperture", "fungal", "other"] {
+        store.update(&mut join_op(r)).unwrap();
+    }
+    let err = store
+        .update(&mut domain_op("other", "s3", &["aperture", "fungal"]))
+        .err()
+        .unwrap();
+    assert_eq!(err.exit, Exit::Usage);
+    store
+        .update(&mut domain_op("aperture", "s3", &["aperture", "fungal"]))
+        .unwrap();
+    // Only the domain's members add others; no binding is written for anyone.
+    let mut add = AddMember {
+        actor: name("other"),
+        domain: name("s3"),
+        member: name("other"),
+    };
+    assert_eq!(store.update(&mut add).err().unwrap().exit, Exit::Usage);
+    assert!(realm.files().keys().all(|p| !p.contains("/bindings/")));
 }

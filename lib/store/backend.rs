@@ -34,15 +34,21 @@ pub trait Backend<'r> {
     fn fetch(&self) -> Result<Option<ObjectId>>;
     /// When the local state was last fetched, if that is tracked.
     fn last_fetched(&self) -> Option<SystemTime>;
+    /// Why the last fetched state was refused by verification, if it was.
+    fn refused(&self) -> Option<String> {
+        None
+    }
     /// A read-only view of the state at `tip`.
     fn snapshot(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>>;
-    /// Write a commit of `edits` applied to `base` (no ref moves). `None` when the
-    /// edits leave the tree as it was.
+    /// Write a commit of `edits` applied to `base` (no ref moves), signed with the
+    /// user's key when `sign` (a `trust: signed` realm). `None` when the edits
+    /// leave the tree as it was.
     fn commit(
         &self,
         base: Option<ObjectId>,
         edits: &Edits,
         message: &str,
+        sign: bool,
     ) -> Result<Option<ObjectId>>;
     /// Make `commit` the realm state if the realm still holds `base`; on success the
     /// local state follows.

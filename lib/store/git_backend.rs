@@ -50,6 +50,50 @@ impl<'r> GitBackend<'r> {
             .join(format!("{key}.fetched"))
     }
 
+    /// Where a fetch lands before it is verified: `refs/realm/<realm>/incoming`.
+    pub(super) fn incoming_ref(&self) -> String {
+        match self.local_ref.strip_suffix("/main") {
+            Some(base) => format!("{base}/incoming"),
+            None => format!("{}-incoming", self.local_ref),
+        }
+    }
+
+    /// A file holding why the last fetched state was refused (for `status`).
+    pub(super) fn refused_marker(&self) -> PathBuf {
+        self.fetched_marker().with_extension("refused")
+    }
+
+    /// Move the local copy to `new` if the commits it adds verify; otherwise leave
+    /// it, remember why (for `status`), and fail with exit 3.
+    pub(super) fn adopt_verified(&self, new: ObjectId, url: &str) -> Result<()> {
+        let current = git::ref_target(self.repo, &self.local_ref)?;
+        if current == Some(new) {
+            let _ = std::fs::remove_file(self.refused_marker());
+            return Ok(());
+        }
+        let mut violations = Vec::new();
+        if let Some(old) = current
+            && !super::history::is_ancestor(self.repo, old, new)?
+            && crate::trust::level_at(self.repo, old) != crate::model::Trust::Open
+        {
+            violations.push(crate::trust::Violation {
+                commit: new.to_string(),
+                author: "?".into(),
+                file: "(history)".into(),
+                rule: format!("the realm's history was rewritten: {old} is no longer in it"),
+            });
+        }
+        violations.extend(crate::trust::verify_range(self.repo, current, new)?);
+        if !violations.is_empty() {
+            let err = crate::trust::refused(&violations, url);
+            let _ = std::fs::write(self.refused_marker(), &err.message);
+            return Err(err);
+        }
+        let _ = std::fs::remove_file(self.refused_marker());
+        git::cas_ref(self.repo, &self.local_ref, current, new, "realm: fetch")?;
+        Ok(())
+    }
+
     pub(super) fn mark_fetched(&self) {
         // Best effort: only `status` reads it, to say how old the local copy is.
         let path = self.fetched_marker();
@@ -147,8 +191,15 @@ impl<'r> Backend<'r> for GitBackend<'r> {
     fn fetch(&self) -> Result<Option<ObjectId>> {
         if let Some(url) = &self.url {
             ui::progress(&format!("Fetching the realm from {url}…"));
-            git::fetch_into(self.repo, url, REALM_BRANCH, &self.local_ref)?;
+            // Into a scratch ref first: the local copy moves only to a state that
+            // passes the realm's trust rules (verified incrementally, from the
+            // local copy, which only ever holds verified states).
+            let incoming = self.incoming_ref();
+            git::fetch_into(self.repo, url, REALM_BRANCH, &incoming)?;
             self.mark_fetched();
+            if let Some(new) = git::ref_target(self.repo, &incoming)? {
+                self.adopt_verified(new, url)?;
+            }
         }
         self.local_tip()
     }
@@ -157,6 +208,10 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         std::fs::metadata(self.fetched_marker())
             .and_then(|m| m.modified())
             .ok()
+    }
+
+    fn refused(&self) -> Option<String> {
+        std::fs::read_to_string(self.refused_marker()).ok()
     }
 
     fn snapshot(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>> {
@@ -168,11 +223,16 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         base: Option<ObjectId>,
         edits: &Edits,
         message: &str,
+        sign: bool,
     ) -> Result<Option<ObjectId>> {
         let base_tree = self.tree_of(base)?;
         let new_tree = self.write_tree(base_tree, edits)?;
         if Some(new_tree) == base_tree || (base_tree.is_none() && edits.is_empty()) {
             return Ok(None);
+        }
+        // Signed when the realm requires it, and when the user signs every commit.
+        if sign || git::signing::signs_commits(self.repo) {
+            return git::signing::signed_commit(self.repo, message, new_tree, base).map(Some);
         }
         git::new_commit(self.repo, message, new_tree, base).map(Some)
     }

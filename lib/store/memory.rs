@@ -145,6 +145,7 @@ impl<'r> Backend<'r> for MemoryBackend {
         base: Option<ObjectId>,
         edits: &Edits,
         message: &str,
+        _sign: bool,
     ) -> Result<Option<ObjectId>> {
         let old = self.realm.files_at(base)?;
         let mut files = (*old).clone();

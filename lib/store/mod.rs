@@ -19,6 +19,7 @@
 mod backend;
 mod edits;
 mod git_backend;
+pub mod history;
 pub mod memory;
 mod snapshot;
 
@@ -123,6 +124,12 @@ impl<'r> Store<'r> {
         self.backend.fetch()
     }
 
+    /// Why the last fetched realm state was refused, if it was (until a fetch is
+    /// adopted again).
+    pub fn refused(&self) -> Option<String> {
+        self.backend.refused()
+    }
+
     /// When the local copy was last fetched from the realm url, if ever.
     pub fn last_fetched(&self) -> Option<SystemTime> {
         self.backend.last_fetched()
@@ -153,7 +160,8 @@ impl<'r> Store<'r> {
             let mut edits = Edits::default();
             let value = op.apply(&snapshot, &mut edits)?;
             let message = crate::ops::message(op, &edits);
-            let Some(commit) = self.backend.commit(base, &edits, &message)? else {
+            let sign = must_sign(&snapshot, &edits)?;
+            let Some(commit) = self.backend.commit(base, &edits, &message, sign)? else {
                 return Ok(Updated {
                     commit: None,
                     value,
@@ -210,9 +218,10 @@ impl<'r> Store<'r> {
         let mut edits = Edits::default();
         op.apply(&snapshot, &mut edits)?;
         let message = crate::ops::message(op, &edits);
+        let sign = must_sign(&snapshot, &edits)?;
         let commit = self
             .backend
-            .commit(base, &edits, &message)?
+            .commit(base, &edits, &message, sign)?
             .ok_or_else(|| {
                 Error::conflict(format!(
                     "nothing to propose on {branch}: the realm already holds it"
@@ -246,16 +255,32 @@ impl<'r> Store<'r> {
                 local_ref: local_ref(realm.name.as_str()),
                 url: Some(url.to_owned()),
             };
-            let current = git::ref_target(repo, &backend.local_ref)?;
-            if current != Some(tip) {
-                git::cas_ref(repo, &backend.local_ref, current, tip, "realm: fetch")?;
-            }
+            backend.adopt_verified(tip, url)?;
             backend.mark_fetched();
             Ok((Store::with(backend), realm))
         })();
         git::delete_ref(repo, &scratch, tip)?;
         result
     }
+}
+
+/// Whether the commit of `edits` on `snapshot` must be signed: the realm is
+/// `trust: signed`, as its `realm.yaml` says after the edit (so the first commit
+/// of a signed realm is signed too).
+fn must_sign(snapshot: &Snapshot<'_>, edits: &Edits) -> Result<bool> {
+    let edited = edits
+        .changes()
+        .find(|(path, _)| *path == crate::model::paths::REALM)
+        .and_then(|(_, bytes)| bytes);
+    let realm = match edited {
+        Some(bytes) => Some(crate::model::parse::<RealmFile>(
+            crate::model::paths::REALM,
+            bytes,
+        )?),
+        None if snapshot.commit().is_some() => Some(snapshot.realm()?),
+        None => None,
+    };
+    Ok(realm.is_some_and(|r| r.trust == crate::model::Trust::Signed))
 }
 
 /// Exponential backoff with jitter: 20ms, 40ms, … capped at ~1s, each scaled by a
