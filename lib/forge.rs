@@ -425,7 +425,12 @@ pub fn realm_proposal_pr(
 /// Whether pull request `number` of `slug` is the change's: gh must report its head
 /// branch as `branch`. Anyone who can write the realm can record any number, and
 /// editing someone else's pull request is not ours to do; `Err` says why not.
-pub fn confirm_head(gh: &Gh, slug: &str, number: u64, branch: &str) -> std::result::Result<(), String> {
+pub fn confirm_head(
+    gh: &Gh,
+    slug: &str,
+    number: u64,
+    branch: &str,
+) -> std::result::Result<(), String> {
     match gh.pr_view(slug, number) {
         Ok(view) if view.head_ref_name == branch => Ok(()),
         Ok(view) => Err(format!(

@@ -6,9 +6,9 @@
 //!   as the state *before* the commit says (so nobody makes themselves an owner and
 //!   writes in the same commit). Owners: `realm.yaml` and anything outside the
 //!   realm layout → the approvers; `repos/<r>.yaml` and `domains/*/bindings/<r>.yaml`
-//!   → the maintainers of r (a new `repos/<r>.yaml` → the maintainers it lists, its
-//!   joiner, or the approvers when admission is not open and it lands directly on
-//!   the main line); a contract → the maintainers of its provider; `domain.yaml` →
+//!   → the maintainers of r (a new `repos/<r>.yaml` → the maintainers it lists: its
+//!   joiner; admission by approval is the approvers' merge, which the server or
+//!   the forge's branch protection enforces); a contract → the maintainers of its provider; `domain.yaml` →
 //!   the maintainers of any member; `changes/<id>.yaml` → the maintainers of any
 //!   participant. A merge commit must be made by an approver; what it brings in is
 //!   judged commit by commit.
@@ -97,10 +97,9 @@ pub fn verify_range(
     from: Option<ObjectId>,
     to: ObjectId,
 ) -> Result<Vec<Violation>> {
-    let main_line = history::first_parents(repo, from, to)?;
     let mut out = Vec::new();
     for id in history::commits(repo, from, to)? {
-        out.extend(verify_commit(repo, id, main_line.contains(&id))?);
+        out.extend(verify_commit(repo, id)?);
     }
     out.sort_by(|a, b| (&a.commit, &a.file).cmp(&(&b.commit, &b.file)));
     Ok(out)
@@ -114,7 +113,7 @@ pub fn level_at(repo: &gix::Repository, commit: ObjectId) -> Trust {
         .unwrap_or_default()
 }
 
-fn verify_commit(repo: &gix::Repository, id: ObjectId, main_line: bool) -> Result<Vec<Violation>> {
+fn verify_commit(repo: &gix::Repository, id: ObjectId) -> Result<Vec<Violation>> {
     let c = history::commit(repo, id)?;
     let author = c.author_email.to_ascii_lowercase();
     let v = |file: &str, rule: String| Violation {
@@ -168,7 +167,7 @@ fn verify_commit(repo: &gix::Repository, id: ObjectId, main_line: bool) -> Resul
     }
     let mut keys: Option<BTreeSet<String>> = None;
     for file in history::changed_files(repo, Some(parent), id)? {
-        let owners = owners_of(&file, &before, &after, &realm, main_line);
+        let owners = owners_of(&file, &before, &after, &realm);
         if !owners.emails.contains(&author) {
             out.push(v(
                 &file,
@@ -255,13 +254,7 @@ fn repo_owners(name: &str, before: &Snapshot<'_>, after: &Snapshot<'_>, into: &m
     }
 }
 
-fn owners_of(
-    path: &str,
-    before: &Snapshot<'_>,
-    after: &Snapshot<'_>,
-    realm: &RealmFile,
-    main_line: bool,
-) -> Owners {
+fn owners_of(path: &str, before: &Snapshot<'_>, after: &Snapshot<'_>, realm: &RealmFile) -> Owners {
     let parts: Vec<&str> = path.split('/').collect();
     let either = |p: &str| -> (Option<Vec<u8>>, bool) {
         match before.read_bytes(p).ok().flatten() {
@@ -277,12 +270,6 @@ fn owners_of(
             let existed = before.exists(path).unwrap_or(false);
             if existed {
                 repo_owners(name, before, after, &mut o);
-            } else if realm.governance.admission != model::Admission::Open && main_line {
-                o = Owners::approvers(realm);
-                o.who = format!(
-                    "the realm's approvers (admission {})",
-                    realm.governance.admission
-                );
             } else if let Ok(Some(f)) = after.read::<RepoFile>(path) {
                 o.who = format!("its joiner, {}", join_emails(&f));
                 o.add_repo(&f);

@@ -42,28 +42,6 @@ pub fn commits(
     Ok(out)
 }
 
-/// The commits on the first-parent line of `to`, down to `from` (excluded).
-pub fn first_parents(
-    repo: &gix::Repository,
-    from: Option<ObjectId>,
-    to: ObjectId,
-) -> Result<BTreeSet<ObjectId>> {
-    let walk = repo
-        .rev_walk([to])
-        .first_parent_only()
-        .with_hidden(from)
-        .all()
-        .context(|| format!("cannot walk the realm history from {to}"))?;
-    let mut out = BTreeSet::new();
-    for info in walk {
-        out.insert(
-            info.context(|| format!("cannot walk the realm history from {to}"))?
-                .id,
-        );
-    }
-    Ok(out)
-}
-
 /// Whether `ancestor` is `of` or one of its ancestors.
 /// (What `ancestor` has that `of` lacks is empty: the walk stops at their merge
 /// base, so the cost follows the divergence, not the history.)
