@@ -243,7 +243,6 @@ fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: 
     }
 }
 
-/// Every repo named must be registered in the realm.
 fn summary(snapshot: &Snapshot<'_>, name: &Name) -> Result<DomainSummary> {
     let n = name.as_str();
     let domain =

@@ -220,7 +220,7 @@ impl ExportArgs {
     }
 }
 
-/// The domain must exist and `me` must be one of its members.
+/// The JSON Schema in `path` (YAML or JSON), checked to be a valid schema.
 fn read_schema(path: &std::path::Path) -> Result<serde_json::Value> {
     let file = path.display().to_string();
     let text =

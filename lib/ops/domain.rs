@@ -1,6 +1,7 @@
 //! `create-domain` and `add-member`: coordination contexts between repositories.
 
 use super::{Actor, OpKind, Operation};
+use crate::changes::join;
 use crate::error::{Error, Result};
 use crate::model::{self, DomainFile, Name, Timestamp};
 use crate::store::{Edits, Snapshot};
@@ -143,12 +144,4 @@ pub fn require_member(snapshot: &Snapshot<'_>, domain: &Name, me: &Name) -> Resu
         .hint(format!("add it with `git realm domain add {domain} {me}`")));
     }
     Ok(d)
-}
-
-fn join(names: &[Name]) -> String {
-    names
-        .iter()
-        .map(Name::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
