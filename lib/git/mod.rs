@@ -15,7 +15,8 @@
 //! - `worktrees`: adding, listing and removing worktrees, and what one holds that
 //!   is saved nowhere else;
 //! - `commits`: realm commit objects, the user's commits, what commits contain;
-//! - `notes`: merging notes refs.
+//! - `locks`: git's lock files left behind by a killed process, named with their
+//!   age (never removed).
 //!
 //! This module knows nothing about realms: callers pass ref names, urls and paths.
 //! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
@@ -24,7 +25,7 @@
 
 pub mod commits;
 pub mod config;
-pub mod notes;
+pub mod locks;
 pub mod refs;
 pub mod remotes;
 pub mod repo;

@@ -188,6 +188,9 @@ impl<'r> Backend<'r> for GitBackend<'r> {
                 },
             );
         };
+        if let Some(refusal) = non_bare_realm(url) {
+            return Ok(Publish::Refused { reason: refusal });
+        }
         ui::progress(&format!("Pushing {} to {url}…", ui::short(&commit)));
         match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
             git::Push::Pushed => {
@@ -196,7 +199,11 @@ impl<'r> Backend<'r> for GitBackend<'r> {
                 git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: push")?;
                 Ok(Publish::Published)
             }
-            git::Push::Rejected { reason } => Ok(Publish::Moved { reason }),
+            git::Push::Stale { reason } => Ok(Publish::Moved { reason }),
+            git::Push::Locked { reason, lock } => Ok(Publish::Locked { reason, lock }),
+            git::Push::Refused { reason } => Ok(Publish::Refused {
+                reason: explain_refusal(reason),
+            }),
         }
     }
 
@@ -210,13 +217,11 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         Ok(
             match git::push_with_lease(self.repo, url, commit, &remote_ref, current)? {
                 git::Push::Pushed => Publish::Published,
-                git::Push::Rejected { reason } => Publish::Refused { reason },
+                git::Push::Stale { reason }
+                | git::Push::Locked { reason, .. }
+                | git::Push::Refused { reason } => Publish::Refused { reason },
             },
         )
-    }
-
-    fn is_remote(&self) -> bool {
-        self.url.is_some()
     }
 
     fn reference(&self) -> String {
@@ -229,6 +234,44 @@ impl<'r> Backend<'r> for GitBackend<'r> {
             None => format!("{} of the realm repository", self.local_ref),
         }
     }
+}
+
+/// A realm on this machine whose `main` is checked out in a working tree: a push
+/// would be refused, or (with `receive.denyCurrentBranch=updateInstead`, what
+/// older versions of `git realm init` set up) rewrite that working tree, which
+/// concurrent writers leave half-updated and every later push refused. Refuse
+/// before pushing, saying how to convert it.
+fn non_bare_realm(url: &str) -> Option<String> {
+    if !git::remotes::is_local(url) {
+        return None;
+    }
+    let path = std::path::Path::new(url.strip_prefix("file://").unwrap_or(url));
+    let branch = REALM_BRANCH.trim_start_matches("refs/heads/");
+    git::worktrees::checked_out_anywhere(path, branch).then(|| {
+        explain_refusal(format!(
+            "its {branch} branch is checked out in a working tree"
+        ))
+    })
+}
+
+/// A refusal, with how to fix it when the realm is a repository with a working
+/// tree (pushes to a checked-out branch are refused or, with `updateInstead`,
+/// fail as soon as its working tree is not clean).
+fn explain_refusal(reason: String) -> String {
+    let working_tree = [
+        "checked out",
+        "Working directory has",
+        "Could not update working tree",
+        "Up-to-date check failed",
+    ];
+    if !working_tree.iter().any(|w| reason.contains(w)) {
+        return reason;
+    }
+    format!(
+        "{reason}. A realm is a shared remote and must be a bare repository: convert it, in the realm repository, with \
+         `git config --bool core.bare true && git config --unset receive.denyCurrentBranch` \
+         (its working-tree files are then unused and can be deleted), or create a new one with `git realm init PATH.git --name NAME`"
+    )
 }
 
 /// The entries of one decoded tree: by name for lookups, in tree order for listing.
