@@ -325,3 +325,48 @@ fn a_stale_lock_file_in_the_realm_is_named_with_its_age_not_atomic_transaction_f
     )
     .ok();
 }
+
+#[test]
+fn status_fetch_offline_shows_the_local_copy_and_check_fetch_fails() {
+    let w = World::new();
+    let realm = provider(&w);
+    std::fs::rename(&realm, w.path("moved.git")).unwrap();
+    let out = w.realm("aperture", &["status", "--fetch"]).ok();
+    assert!(out.stderr.contains("warning:"), "{}", out.stderr);
+    assert!(out.stderr.contains("local copy"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Registered as aperture"),
+        "{}",
+        out.stdout
+    );
+    let json = w
+        .realm("aperture", &["status", "--fetch", "--json"])
+        .ok()
+        .json();
+    assert!(json["realms"][0]["fetch_error"].is_string(), "{json}");
+    w.realm("aperture", &["check", "--fetch"]).code(4);
+}
+
+#[test]
+fn a_command_on_several_realms_reports_each_and_exits_with_the_worst() {
+    let w = World::new();
+    provider(&w);
+    let second = w.bare_realm("second");
+    w.realm("aperture", &["join", &second]).ok();
+    // The first realm (by name) goes away; the second must still be reported.
+    std::fs::rename(w.path("letemcook.git"), w.path("gone.git")).unwrap();
+    let out = w.realm("aperture", &["check", "--fetch"]).code(4);
+    assert!(out.stderr.contains("realm 'letemcook'"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("aperture in realm 'second'"),
+        "{}",
+        out.stdout
+    );
+    let out = w.realm("aperture", &["sync"]).code(4);
+    assert!(out.stderr.contains("realm 'letemcook'"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Syncing with realm 'second'"),
+        "{}",
+        out.stdout
+    );
+}
