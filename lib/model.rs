@@ -491,6 +491,9 @@ pub enum ChangeStatus {
 pub struct LinkedCommit {
     pub repo: Name,
     pub commit: CommitId,
+    /// The `git realm commit` round that made it (the same id in its note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

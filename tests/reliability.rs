@@ -370,3 +370,187 @@ fn a_command_on_several_realms_reports_each_and_exits_with_the_worst() {
         out.stdout
     );
 }
+
+/// A realm, members `names` (in one domain `d`) and change `c` with a worktree
+/// in each: `<name>/.worktrees/c`.
+fn change(w: &World, names: &[&str]) {
+    let realm = w.bare_realm("letemcook");
+    for n in names {
+        w.member(n);
+        w.realm(n, &["join", &realm]).ok();
+    }
+    w.realm(
+        names[0],
+        &["domain", "create", "d", "--repos", &names.join(",")],
+    )
+    .ok();
+    w.realm(names[0], &["worktree", "c", "--domain", "d"]).ok();
+}
+
+fn wt(name: &str) -> String {
+    format!("{name}/.worktrees/c")
+}
+
+fn stage(w: &World, name: &str, file: &str) {
+    w.write(&wt(name), file, &format!("{name} {file}\n"));
+    w.git(&wt(name), &["add", file]).ok();
+}
+
+#[test]
+fn push_works_on_at_most_jobs_repos_at_once() {
+    let w = World::new();
+    let names = ["r-a", "r-b", "r-c"];
+    change(&w, &names);
+    let inflight = w.path("inflight");
+    std::fs::create_dir_all(&inflight).unwrap();
+    let log = w.path("most.log");
+    for n in names {
+        stage(&w, n, "f.txt");
+        w.write_exe(
+            &format!("{n}/.git/hooks/pre-push"),
+            &format!(
+                "#!/bin/sh\ntouch '{d}/{n}'\nls '{d}' | wc -l >> '{log}'\nsleep 0.4\nrm '{d}/{n}'\n",
+                d = inflight.display(),
+                log = log.display()
+            ),
+        );
+    }
+    w.realm(&wt(names[0]), &["commit", "-m", "feat: f"]).ok();
+
+    w.git(names[0], &["config", "realm.jobs", "nope"]).ok();
+    let out = w.realm(&wt(names[0]), &["push"]).code(2);
+    assert!(out.stderr.contains("realm.jobs"), "{}", out.stderr);
+    w.realm(&wt(names[0]), &["push", "--jobs", "0"]).code(2);
+
+    w.git(names[0], &["config", "realm.jobs", "1"]).ok();
+    w.realm(&wt(names[0]), &["push"]).ok();
+    let counts = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(counts.lines().count(), 3, "{counts}");
+    assert!(
+        counts.lines().all(|l| l.trim() == "1"),
+        "one at a time with realm.jobs=1: {counts}"
+    );
+}
+
+#[test]
+fn a_round_is_an_id_so_reusing_a_message_never_relinks_an_old_commit() {
+    let w = World::new();
+    let names = ["r-a", "r-b"];
+    change(&w, &names);
+    stage(&w, "r-a", "one.txt");
+    stage(&w, "r-b", "one.txt");
+    let first = w
+        .realm(&wt("r-a"), &["commit", "-m", "wip", "--json"])
+        .ok()
+        .json();
+    let round = first["round"].as_str().unwrap().to_owned();
+    let old_b = w.rev(&wt("r-b"), "HEAD");
+
+    // Same message, only r-a has something new: r-b's old commit is not linked.
+    stage(&w, "r-a", "two.txt");
+    let second = w
+        .realm(&wt("r-a"), &["commit", "-m", "wip", "--json"])
+        .ok()
+        .json();
+    assert_ne!(second["round"], round.as_str(), "a new round");
+    let linked = second["linked"].as_array().unwrap();
+    assert_eq!(linked.len(), 1, "{second}");
+    assert!(linked[0].as_str().unwrap().starts_with("r-a@"), "{second}");
+    assert_eq!(
+        second["repos"][1]["outcome"], "nothing-to-commit",
+        "{second}"
+    );
+    let note = w
+        .git(&wt("r-b"), &["notes", "--ref", "realm", "show", &old_b])
+        .ok()
+        .stdout;
+    assert_eq!(note.lines().count(), 1, "r-b's note is untouched: {note}");
+    assert!(note.contains(&format!("\"round\":\"{round}\"")), "{note}");
+    let record = w
+        .git("letemcook.git", &["show", "main:changes/c.yaml"])
+        .ok()
+        .stdout;
+    assert!(record.contains(&format!("round: {round}")), "{record}");
+}
+
+#[test]
+fn a_commit_killed_with_minus_nine_is_finished_by_re_running_it() {
+    use std::os::unix::process::CommandExt;
+    let w = World::new();
+    let names = ["r-a", "r-b"];
+    change(&w, &names);
+    stage(&w, "r-a", "f.txt");
+    stage(&w, "r-b", "f.txt");
+    let a0 = w.rev(&wt("r-a"), "HEAD");
+    // r-b's pre-commit hook hangs (`git commit -a` holds r-b's index.lock
+    // meanwhile).
+    let marker = w.path("hook-started");
+    w.write_exe(
+        "r-b/.git/hooks/pre-commit",
+        &format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", marker.display()),
+    );
+    let mut cmd = w.command(
+        &w.path(&wt("r-a")),
+        "git",
+        &["realm", "commit", "-a", "-m", "feat: f"],
+    );
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the hook never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let group = format!("-{}", child.id());
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap();
+
+    let git_dir = w
+        .git(&wt("r-b"), &["rev-parse", "--absolute-git-dir"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let lock = std::path::Path::new(&git_dir).join("index.lock");
+    assert!(lock.exists(), "kill -9 left {}", lock.display());
+    let a1 = w.rev(&wt("r-a"), "HEAD");
+    assert_ne!(a1, a0, "r-a was committed before the kill");
+
+    // The re-run names the lock file, its age and how to clear it.
+    w.write_exe("r-b/.git/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+    let out = w.realm(&wt("r-a"), &["commit", "-a", "-m", "feat: f"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains(&lock.display().to_string()),
+        "names the lock: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("ago"), "its age: {}", out.stderr);
+    assert!(
+        out.stderr.contains("rm '"),
+        "how to clear it: {}",
+        out.stderr
+    );
+    assert!(lock.exists(), "never removed by git-realm");
+
+    // Cleared as it says, the same command finishes the round: r-a is linked,
+    // not committed again.
+    std::fs::remove_file(&lock).unwrap();
+    let done = w
+        .realm(&wt("r-a"), &["commit", "-a", "-m", "feat: f", "--json"])
+        .ok()
+        .json();
+    assert_eq!(w.rev(&wt("r-a"), "HEAD"), a1);
+    assert_eq!(done["repos"][0]["outcome"], "already-committed", "{done}");
+    assert_eq!(done["repos"][1]["outcome"], "committed", "{done}");
+    assert_eq!(done["linked"].as_array().unwrap().len(), 2, "{done}");
+}

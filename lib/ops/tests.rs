@@ -453,6 +453,7 @@ fn a_change_records_its_repos_commits_and_pull_requests() {
     let linked = LinkedCommit {
         repo: name("aperture"),
         commit: "2222222222222222222222222222222222222222".parse().unwrap(),
+        round: Some("0123456789abcdef".to_owned()),
     };
     let mut record = RecordCommits {
         actor: name("aperture"),
