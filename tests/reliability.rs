@@ -2,10 +2,12 @@
 //! at their limits. Each fails the way a git user expects, never with a panic.
 
 mod common;
+mod support;
 
 use std::process::Stdio;
 
 use common::World;
+use support::GhDouble;
 
 /// aperture, joined to a bare realm, exporting `d/c` = ["a"].
 fn provider(w: &World) -> String {
@@ -553,4 +555,151 @@ fn a_commit_killed_with_minus_nine_is_finished_by_re_running_it() {
     assert_eq!(done["repos"][0]["outcome"], "already-committed", "{done}");
     assert_eq!(done["repos"][1]["outcome"], "committed", "{done}");
     assert_eq!(done["linked"].as_array().unwrap().len(), 2, "{done}");
+}
+
+/// aperture provides `d/c`, fungal (on GitHub) imports it; aperture has a new
+/// value to publish, so its next sync notifies fungal.
+fn notifying(w: &World) -> GhDouble {
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = GhDouble::new(&w.path("github"));
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    w.realm("aperture", &["join", &realm]).ok();
+    w.member("fungal");
+    w.realm(
+        "fungal",
+        &[
+            "join",
+            &realm,
+            "--url",
+            "https://github.com/acme/fungal.git",
+        ],
+    )
+    .ok();
+    w.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture,fungal"],
+    )
+    .ok();
+    let export = |value: &str| {
+        w.realm(
+            "aperture",
+            &["export", "c", "--domain", "d", "--value", value],
+        )
+        .ok();
+    };
+    export(r#"["a"]"#);
+    w.realm(
+        "fungal",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--version",
+            "^1",
+            "--binding",
+            "README.md",
+        ],
+    )
+    .ok();
+    export(r#"["a","b"]"#);
+    gh
+}
+
+fn issue_creates(gh: &GhDouble) -> usize {
+    gh.calls()
+        .iter()
+        .filter(|c| c[..2] == ["issue", "create"])
+        .count()
+}
+
+#[test]
+fn a_sync_that_dies_between_opening_an_issue_and_recording_it_never_opens_a_second() {
+    let w = World::new();
+    let gh = notifying(&w);
+    // The realm takes the new version and the claim, then refuses the record
+    // of the url: the sync ends between `gh issue create` and recording it.
+    w.write_exe(
+        "letemcook.git/hooks/pre-receive",
+        "#!/bin/sh
+while read old new ref; do
+  if git log -1 --format=%s \"$new\" | grep -q 'record notifications'; then
+    echo 'down for maintenance' >&2; exit 1
+  fi
+done
+",
+    );
+    let out = w.realm_env("aperture", &["sync"], &gh.env()).code(3);
+    assert!(
+        out.stderr.contains("down for maintenance"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(issue_creates(&gh), 1);
+    let issue = &gh.repo("acme/fungal")["issues"][0];
+    assert!(
+        issue["body"].as_str().unwrap().contains(
+            "<!-- git-realm:notify realm=letemcook contract=d/c version=1.1.0 repo=fungal -->"
+        ),
+        "{issue}"
+    );
+
+    // The re-run finds the issue by its marker and records it.
+    std::fs::remove_file(w.path("letemcook.git/hooks/pre-receive")).unwrap();
+    let out = w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert!(out.stdout.contains("already opened"), "{}", out.stdout);
+    assert_eq!(issue_creates(&gh), 1, "never a second issue");
+    let searched = gh
+        .calls()
+        .into_iter()
+        .find(|c| c[..2] == ["issue", "list"])
+        .expect("looked up by the marker");
+    assert!(
+        searched
+            .iter()
+            .any(|a| a.contains("git-realm:notify") && a.ends_with("in:body")),
+        "{searched:?}"
+    );
+    let contract = w
+        .git(
+            "letemcook.git",
+            &["show", "main:domains/d/contracts/c.yaml"],
+        )
+        .ok()
+        .stdout;
+    assert!(
+        contract.contains("url: https://github.com/acme/fungal/issues/1"),
+        "{contract}"
+    );
+    assert!(!contract.contains("claimed_by"), "{contract}");
+    w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert_eq!(issue_creates(&gh), 1);
+}
+
+#[test]
+fn two_syncs_at_once_open_one_issue() {
+    let w = World::new();
+    let gh = notifying(&w);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            let mut cmd = w.command(&w.path("aperture"), "git", &["realm", "sync"]);
+            cmd.envs(gh.env().into_iter())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(issue_creates(&gh), 1);
+    w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert_eq!(issue_creates(&gh), 1);
 }

@@ -316,8 +316,16 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
     }
     for n in &r.notifications {
         match (&n.url, &n.error) {
+            (Some(url), _) if n.found => ui.ok(format!(
+                "{}: already opened {url} ({}/{} {}; found by its marker, not opened again)",
+                n.repo, n.domain, n.contract, n.version
+            )),
             (Some(url), _) => ui.ok(format!(
                 "{}: opened {url} ({}/{} {})",
+                n.repo, n.domain, n.contract, n.version
+            )),
+            (None, Some(err)) if err.starts_with("being sent by another sync") => ui.line(format!(
+                "  {}: {}/{} {} ({err})",
                 n.repo, n.domain, n.contract, n.version
             )),
             (None, Some(err)) if no_notify || r.dry_run => ui.line(format!(

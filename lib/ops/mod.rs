@@ -32,7 +32,9 @@ pub use domain::{AddMember, CreateDomain, require_member, require_registered};
 pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
 pub use leave::{Dependent, Leave, dependents_of};
-pub use notify::{RecordNotifications, SentNotification};
+pub use notify::{
+    ClaimNotifications, Claimed, NotificationKey, RecordNotifications, SentNotification,
+};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
 use crate::error::Result;
@@ -58,13 +60,14 @@ pub enum OpKind {
     Sync,
     ProposeVersion,
     RecordNotifications,
+    ClaimNotifications,
     StartChange,
     RecordCommits,
     RecordPullRequests,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 14] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -75,6 +78,7 @@ impl OpKind {
         OpKind::Sync,
         OpKind::ProposeVersion,
         OpKind::RecordNotifications,
+        OpKind::ClaimNotifications,
         OpKind::StartChange,
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
@@ -92,6 +96,7 @@ impl OpKind {
             OpKind::Sync => "sync",
             OpKind::ProposeVersion => "propose-version",
             OpKind::RecordNotifications => "record-notifications",
+            OpKind::ClaimNotifications => "claim-notifications",
             OpKind::StartChange => "start-change",
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",

@@ -493,6 +493,8 @@ fn notifications_record_their_url_once() {
         repo: name("fungal"),
         version: c.version.clone(),
         url: None,
+        claimed_by: None,
+        claimed_at: None,
     });
     let store = Store::with(realm.member());
     struct Put(String, ContractFile);
@@ -522,6 +524,7 @@ fn notifications_record_their_url_once() {
             version: c.version.clone(),
             url: "https://github.com/o/fungal/issues/1".into(),
         }],
+        released: Vec::new(),
     };
     store.update(&mut record).unwrap();
     let mut second = RecordNotifications {
