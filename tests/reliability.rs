@@ -684,7 +684,7 @@ fn two_syncs_at_once_open_one_issue() {
     let children: Vec<_> = (0..2)
         .map(|_| {
             let mut cmd = w.command(&w.path("aperture"), "git", &["realm", "sync"]);
-            cmd.envs(gh.env().into_iter())
+            cmd.envs(gh.env())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
             cmd.spawn().unwrap()
@@ -702,4 +702,71 @@ fn two_syncs_at_once_open_one_issue() {
     assert_eq!(issue_creates(&gh), 1);
     w.realm_env("aperture", &["sync"], &gh.env()).ok();
     assert_eq!(issue_creates(&gh), 1);
+}
+
+/// A `git` that speaks German under `LC_ALL=de_DE.UTF-8`, first on the test's
+/// PATH (the world's `bin/`): the one on PATH if it translates, else the
+/// distribution's. Fails loudly when the machine has no German locale or no
+/// translating git: `.ci/run` installs the locale.
+fn german_git(w: &World) -> Vec<(String, String)> {
+    let env = vec![
+        ("LANG".to_owned(), "de_DE.UTF-8".to_owned()),
+        ("LC_ALL".to_owned(), "de_DE.UTF-8".to_owned()),
+        ("LANGUAGE".to_owned(), "de".to_owned()),
+    ];
+    let speaks_german = |git: &std::path::Path| {
+        let out = std::process::Command::new(git)
+            .args(["rev-parse", "--git-dir"])
+            .current_dir("/")
+            .env_clear()
+            .envs(env.iter().cloned())
+            .output();
+        out.is_ok_and(|o| String::from_utf8_lossy(&o.stderr).contains("Kein Git-Repository"))
+    };
+    let candidates = [
+        which::which("git").ok(),
+        Some(std::path::PathBuf::from("/usr/bin/git")),
+    ];
+    let git = candidates
+        .into_iter()
+        .flatten()
+        .find(|g| speaks_german(g))
+        .unwrap_or_else(|| {
+            panic!(
+                "no git here speaks German under LC_ALL=de_DE.UTF-8: the locale is not \
+                 generated (`.ci/run` does it: locales, de_DE.UTF-8 in /etc/locale.gen, \
+                 locale-gen) or git was built without translations"
+            )
+        });
+    std::os::unix::fs::symlink(&git, w.path("bin/git")).unwrap();
+    env
+}
+
+#[test]
+fn in_a_german_locale_joining_something_that_is_not_a_realm_is_bad_input() {
+    let w = World::new();
+    let german = german_git(&w);
+    w.member("aperture");
+    // An empty repository: no main branch at all.
+    w.git(".", &["init", "-q", "--bare", "empty.git"]).ok();
+    let empty = w.path("empty.git").display().to_string();
+    let out = w.realm_env("aperture", &["join", &empty], &german);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("not a realm"), "{}", out.stderr);
+    // A repository with a main branch that holds no realm.
+    w.member("fungal");
+    let plain = w.path("remotes/fungal.git").display().to_string();
+    let out = w.realm_env("aperture", &["join", &plain], &german);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    // And a realm still works in German.
+    let realm = w.bare_realm("letemcook");
+    w.realm_env("aperture", &["join", &realm], &german).ok();
+    let out = w
+        .realm_env("aperture", &["status", "--fetch"], &german)
+        .ok();
+    assert!(
+        out.stdout.contains("Registered as aperture"),
+        "{}",
+        out.stdout
+    );
 }
