@@ -770,3 +770,23 @@ fn in_a_german_locale_joining_something_that_is_not_a_realm_is_bad_input() {
         out.stdout
     );
 }
+
+#[test]
+fn push_quiet_still_says_why_a_push_failed() {
+    let w = World::new();
+    change(&w, &["r-a"]);
+    stage(&w, "r-a", "f.txt");
+    w.realm(&wt("r-a"), &["commit", "-m", "feat: f"]).ok();
+    w.write_exe(
+        "remotes/r-a.git/hooks/pre-receive",
+        "#!/bin/sh\necho 'branch names must start with JIRA-' >&2\nexit 1\n",
+    );
+    let out = w.realm(&wt("r-a"), &["push", "-q"]).code(4);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(!out.stderr.contains("see above"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("branch names must start with JIRA-"),
+        "{}",
+        out.stderr
+    );
+}
