@@ -96,16 +96,16 @@ __git_realm_node ()
 		__git_realm_vopts='--format --domain --realm --color' ;;
 	'worktree')
 		__git_realm_subs='list remove help'
-		__git_realm_opts='--domain --repos --branch --base --clone --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--domain --repos --branch --base --realm --color' ;;
+		__git_realm_opts='--domain --repos --branch --base --clone -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--domain --repos --branch --base -j --jobs --realm --color' ;;
 	'worktree list')
 		__git_realm_subs=''
-		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help'
-		__git_realm_vopts='--realm --color' ;;
+		__git_realm_opts='-j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='-j --jobs --realm --color' ;;
 	'worktree remove')
 		__git_realm_subs=''
-		__git_realm_opts='--force --realm --json --color -q --quiet -v --verbose -h --help'
-		__git_realm_vopts='--realm --color' ;;
+		__git_realm_opts='--force -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='-j --jobs --realm --color' ;;
 	'worktree help')
 		__git_realm_subs='list remove'
 		__git_realm_opts=''
@@ -116,16 +116,16 @@ __git_realm_node ()
 		__git_realm_vopts='-m --message --repos --change --realm --color' ;;
 	'push')
 		__git_realm_subs=''
-		__git_realm_opts='--repos --force-with-lease --change --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--repos --change --realm --color' ;;
+		__git_realm_opts='--repos --force-with-lease --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--repos --change -j --jobs --realm --color' ;;
 	'pr')
 		__git_realm_subs='status help'
-		__git_realm_opts='--title --body --draft --base --dry-run --change --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--title --body --base --change --realm --color' ;;
+		__git_realm_opts='--title --body --draft --base --dry-run --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--title --body --base --change -j --jobs --realm --color' ;;
 	'pr status')
 		__git_realm_subs=''
-		__git_realm_opts='--exit-code --change --realm --json --color -q --quiet -v --verbose -h --help'
-		__git_realm_vopts='--change --realm --color' ;;
+		__git_realm_opts='--exit-code --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--change -j --jobs --realm --color' ;;
 	'pr help')
 		__git_realm_subs='status'
 		__git_realm_opts=''

@@ -36,7 +36,7 @@ for repo in aperture fungal-image-analysis; do
 done
 
 say "1. Create the realm, once: a git repository that holds the shared state."
-step git realm init realm-letemcook.git --bare --name letemcook
+step git realm init realm-letemcook.git --name letemcook
 
 say "2. Register aperture in the realm."
 cd aperture

@@ -174,6 +174,9 @@ pub fn schema_errors(schema: &Value, value: &Value) -> Result<Vec<String>> {
 pub struct CheckReport {
     pub ok: bool,
     pub realms: Vec<RealmCheck>,
+    /// Realms that could not be checked (each also reported on stderr).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<crate::error::RealmFailure>,
 }
 
 #[derive(Serialize)]

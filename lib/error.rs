@@ -30,6 +30,36 @@ impl Exit {
     pub fn code(self) -> i32 {
         self as i32
     }
+
+    /// The worse of two outcomes (the higher code: an internal failure is worse
+    /// than a missing program, which is worse than a conflict, …).
+    pub fn worst(self, other: Exit) -> Exit {
+        if other.code() > self.code() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// What one realm of a command acting on several went wrong with, for `--json`.
+#[derive(Debug, serde::Serialize)]
+pub struct RealmFailure {
+    pub realm: String,
+    pub message: String,
+    pub hints: Vec<String>,
+    pub exit: i32,
+}
+
+impl RealmFailure {
+    pub fn new(realm: &str, err: &Error) -> Self {
+        RealmFailure {
+            realm: realm.to_owned(),
+            message: err.message.clone(),
+            hints: err.hints.clone(),
+            exit: err.exit.code(),
+        }
+    }
 }
 
 /// An error that knows its exit code, with optional `hint:` lines for the user.

@@ -227,6 +227,39 @@ impl Gh {
         parse_json(&out, "pr view", slug)
     }
 
+    /// The url of an issue (open or closed) whose body contains `marker`:
+    /// `gh issue list --repo O/R --search '"MARKER" in:body' --state all --json
+    /// url,body`. GitHub's search is fuzzy, so the bodies it returns are checked
+    /// for the exact marker here.
+    pub fn issue_find(&self, slug: &str, marker: &str) -> Result<Option<String>> {
+        #[derive(Deserialize)]
+        struct Found {
+            url: String,
+            body: String,
+        }
+        let out = self.run(
+            "issue list",
+            slug,
+            [
+                "issue".into(),
+                "list".into(),
+                "--repo".into(),
+                slug.into(),
+                "--search".into(),
+                format!("\"{marker}\" in:body").into(),
+                "--state".into(),
+                "all".into(),
+                "--json".into(),
+                "url,body".into(),
+            ],
+        )?;
+        let found: Vec<Found> = parse_json(&out, "issue list", slug)?;
+        Ok(found
+            .into_iter()
+            .find(|f| f.body.contains(marker))
+            .map(|f| f.url))
+    }
+
     /// The newest pull request (open, closed or merged) whose head is `head`:
     /// `gh pr list --repo O/R --head H --state all --json ...`, first entry.
     pub fn pr_for_branch(&self, slug: &str, head: &str) -> Result<Option<PrView>> {

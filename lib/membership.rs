@@ -5,9 +5,10 @@
 
 use gix::bstr::ByteSlice;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Exit, RealmFailure, Result};
 use crate::git;
 use crate::model::Name;
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
@@ -150,4 +151,44 @@ pub fn record(repo: &gix::Repository, realm: &Name, url: &str, member: &Name) ->
 /// Forget a membership.
 pub fn forget(repo: &gix::Repository, realm: &Name) -> Result<()> {
     git::config_remove_section(repo, &format!("realm.{realm}"))
+}
+
+/// What a command acting on several realms did with each.
+pub struct EachRealm<T> {
+    pub done: Vec<T>,
+    /// The realms that failed (each already reported on stderr).
+    pub failed: Vec<RealmFailure>,
+    /// The worst exit code among the failures (`Success` when none failed).
+    pub exit: Exit,
+}
+
+/// Run `f` for every membership. With one realm its error is the command's
+/// error, as usual; with several, a failing realm is reported at once on stderr
+/// (`error: realm 'x': …`) and the others still run, so every realm is
+/// reported and the command can exit with the worst code.
+pub fn each<T>(
+    ui: &Ui,
+    memberships: &[Membership],
+    mut f: impl FnMut(&Membership) -> Result<T>,
+) -> Result<EachRealm<T>> {
+    let mut out = EachRealm {
+        done: Vec::new(),
+        failed: Vec::new(),
+        exit: Exit::Success,
+    };
+    if let [only] = memberships {
+        out.done.push(f(only)?);
+        return Ok(out);
+    }
+    for m in memberships {
+        match f(m) {
+            Ok(t) => out.done.push(t),
+            Err(e) => {
+                ui.realm_error(m.realm.as_str(), &e);
+                out.exit = out.exit.worst(e.exit);
+                out.failed.push(RealmFailure::new(m.realm.as_str(), &e));
+            }
+        }
+    }
+    Ok(out)
 }

@@ -532,6 +532,12 @@ pub struct Notification {
     pub version: Version,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The sync sending it now (`host:pid:nonce`), so that no other sends it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+    /// When that sync claimed it (a claim expires: see `crate::notify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<Timestamp>,
 }
 
 /// `domains/<domain>/contracts/<contract>.yaml`: a versioned value with one owner.
@@ -635,6 +641,9 @@ pub enum ChangeStatus {
 pub struct LinkedCommit {
     pub repo: Name,
     pub commit: CommitId,
+    /// The `git realm commit` round that made it (the same id in its note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

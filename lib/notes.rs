@@ -1,10 +1,14 @@
 //! Git notes under `refs/notes/realm`: one JSON object per line, so that notes
-//! written on two machines merge cleanly with `git notes merge -s cat_sort_uniq`.
+//! written on two machines merge cleanly by taking the union of their lines (what
+//! `git notes merge -s cat_sort_uniq` does).
 //!
 //! The `git notes` porcelain has no compare-and-swap (parallel `git notes append`
-//! silently loses writes), so notes are written here: read the notes commit, add
-//! the lines to the note's blob, write a new tree and commit, and move the ref with
-//! a compare-and-swap; on a lost race, start over from the new notes commit.
+//! silently loses writes, and `git notes merge` moves the ref unconditionally), so
+//! notes are written and merged here: read the notes commit(s), write the new
+//! blobs, tree and commit, and move the ref with a compare-and-swap; on a lost
+//! race, start over from the new notes commit.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use gix::ObjectId;
 
@@ -133,6 +137,105 @@ pub fn append(repo: &gix::Repository, target: ObjectId, lines: &[String]) -> Res
     Err(Error::conflict(format!(
         "{NOTES_REF} kept moving: could not add the note to {target}"
     )))
+}
+
+/// Every note of the notes commit `tip`: the annotated object's hex id → its text.
+/// Fanned-out paths (`ab/cdef…`) are read as git reads them.
+fn all_notes(repo: &gix::Repository, tip: ObjectId) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    if let Some(tree) = notes_tree(repo, Some(tip))? {
+        collect(repo, &tree, String::new(), &mut out)?;
+    }
+    Ok(out)
+}
+
+fn collect(
+    repo: &gix::Repository,
+    tree: &gix::Tree<'_>,
+    prefix: String,
+    out: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    for entry in tree.iter() {
+        let entry = entry.context(|| format!("cannot decode the tree of {NOTES_REF}"))?;
+        let name = entry.filename().to_string();
+        if !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue; // not a note (git ignores such entries too)
+        }
+        let path = format!("{prefix}{name}");
+        if entry.mode().is_tree() {
+            let sub = repo
+                .find_tree(entry.object_id())
+                .context(|| format!("cannot read notes under {path}"))?;
+            collect(repo, &sub, path, out)?;
+        } else if entry.mode().is_blob() {
+            let blob = repo
+                .find_blob(entry.object_id())
+                .context(|| format!("cannot read note {path}"))?;
+            out.insert(
+                path.to_ascii_lowercase(),
+                String::from_utf8_lossy(&blob.data).into_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The union of two notes' lines, sorted, each once (`cat_sort_uniq`).
+fn union(a: &str, b: &str) -> String {
+    let lines: BTreeSet<&str> = a
+        .lines()
+        .chain(b.lines())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text
+}
+
+/// Merge the notes commit `other` (another machine's `refs/notes/realm`) into
+/// the local `refs/notes/realm`, which must still be at `local`: every note
+/// becomes the union of both sides' lines. Writes a merge commit and moves the
+/// ref by compare-and-swap. `Ok(None)`: the ref moved meanwhile (re-read and try
+/// again).
+pub fn merge(repo: &gix::Repository, local: ObjectId, other: ObjectId) -> Result<Option<ObjectId>> {
+    let mut merged = all_notes(repo, local)?;
+    for (target, text) in all_notes(repo, other)? {
+        let combined = match merged.get(&target) {
+            Some(mine) => union(mine, &text),
+            None => text,
+        };
+        merged.insert(target, combined);
+    }
+    let empty = ObjectId::empty_tree(repo.object_hash());
+    let mut editor = repo
+        .edit_tree(empty)
+        .context(|| "cannot edit the notes tree".into())?;
+    for (target, text) in &merged {
+        let blob = repo
+            .write_blob(text.as_bytes())
+            .context(|| "cannot write a note".into())?;
+        editor
+            .upsert(
+                target.as_str(),
+                gix::object::tree::EntryKind::Blob,
+                blob.detach(),
+            )
+            .context(|| "cannot place a note".into())?;
+    }
+    let tree = editor
+        .write()
+        .context(|| "cannot write the notes tree".into())?
+        .detach();
+    let commit = git::new_commit(
+        repo,
+        "Notes merged by 'git realm push'",
+        tree,
+        [local, other],
+    )?;
+    Ok(git::cas_ref(repo, NOTES_REF, Some(local), commit, "notes: merge")?.then_some(commit))
 }
 
 /// The JSON-line note recording that HEAD resolves an import.

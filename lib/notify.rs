@@ -1,10 +1,27 @@
 //! Notifications to consumers: one GitHub issue per consumer per published
-//! version, in the consumer's repository, through `gh`.
+//! version, in the consumer's repository, through `gh`. Never two.
 //!
-//! A sync claims each notification in its realm commit (`notifications:` of the
-//! contract, without a url); sending happens after that commit, and the issue url
-//! is recorded by a `record-notifications` write. A failing or missing `gh` loses
-//! nothing: what was not sent stays claimed and is sent by the next sync.
+//! A sync adds each notification to its contract in its realm commit (without a
+//! url); sending happens after that commit:
+//!
+//! 1. claim: a `claim-notifications` write marks the due notifications as being
+//!    sent by this process (`claimed_by: host:pid:nonce`, `claimed_at`). Realm
+//!    writes are compare-and-swap, so of two syncs at once (two clones, CI and a
+//!    laptop) only one claims a notification; the other leaves it alone. A
+//!    claim is taken over when its process is provably gone (same host, no such
+//!    pid) or after [`CLAIM_EXPIRES`];
+//! 2. send, to several consumers in parallel: each issue body carries a hidden
+//!    marker (`<!-- git-realm:notify realm=… contract=d/c version=… repo=… -->`),
+//!    looked up first with `gh issue list --search`, so a sync that crashed
+//!    between opening an issue and recording it finds that issue instead of
+//!    opening another;
+//! 3. record: a `record-notifications` write stores the urls and clears the
+//!    claims (releasing those that could not be sent).
+//!
+//! A failing or missing `gh` loses nothing: what was not sent stays due and is
+//! sent by the next sync.
+
+use std::time::Duration;
 
 use semver::Version;
 use serde::Serialize;
@@ -12,9 +29,14 @@ use serde::Serialize;
 use crate::contracts;
 use crate::error::{Error, Exit, Result};
 use crate::forge::Gh;
-use crate::model::{self, BindingFile, ContractFile, Name};
-use crate::ops;
+use crate::model::{self, BindingFile, ContractFile, Name, Timestamp};
+use crate::ops::{self, Claimed, NotificationKey};
+use crate::parallel;
 use crate::store::{Snapshot, Store};
+
+/// After this long, another sync's claim is taken over even if its process
+/// cannot be shown to be gone (a sync sends within seconds).
+pub const CLAIM_EXPIRES: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Clone, Serialize)]
 /// One notification: sent (with its url) or not (with why).
@@ -26,6 +48,9 @@ pub struct Notified {
     /// The issue url, or `null` when it could not be sent (see `error`).
     pub url: Option<String>,
     pub error: Option<String>,
+    /// The issue already existed (found by its marker): none was opened.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub found: bool,
 }
 
 /// What sending the due notifications did.
@@ -35,6 +60,54 @@ pub struct Sent {
     /// `gh` could not be found or started: nothing was sent.
     pub gh_missing: Option<String>,
     pub exit: Exit,
+}
+
+/// The hidden line that identifies a notification in its issue's body.
+pub fn marker(realm: &str, domain: &str, contract: &str, version: &Version, repo: &str) -> String {
+    format!(
+        "git-realm:notify realm={realm} contract={domain}/{contract} version={version} repo={repo}"
+    )
+}
+
+/// Who is sending: `host:pid:nonce`, unique per process.
+fn token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nonce = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("{}:{}:{:08x}", hostname(), std::process::id(), nonce as u32)
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty() && !h.contains(':'))
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
+/// Whether someone else's claim may be taken over: its process is gone (on this
+/// host, where that can be proven), or the claim has expired.
+fn claim_is_stale(by: &str, at: Option<Timestamp>, now: Timestamp) -> bool {
+    let expired = at.is_none_or(|at| {
+        now.duration_since(at)
+            .try_into()
+            .is_ok_and(|d: Duration| d >= CLAIM_EXPIRES)
+    });
+    if expired {
+        return true;
+    }
+    let mut parts = by.splitn(3, ':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    host == hostname()
+        && proc.join("self").exists()
+        && pid
+            .parse::<u32>()
+            .is_ok_and(|pid| pid != std::process::id() && !proc.join(pid.to_string()).exists())
 }
 
 /// Open one issue per consumer per version not yet notified, and record the urls.
@@ -62,38 +135,76 @@ pub fn send_due(
             return Ok(out);
         }
     };
-    let mut sent: Vec<Notified> = Vec::new();
-    for d in due {
-        let title = issue_title(&d);
-        let body = issue_body(&d, me);
-        match gh.issue_create(&d.slug, &title, &body) {
-            Ok(url) => sent.push(Notified {
+    let realm = snapshot.realm()?.name.to_string();
+
+    // 1. Claim: of two syncs at once, one sends.
+    let token = token();
+    let claimed = store
+        .update(&mut ops::ClaimNotifications {
+            repo: me.clone(),
+            token: token.clone(),
+            now: Timestamp::now(),
+            keys: due.iter().map(Due::key).collect(),
+            is_stale: claim_is_stale,
+        })?
+        .value;
+    let mut mine = Vec::new();
+    for (d, c) in due.into_iter().zip(claimed) {
+        match c {
+            Claimed::Mine(_) => mine.push(d),
+            Claimed::Held { by, at, .. } => {
+                let since = at.map(|t| format!(" since {t}")).unwrap_or_default();
+                out.notifications
+                    .push(d.failed(&format!("being sent by another sync ({by}{since})")));
+            }
+            Claimed::Done(_) => {}
+        }
+    }
+
+    // 2. Send, several consumers at once; an issue already opened is found.
+    let results = parallel::parallel(&mine, parallel::DEFAULT_JOBS, |d| {
+        let marker = marker(&realm, &d.domain, &d.contract, &d.version, &d.repo);
+        if let Some(url) = gh.issue_find(&d.slug, &marker)? {
+            return Ok((url, true));
+        }
+        let body = issue_body(d, me, &marker);
+        gh.issue_create(&d.slug, &issue_title(d), &body)
+            .map(|url| (url, false))
+    });
+
+    // 3. Record the urls; release what could not be sent.
+    let mut sent = Vec::new();
+    let mut released = Vec::new();
+    for (d, r) in mine.iter().zip(results) {
+        match r {
+            Ok((url, found)) => sent.push(Notified {
                 url: Some(url),
+                found,
                 ..d.failed("")
             }),
             Err(e) => {
                 out.exit = Exit::External;
+                released.push(d.key());
                 out.notifications.push(d.failed(&e.message));
             }
         }
     }
-    if !sent.is_empty() {
-        store.update(&mut ops::RecordNotifications {
-            repo: me.clone(),
-            sent: sent
-                .iter()
-                .filter_map(|n| {
-                    Some(ops::SentNotification {
-                        domain: n.domain.clone(),
-                        contract: n.contract.clone(),
-                        repo: n.repo.clone(),
-                        version: n.version.clone(),
-                        url: n.url.clone()?,
-                    })
+    store.update(&mut ops::RecordNotifications {
+        repo: me.clone(),
+        sent: sent
+            .iter()
+            .filter_map(|n| {
+                Some(ops::SentNotification {
+                    domain: n.domain.clone(),
+                    contract: n.contract.clone(),
+                    repo: n.repo.clone(),
+                    version: n.version.clone(),
+                    url: n.url.clone()?,
                 })
-                .collect(),
-        })?;
-    }
+            })
+            .collect(),
+        released,
+    })?;
     out.notifications.extend(sent);
     Ok(out)
 }
@@ -122,6 +233,7 @@ pub fn would_send(
                     version: version.clone(),
                     url: None,
                     error: Some("dry run: not sent".to_owned()),
+                    found: false,
                 });
             }
         }
@@ -169,6 +281,16 @@ impl Due {
             version: self.version.clone(),
             url: None,
             error: (!error.is_empty()).then(|| error.to_owned()),
+            found: false,
+        }
+    }
+
+    fn key(&self) -> NotificationKey {
+        NotificationKey {
+            domain: self.domain.clone(),
+            contract: self.contract.clone(),
+            repo: self.repo.clone(),
+            version: self.version.clone(),
         }
     }
 }
@@ -239,7 +361,7 @@ fn issue_title(d: &Due) -> String {
     }
 }
 
-fn issue_body(d: &Due, provider: &Name) -> String {
+fn issue_body(d: &Due, provider: &Name, marker: &str) -> String {
     let mut body = format!(
         "**{provider}** published **{}/{} {}**.\n\n",
         d.domain, d.contract, d.version
@@ -259,5 +381,7 @@ fn issue_body(d: &Due, provider: &Name) -> String {
         ));
     }
     body.push_str("\n<sub>Opened by git-realm. `git realm check --fetch` shows the state of your imports.</sub>\n");
+    // Hidden; lets a later sync find this issue instead of opening another.
+    body.push_str(&format!("\n<!-- {marker} -->\n"));
     body
 }

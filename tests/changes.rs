@@ -557,9 +557,12 @@ fn a_commit_interrupted_by_a_hook_is_completed_by_the_same_command() {
     assert_eq!(commits.as_sequence().unwrap().len(), 2);
     assert_eq!(commits[1]["commit"], f1.as_str());
 
-    // Nothing left to commit: a third run only confirms the links.
-    s.realm(&wt(APERTURE, CHANGE), &["commit", "-m", message])
-        .ok();
+    // The round is complete: the same message again is a new round with nothing
+    // to commit, which never re-links the commits of the finished one.
+    let out = s
+        .realm(&wt(APERTURE, CHANGE), &["commit", "-m", message])
+        .code(2);
+    assert!(out.stderr.contains("nothing to commit"), "{}", out.stderr);
     assert_eq!(w.rev(&wt(FUNGAL, CHANGE), "HEAD"), f1);
     // A new message with nothing staged is an error, not an empty commit.
     let out = s

@@ -77,11 +77,12 @@ impl Story {
         serde_yaml::from_str(&text).unwrap()
     }
 
+    /// Every `gh issue create` so far (not the `issue list` look-ups).
     fn issue_calls(&self) -> Vec<Vec<String>> {
         self.gh
             .calls()
             .into_iter()
-            .filter(|c| c[0] == "issue")
+            .filter(|c| c[..2] == ["issue", "create"])
             .collect()
     }
 

@@ -2,10 +2,12 @@
 //! at their limits. Each fails the way a git user expects, never with a panic.
 
 mod common;
+mod support;
 
 use std::process::Stdio;
 
 use common::World;
+use support::GhDouble;
 
 /// aperture, joined to a bare realm, exporting `d/c` = ["a"].
 fn provider(w: &World) -> String {
@@ -90,4 +92,701 @@ fn a_corrupt_object_database_is_an_internal_failure_exit_5() {
     let status = w.realm("aperture", &["status"]);
     assert_eq!(status.code, 5, "{}{}", status.stdout, status.stderr);
     assert!(status.stderr.contains("error:"), "{}", status.stderr);
+}
+
+/// Start `git realm ARGS` in `dir` without waiting for it.
+fn spawn(w: &World, dir: &str, args: &[&str]) -> std::process::Child {
+    let mut all = vec!["realm"];
+    all.extend_from_slice(args);
+    let mut cmd = w.command(&w.path(dir), "git", &all);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.spawn().expect("git realm starts")
+}
+
+/// Set a file's modification time `ago` in the past.
+fn backdate(path: &std::path::Path, ago: std::time::Duration) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - ago)
+        .unwrap();
+}
+
+#[test]
+fn a_realm_made_by_init_takes_sixteen_concurrent_writers() {
+    let w = World::new();
+    // The README's quick start: no --bare.
+    w.realm(".", &["init", "realm-letemcook", "--name", "letemcook"])
+        .ok();
+    assert_eq!(
+        w.git("realm-letemcook", &["rev-parse", "--is-bare-repository"])
+            .ok()
+            .stdout
+            .trim(),
+        "true",
+        "a realm is a shared remote: bare"
+    );
+    let realm = w.path("realm-letemcook").display().to_string();
+    let names: Vec<String> = (0..16).map(|i| format!("svc-{i:02}")).collect();
+    for n in &names {
+        w.member(n);
+    }
+    let children: Vec<_> = names
+        .iter()
+        .map(|n| spawn(&w, n, &["join", &realm]))
+        .collect();
+    for (n, child) in names.iter().zip(children) {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{n}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let files = w.realm_files("realm-letemcook");
+    for n in &names {
+        assert!(files.contains(&format!("repos/{n}.yaml")), "{files:?}");
+    }
+    // And it stays writable.
+    w.realm(&names[0], &["domain", "create", "d", "--repos", &names[0]])
+        .ok();
+}
+
+#[test]
+fn a_realm_with_its_main_checked_out_is_refused_with_how_to_convert_it() {
+    let w = World::new();
+    // A realm as older versions made it: a working tree on main, updateInstead.
+    let bare = w.bare_realm("letemcook");
+    w.git(".", &["clone", "-q", &bare, "old-realm"]).ok();
+    w.git(
+        "old-realm",
+        &["config", "receive.denyCurrentBranch", "updateInstead"],
+    )
+    .ok();
+    w.member("aperture");
+    let before = w.rev("old-realm", "main");
+    let out = w.realm("aperture", &["join", "../old-realm"]).code(3);
+    assert!(
+        out.stderr.contains("git config --bool core.bare true"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.rev("old-realm", "main"), before, "nothing written");
+    assert_eq!(
+        w.git("old-realm", &["status", "--porcelain"]).ok().stdout,
+        "",
+        "its working tree is left alone"
+    );
+    // Converted as the message says, it takes writers.
+    w.git("old-realm", &["config", "--bool", "core.bare", "true"])
+        .ok();
+    w.realm("aperture", &["join", "../old-realm"]).ok();
+}
+
+#[test]
+fn init_in_a_repository_with_a_working_tree_never_discards_staged_files() {
+    let w = World::new();
+    // main checked out (unborn), a new file staged: refused, nothing touched.
+    w.git(".", &["init", "-q", "project"]).ok();
+    w.write("project", "notes.txt", "mine\n");
+    w.git("project", &["add", "notes.txt"]).ok();
+    let out = w
+        .realm(".", &["init", "project", "--name", "letemcook"])
+        .code(2);
+    assert!(
+        out.stderr.contains("core.bare true"),
+        "says how to convert it: {}",
+        out.stderr
+    );
+    let staged = w
+        .git("project", &["diff", "--cached", "--name-only"])
+        .ok()
+        .stdout;
+    assert_eq!(staged.trim(), "notes.txt");
+    assert_eq!(
+        std::fs::read_to_string(w.path("project/notes.txt")).unwrap(),
+        "mine\n"
+    );
+
+    // A working tree on another branch: the realm is written to main, the
+    // working tree and index stay as they were.
+    w.git(".", &["init", "-q", "-b", "trunk", "other"]).ok();
+    w.write("other", "draft.txt", "draft\n");
+    w.git("other", &["add", "draft.txt"]).ok();
+    w.realm(".", &["init", "other", "--name", "other"]).ok();
+    assert_eq!(
+        w.git("other", &["diff", "--cached", "--name-only"])
+            .ok()
+            .stdout
+            .trim(),
+        "draft.txt"
+    );
+    assert_eq!(
+        w.git("other", &["ls-tree", "--name-only", "main"])
+            .ok()
+            .stdout
+            .trim(),
+        "realm.yaml"
+    );
+}
+
+#[test]
+fn a_hook_that_rejects_is_refused_at_once_with_its_message() {
+    let w = World::new();
+    let realm = provider(&w);
+    w.write_exe(
+        "letemcook.git/hooks/pre-receive",
+        "#!/bin/sh\necho 'the realm is frozen until the release' >&2\nexit 1\n",
+    );
+    let started = std::time::Instant::now();
+    let out = w
+        .realm(
+            "aperture",
+            &["domain", "create", "e", "--repos", "aperture"],
+        )
+        .code(3);
+    assert!(
+        out.stderr.contains("the realm is frozen until the release"),
+        "names the hook's message: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("refused"), "{}", out.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "not retried"
+    );
+    assert!(
+        !w.realm_files(&realm)
+            .iter()
+            .any(|f| f.contains("domains/e/"))
+    );
+}
+
+#[test]
+fn a_ref_lock_held_for_a_moment_is_retried_and_the_write_lands() {
+    let w = World::new();
+    let realm = provider(&w);
+    // Another writer holds the realm's branch lock (a fresh lock file) and
+    // releases it a moment later.
+    let lock = w.path("letemcook.git/refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let release = {
+        let lock = lock.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            std::fs::remove_file(lock).unwrap();
+        })
+    };
+    let out = w.realm(
+        "aperture",
+        &["domain", "create", "e", "--repos", "aperture"],
+    );
+    release.join().unwrap();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        w.realm_files(&realm)
+            .contains(&"domains/e/domain.yaml".to_owned())
+    );
+}
+
+#[test]
+fn a_stale_lock_file_in_the_realm_is_named_with_its_age_not_atomic_transaction_failed() {
+    let w = World::new();
+    provider(&w);
+    // What a push killed with -9 leaves in a local-path realm.
+    let lock = w.path("letemcook.git/refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    backdate(&lock, std::time::Duration::from_secs(600));
+    let out = w
+        .realm(
+            "aperture",
+            &["domain", "create", "e", "--repos", "aperture"],
+        )
+        .code(3);
+    assert!(
+        out.stderr.contains(&lock.display().to_string()),
+        "names the file: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("10 minutes"), "its age: {}", out.stderr);
+    assert!(
+        out.stderr.contains("rm '"),
+        "how to clear it: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("atomic transaction failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(lock.exists(), "a lock is never removed by git-realm");
+    // Cleared as the message says, the same command finishes the job.
+    std::fs::remove_file(&lock).unwrap();
+    w.realm(
+        "aperture",
+        &["domain", "create", "e", "--repos", "aperture"],
+    )
+    .ok();
+}
+
+#[test]
+fn status_fetch_offline_shows_the_local_copy_and_check_fetch_fails() {
+    let w = World::new();
+    let realm = provider(&w);
+    std::fs::rename(&realm, w.path("moved.git")).unwrap();
+    let out = w.realm("aperture", &["status", "--fetch"]).ok();
+    assert!(out.stderr.contains("warning:"), "{}", out.stderr);
+    assert!(out.stderr.contains("local copy"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Registered as aperture"),
+        "{}",
+        out.stdout
+    );
+    let json = w
+        .realm("aperture", &["status", "--fetch", "--json"])
+        .ok()
+        .json();
+    assert!(json["realms"][0]["fetch_error"].is_string(), "{json}");
+    w.realm("aperture", &["check", "--fetch"]).code(4);
+}
+
+#[test]
+fn a_command_on_several_realms_reports_each_and_exits_with_the_worst() {
+    let w = World::new();
+    provider(&w);
+    let second = w.bare_realm("second");
+    w.realm("aperture", &["join", &second]).ok();
+    // The first realm (by name) goes away; the second must still be reported.
+    std::fs::rename(w.path("letemcook.git"), w.path("gone.git")).unwrap();
+    let out = w.realm("aperture", &["check", "--fetch"]).code(4);
+    assert!(out.stderr.contains("realm 'letemcook'"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("aperture in realm 'second'"),
+        "{}",
+        out.stdout
+    );
+    let out = w.realm("aperture", &["sync"]).code(4);
+    assert!(out.stderr.contains("realm 'letemcook'"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Syncing with realm 'second'"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A realm, members `names` (in one domain `d`) and change `c` with a worktree
+/// in each: `<name>/.worktrees/c`.
+fn change(w: &World, names: &[&str]) {
+    let realm = w.bare_realm("letemcook");
+    for n in names {
+        w.member(n);
+        w.realm(n, &["join", &realm]).ok();
+    }
+    w.realm(
+        names[0],
+        &["domain", "create", "d", "--repos", &names.join(",")],
+    )
+    .ok();
+    w.realm(names[0], &["worktree", "c", "--domain", "d"]).ok();
+}
+
+fn wt(name: &str) -> String {
+    format!("{name}/.worktrees/c")
+}
+
+fn stage(w: &World, name: &str, file: &str) {
+    w.write(&wt(name), file, &format!("{name} {file}\n"));
+    w.git(&wt(name), &["add", file]).ok();
+}
+
+#[test]
+fn push_works_on_at_most_jobs_repos_at_once() {
+    let w = World::new();
+    let names = ["r-a", "r-b", "r-c"];
+    change(&w, &names);
+    let inflight = w.path("inflight");
+    std::fs::create_dir_all(&inflight).unwrap();
+    let log = w.path("most.log");
+    for n in names {
+        stage(&w, n, "f.txt");
+        w.write_exe(
+            &format!("{n}/.git/hooks/pre-push"),
+            &format!(
+                "#!/bin/sh\ntouch '{d}/{n}'\nls '{d}' | wc -l >> '{log}'\nsleep 0.4\nrm '{d}/{n}'\n",
+                d = inflight.display(),
+                log = log.display()
+            ),
+        );
+    }
+    w.realm(&wt(names[0]), &["commit", "-m", "feat: f"]).ok();
+
+    w.git(names[0], &["config", "realm.jobs", "nope"]).ok();
+    let out = w.realm(&wt(names[0]), &["push"]).code(2);
+    assert!(out.stderr.contains("realm.jobs"), "{}", out.stderr);
+    w.realm(&wt(names[0]), &["push", "--jobs", "0"]).code(2);
+
+    w.git(names[0], &["config", "realm.jobs", "1"]).ok();
+    w.realm(&wt(names[0]), &["push"]).ok();
+    let counts = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(counts.lines().count(), 3, "{counts}");
+    assert!(
+        counts.lines().all(|l| l.trim() == "1"),
+        "one at a time with realm.jobs=1: {counts}"
+    );
+}
+
+#[test]
+fn a_round_is_an_id_so_reusing_a_message_never_relinks_an_old_commit() {
+    let w = World::new();
+    let names = ["r-a", "r-b"];
+    change(&w, &names);
+    stage(&w, "r-a", "one.txt");
+    stage(&w, "r-b", "one.txt");
+    let first = w
+        .realm(&wt("r-a"), &["commit", "-m", "wip", "--json"])
+        .ok()
+        .json();
+    let round = first["round"].as_str().unwrap().to_owned();
+    let old_b = w.rev(&wt("r-b"), "HEAD");
+
+    // Same message, only r-a has something new: r-b's old commit is not linked.
+    stage(&w, "r-a", "two.txt");
+    let second = w
+        .realm(&wt("r-a"), &["commit", "-m", "wip", "--json"])
+        .ok()
+        .json();
+    assert_ne!(second["round"], round.as_str(), "a new round");
+    let linked = second["linked"].as_array().unwrap();
+    assert_eq!(linked.len(), 1, "{second}");
+    assert!(linked[0].as_str().unwrap().starts_with("r-a@"), "{second}");
+    assert_eq!(
+        second["repos"][1]["outcome"], "nothing-to-commit",
+        "{second}"
+    );
+    let note = w
+        .git(&wt("r-b"), &["notes", "--ref", "realm", "show", &old_b])
+        .ok()
+        .stdout;
+    assert_eq!(note.lines().count(), 1, "r-b's note is untouched: {note}");
+    assert!(note.contains(&format!("\"round\":\"{round}\"")), "{note}");
+    let record = w
+        .git("letemcook.git", &["show", "main:changes/c.yaml"])
+        .ok()
+        .stdout;
+    assert!(record.contains(&format!("round: {round}")), "{record}");
+}
+
+#[test]
+fn a_commit_killed_with_minus_nine_is_finished_by_re_running_it() {
+    use std::os::unix::process::CommandExt;
+    let w = World::new();
+    let names = ["r-a", "r-b"];
+    change(&w, &names);
+    stage(&w, "r-a", "f.txt");
+    stage(&w, "r-b", "f.txt");
+    let a0 = w.rev(&wt("r-a"), "HEAD");
+    // r-b's pre-commit hook hangs (`git commit -a` holds r-b's index.lock
+    // meanwhile).
+    let marker = w.path("hook-started");
+    w.write_exe(
+        "r-b/.git/hooks/pre-commit",
+        &format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", marker.display()),
+    );
+    let mut cmd = w.command(
+        &w.path(&wt("r-a")),
+        "git",
+        &["realm", "commit", "-a", "-m", "feat: f"],
+    );
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the hook never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let group = format!("-{}", child.id());
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap();
+
+    let git_dir = w
+        .git(&wt("r-b"), &["rev-parse", "--absolute-git-dir"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let lock = std::path::Path::new(&git_dir).join("index.lock");
+    assert!(lock.exists(), "kill -9 left {}", lock.display());
+    let a1 = w.rev(&wt("r-a"), "HEAD");
+    assert_ne!(a1, a0, "r-a was committed before the kill");
+
+    // The re-run names the lock file, its age and how to clear it.
+    w.write_exe("r-b/.git/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+    let out = w.realm(&wt("r-a"), &["commit", "-a", "-m", "feat: f"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains(&lock.display().to_string()),
+        "names the lock: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("ago"), "its age: {}", out.stderr);
+    assert!(
+        out.stderr.contains("rm '"),
+        "how to clear it: {}",
+        out.stderr
+    );
+    assert!(lock.exists(), "never removed by git-realm");
+
+    // Cleared as it says, the same command finishes the round: r-a is linked,
+    // not committed again.
+    std::fs::remove_file(&lock).unwrap();
+    let done = w
+        .realm(&wt("r-a"), &["commit", "-a", "-m", "feat: f", "--json"])
+        .ok()
+        .json();
+    assert_eq!(w.rev(&wt("r-a"), "HEAD"), a1);
+    assert_eq!(done["repos"][0]["outcome"], "already-committed", "{done}");
+    assert_eq!(done["repos"][1]["outcome"], "committed", "{done}");
+    assert_eq!(done["linked"].as_array().unwrap().len(), 2, "{done}");
+}
+
+/// aperture provides `d/c`, fungal (on GitHub) imports it; aperture has a new
+/// value to publish, so its next sync notifies fungal.
+fn notifying(w: &World) -> GhDouble {
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = GhDouble::new(&w.path("github"));
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    w.realm("aperture", &["join", &realm]).ok();
+    w.member("fungal");
+    w.realm(
+        "fungal",
+        &[
+            "join",
+            &realm,
+            "--url",
+            "https://github.com/acme/fungal.git",
+        ],
+    )
+    .ok();
+    w.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture,fungal"],
+    )
+    .ok();
+    let export = |value: &str| {
+        w.realm(
+            "aperture",
+            &["export", "c", "--domain", "d", "--value", value],
+        )
+        .ok();
+    };
+    export(r#"["a"]"#);
+    w.realm(
+        "fungal",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--version",
+            "^1",
+            "--binding",
+            "README.md",
+        ],
+    )
+    .ok();
+    export(r#"["a","b"]"#);
+    gh
+}
+
+fn issue_creates(gh: &GhDouble) -> usize {
+    gh.calls()
+        .iter()
+        .filter(|c| c[..2] == ["issue", "create"])
+        .count()
+}
+
+#[test]
+fn a_sync_that_dies_between_opening_an_issue_and_recording_it_never_opens_a_second() {
+    let w = World::new();
+    let gh = notifying(&w);
+    // The realm takes the new version and the claim, then refuses the record
+    // of the url: the sync ends between `gh issue create` and recording it.
+    w.write_exe(
+        "letemcook.git/hooks/pre-receive",
+        "#!/bin/sh
+while read old new ref; do
+  if git log -1 --format=%s \"$new\" | grep -q 'record notifications'; then
+    echo 'down for maintenance' >&2; exit 1
+  fi
+done
+",
+    );
+    let out = w.realm_env("aperture", &["sync"], &gh.env()).code(3);
+    assert!(
+        out.stderr.contains("down for maintenance"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(issue_creates(&gh), 1);
+    let issue = &gh.repo("acme/fungal")["issues"][0];
+    assert!(
+        issue["body"].as_str().unwrap().contains(
+            "<!-- git-realm:notify realm=letemcook contract=d/c version=1.1.0 repo=fungal -->"
+        ),
+        "{issue}"
+    );
+
+    // The re-run finds the issue by its marker and records it.
+    std::fs::remove_file(w.path("letemcook.git/hooks/pre-receive")).unwrap();
+    let out = w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert!(out.stdout.contains("already opened"), "{}", out.stdout);
+    assert_eq!(issue_creates(&gh), 1, "never a second issue");
+    let searched = gh
+        .calls()
+        .into_iter()
+        .find(|c| c[..2] == ["issue", "list"])
+        .expect("looked up by the marker");
+    assert!(
+        searched
+            .iter()
+            .any(|a| a.contains("git-realm:notify") && a.ends_with("in:body")),
+        "{searched:?}"
+    );
+    let contract = w
+        .git(
+            "letemcook.git",
+            &["show", "main:domains/d/contracts/c.yaml"],
+        )
+        .ok()
+        .stdout;
+    assert!(
+        contract.contains("url: https://github.com/acme/fungal/issues/1"),
+        "{contract}"
+    );
+    assert!(!contract.contains("claimed_by"), "{contract}");
+    w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert_eq!(issue_creates(&gh), 1);
+}
+
+#[test]
+fn two_syncs_at_once_open_one_issue() {
+    let w = World::new();
+    let gh = notifying(&w);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            let mut cmd = w.command(&w.path("aperture"), "git", &["realm", "sync"]);
+            cmd.envs(gh.env())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(issue_creates(&gh), 1);
+    w.realm_env("aperture", &["sync"], &gh.env()).ok();
+    assert_eq!(issue_creates(&gh), 1);
+}
+
+/// A `git` that speaks German under `LC_ALL=de_DE.UTF-8`, first on the test's
+/// PATH (the world's `bin/`): the one on PATH if it translates, else the
+/// distribution's. Fails loudly when the machine has no German locale or no
+/// translating git: `.ci/run` installs the locale.
+fn german_git(w: &World) -> Vec<(String, String)> {
+    let env = vec![
+        ("LANG".to_owned(), "de_DE.UTF-8".to_owned()),
+        ("LC_ALL".to_owned(), "de_DE.UTF-8".to_owned()),
+        ("LANGUAGE".to_owned(), "de".to_owned()),
+    ];
+    let speaks_german = |git: &std::path::Path| {
+        let out = std::process::Command::new(git)
+            .args(["rev-parse", "--git-dir"])
+            .current_dir("/")
+            .env_clear()
+            .envs(env.iter().cloned())
+            .output();
+        out.is_ok_and(|o| String::from_utf8_lossy(&o.stderr).contains("Kein Git-Repository"))
+    };
+    let candidates = [
+        which::which("git").ok(),
+        Some(std::path::PathBuf::from("/usr/bin/git")),
+    ];
+    let git = candidates
+        .into_iter()
+        .flatten()
+        .find(|g| speaks_german(g))
+        .unwrap_or_else(|| {
+            panic!(
+                "no git here speaks German under LC_ALL=de_DE.UTF-8: the locale is not \
+                 generated (`.ci/run` does it: locales, de_DE.UTF-8 in /etc/locale.gen, \
+                 locale-gen) or git was built without translations"
+            )
+        });
+    std::os::unix::fs::symlink(&git, w.path("bin/git")).unwrap();
+    env
+}
+
+#[test]
+fn in_a_german_locale_joining_something_that_is_not_a_realm_is_bad_input() {
+    let w = World::new();
+    let german = german_git(&w);
+    w.member("aperture");
+    // An empty repository: no main branch at all.
+    w.git(".", &["init", "-q", "--bare", "empty.git"]).ok();
+    let empty = w.path("empty.git").display().to_string();
+    let out = w.realm_env("aperture", &["join", &empty], &german);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("not a realm"), "{}", out.stderr);
+    // A repository with a main branch that holds no realm.
+    w.member("fungal");
+    let plain = w.path("remotes/fungal.git").display().to_string();
+    let out = w.realm_env("aperture", &["join", &plain], &german);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    // And a realm still works in German.
+    let realm = w.bare_realm("letemcook");
+    w.realm_env("aperture", &["join", &realm], &german).ok();
+    let out = w
+        .realm_env("aperture", &["status", "--fetch"], &german)
+        .ok();
+    assert!(
+        out.stdout.contains("Registered as aperture"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn push_quiet_still_says_why_a_push_failed() {
+    let w = World::new();
+    change(&w, &["r-a"]);
+    stage(&w, "r-a", "f.txt");
+    w.realm(&wt("r-a"), &["commit", "-m", "feat: f"]).ok();
+    w.write_exe(
+        "remotes/r-a.git/hooks/pre-receive",
+        "#!/bin/sh\necho 'branch names must start with JIRA-' >&2\nexit 1\n",
+    );
+    let out = w.realm(&wt("r-a"), &["push", "-q"]).code(4);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(!out.stderr.contains("see above"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("branch names must start with JIRA-"),
+        "{}",
+        out.stderr
+    );
 }

@@ -84,11 +84,12 @@ impl Command for CheckArgs {
         };
         let workspace = WorkingTree::new(&repo);
         let branch = self.branch.clone().or_else(|| checked_branch(&repo));
-        let mut realms = Vec::new();
-        for m in &memberships {
+        // Every realm is checked and reported; the exit status is the worst one.
+        let each = membership::each(ui, &memberships, |m| {
             let me = m.me()?;
             let store = Store::member(&repo, m.realm.as_str(), &m.url);
             if self.fetch {
+                // Offline fails the check (exit 4): CI must notice.
                 store.fetch()?;
             }
             let snapshot = store.snapshot()?;
@@ -98,14 +99,15 @@ impl Command for CheckArgs {
                 Some(b) => gate::merge_order_gate(&snapshot, &me, b, || Gh::locate(Some(&repo)))?,
                 None => None,
             };
-            realms.push(RealmCheck {
+            Ok(RealmCheck {
                 realm: m.realm.to_string(),
                 repo: me.to_string(),
                 exports,
                 imports,
                 change,
-            });
-        }
+            })
+        })?;
+        let realms = each.done;
         let ok = realms.iter().all(|r| {
             r.exports
                 .iter()
@@ -113,7 +115,11 @@ impl Command for CheckArgs {
                 && r.imports.iter().all(|i| i.state == ImportState::Current)
                 && r.change.as_ref().is_none_or(|c| c.waiting_on.is_empty())
         });
-        let report = CheckReport { ok, realms };
+        let report = CheckReport {
+            ok: ok && each.failed.is_empty(),
+            realms,
+            errors: each.failed,
+        };
         if ui.json || self.format == Format::Json {
             ui.json(&report);
         } else if self.format == Format::Github {
@@ -127,7 +133,9 @@ impl Command for CheckArgs {
         } else {
             print(ui, &report);
         }
-        Ok(if ok { Exit::Success } else { Exit::Attention })
+        Ok(each
+            .exit
+            .worst(if ok { Exit::Success } else { Exit::Attention }))
     }
 }
 
@@ -156,6 +164,16 @@ fn print(ui: &Ui, report: &CheckReport) {
     }
     if report.ok {
         ui.ok("All contracts current");
+    } else if !report.errors.is_empty() {
+        ui.line(format!(
+            "Could not check realm {} (see the errors).",
+            report
+                .errors
+                .iter()
+                .map(|e| format!("'{}'", e.realm))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     } else {
         ui.line("Something needs attention (exit 1).");
     }

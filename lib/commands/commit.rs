@@ -5,9 +5,17 @@
 //! links are JSON lines in `refs/notes/realm` on every new commit (the change, its
 //! domains, and `<repo>@<sha>` of every sibling), and the commits are recorded in
 //! `changes/<change>.yaml`. Repos are committed one after the other: when one
-//! fails (a pre-commit hook), the others stay committed, and the same command
-//! completes the round — a repo whose HEAD already carries this round's note (same
-//! change, same message) is linked, not committed again.
+//! fails (a pre-commit hook, a lock file left by a killed git), the others stay
+//! committed, and the same command completes the round.
+//!
+//! A round is identified by an id (`round` in every note and in the change's
+//! record), never by its message: the round in progress is journaled in
+//! `$GIT_COMMON_DIR/realm/rounds/<realm>--<change>.json` (its id, its message and
+//! every repo's HEAD before it) until it completes. Re-running the same command
+//! finds the journal and links, without committing again, a repo whose HEAD
+//! carries the round's note or was committed on top of the journaled HEAD (a run
+//! killed between `git commit` and its note). A finished round leaves no journal,
+//! so a later round with the same message (`-m wip`) never re-links old commits.
 
 use std::path::PathBuf;
 
@@ -92,6 +100,8 @@ struct CommitReport {
     change: String,
     branch: String,
     message: String,
+    /// The round's id, in every note and in the change's record.
+    round: String,
     repos: Vec<RepoCommit>,
     /// `<repo>@<sha>` of every commit of this round, as the notes link them.
     linked: Vec<String>,
@@ -107,6 +117,65 @@ pub struct CommitNote {
     pub message: String,
     pub realm: String,
     pub repo: String,
+    /// The round's id (absent in notes written before rounds had ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
+}
+
+/// The round in progress, journaled until it completes.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Journal {
+    round: String,
+    message: String,
+    /// Each repo's HEAD before the round committed in it.
+    before: std::collections::BTreeMap<String, String>,
+}
+
+impl Journal {
+    fn path(repo: &gix::Repository, realm: &Name, change: &Name) -> PathBuf {
+        repo.common_dir()
+            .join("realm")
+            .join("rounds")
+            .join(format!("{realm}--{change}.json"))
+    }
+
+    /// The interrupted round with this message, else a new one.
+    fn open(path: &std::path::Path, message: &str) -> Journal {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Journal>(&text).ok())
+            .filter(|j| j.message == message)
+            .unwrap_or_else(|| Journal {
+                round: new_round_id(),
+                message: message.to_owned(),
+                before: Default::default(),
+            })
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).expect("a journal always serialises");
+        let tmp = path.with_extension("json.tmp");
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(path.parent().expect("a journal has a folder"))?;
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))
+    }
+}
+
+/// 16 hex digits, different for every round.
+fn new_round_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{:016x}", h.finish())
 }
 
 impl Command for CommitArgs {
@@ -122,11 +191,26 @@ impl Command for CommitArgs {
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
         let repos = changes::select_repos(&s.change, &self.repos)?;
 
+        // The round: the interrupted one with this message, else a new one.
+        let journal_path = Journal::path(&repo, &s.realm, &s.change.id);
+        let mut journal = Journal::open(&journal_path, &self.message);
+        for r in &repos {
+            if journal.before.contains_key(r.as_str()) {
+                continue;
+            }
+            if let Ok(dir) = s.worktree(r)
+                && let Ok(head) = git::commits::head(&dir)
+            {
+                journal.before.insert(r.to_string(), head.to_string());
+            }
+        }
+        journal.save(&journal_path)?;
+
         // One repo after the other, in name order: hooks may share resources, and
         // the message after a failure must say exactly what happened where.
         let mut results = Vec::new();
         for r in &repos {
-            results.push(self.commit_one(&s, r));
+            results.push(self.commit_one(&s, r, &journal));
         }
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
@@ -165,6 +249,7 @@ impl Command for CommitArgs {
                 message: self.message.clone(),
                 realm: s.realm.to_string(),
                 repo: r.clone(),
+                round: Some(journal.round.clone()),
             };
             let line = serde_json::to_string(&note).expect("a note always serialises");
             let target = git::open_at(dir)?;
@@ -179,6 +264,7 @@ impl Command for CommitArgs {
             record.push(LinkedCommit {
                 repo: r.parse().map_err(Error::usage)?,
                 commit: c.parse::<CommitId>().map_err(Error::usage)?,
+                round: Some(journal.round.clone()),
             });
         }
         let updated = if record.is_empty() {
@@ -191,7 +277,13 @@ impl Command for CommitArgs {
             })?)
         };
 
+        if failed.is_empty() {
+            // The round is complete: the next one gets a new id.
+            let _ = std::fs::remove_file(&journal_path);
+        }
+
         let report = CommitReport {
+            round: journal.round.clone(),
             realm: s.realm.to_string(),
             change: s.change.id.to_string(),
             branch: s.change.branch.clone(),
@@ -264,7 +356,7 @@ impl CommitArgs {
         cmd
     }
 
-    fn commit_one(&self, s: &Session<'_>, repo: &Name) -> RepoCommit {
+    fn commit_one(&self, s: &Session<'_>, repo: &Name, journal: &Journal) -> RepoCommit {
         let mut out = RepoCommit {
             repo: repo.to_string(),
             worktree: None,
@@ -281,7 +373,7 @@ impl CommitArgs {
             }
         };
         out.worktree = Some(dir.clone());
-        match self.try_commit(s, &dir, &mut out) {
+        match self.try_commit(s, repo, &dir, journal, &mut out) {
             Ok(()) => out,
             Err(e) => {
                 out.outcome = CommitOutcome::Failed;
@@ -294,7 +386,9 @@ impl CommitArgs {
     fn try_commit(
         &self,
         s: &Session<'_>,
+        repo: &Name,
         dir: &std::path::Path,
+        journal: &Journal,
         out: &mut RepoCommit,
     ) -> Result<()> {
         match git::refs::current_branch(dir)? {
@@ -311,15 +405,21 @@ impl CommitArgs {
             }
         }
         if git::commits::has_changes(dir, self.all)? {
-            git::commits::commit(
+            refuse_locked(s, dir)?;
+            let committed = git::commits::commit(
                 dir,
                 &CommitOptions {
                     message: &self.message,
                     all: self.all,
                 },
-            )?;
+            );
+            if let Err(e) = committed {
+                // A lock file git could not take says more than git's words.
+                refuse_locked(s, dir)?;
+                return Err(e);
+            }
             out.outcome = CommitOutcome::Committed;
-        } else if self.noted_this_round(s, dir)? {
+        } else if self.committed_this_round(repo, dir, journal)? {
             out.outcome = CommitOutcome::AlreadyCommitted;
         } else {
             out.outcome = CommitOutcome::NothingToCommit;
@@ -331,20 +431,55 @@ impl CommitArgs {
     }
 
     /// Whether HEAD at `dir` was committed by this round already (an earlier run
-    /// that stopped at another repo): it carries a note of this change and message.
-    fn noted_this_round(&self, s: &Session<'_>, dir: &std::path::Path) -> Result<bool> {
-        let repo = git::open_at(dir)?;
-        let Ok(head) = repo.head_id() else {
+    /// that stopped at another repo, or was killed before writing its notes): it
+    /// carries a note of this round, or it is a commit with this round's message
+    /// on top of the HEAD journaled before the round.
+    fn committed_this_round(
+        &self,
+        repo: &Name,
+        dir: &std::path::Path,
+        journal: &Journal,
+    ) -> Result<bool> {
+        let target = git::open_at(dir)?;
+        let Ok(head) = target.head_id() else {
             return Ok(false);
         };
-        Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
-            serde_json::from_str::<CommitNote>(line).is_ok_and(|n| {
-                n.change == s.change.id.as_str()
-                    && n.realm == s.realm.as_str()
-                    && n.message == self.message
-            })
-        }))
+        let head = head.detach();
+        let noted = notes::read(&target, head)?.iter().any(|line| {
+            serde_json::from_str::<CommitNote>(line)
+                .is_ok_and(|n| n.round.as_deref() == Some(journal.round.as_str()))
+        });
+        if noted {
+            return Ok(true);
+        }
+        let Some(before) = journal.before.get(repo.as_str()) else {
+            return Ok(false);
+        };
+        if before == &head.to_string() {
+            return Ok(false);
+        }
+        let on_top = git::commits::first_parent(dir, head)?.map(|p| p.to_string());
+        let subject = git::commits::subject(dir, "HEAD")?;
+        Ok(on_top.as_ref() == Some(before) && subject.as_deref() == self.message.lines().next())
     }
+}
+
+/// A lock file that blocks committing in the worktree at `dir` (left by a git
+/// killed while writing, or held by one at work): named, with its age and how to
+/// clear it, never removed.
+fn refuse_locked(s: &Session<'_>, dir: &std::path::Path) -> Result<()> {
+    let target = git::open_at(dir)?;
+    let locks =
+        git::locks::blocking_commit(target.git_dir(), target.common_dir(), &s.change.branch);
+    let Some(lock) = locks.first() else {
+        return Ok(());
+    };
+    Err(Error::conflict(format!(
+        "{} is locked by {}: {}",
+        dir.display(),
+        lock.describe(),
+        lock.advice(&dir.display().to_string())
+    )))
 }
 
 fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {

@@ -17,7 +17,7 @@ use crate::ops;
 use crate::store::{REALM_BRANCH, Store};
 use crate::ui::{self, Ui};
 
-/// Create a realm: a git repository whose main branch holds the shared state
+/// Create a realm: a bare git repository whose main branch holds the shared state
 #[derive(Parser, Debug)]
 #[command(
     name = "git-realm-init",
@@ -25,9 +25,16 @@ use crate::ui::{self, Ui};
     version,
     after_help = EXIT_STATUS,
     after_long_help = concat!(
+        "A realm is a shared remote that every member pushes to, so PATH becomes a\n",
+        "bare repository (like `git init --bare`). An existing repository is used as\n",
+        "it is, unless its main branch is checked out in a working tree: pushes to a\n",
+        "checked-out branch are refused (or, with receive.denyCurrentBranch=updateInstead,\n",
+        "wedge under concurrent writers), so init refuses it and says how to convert\n",
+        "it (`git config --bool core.bare true`). Nothing in an existing working tree or\n",
+        "index is touched.\n\n",
         "Examples:\n",
-        "  git realm init ../realm-letemcook --name letemcook\n",
-        "  git realm init /srv/git/realm.git --bare --name letemcook --admission approval --approver lead@example.com\n\n",
+        "  git realm init ../realm-letemcook.git --name letemcook\n",
+        "  git realm init /srv/git/realm.git --name letemcook --admission approval --approver lead@example.com\n\n",
         crate::exit_status!()
     ),
 )]
@@ -40,7 +47,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Name,
 
-    /// Create a bare repository (recommended for a shared realm on a server or disk)
+    /// Accepted for compatibility: a new realm is always a bare repository
     #[arg(long)]
     pub bare: bool,
 
@@ -120,32 +127,24 @@ impl Command for InitArgs {
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
         let path = git::absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
 
-        let existed = gix::open(&path).is_ok();
-        if !existed {
+        if gix::open(&path).is_err() {
             if path.exists()
                 && path
                     .read_dir()
                     .map(|mut d| d.next().is_some())
                     .unwrap_or(true)
-                && self.bare
             {
                 return Err(Error::usage(format!(
-                    "{}: directory is not empty and not a git repository; a bare realm needs an empty directory",
+                    "{}: directory is not empty and not a git repository; a realm is a bare repository and needs an empty directory",
                     path.display()
                 )));
             }
-            git::repo::init(&cwd, &path, self.bare)?;
+            git::repo::init(&cwd, &path, true)?;
         }
         let repo = git::open_at(&path)?;
-        if self.bare && !repo.is_bare() {
-            return Err(Error::usage(format!(
-                "--bare: {} is an existing repository with a working tree",
-                path.display()
-            )));
-        }
-
         let store = Store::realm_repository(&repo);
         refuse_existing(&store, &path)?;
+        refuse_checked_out_main(&path)?;
 
         // Someone must own realm.yaml and approve merges: without --approver, the
         // person creating the realm (with their signing key, if they have one).
@@ -185,23 +184,14 @@ impl Command for InitArgs {
                 },
             },
         };
+        if self.hooks {
+            // Before anything is written: a foreign hook refuses the whole init.
+            refuse_foreign_hook(&repo)?;
+        }
         let updated = store.update(&mut ops::CreateRealm { realm })?;
         let commit = updated
             .commit
             .expect("a new realm always gets its first commit");
-
-        if !repo.is_bare() {
-            // Members push to `main`; let git update this working tree when they do.
-            git::config_set(&repo, "receive.denyCurrentBranch", "updateInstead")?;
-            let head = repo
-                .head_name()
-                .ok()
-                .flatten()
-                .map(|n| n.as_bstr().to_string());
-            if head.as_deref() == Some(REALM_BRANCH) {
-                git::worktrees::reset_hard(&path)?;
-            }
-        }
 
         if self.hooks {
             install_hook(&repo)?;
@@ -255,10 +245,12 @@ impl Command for InitArgs {
 /// verified against the realm's trust level before it is accepted.
 const PRE_RECEIVE: &str = "#!/bin/sh\n# Installed by `git realm init --hooks`: refuse pushes that break the realm's trust rules.\nexec git realm verify --pre-receive\n";
 
-fn install_hook(repo: &gix::Repository) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let hooks = repo.common_dir().join("hooks");
-    let path = hooks.join("pre-receive");
+fn hook_path(repo: &gix::Repository) -> PathBuf {
+    repo.common_dir().join("hooks").join("pre-receive")
+}
+
+fn refuse_foreign_hook(repo: &gix::Repository) -> Result<()> {
+    let path = hook_path(repo);
     if let Ok(existing) = std::fs::read_to_string(&path)
         && existing != PRE_RECEIVE
     {
@@ -268,10 +260,41 @@ fn install_hook(repo: &gix::Repository) -> Result<()> {
         ))
         .hint("add `git realm verify --pre-receive` to it yourself (it reads the hook's stdin)"));
     }
-    std::fs::create_dir_all(&hooks)
+    Ok(())
+}
+
+fn install_hook(repo: &gix::Repository) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    refuse_foreign_hook(repo)?;
+    let path = hook_path(repo);
+    let hooks = path.parent().expect("a hook lives in a directory");
+    std::fs::create_dir_all(hooks)
         .and_then(|()| std::fs::write(&path, PRE_RECEIVE))
         .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
         .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Refuse a repository whose `main` is checked out in a working tree: members'
+/// pushes would be refused, or, with `receive.denyCurrentBranch=updateInstead`,
+/// rewrite that working tree and wedge it as soon as two of them race. Nothing is
+/// written, so the working tree and the index stay as they are.
+fn refuse_checked_out_main(path: &Path) -> Result<()> {
+    let branch = REALM_BRANCH.trim_start_matches("refs/heads/");
+    if !git::worktrees::checked_out_anywhere(path, branch) {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{} is a repository with {branch} checked out in a working tree; a realm is a shared remote that members push {branch} to, so it must be bare",
+        path.display()
+    ))
+    .hint(format!(
+        "create the realm in a new directory: `git realm init {}.git --name NAME`",
+        path.display()
+    ))
+    .hint(format!(
+        "or convert this repository (its working-tree files are then unused): `git -C {} config --bool core.bare true`",
+        ui::shell_quote(&path.display().to_string())
+    )))
 }
 
 /// Refuse to initialise over an existing realm or over unrelated history.

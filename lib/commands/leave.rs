@@ -57,14 +57,12 @@ impl Command for LeaveArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
-        let mut reports = Vec::new();
-        for m in &memberships {
-            reports.push(self.leave_one(&repo, m, ui)?);
-        }
+        // Every realm is left and reported; the exit status is the worst one.
+        let each = membership::each(ui, &memberships, |m| self.leave_one(&repo, m, ui))?;
         if ui.json {
-            ui.json(&reports);
+            ui.json(&each.done);
         }
-        Ok(Exit::Success)
+        Ok(each.exit)
     }
 }
 

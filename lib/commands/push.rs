@@ -4,9 +4,10 @@
 //! The branch goes to `origin` with `git push -u` (the user's pre-push hooks run:
 //! it is their code). Notes are metadata and may have diverged from another
 //! machine's: they are fetched under `refs/notes/remotes/origin/realm` with a
-//! wildcard refspec (a remote without notes is not an error), merged with
-//! `git notes merge -s cat_sort_uniq` (one JSON object per line, so the union is
-//! the right merge), and pushed with a lease; a lost race starts over.
+//! wildcard refspec (a remote without notes is not an error), merged in-process
+//! (one JSON object per line, so the union of lines is the right merge, as
+//! `git notes merge -s cat_sort_uniq` would do) with a compare-and-swap of
+//! `refs/notes/realm`, and pushed with a lease; a lost race starts over.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::model::Name;
-use crate::notes::NOTES_REF;
+use crate::notes::{self, NOTES_REF};
 use crate::parallel;
 use crate::ui::Ui;
 use crate::ui::{Mark, item};
@@ -41,8 +42,8 @@ const NOTES_ATTEMPTS: u32 = 5;
     after_help = EXIT_STATUS,
     after_long_help = concat!(
         "Pushes the change's branch to origin (setting it as upstream) and\n",
-        "refs/notes/realm, merging notes written on other machines first\n",
-        "(`git notes merge -s cat_sort_uniq`).\n\n",
+        "refs/notes/realm, merging notes written on other machines first (the\n",
+        "union of their lines, like `git notes merge -s cat_sort_uniq`).\n\n",
         "Examples:\n",
         "  git realm push\n",
         "  git realm push --repos fungal-image-analysis\n",
@@ -62,6 +63,9 @@ pub struct PushArgs {
     /// The change (default: the one whose branch or worktree you are in)
     #[arg(long, value_name = "CHANGE")]
     pub change: Option<Name>,
+
+    #[command(flatten)]
+    pub jobs: crate::parallel::JobsArg,
 
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -109,7 +113,8 @@ impl Command for PushArgs {
             .collect();
         let branch = s.change.branch.clone();
         let force = self.force_with_lease;
-        let results = parallel::parallel(&jobs, |(r, dir)| {
+        let limit = self.jobs.limit(&repo)?;
+        let results = parallel::parallel(&jobs, limit, |(r, dir)| {
             let mut out = Pushed {
                 repo: r.to_string(),
                 path: dir.as_ref().ok().cloned(),
@@ -172,10 +177,22 @@ impl Command for PushArgs {
             return Ok(Exit::External);
         }
         let names: Vec<&str> = failed.iter().map(|p| p.repo.as_str()).collect();
-        Err(
-            Error::external(format!("push failed in {} (see above)", names.join(", ")))
-                .hint("fix it and re-run `git realm push`: what was pushed stays pushed"),
-        )
+        let mut err = Error::external(format!(
+            "push failed in {}{}",
+            names.join(", "),
+            if ui.quiet { "" } else { " (see above)" }
+        ));
+        if ui.quiet {
+            // Nothing above under -q: the reasons go with the error.
+            for p in &failed {
+                err = err.hint(format!(
+                    "{}: {}",
+                    p.repo,
+                    p.error.as_deref().unwrap_or("failed")
+                ));
+            }
+        }
+        Err(err.hint("fix it and re-run `git realm push`: what was pushed stays pushed"))
     }
 }
 
@@ -197,14 +214,25 @@ fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
     }
     match git::remotes::push_branch(dir, REMOTE, branch, force_with_lease)? {
         git::Push::Pushed => Ok(()),
-        git::Push::Rejected { reason } => {
+        git::Push::Stale { reason } => {
             let mut message = format!("{REMOTE} rejected {branch}: {reason}");
-            if !force_with_lease && reason.contains("non-fast-forward") {
+            if !force_with_lease && reason == "non-fast-forward" {
                 message
                     .push_str(" (if you rebased the change: `git realm push --force-with-lease`)");
             }
             Err(Error::external(message))
         }
+        git::Push::Locked { reason, lock } => Err(match lock {
+            Some(lock) => Error::external(format!(
+                "{REMOTE} cannot update {branch}: the lock file {} is in the way",
+                lock.describe()
+            ))
+            .hint(lock.advice(REMOTE)),
+            None => Error::external(format!("{REMOTE} rejected {branch}: {reason}")),
+        }),
+        git::Push::Refused { reason } => Err(Error::external(format!(
+            "{REMOTE} rejected {branch}: {reason}"
+        ))),
     }
 }
 
@@ -233,17 +261,32 @@ fn push_notes(dir: &Path) -> Result<&'static str> {
                 return Ok("up-to-date");
             }
             if !git::commits::is_ancestor(dir, remote, local)? {
-                git::notes::merge(dir, NOTES_REF, REMOTE_NOTES, "cat_sort_uniq")?;
+                match notes::merge(&repo, local, remote)? {
+                    Some(commit) => local = commit,
+                    // A note was added meanwhile: start over from the new notes.
+                    None => continue,
+                }
                 merged = true;
-                local = git::ref_target(&repo, NOTES_REF)?.ok_or_else(|| {
-                    Error::external(format!("{NOTES_REF} vanished during a notes merge"))
-                })?;
             }
         }
         match git::push_with_lease(&repo, REMOTE, local, NOTES_REF, remote)? {
             git::Push::Pushed => return Ok(if merged { "merged" } else { "pushed" }),
             // Someone pushed notes meanwhile: fetch and merge again.
-            git::Push::Rejected { .. } => continue,
+            git::Push::Stale { .. } | git::Push::Locked { lock: None, .. } => continue,
+            git::Push::Locked {
+                lock: Some(lock), ..
+            } => {
+                return Err(Error::conflict(format!(
+                    "{REMOTE} cannot update {NOTES_REF}: the lock file {} is in the way",
+                    lock.describe()
+                ))
+                .hint(lock.advice(REMOTE)));
+            }
+            git::Push::Refused { reason } => {
+                return Err(Error::conflict(format!(
+                    "{REMOTE} refused {NOTES_REF}: {reason}"
+                )));
+            }
         }
     }
     Err(Error::conflict(format!(

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::contracts;
-use crate::error::{Exit, Result};
+use crate::error::{Exit, RealmFailure, Result};
 use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeStatus, Name, RepoFile};
@@ -34,7 +34,8 @@ use crate::workspace::{WorkingTree, Workspace};
     ),
 )]
 pub struct StatusArgs {
-    /// Fetch every realm first (otherwise only local refs are read)
+    /// Fetch every realm first (otherwise only local refs are read); a realm that
+    /// cannot be reached is shown from its local copy, with a warning
     #[arg(long)]
     pub fetch: bool,
 
@@ -53,6 +54,9 @@ pub struct StatusArgs {
 #[derive(Serialize)]
 pub struct StatusReport {
     pub realms: Vec<RealmStatus>,
+    /// Realms that could not be shown (each also reported on stderr).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<RealmFailure>,
 }
 
 #[derive(Serialize)]
@@ -69,6 +73,9 @@ pub struct RealmStatus {
     /// Open coordinated changes this repository takes part in.
     pub changes: Vec<OpenChange>,
     pub local_copy: LocalCopy,
+    /// `--fetch` could not reach the realm: why (the local copy is shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -120,16 +127,30 @@ impl Command for StatusArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let memberships = membership::selected(&repo, self.global.realm.as_ref())?;
-        let mut realms = Vec::new();
-        for m in &memberships {
+        let each = membership::each(ui, &memberships, |m| {
             let store = Store::member(&repo, m.realm.as_str(), &m.url);
-            if self.fetch {
-                store.fetch()?;
-            }
-            realms.push(realm_status(&store, m, &WorkingTree::new(&repo))?);
-        }
+            // Offline is no reason to show nothing: the local copy, with a warning.
+            let fetch_error = match self.fetch.then(|| store.fetch()) {
+                Some(Err(e)) if e.exit == Exit::External => {
+                    ui.warning(format!(
+                        "cannot fetch realm '{}': {}; showing the local copy",
+                        m.realm, e.message
+                    ));
+                    Some(e.message)
+                }
+                Some(Err(e)) => return Err(e),
+                _ => None,
+            };
+            let mut status = realm_status(&store, m, &WorkingTree::new(&repo))?;
+            status.fetch_error = fetch_error;
+            Ok(status)
+        })?;
+        let (realms, failures, worst) = (each.done, each.failed, each.exit);
         let attention = realms.iter().any(RealmStatus::needs_attention);
-        let report = StatusReport { realms };
+        let report = StatusReport {
+            realms,
+            errors: failures,
+        };
         if ui.json {
             ui.json(&report);
         } else if self.short {
@@ -137,11 +158,11 @@ impl Command for StatusArgs {
         } else {
             print_long(ui, &report);
         }
-        Ok(if self.exit_code && attention {
+        Ok(worst.worst(if self.exit_code && attention {
             Exit::Attention
         } else {
             Exit::Success
-        })
+        }))
     }
 }
 
@@ -176,6 +197,7 @@ fn realm_status(
         attention_imports: Vec::new(),
         changes: Vec::new(),
         local_copy,
+        fetch_error: None,
     };
     let Some(me) = &m.member else {
         return Ok(status);

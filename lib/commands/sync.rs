@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::contracts::ImportState;
-use crate::error::{Exit, Result};
+use crate::error::{Exit, RealmFailure, Result};
 use crate::forge::{self};
 use crate::git;
 use crate::membership::{self, Membership};
@@ -86,6 +86,9 @@ pub struct SyncReport {
 #[derive(Serialize)]
 pub struct SyncReports {
     pub realms: Vec<SyncReport>,
+    /// Realms that could not be synced (each also reported on stderr).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<RealmFailure>,
 }
 
 impl Command for SyncArgs {
@@ -96,17 +99,19 @@ impl Command for SyncArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
+        // Every realm is synced and reported; the exit status is the worst one.
+        let each = membership::each(ui, &memberships, |m| self.sync_one(&repo, m, ui))?;
+        let mut exit = each.exit;
         let mut reports = Vec::new();
-        let mut exit = Exit::Success;
-        for m in &memberships {
-            let (report, realm_exit) = self.sync_one(&repo, m, ui)?;
-            if realm_exit != Exit::Success {
-                exit = realm_exit;
-            }
+        for (report, realm_exit) in each.done {
+            exit = exit.worst(realm_exit);
             reports.push(report);
         }
         if ui.json {
-            ui.json(&SyncReports { realms: reports });
+            ui.json(&SyncReports {
+                realms: reports,
+                errors: each.failed,
+            });
         }
         Ok(exit)
     }
@@ -311,8 +316,16 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
     }
     for n in &r.notifications {
         match (&n.url, &n.error) {
+            (Some(url), _) if n.found => ui.ok(format!(
+                "{}: already opened {url} ({}/{} {}; found by its marker, not opened again)",
+                n.repo, n.domain, n.contract, n.version
+            )),
             (Some(url), _) => ui.ok(format!(
                 "{}: opened {url} ({}/{} {})",
+                n.repo, n.domain, n.contract, n.version
+            )),
+            (None, Some(err)) if err.starts_with("being sent by another sync") => ui.line(format!(
+                "  {}: {}/{} {} ({err})",
                 n.repo, n.domain, n.contract, n.version
             )),
             (None, Some(err)) if no_notify || r.dry_run => ui.line(format!(

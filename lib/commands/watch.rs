@@ -154,10 +154,16 @@ impl Command for WatchArgs {
         }
 
         if self.once {
-            let mut all = Vec::new();
-            for (m, me) in &watched {
-                all.push(poll(&repo, m, me)?);
-            }
+            let memberships: Vec<Membership> = watched.iter().map(|(m, _)| m.clone()).collect();
+            let each = membership::each(ui, &memberships, |m| {
+                let me = &watched
+                    .iter()
+                    .find(|(w, _)| w.realm == m.realm)
+                    .expect("watched")
+                    .1;
+                poll(&repo, m, me)
+            })?;
+            let all = each.done;
             let concerns = all.iter().any(|n| n.concerns);
             if ui.json {
                 ui.json(&WatchReport { realms: &all });
@@ -166,11 +172,11 @@ impl Command for WatchArgs {
                     print_news(ui, n, false);
                 }
             }
-            return Ok(if concerns {
+            return Ok(each.exit.worst(if concerns {
                 Exit::Attention
             } else {
                 Exit::Success
-            });
+            }));
         }
 
         let names: Vec<&str> = watched.iter().map(|(m, _)| m.realm.as_str()).collect();

@@ -95,6 +95,15 @@ pub fn head(dir: &Path) -> Result<gix::ObjectId> {
     Ok(id.detach())
 }
 
+/// The first parent of `commit` in the repository at `dir` (`None`: a root commit).
+pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::ObjectId>> {
+    let repo = super::open_at(dir)?;
+    let found = repo
+        .find_commit(commit)
+        .context(|| format!("cannot read commit {commit} in {}", dir.display()))?;
+    Ok(found.parent_ids().next().map(|id| id.detach()))
+}
+
 /// The paths `rev` changed (against its first parent; all of them for a root
 /// commit), as `git diff-tree --name-only -r --root` lists them.
 pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<String>> {

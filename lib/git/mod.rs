@@ -15,9 +15,10 @@
 //! - `worktrees`: adding, listing and removing worktrees, and what one holds that
 //!   is saved nowhere else;
 //! - `commits`: realm commit objects, the user's commits, what commits contain;
-//! - `notes`: merging notes refs;
 //! - `signing`: the user's signing key, signed realm commits, and verifying a
-//!   commit's signature against given keys.
+//!   commit's signature against given keys;
+//! - `locks`: git's lock files left behind by a killed process, named with their
+//!   age (never removed).
 //!
 //! This module knows nothing about realms: callers pass ref names, urls and paths.
 //! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
@@ -26,7 +27,7 @@
 
 pub mod commits;
 pub mod config;
-pub mod notes;
+pub mod locks;
 pub mod refs;
 pub mod remotes;
 pub mod repo;
@@ -38,6 +39,6 @@ pub use commits::new_commit;
 pub use config::{
     config_add_unique, config_remove_section, config_set, config_string, config_unset_value,
 };
-pub use refs::{cas_ref, delete_ref, ref_target};
+pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
 pub use repo::{absolute, now, open_at, open_current};

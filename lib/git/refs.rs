@@ -53,6 +53,14 @@ pub fn cas_ref(
     }
 }
 
+/// Point `name` at `new`, whatever it held before.
+pub fn set_ref(repo: &gix::Repository, name: &str, new: gix::ObjectId, log: &str) -> Result<()> {
+    use gix::refs::transaction::PreviousValue;
+    repo.reference(name, new, PreviousValue::Any, log)
+        .context(|| format!("cannot update ref {name}"))?;
+    Ok(())
+}
+
 /// Delete a ref if it still points at `expected`.
 pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -> Result<()> {
     use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};

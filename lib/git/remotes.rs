@@ -12,11 +12,28 @@ use std::path::Path;
 use super::run::{Git, Output};
 use crate::error::{Error, Result};
 
-/// The outcome of pushing one ref.
+/// The outcome of pushing one ref, classified from `git push --porcelain`'s
+/// status line for the ref (`!<TAB>from:to<TAB>[rejected] (why)`), never from
+/// git's translated messages.
+#[derive(Debug)]
 pub enum Push {
     Pushed,
-    /// The remote refused the update; `reason` is git's word for why.
-    Rejected {
+    /// The remote's ref is not where we expected (`stale info`, `fetch first`,
+    /// `non-fast-forward`): someone else pushed first. Fetch and try again.
+    Stale {
+        reason: String,
+    },
+    /// The remote could not lock the ref (`atomic transaction failed`, `failed
+    /// to update ref`, `cannot lock ref`): a writer racing us, or a lock file a
+    /// killed process left behind (`lock`, when git named it).
+    Locked {
+        reason: String,
+        lock: Option<super::locks::Lock>,
+    },
+    /// The remote refused for a reason trying again cannot fix: a hook (its
+    /// message is in `reason`), a protected branch, permissions, a checked-out
+    /// branch.
+    Refused {
         reason: String,
     },
 }
@@ -43,35 +60,88 @@ pub fn push_with_lease(
         .arg(url)
         .arg(format!("{commit}:{remote_ref}"))
         .output()?;
-    push_outcome(&out)
+    push_outcome(&out, is_local(url))
         .ok_or_else(|| Error::external(format!("git push to {url} failed: {}", out.reason())))
 }
 
-/// What `git push --porcelain` says: pushed, or a ref the remote rejected (a line
-/// `!<TAB>from:to<TAB>[rejected] (why)`). `None`: it failed before any ref's fate
-/// was decided (no connection, a hook said no, ...).
-fn push_outcome(out: &Output) -> Option<Push> {
-    let rejected = out.stdout.lines().find(|l| l.starts_with('!'));
-    match (out.success, rejected) {
-        (true, _) => Some(Push::Pushed),
-        (false, Some(line)) => {
-            let mut reason = line.split('\t').nth(2).unwrap_or(line).to_owned();
-            // What the remote's hook said about it (`remote: …` lines), if anything.
-            let remote: Vec<&str> = out
-                .stderr
-                .lines()
-                .filter_map(|l| l.strip_prefix("remote: "))
-                .map(str::trim_end)
-                .filter(|l| !l.is_empty())
-                .collect();
-            if !remote.is_empty() {
-                reason.push_str(":\n  ");
-                reason.push_str(&remote.join("\n  "));
-            }
-            Some(Push::Rejected { reason })
-        }
-        (false, None) => None,
+/// Whether `url` names a repository on this machine (a path or `file://`), whose
+/// files (a lock file a remote git names, say) can be looked at.
+pub fn is_local(url: &str) -> bool {
+    if url.starts_with("file://") {
+        return true;
     }
+    if url.contains("://") {
+        return false;
+    }
+    // scp-like `host:path` has a colon before any slash.
+    match (url.find(':'), url.find('/')) {
+        (Some(colon), Some(slash)) => slash < colon,
+        (Some(_), None) => false,
+        _ => true,
+    }
+}
+
+/// What `git push --porcelain` says about the (first) ref it could not push.
+/// `None`: it failed before any ref's fate was decided (no connection, no
+/// such repository, ...).
+fn push_outcome(out: &Output, local: bool) -> Option<Push> {
+    let rejected = out.stdout.lines().find(|l| l.starts_with('!'));
+    let line = match (out.success, rejected) {
+        (true, _) => return Some(Push::Pushed),
+        (false, Some(line)) => line,
+        (false, None) => return None,
+    };
+    // `[rejected] (stale info)`, `[remote rejected] (pre-receive hook declined)`.
+    let summary = line.split('\t').nth(2).unwrap_or(line).trim();
+    let (flag, why) = match summary.split_once(" (") {
+        Some((flag, why)) => (flag.trim(), why.trim_end_matches(')').trim()),
+        None => (summary, ""),
+    };
+    let lock = super::locks::named_in(&out.stderr).map(|p| super::locks::Lock::remote(&p, local));
+    let remote_said = remote_lines(&out.stderr);
+    Some(match flag {
+        "[rejected]" if matches!(why, "stale info" | "fetch first" | "non-fast-forward") => {
+            Push::Stale {
+                reason: why.to_owned(),
+            }
+        }
+        "[remote rejected]" | "[remote failure]"
+            if lock.is_some()
+                || why == "atomic transaction failed"
+                || why == "failed to update ref"
+                || why.contains("cannot lock ref")
+                || why.contains("failed to lock") =>
+        {
+            Push::Locked {
+                reason: why.to_owned(),
+                lock,
+            }
+        }
+        _ => {
+            let mut reason = if why.is_empty() {
+                summary.to_owned()
+            } else {
+                why.to_owned()
+            };
+            if !remote_said.is_empty() {
+                reason.push_str(": ");
+                reason.push_str(&remote_said.join("; "));
+            }
+            Push::Refused { reason }
+        }
+    })
+}
+
+/// What the remote end said (`remote: …` lines: a hook's own words), without
+/// git's boilerplate.
+fn remote_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("remote:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Push the local `branch` of the repository at `dir` to the same name on
@@ -92,7 +162,7 @@ pub fn push_branch(dir: &Path, remote: &str, branch: &str, force_with_lease: boo
         .arg(remote)
         .arg(&refspec)
         .output()?;
-    push_outcome(&out).ok_or_else(|| {
+    push_outcome(&out, is_local(remote)).ok_or_else(|| {
         Error::external(format!(
             "`git {} {remote} {refspec}` failed: {}",
             args.join(" "),
@@ -196,5 +266,79 @@ pub fn default_branch(dir: &Path, remote: &str) -> Option<String> {
                 .map(str::to_owned)
         }
         gix::refs::TargetRef::Object(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(stdout: &str, stderr: &str) -> Output {
+        Output {
+            success: false,
+            code: Some(1),
+            stdout: stdout.to_owned(),
+            stderr: stderr.to_owned(),
+        }
+    }
+
+    #[test]
+    fn rejections_are_classified_from_the_porcelain_status() {
+        let stale = failed(
+            "To /r\n!\tabc:refs/heads/main\t[rejected] (stale info)\nDone\n",
+            "",
+        );
+        assert!(matches!(
+            push_outcome(&stale, true),
+            Some(Push::Stale { .. })
+        ));
+        let first = failed("!\tabc:refs/heads/main\t[rejected] (fetch first)\n", "");
+        assert!(matches!(
+            push_outcome(&first, true),
+            Some(Push::Stale { .. })
+        ));
+        let hook = failed(
+            "!\tabc:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n",
+            "remote: the realm is frozen        \nerror: failed to push some refs to '/r'\n",
+        );
+        match push_outcome(&hook, true) {
+            Some(Push::Refused { reason }) => {
+                assert_eq!(reason, "pre-receive hook declined: the realm is frozen")
+            }
+            other => panic!("{other:?}"),
+        }
+        let locked = failed(
+            "!\tabc:refs/heads/main\t[remote rejected] (atomic transaction failed)\n",
+            "remote: error: cannot lock ref 'refs/heads/main': Unable to create '/nowhere/r.git/refs/heads/main.lock': File exists.\n",
+        );
+        match push_outcome(&locked, true) {
+            Some(Push::Locked { lock: Some(l), .. }) => {
+                assert_eq!(
+                    l.path,
+                    std::path::Path::new("/nowhere/r.git/refs/heads/main.lock")
+                );
+                assert_eq!(l.age, None, "not on this machine");
+            }
+            other => panic!("{other:?}"),
+        }
+        let checked_out = failed(
+            "!\tabc:refs/heads/main\t[remote rejected] (branch is currently checked out)\n",
+            "",
+        );
+        assert!(matches!(
+            push_outcome(&checked_out, true),
+            Some(Push::Refused { .. })
+        ));
+        assert!(push_outcome(&failed("", "fatal: no such repo"), true).is_none());
+    }
+
+    #[test]
+    fn local_urls_are_paths_and_file_urls() {
+        assert!(is_local("/srv/realm.git"));
+        assert!(is_local("../realm"));
+        assert!(is_local("file:///srv/realm.git"));
+        assert!(!is_local("git@github.com:o/r.git"));
+        assert!(!is_local("https://github.com/o/r"));
+        assert!(is_local("./a:b"));
     }
 }

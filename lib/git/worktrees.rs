@@ -117,14 +117,6 @@ pub fn unpushed(dir: &Path) -> Result<Unpushed> {
     })
 }
 
-/// Make the working tree and index at `dir` match `HEAD` (`git reset --hard`).
-pub fn reset_hard(dir: &Path) -> Result<()> {
-    Git::in_dir(dir)
-        .args(["reset", "--quiet", "--hard", "HEAD"])
-        .run()
-        .map(drop)
-}
-
 /// The files tracked at `dir` (its index), relative to the repository's root,
 /// `/`-separated, sorted. Untracked and ignored files are never listed: they are
 /// not part of the code (an ignored `.env` holds secrets).
@@ -141,4 +133,26 @@ pub fn tracked_files(dir: &Path) -> Result<Vec<String>> {
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// Whether `branch` (short name) is checked out in a working tree of the
+/// repository at `path` (its main one, unless bare, or a linked one): git refuses
+/// pushes to such a branch, or with `receive.denyCurrentBranch=updateInstead`
+/// rewrites that working tree on every push, which concurrent pushes wedge.
+pub fn checked_out_anywhere(path: &Path, branch: &str) -> bool {
+    let Ok(repo) = gix::open(path) else {
+        return false;
+    };
+    let wanted = format!("ref: refs/heads/{branch}");
+    let points_here =
+        |head: PathBuf| std::fs::read_to_string(head).is_ok_and(|text| text.trim() == wanted);
+    if !repo.is_bare() && points_here(repo.git_dir().join("HEAD")) {
+        return true;
+    }
+    let Ok(linked) = std::fs::read_dir(repo.common_dir().join("worktrees")) else {
+        return false;
+    };
+    linked
+        .flatten()
+        .any(|entry| points_here(entry.path().join("HEAD")))
 }

@@ -34,7 +34,9 @@ pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
 pub use leave::{Dependent, Leave, dependents_of};
 pub use maintainers::EditMaintainers;
-pub use notify::{RecordNotifications, SentNotification};
+pub use notify::{
+    ClaimNotifications, Claimed, NotificationKey, RecordNotifications, SentNotification,
+};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
 use crate::error::Result;
@@ -60,6 +62,7 @@ pub enum OpKind {
     Sync,
     ProposeVersion,
     RecordNotifications,
+    ClaimNotifications,
     StartChange,
     RecordCommits,
     RecordPullRequests,
@@ -67,7 +70,7 @@ pub enum OpKind {
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 14] = [
+    pub const ALL: [OpKind; 15] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -78,6 +81,7 @@ impl OpKind {
         OpKind::Sync,
         OpKind::ProposeVersion,
         OpKind::RecordNotifications,
+        OpKind::ClaimNotifications,
         OpKind::StartChange,
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
@@ -96,6 +100,7 @@ impl OpKind {
             OpKind::Sync => "sync",
             OpKind::ProposeVersion => "propose-version",
             OpKind::RecordNotifications => "record-notifications",
+            OpKind::ClaimNotifications => "claim-notifications",
             OpKind::StartChange => "start-change",
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",

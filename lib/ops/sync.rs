@@ -204,6 +204,8 @@ impl Operation for SyncPlan<'_> {
                         repo: consumer.repo.parse().map_err(Error::usage)?,
                         version: next.clone(),
                         url: None,
+                        claimed_by: None,
+                        claimed_at: None,
                     });
                 }
             }

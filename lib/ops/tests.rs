@@ -455,6 +455,7 @@ fn a_change_records_its_repos_commits_and_pull_requests() {
     let linked = LinkedCommit {
         repo: name("aperture"),
         commit: "2222222222222222222222222222222222222222".parse().unwrap(),
+        round: Some("0123456789abcdef".to_owned()),
     };
     let mut record = RecordCommits {
         actor: name("aperture"),
@@ -494,6 +495,8 @@ fn notifications_record_their_url_once() {
         repo: name("fungal"),
         version: c.version.clone(),
         url: None,
+        claimed_by: None,
+        claimed_at: None,
     });
     let store = Store::with(realm.member());
     struct Put(String, ContractFile);
@@ -523,6 +526,7 @@ fn notifications_record_their_url_once() {
             version: c.version.clone(),
             url: "https://github.com/o/fungal/issues/1".into(),
         }],
+        released: Vec::new(),
     };
     store.update(&mut record).unwrap();
     let mut second = RecordNotifications {

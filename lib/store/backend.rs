@@ -21,6 +21,12 @@ pub enum Publish {
     Published,
     /// The realm branch did not hold the expected base: someone else wrote first.
     Moved { reason: String },
+    /// The realm could not lock its branch: a writer racing us (try again), or a
+    /// lock file a killed process left behind (`lock`, when known).
+    Locked {
+        reason: String,
+        lock: Option<crate::git::locks::Lock>,
+    },
     /// The realm refused the update for a reason retrying cannot fix (a hook,
     /// permissions, a protected branch).
     Refused { reason: String },
@@ -55,9 +61,6 @@ pub trait Backend<'r> {
     fn publish(&self, base: Option<ObjectId>, commit: ObjectId) -> Result<Publish>;
     /// Push `commit` to the side branch `branch` of the realm (a proposal).
     fn publish_branch(&self, branch: &str, commit: ObjectId) -> Result<Publish>;
-    /// Whether the realm is somewhere else (so a refused publish can be told apart
-    /// from a lost race by fetching again).
-    fn is_remote(&self) -> bool;
     /// Where the state lives, for messages.
     fn describe(&self) -> String;
     /// The name of the local copy (a ref name for git).

@@ -50,7 +50,7 @@ impl<'r> GitBackend<'r> {
             .join(format!("{key}.fetched"))
     }
 
-    /// Where a fetch lands before it is verified: `refs/realm/<realm>/incoming`.
+    /// The last fetched state that was refused: `refs/realm/<realm>/incoming`.
     pub(super) fn incoming_ref(&self) -> String {
         match self.local_ref.strip_suffix("/main") {
             Some(base) => format!("{base}/incoming"),
@@ -87,6 +87,9 @@ impl<'r> GitBackend<'r> {
         if !violations.is_empty() {
             let err = crate::trust::refused(&violations, url);
             let _ = std::fs::write(self.refused_marker(), &err.message);
+            // Kept for `git realm verify`, which shows what the realm holds.
+            // Best effort: two refusing fetches racing on it show the same state.
+            let _ = git::set_ref(self.repo, &self.incoming_ref(), new, "realm: refused fetch");
             return Err(err);
         }
         let _ = std::fs::remove_file(self.refused_marker());
@@ -194,11 +197,15 @@ impl<'r> Backend<'r> for GitBackend<'r> {
             // Into a scratch ref first: the local copy moves only to a state that
             // passes the realm's trust rules (verified incrementally, from the
             // local copy, which only ever holds verified states).
-            let incoming = self.incoming_ref();
-            git::fetch_into(self.repo, url, REALM_BRANCH, &incoming)?;
+            // The scratch ref is this process's own: concurrent fetches in one
+            // repository (two syncs, a sync and a status) must not race on it.
+            let scratch = format!("refs/realm-incoming/{}", std::process::id());
+            git::fetch_into(self.repo, url, REALM_BRANCH, &scratch)?;
             self.mark_fetched();
-            if let Some(new) = git::ref_target(self.repo, &incoming)? {
-                self.adopt_verified(new, url)?;
+            if let Some(new) = git::ref_target(self.repo, &scratch)? {
+                let adopted = self.adopt_verified(new, url);
+                git::delete_ref(self.repo, &scratch, new)?;
+                adopted?;
             }
         }
         self.local_tip()
@@ -249,6 +256,9 @@ impl<'r> Backend<'r> for GitBackend<'r> {
                 },
             );
         };
+        if let Some(refusal) = non_bare_realm(url) {
+            return Ok(Publish::Refused { reason: refusal });
+        }
         ui::progress(&format!("Pushing {} to {url}…", ui::short(&commit)));
         match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
             git::Push::Pushed => {
@@ -257,7 +267,11 @@ impl<'r> Backend<'r> for GitBackend<'r> {
                 git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: push")?;
                 Ok(Publish::Published)
             }
-            git::Push::Rejected { reason } => Ok(Publish::Moved { reason }),
+            git::Push::Stale { reason } => Ok(Publish::Moved { reason }),
+            git::Push::Locked { reason, lock } => Ok(Publish::Locked { reason, lock }),
+            git::Push::Refused { reason } => Ok(Publish::Refused {
+                reason: explain_refusal(reason),
+            }),
         }
     }
 
@@ -271,13 +285,11 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         Ok(
             match git::push_with_lease(self.repo, url, commit, &remote_ref, current)? {
                 git::Push::Pushed => Publish::Published,
-                git::Push::Rejected { reason } => Publish::Refused { reason },
+                git::Push::Stale { reason }
+                | git::Push::Locked { reason, .. }
+                | git::Push::Refused { reason } => Publish::Refused { reason },
             },
         )
-    }
-
-    fn is_remote(&self) -> bool {
-        self.url.is_some()
     }
 
     fn reference(&self) -> String {
@@ -303,6 +315,44 @@ pub fn max_file_size(repo: &gix::Repository) -> u64 {
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n > 0)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+}
+
+/// A realm on this machine whose `main` is checked out in a working tree: a push
+/// would be refused, or (with `receive.denyCurrentBranch=updateInstead`, what
+/// older versions of `git realm init` set up) rewrite that working tree, which
+/// concurrent writers leave half-updated and every later push refused. Refuse
+/// before pushing, saying how to convert it.
+fn non_bare_realm(url: &str) -> Option<String> {
+    if !git::remotes::is_local(url) {
+        return None;
+    }
+    let path = std::path::Path::new(url.strip_prefix("file://").unwrap_or(url));
+    let branch = REALM_BRANCH.trim_start_matches("refs/heads/");
+    git::worktrees::checked_out_anywhere(path, branch).then(|| {
+        explain_refusal(format!(
+            "its {branch} branch is checked out in a working tree"
+        ))
+    })
+}
+
+/// A refusal, with how to fix it when the realm is a repository with a working
+/// tree (pushes to a checked-out branch are refused or, with `updateInstead`,
+/// fail as soon as its working tree is not clean).
+fn explain_refusal(reason: String) -> String {
+    let working_tree = [
+        "checked out",
+        "Working directory has",
+        "Could not update working tree",
+        "Up-to-date check failed",
+    ];
+    if !working_tree.iter().any(|w| reason.contains(w)) {
+        return reason;
+    }
+    format!(
+        "{reason}. A realm is a shared remote and must be a bare repository: convert it, in the realm repository, with \
+         `git config --bool core.bare true && git config --unset receive.denyCurrentBranch` \
+         (its working-tree files are then unused and can be deleted), or create a new one with `git realm init PATH.git --name NAME`"
+    )
 }
 
 /// The entries of one decoded tree: by name for lookups, in tree order for listing.

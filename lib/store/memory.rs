@@ -202,10 +202,6 @@ impl<'r> Backend<'r> for MemoryBackend {
         Ok(Publish::Published)
     }
 
-    fn is_remote(&self) -> bool {
-        true
-    }
-
     fn describe(&self) -> String {
         "the in-memory realm".to_owned()
     }

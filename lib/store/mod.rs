@@ -141,21 +141,10 @@ impl<'r> Store<'r> {
     /// state; it decides from the snapshot alone, so re-applying it is correct.
     /// An error from `op` aborts the update and nothing is written.
     pub fn update<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
-        let mut previous_base: Option<Option<ObjectId>> = None;
         let mut last_reason = String::new();
+        let mut last_lock: Option<git::locks::Lock> = None;
         for attempt in 1..=MAX_ATTEMPTS {
             let base = self.backend.fetch()?;
-            if let Some(prev) = previous_base
-                && prev == base
-                && self.backend.is_remote()
-            {
-                // The publish was refused but nobody else wrote: a real rejection (a
-                // hook, permissions, a protected branch). Retrying cannot help.
-                return Err(Error::conflict(format!(
-                    "{} refused the update: {last_reason}",
-                    self.backend.describe()
-                )));
-            }
             let snapshot = self.state(base)?;
             let mut edits = Edits::default();
             let value = op.apply(&snapshot, &mut edits)?;
@@ -176,25 +165,50 @@ impl<'r> Store<'r> {
                         attempts: attempt,
                     });
                 }
+                // A hook, permissions, a protected branch: retrying cannot help.
                 Publish::Refused { reason } => {
                     return Err(Error::conflict(format!(
                         "{} refused the update: {reason}",
                         self.backend.describe()
-                    )));
+                    ))
+                    .hint("nothing was written"));
                 }
-                Publish::Moved { reason } => last_reason = reason,
+                Publish::Moved { reason } => {
+                    last_reason = reason;
+                    last_lock = None;
+                }
+                Publish::Locked { reason, lock } => {
+                    if let Some(lock) = lock.as_ref().filter(|l| l.is_stale()) {
+                        return Err(self.locked(lock));
+                    }
+                    last_reason = reason;
+                    last_lock = lock;
+                }
             }
             ui::verbose(&format!(
-                "realm moved while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
+                "realm moved or busy while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
                 attempt + 1
             ));
-            previous_base = Some(base);
             std::thread::sleep(backoff(attempt));
+        }
+        if let Some(lock) = &last_lock {
+            return Err(self.locked(lock));
         }
         Err(Error::conflict(format!(
             "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts (last: {last_reason})"
         ))
         .hint("nothing was written; re-run the command"))
+    }
+
+    /// The realm's branch is locked by a lock file that does not go away.
+    fn locked(&self, lock: &git::locks::Lock) -> Error {
+        Error::conflict(format!(
+            "{} cannot update its branch: the lock file {} is in the way",
+            self.backend.describe(),
+            lock.describe()
+        ))
+        .hint(lock.advice(&self.backend.describe()))
+        .hint("nothing was written; re-run the command once the lock file is gone")
     }
 
     /// What `op` would do to the local realm state, writing nothing anywhere.
@@ -229,12 +243,12 @@ impl<'r> Store<'r> {
             })?;
         match self.backend.publish_branch(branch, commit)? {
             Publish::Published => Ok(commit),
-            Publish::Moved { reason } | Publish::Refused { reason } => {
-                Err(Error::conflict(format!(
-                    "{} refused the proposal branch {branch}: {reason}",
-                    self.backend.describe()
-                )))
-            }
+            Publish::Moved { reason }
+            | Publish::Refused { reason }
+            | Publish::Locked { reason, .. } => Err(Error::conflict(format!(
+                "{} refused the proposal branch {branch}: {reason}",
+                self.backend.describe()
+            ))),
         }
     }
 

@@ -217,6 +217,33 @@ impl Ui {
         out(&text);
     }
 
+    /// `warning: text` on stderr, as git prints its warnings (also under `-q` and
+    /// `--json`: it explains what stdout shows).
+    pub fn warning(&self, text: impl AsRef<str>) {
+        let label = if self.color_stderr {
+            "warning:".yellow().bold().to_string()
+        } else {
+            "warning:".to_owned()
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{label} {}", text.as_ref());
+    }
+
+    /// The error of one realm of a command acting on several: printed at once on
+    /// stderr (`error: realm 'x': …` and its hints), so the command can go on with
+    /// the others and exit with the worst code at the end.
+    pub fn realm_error(&self, realm: &str, err: &crate::Error) {
+        let label = if self.color_stderr {
+            "error:".red().bold().to_string()
+        } else {
+            "error:".to_owned()
+        };
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{label} realm '{realm}': {}", err.message);
+        for hint in &err.hints {
+            let _ = writeln!(stderr, "hint: {hint}");
+        }
+    }
+
     /// Print an error (and its hints) on stderr, as git does.
     pub fn error(&self, err: &crate::Error) {
         let label = if self.color_stderr {

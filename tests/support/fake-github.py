@@ -19,7 +19,8 @@ Every request is appended to the log file as one JSON line
     {"method", "path", "operation", "variables", "query", "status"}
 (unknown REST requests also carry "body"), and anything it does not know gets a loud HTTP 500 with a GraphQL error naming
 the operation, so a new gh query shows up in the test failure and in the log.
-gh 2.23 needs only GraphQL for issue create, pr create/edit/view/list (no REST);
+gh 2.23 needs only GraphQL for issue create, issue list --search (IssueSearch),
+pr create/edit/view/list (no REST);
 `GET /` is answered for gh versions that probe it.
 
 State (JSON, rewritten after every change, for assertions):
@@ -155,6 +156,37 @@ def graphql(operation, variables):
         repo["issues"].append({"number": number, "title": inp["title"], "body": inp.get("body", ""), "url": url})
         save(state)
         return {"createIssue": {"issue": {"id": node_id("I", slug, number), "number": number, "url": url}}}
+    if operation == "IssueSearch":
+        # `gh issue list --search Q` searches `Q repo:O/R type:issue` (plus
+        # `state:` unless --state all); phrases and words must all be found.
+        slug, repo = repo_of(state, v["owner"], v["repo"])
+        terms, where = [], set()
+        for m in re.finditer(r'"([^"]*)"|(\S+)', v["query"]):
+            phrase, word = m.group(1), m.group(2)
+            if phrase is not None:
+                terms.append(phrase.lower())
+            elif word.startswith("in:"):
+                where.add(word[3:])
+            elif word == f"repo:{slug}" or word in ("type:issue", "is:issue"):
+                pass
+            elif ":" in word:
+                raise GraphQLError(f"fake-github: unsupported search qualifier {word!r}")
+            else:
+                terms.append(word.lower())
+        where = where or {"title", "body"}
+        found = [
+            {"url": i["url"], "body": i["body"], "title": i["title"], "number": i["number"]}
+            for i in sorted(repo["issues"], key=lambda i: -i["number"])
+            if all(t in " ".join(i[w] for w in sorted(where)).lower() for t in terms)
+        ][: v.get("limit") or 30]
+        return {
+            "repository": {"hasIssuesEnabled": True},
+            "search": {
+                "issueCount": len(found),
+                "nodes": found,
+                "pageInfo": {"hasNextPage": False, "endCursor": ""},
+            },
+        }
     if operation == "PullRequestForBranch":
         slug, repo = repo_of(state, v["owner"], v["repo"])
         found = [

@@ -78,6 +78,9 @@ pub struct PrArgs {
     pub change: Option<Name>,
 
     #[command(flatten)]
+    pub jobs: crate::parallel::JobsArg,
+
+    #[command(flatten)]
     pub global: GlobalArgs,
 }
 
@@ -150,7 +153,8 @@ impl Command for PrArgs {
         drop(snapshot);
         match &self.action {
             Some(PrAction::Status { exit_code }) => {
-                status::run(&s, &order, &deps, &slugs, *exit_code, ui)
+                let limit = self.jobs.limit(&repo)?;
+                status::run(&s, &order, &deps, &slugs, *exit_code, limit, ui)
             }
             None => self.open_prs(&s, &order, &deps, &slugs, ui),
         }
@@ -331,7 +335,8 @@ impl PrArgs {
                 Some((i, slug.clone(), n, p.title.clone(), body))
             })
             .collect();
-        let results = parallel::parallel(&edits, |(_, slug, n, title, body)| {
+        let limit = self.jobs.limit(s.repo)?;
+        let results = parallel::parallel(&edits, limit, |(_, slug, n, title, body)| {
             gh.pr_edit(slug, *n, title, body)
         });
         for ((i, ..), result) in edits.iter().zip(results) {

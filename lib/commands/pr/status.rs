@@ -53,6 +53,7 @@ pub(super) fn run(
     deps: &[Dependency],
     slugs: &BTreeMap<Name, Option<String>>,
     exit_code: bool,
+    limit: usize,
     ui: &Ui,
 ) -> Result<Exit> {
     let jobs: Vec<(Name, Option<String>, Option<PullRequest>)> = order
@@ -70,7 +71,7 @@ pub(super) fn run(
     } else {
         None
     };
-    let views: Vec<Option<Result<PrView>>> = parallel::parallel(&jobs, |(_, slug, pr)| {
+    let views: Vec<Option<Result<PrView>>> = parallel::parallel(&jobs, limit, |(_, slug, pr)| {
         let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
             return None;
         };

@@ -71,6 +71,9 @@ pub struct WorktreeArgs {
     pub clone: bool,
 
     #[command(flatten)]
+    pub jobs: crate::parallel::JobsArg,
+
+    #[command(flatten)]
     pub global: GlobalArgs,
 }
 
@@ -98,7 +101,7 @@ impl Command for WorktreeArgs {
         match &self.action {
             Some(WorktreeAction::List) => list::run(&self.global, ui),
             Some(WorktreeAction::Remove { change, force }) => {
-                remove::run(&self.global, change, *force, ui)
+                remove::run(&self.global, &self.jobs, change, *force, ui)
             }
             // `git realm worktree --json list`: global options before the subcommand
             // make clap read `list` as the change; with no other option it is `list`.

@@ -44,8 +44,15 @@ struct RemoveReport<'a> {
     worktrees: &'a [Removed],
 }
 
-pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Result<Exit> {
+pub(super) fn run(
+    global: &GlobalArgs,
+    jobs: &crate::parallel::JobsArg,
+    id: &Name,
+    force: bool,
+    ui: &Ui,
+) -> Result<Exit> {
     let repo = git::open_current()?;
+    let limit = jobs.limit(&repo)?;
     let (m, me) = membership::one(&repo, global.realm.as_ref())?;
     let store = Store::member(&repo, m.realm.as_str(), &m.url);
     let path = model::paths::change(id.as_str());
@@ -77,7 +84,7 @@ pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Resul
 
     // Look at every worktree before removing any: all or nothing.
     if !force {
-        let problems: Vec<Vec<String>> = parallel::parallel(&targets, |(r, wt, _)| {
+        let problems: Vec<Vec<String>> = parallel::parallel(&targets, limit, |(r, wt, _)| {
             if !wt.is_dir() {
                 return Vec::new();
             }
@@ -104,7 +111,7 @@ pub(super) fn run(global: &GlobalArgs, id: &Name, force: bool, ui: &Ui) -> Resul
         }
     }
 
-    let results = parallel::parallel(&targets, |(r, wt, checkout)| {
+    let results = parallel::parallel(&targets, limit, |(r, wt, checkout)| {
         let listed = git::worktrees::list(checkout).unwrap_or_default();
         let registered = listed.iter().any(|w| same_path(&w.path, wt));
         if !registered && !wt.exists() {

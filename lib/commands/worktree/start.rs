@@ -73,6 +73,7 @@ impl WorktreeArgs {
             changes::check_base("--base", base)?;
         }
         let repo = git::open_current()?;
+        let limit = self.jobs.limit(&repo)?;
         let (m, me) = membership::one(&repo, self.global.realm.as_ref())?;
         let store = Store::member(&repo, m.realm.as_str(), &m.url);
         store.fetch()?;
@@ -117,7 +118,7 @@ impl WorktreeArgs {
                     "clone them next to this repository with --clone, or run `git realm join` in your existing checkout",
                 ));
             }
-            cloned = clone_missing(&snapshot, &m, checkouts.mine(), &missing)?;
+            cloned = clone_missing(&snapshot, &m, checkouts.mine(), &missing, limit)?;
             for c in &cloned {
                 checkouts.set(&c.repo.parse().map_err(Error::usage)?, &c.path);
             }
@@ -150,7 +151,7 @@ impl WorktreeArgs {
             .iter()
             .map(|r| (r.clone(), checkouts.get(r)))
             .collect();
-        let outcomes = parallel::parallel(&jobs, |(r, checkout)| {
+        let outcomes = parallel::parallel(&jobs, limit, |(r, checkout)| {
             let Some(checkout) = checkout else {
                 return RepoOutcome {
                     repo: r.to_string(),
@@ -318,6 +319,7 @@ fn clone_missing(
     m: &Membership,
     mine: &Path,
     missing: &[Name],
+    limit: usize,
 ) -> Result<Vec<Cloned>> {
     let parent = mine
         .parent()
@@ -327,7 +329,7 @@ fn clone_missing(
         let file = snapshot.require::<RepoFile>(&model::paths::repo(r.as_str()), "repo")?;
         jobs.push((r.clone(), file.url.to_string(), parent.join(r.as_str())));
     }
-    let results = parallel::parallel(&jobs, |(name, url, dest)| -> Result<PathBuf> {
+    let results = parallel::parallel(&jobs, limit, |(name, url, dest)| -> Result<PathBuf> {
         changes::refuse_symlinks(parent, dest)?;
         if dest.exists() {
             // Ours already (an interrupted --clone), or someone else's directory.
