@@ -126,6 +126,13 @@ impl Story {
             "{}",
             out.stdout
         );
+        assert!(
+            out.stdout
+                .contains("Wrote its source to .realm/exports.yaml (staged)"),
+            "{}",
+            out.stdout
+        );
+        self.commit("aperture", "export s3-permissions");
 
         self.write(
             "fungal-image-analysis",
@@ -173,6 +180,25 @@ fn the_aperture_and_fungal_walkthrough() {
     code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
     s.write(aperture, PATHS, &code);
 
+    // Uncommitted, it is shown apart and never published.
+    let check = s.realm(aperture, &["check", "--json"]).ok().json();
+    let export = &check["realms"][0]["exports"][0];
+    assert_eq!(export["next_version"], serde_json::Value::Null);
+    assert_eq!(
+        export["uncommitted"],
+        serde_json::json!(["+ read: training-metrics/experiments/*"])
+    );
+    let out = s.realm(aperture, &["check"]).ok();
+    assert!(
+        out.stdout.contains("uncommitted: would change"),
+        "{}",
+        out.stdout
+    );
+    let before = w.rev("letemcook.git", "main");
+    s.realm(aperture, &["sync"]).ok();
+    assert_eq!(w.rev("letemcook.git", "main"), before, "nothing published");
+    s.commit(aperture, "read training metrics");
+
     let check = s.realm(aperture, &["check", "--json"]).code(1).json();
     let export = &check["realms"][0]["exports"][0];
     assert_eq!(export["contract"], "s3-permissions");
@@ -184,6 +210,8 @@ fn the_aperture_and_fungal_walkthrough() {
         serde_json::json!(["read: training-metrics/experiments/*"])
     );
     assert_eq!(export["consumers"][0]["repo"], fungal);
+    assert_eq!(export["consumers"][0]["breaks"], false);
+    assert_eq!(export["commit"], w.rev(aperture, "HEAD").as_str());
     let status = s.realm(aperture, &["status"]).ok();
     assert!(
         status.stdout.contains("Cross-repo change detected"),
@@ -364,15 +392,18 @@ fn literal_story() -> Story {
         ],
     )
     .ok();
+    s.commit("aperture", "export c");
     s
 }
 
+/// Declare a new literal value for `d/c` and commit the declaration.
 fn set_value(s: &Story, json: &str) {
     s.realm(
         "aperture",
         &["export", "c", "--domain", "d", "--value", json],
     )
     .ok();
+    s.commit("aperture", "new value of c");
 }
 
 #[test]
@@ -409,6 +440,7 @@ fn the_semver_table_row_by_row() {
         ],
     )
     .ok();
+    s.commit("aperture", "describe c");
     s.realm("aperture", &["sync"]).ok();
     assert_eq!(version(&s), "3.0.1");
     assert_eq!(s.contract("d", "c")["description"], "paths aperture reads");
@@ -494,13 +526,25 @@ fn a_breaking_change_a_consumer_relies_on_is_refused_unless_forced() {
         .realm("fungal-image-analysis", &["check", "--fetch", "--json"])
         .code(1)
         .json();
-    assert_eq!(check["realms"][0]["imports"][0]["state"], "broken");
+    // The realm gives consumers 14 days (init's default) before it counts as broken.
+    let import = &check["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "grace");
+    assert_eq!(import["deadline"], "2026-02-07");
     assert!(
-        check["realms"][0]["imports"][0]["reason"]
+        import["reason"]
             .as_str()
             .unwrap()
             .contains("outside the requirement ^1")
     );
+    // After the deadline, it is broken.
+    let mut cmd = s.w.command(
+        &s.w.path("fungal-image-analysis"),
+        "git",
+        &["realm", "check", "--json"],
+    );
+    cmd.env("GIT_COMMITTER_DATE", "2026-02-08 10:00:00 +0000");
+    let late = s.w.run_cmd(cmd).code(1).json();
+    assert_eq!(late["realms"][0]["imports"][0]["state"], "broken");
     assert_eq!(
         s.issue_calls().len(),
         1,
@@ -538,6 +582,7 @@ fn where_governance_requires_approval_a_breaking_change_becomes_a_proposal() {
         &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
     )
     .ok();
+    s.commit("aperture", "export c");
     set_value(&s, r#"["a"]"#);
     let before = s.w.rev("letemcook.git", "main");
     let out = s.realm("aperture", &["sync"]).ok();
@@ -569,6 +614,7 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
         code.push_str(&format!("read(\"s3://bucket/{path}\")\n"));
         s.write("aperture", PATHS, &code);
         s.commit("aperture", path);
+        s.w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
     };
 
     // gh fails: the realm commit stands, the failure is reported (exit 4).
@@ -605,12 +651,6 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
     // A teammate's clone of aperture syncs too: nothing new.
     s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
         .ok();
-    std::fs::create_dir_all(s.w.path("aperture-2/models/training")).unwrap();
-    std::fs::copy(
-        s.w.path("aperture").join(PATHS),
-        s.w.path("aperture-2").join(PATHS),
-    )
-    .unwrap();
     let realm = s.w.path("letemcook.git").display().to_string();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.realm("aperture-2", &["sync"]).ok();
@@ -625,12 +665,8 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
         out.stdout
     );
     assert_eq!(s.issue_calls().len(), 2);
-    // (the teammate pulls the same code first: the working tree is the value's truth)
-    std::fs::copy(
-        s.w.path("aperture").join(PATHS),
-        s.w.path("aperture-2").join(PATHS),
-    )
-    .unwrap();
+    // (the teammate pulls the same code first: the committed code is the value's truth)
+    s.w.git("aperture-2", &["pull", "-q"]).ok();
     s.realm("aperture-2", &["sync"]).ok();
     assert_eq!(
         s.issue_calls().len(),
@@ -655,6 +691,7 @@ fn a_dry_run_writes_nothing_anywhere() {
     let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
     code.push_str("read(\"s3://bucket/new/*\")\n");
     s.write("aperture", PATHS, &code);
+    s.commit("aperture", "new path");
     s.realm("aperture", &["check", "--fetch"]).code(1);
     let realm_before = s.w.rev("letemcook.git", "main");
     let local_before = s.w.rev("aperture", "refs/realm/letemcook/main");
@@ -720,6 +757,7 @@ fn eight_providers_sync_different_contracts_at_once() {
             ],
         )
         .ok();
+        s.w.git(n, &["commit", "-q", "-m", "export"]).ok();
     }
     let children: Vec<_> = names
         .iter()
@@ -770,12 +808,16 @@ fn two_clones_racing_on_the_same_contract_is_detected_and_nothing_is_lost() {
         &["export", "c", "--domain", "d", "--file", "c.json"],
     )
     .ok();
+    s.commit("aperture", "export c");
+    s.w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
     // A second clone of aperture, whose code says something else.
     s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
         .ok();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.write("aperture-2", "c.json", r#"{"read":["a","b","from-2"]}"#);
+    s.commit("aperture-2", "from 2");
     s.write("aperture", "c.json", r#"{"read":["a","b","from-1"]}"#);
+    s.commit("aperture", "from 1");
 
     // While aperture's sync is being pushed, aperture-2 publishes first (once).
     let env: String =
@@ -988,6 +1030,7 @@ fn exports_from_files_with_pointers_and_schemas() {
         "schema.json",
         r#"{"type":"object","properties":{"max_jobs":{"type":"integer","maximum":100}},"required":["max_jobs"]}"#,
     );
+    s.commit("aperture", "limits");
     s.realm(
         "aperture",
         &[
@@ -1005,6 +1048,7 @@ fn exports_from_files_with_pointers_and_schemas() {
     let contract = s.contract("quotas", "limits");
     assert_eq!(contract["value"]["max_jobs"], 10);
     assert!(contract["schema"].is_mapping());
+    s.commit("aperture", "export limits");
 
     // A value that breaks the schema is reported by check, and sync refuses to publish it.
     s.write(
@@ -1012,6 +1056,7 @@ fn exports_from_files_with_pointers_and_schemas() {
         "config/limits.yaml",
         "production:\n  max_jobs: 1000\n",
     );
+    s.commit("aperture", "more jobs");
     let check = s.realm("aperture", &["check", "--json"]).code(1).json();
     assert!(
         check["realms"][0]["exports"][0]["error"]
@@ -1032,6 +1077,7 @@ fn sync_notifies_through_the_real_gh_against_a_local_fake_github() {
     let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
     code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
     s.write("aperture", PATHS, &code);
+    s.commit("aperture", "training metrics");
 
     // The real gh, configured to send every request over the fake's Unix socket.
     let mut cmd =
@@ -1149,6 +1195,7 @@ fn on_a_github_hosted_realm_proposals_become_pull_requests() {
         &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
     )
     .ok();
+    s.commit("aperture", "export c");
     let out = s.realm("aperture", &["sync"]).ok();
     assert!(
         out.stdout

@@ -122,7 +122,8 @@ impl Command for StatusArgs {
             if self.fetch {
                 store.fetch()?;
             }
-            realms.push(realm_status(&store, m, &WorkingTree::new(&repo))?);
+            let today = git::now(&repo)?.to_zoned(jiff::tz::TimeZone::UTC).date();
+            realms.push(realm_status(&store, m, &WorkingTree::new(&repo), today)?);
         }
         let attention = realms.iter().any(RealmStatus::needs_attention);
         let report = StatusReport { realms };
@@ -145,6 +146,7 @@ fn realm_status(
     store: &Store<'_>,
     m: &Membership,
     workspace: &dyn Workspace,
+    today: jiff::civil::Date,
 ) -> Result<RealmStatus> {
     let snapshot = store.snapshot()?;
     let now = jiff::Timestamp::now();
@@ -200,6 +202,8 @@ fn realm_status(
     let scope = contracts::Scope {
         exports: true,
         imports: true,
+        uncommitted: false,
+        today: Some(today),
     };
     let survey = contracts::survey_of(&snapshot, bindings, Some(workspace), scope)?;
     status.pending_exports = survey

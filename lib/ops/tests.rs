@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::store::Store;
 use crate::store::memory::MemoryRealm;
-use crate::workspace::Workspace;
+use crate::workspace::{At, Publishing, Workspace};
 
 fn name(s: &str) -> Name {
     s.parse().unwrap()
@@ -68,35 +68,51 @@ fn domain_op(actor: &str, domain: &str, members: &[&str]) -> CreateDomain {
     }
 }
 
+const HEAD: &str = "1111111111111111111111111111111111111111";
+
 fn export_op(repo: &str, domain: &str, contract: &str, value: Value) -> DeclareExport {
     DeclareExport {
         repo: name(repo),
         domain: name(domain),
         contract: name(contract),
-        source: Some(ValueSource::Value {
-            value: value.clone(),
-        }),
         value: Some(value),
+        commit: Some(HEAD.parse().unwrap()),
         description: None,
         schema: None,
+        keys: Vec::new(),
         at: at(),
     }
 }
 
-/// A member repository as contracts see it: literal values, or what its code
-/// computes now (`code`), a `HEAD`, and whether its binding file changed.
+/// A member repository as contracts see it: its `.realm/exports.yaml` (every
+/// contract of the tests, as a literal), what its code computes at `HEAD` (`code`,
+/// for every export), its files (for extraction and verification), a `HEAD`, its
+/// branch, and whether its binding file changed.
 struct FakeWorkspace {
     code: RefCell<Option<Value>>,
+    files: RefCell<BTreeMap<String, String>>,
+    uncommitted: RefCell<Option<Value>>,
     head: Option<ObjectId>,
     binding_changed: bool,
+    publishing: RefCell<Publishing>,
+    keys: Vec<String>,
 }
 
 impl FakeWorkspace {
     fn new() -> Self {
         FakeWorkspace {
             code: RefCell::new(None),
-            head: Some(ObjectId::from_hex(b"1111111111111111111111111111111111111111").unwrap()),
+            files: RefCell::new(BTreeMap::new()),
+            uncommitted: RefCell::new(None),
+            head: Some(ObjectId::from_hex(HEAD.as_bytes()).unwrap()),
             binding_changed: true,
+            publishing: RefCell::new(Publishing {
+                branch: Some("main".into()),
+                default_branch: Some("main".into()),
+                on_default: true,
+                on_remote: true,
+            }),
+            keys: Vec::new(),
         }
     }
 }
@@ -105,23 +121,46 @@ impl Workspace for FakeWorkspace {
     fn has_worktree(&self) -> bool {
         true
     }
-    fn evaluate(&self, source: &ValueSource) -> crate::Result<Value> {
-        if let Some(v) = self.code.borrow().clone() {
-            return Ok(v);
-        }
-        match source {
-            ValueSource::Value { value } => Ok(value.clone()),
-            other => panic!("the fake workspace only knows literal values, not {other:?}"),
-        }
-    }
-    fn verify(&self, _: &RelPath, _: &str, _: &Value) -> crate::Result<Vec<String>> {
-        Ok(Vec::new())
-    }
     fn head(&self) -> Option<ObjectId> {
         self.head
     }
+    fn has_uncommitted(&self) -> crate::Result<bool> {
+        Ok(self.uncommitted.borrow().is_some())
+    }
+    fn exports_file(&self, _: At) -> crate::Result<Option<model::ExportsFile>> {
+        let decl = |domain: &str, contract: &str| model::ExportSource {
+            realm: name("letemcook"),
+            domain: name(domain),
+            contract: name(contract),
+            source: ValueSource::Value { value: json!(null) },
+            description: None,
+            schema: None,
+            keys: self.keys.clone(),
+        };
+        Ok(Some(model::ExportsFile {
+            exports: vec![decl("s3-access", "paths"), decl("api", "fns")],
+        }))
+    }
+    fn evaluate(&self, at: At, source: &ValueSource) -> crate::Result<Value> {
+        if let ValueSource::Extract { .. } = source {
+            let files = crate::sources::MemoryFiles(self.files.borrow().clone());
+            return crate::sources::evaluate(source, &files);
+        }
+        if at == At::Uncommitted
+            && let Some(v) = self.uncommitted.borrow().clone()
+        {
+            return Ok(v);
+        }
+        self.code
+            .borrow()
+            .clone()
+            .ok_or_else(|| crate::Error::usage("the fake workspace computes nothing yet"))
+    }
     fn binding_changed(&self, _: Option<&CommitId>, _: &RelPath) -> crate::Result<bool> {
         Ok(self.binding_changed)
+    }
+    fn publishing(&self) -> crate::Result<Publishing> {
+        Ok(self.publishing.borrow().clone())
     }
 }
 
@@ -139,6 +178,9 @@ fn import_op<'w>(
         requirement: req.parse().unwrap(),
         binding: "policy.json".parse().unwrap(),
         verify: None,
+        verify_files: Vec::new(),
+        uses: Vec::new(),
+        uses_extract: Vec::new(),
         at: at(),
         workspace: ws,
     }
