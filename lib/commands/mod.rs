@@ -14,6 +14,7 @@ pub mod leave;
 pub mod list;
 pub mod pr;
 pub mod push;
+pub mod resolve;
 pub mod status;
 pub mod sync;
 pub mod watch;
@@ -32,6 +33,7 @@ pub fn builtins() -> Vec<clap::Command> {
         import::ImportArgs::command(),
         check::CheckArgs::command(),
         sync::SyncArgs::command(),
+        resolve::ResolveArgs::command(),
         status::StatusArgs::command(),
         graph::GraphArgs::command(),
         worktree::WorktreeArgs::command(),

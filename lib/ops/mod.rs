@@ -19,6 +19,7 @@ mod init;
 mod join;
 mod leave;
 mod notify;
+mod resolve;
 mod sync;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
 pub use leave::{Dependent, Leave, dependents_of};
 pub use notify::{RecordNotifications, SentNotification};
+pub use resolve::{Acknowledged, ResolveImport};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
 use crate::error::Result;
@@ -61,10 +63,11 @@ pub enum OpKind {
     StartChange,
     RecordCommits,
     RecordPullRequests,
+    ResolveImport,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 14] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -78,6 +81,7 @@ impl OpKind {
         OpKind::StartChange,
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
+        OpKind::ResolveImport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl OpKind {
             OpKind::StartChange => "start-change",
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",
+            OpKind::ResolveImport => "resolve-import",
         }
     }
 }
