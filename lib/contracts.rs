@@ -900,7 +900,7 @@ fn import_status(
 
 /// Whether an item a version removed or changed (as its changelog records it) and
 /// a used item overlap: the same item, one inside the other, or the whole value.
-fn items_overlap(item: &str, used: &str) -> bool {
+pub fn items_overlap(item: &str, used: &str) -> bool {
     if item == used || item == "(value)" || used == "(value)" {
         return true;
     }

@@ -550,6 +550,15 @@ fn a_breaking_change_a_consumer_relies_on_is_refused_unless_forced() {
         1,
         "the consumer is told about the breaking version"
     );
+    let body = s.gh.repo("acme/fungal-image-analysis")["issues"][0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(body.contains("This version breaks your import"), "{body}");
+    assert!(
+        body.contains("grace period runs until **2026-02-07**"),
+        "{body}"
+    );
 }
 
 #[test]
