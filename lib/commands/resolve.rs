@@ -77,7 +77,7 @@ impl Command for ResolveArgs {
         let head = workspace.head().ok_or_else(|| {
             Error::usage("this repository has no commit yet: a resolution is recorded at HEAD")
         })?;
-        let by = crate::commands::change::identity_email(&repo)?;
+        let by = crate::changes::identity_email(&repo)?;
         let store = Store::member(&repo, m.realm.as_str(), &m.url);
         store.fetch()?;
 
