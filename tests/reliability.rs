@@ -22,6 +22,8 @@ fn provider(w: &World) -> String {
         &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
     )
     .ok();
+    // The source lives in aperture's repository, committed with its code.
+    w.git("aperture", &["commit", "-q", "-m", "export c"]).ok();
     realm
 }
 
