@@ -11,7 +11,7 @@ __git_realm_node ()
 {
 	case "$1" in
 	'')
-		__git_realm_subs='init join leave maintainer domain export import check sync status graph worktree commit push pr watch list ci verify help'
+		__git_realm_subs='init join leave maintainer domain export import check sync resolve status graph worktree commit push pr watch list ci verify help'
 		__git_realm_opts='-h --help -V --version'
 		__git_realm_vopts='' ;;
 	'init')
@@ -72,20 +72,24 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'export')
 		__git_realm_subs=''
-		__git_realm_opts='--domain --value --file --extract --extract-key --description --schema --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--domain --value --file --extract --extract-key --description --schema --realm --color' ;;
+		__git_realm_opts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --from-branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --realm --color' ;;
 	'import')
 		__git_realm_subs=''
-		__git_realm_opts='--domain --version --binding --verify --realm --json --color -q --quiet -v --verbose -h --help'
-		__git_realm_vopts='--domain --version --binding --verify --realm --color' ;;
+		__git_realm_opts='--domain --version --binding --verify --verify-files --uses --uses-extract --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--domain --version --binding --verify --verify-files --uses --uses-extract --realm --color' ;;
 	'check')
 		__git_realm_subs=''
 		__git_realm_opts='--fetch --exports --imports --format --branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--format --branch --realm --color' ;;
 	'sync')
 		__git_realm_subs=''
-		__git_realm_opts='--dry-run --no-notify --force -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--dry-run --no-notify --force --from-branch -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='-m --message --realm --color' ;;
+	'resolve')
+		__git_realm_subs=''
+		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--realm --color' ;;
 	'status')
 		__git_realm_subs=''
 		__git_realm_opts='--fetch --short --exit-code --realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -155,7 +159,7 @@ __git_realm_node ()
 		__git_realm_opts='--all --fetch --pre-receive --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
 	'help')
-		__git_realm_subs='init join leave maintainer domain export import check sync status graph worktree commit push pr watch list ci verify'
+		__git_realm_subs='init join leave maintainer domain export import check sync resolve status graph worktree commit push pr watch list ci verify'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'help maintainer')
@@ -209,6 +213,7 @@ __git_realm_value ()
 	'import|--realm'|\
 	'check|--realm'|\
 	'sync|--realm'|\
+	'resolve|--realm'|\
 	'status|--realm'|\
 	'graph|--realm'|\
 	'worktree|--realm'|\
@@ -240,6 +245,7 @@ __git_realm_value ()
 	'import|--color'|\
 	'check|--color'|\
 	'sync|--color'|\
+	'resolve|--color'|\
 	'status|--color'|\
 	'graph|--color'|\
 	'worktree|--color'|\
@@ -395,5 +401,5 @@ _git_realm_main ()
 	esac
 }
 
-complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify 2>/dev/null ||
-	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify
+complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify 2>/dev/null ||
+	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify

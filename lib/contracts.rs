@@ -10,17 +10,19 @@
 //! bindings and the contracts they touch.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use semver::Version;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{self, BindingFile, ContractFile, Export, Import, Name};
+use crate::items::{self, ChangeKind};
+use crate::model::{
+    self, BindingFile, ChangelogEntry, ContractFile, Export, ExportsFile, Import, Name, ValueSource,
+};
 use crate::sources;
 use crate::store::Snapshot;
-use crate::workspace::Workspace;
+use crate::workspace::{At, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,13 +102,21 @@ pub fn strings(value: &Value) -> BTreeSet<String> {
     out
 }
 
-/// What changed between a published contract and the value an export computes now.
+/// What changed between a published contract and the value an export computes now
+/// (see `crate::items` for what an item is).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Diff {
+    /// Items added: `read: jobs/*`, `limits: {"max":3}`.
     pub added: Vec<String>,
+    /// Items removed.
     pub removed: Vec<String>,
+    /// Items present on both sides with another value: `port: 80 → 81`.
+    pub changed: Vec<String>,
     pub description_changed: bool,
     pub schema_changed: bool,
+    /// The changes themselves, with their item identities.
+    #[serde(skip)]
+    pub changes: Vec<items::Change>,
 }
 
 impl Diff {
@@ -115,19 +125,36 @@ impl Diff {
         value: &Value,
         description: &str,
         schema: Option<&Value>,
+        keys: &[String],
     ) -> Diff {
-        let before = items(&old.value);
-        let after = items(value);
+        let mut diff = Diff::of(items::diff(&old.value, value, keys));
+        diff.description_changed = old.description != description;
+        diff.schema_changed = old.schema.as_ref() != schema;
+        diff
+    }
+
+    /// The diff made of these item changes (added, then removed, then changed).
+    pub fn of(mut changes: Vec<items::Change>) -> Diff {
+        changes.sort_by_key(|c| c.kind);
+        let texts = |kind: ChangeKind| -> Vec<String> {
+            changes
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(items::Change::text)
+                .collect()
+        };
         Diff {
-            added: after.difference(&before).cloned().collect(),
-            removed: before.difference(&after).cloned().collect(),
-            description_changed: old.description != description,
-            schema_changed: old.schema.as_ref() != schema,
+            added: texts(ChangeKind::Added),
+            removed: texts(ChangeKind::Removed),
+            changed: texts(ChangeKind::Changed),
+            description_changed: false,
+            schema_changed: false,
+            changes,
         }
     }
 
     pub fn bump(&self) -> Option<Bump> {
-        if !self.removed.is_empty() || self.schema_changed {
+        if !self.removed.is_empty() || !self.changed.is_empty() || self.schema_changed {
             Some(Bump::Major)
         } else if !self.added.is_empty() {
             Some(Bump::Minor)
@@ -138,10 +165,26 @@ impl Diff {
         }
     }
 
-    /// Changelog lines: `+ item`, `- item`, `description updated`.
+    /// The identities of the items removed or changed.
+    pub fn breaking_items(&self, kind: ChangeKind) -> Vec<String> {
+        self.changes
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(items::Change::item)
+            .collect()
+    }
+
+    /// The used items (of `uses`) that this diff removes or changes.
+    pub fn broken(&self, uses: &[String]) -> Vec<String> {
+        uses.iter()
+            .filter(|u| self.changes.iter().any(|c| items::affects(c, u)))
+            .cloned()
+            .collect()
+    }
+
+    /// Changelog lines: `+ item`, `- item`, `~ item: old → new`, `description updated`.
     pub fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.added.iter().map(|a| format!("+ {a}")).collect();
-        out.extend(self.removed.iter().map(|r| format!("- {r}")));
+        let mut out: Vec<String> = self.changes.iter().map(items::Change::line).collect();
         if self.schema_changed {
             out.push("schema changed".to_owned());
         }
@@ -149,6 +192,10 @@ impl Diff {
             out.push("description updated".to_owned());
         }
         out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && !self.description_changed && !self.schema_changed
     }
 }
 
@@ -200,14 +247,31 @@ pub struct ExportStatus {
     pub next_version: Option<Version>,
     pub bump: Option<Bump>,
     pub diff: Diff,
+    /// The provider commit the value was computed from (`HEAD`).
+    pub commit: Option<String>,
+    /// What uncommitted or untracked files would change (never published as they are).
+    pub uncommitted: Vec<String>,
     /// Why the value could not be computed or is invalid (then nothing is published).
     pub error: Option<String>,
-    /// Who imports this contract, and with which requirement.
+    /// Who imports this contract, and whether the pending version breaks them.
     pub consumers: Vec<Consumer>,
     #[serde(skip)]
     pub value: Option<Value>,
+    /// The declaration the value was computed from.
     #[serde(skip)]
-    pub export: Option<Export>,
+    pub declared: Option<Declared>,
+}
+
+/// How an export is declared: its source and what is published with its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub source: ValueSource,
+    pub description: Option<String>,
+    pub schema: Option<Value>,
+    pub keys: Vec<String>,
+    /// Read from the realm binding (written by an older version), not from the
+    /// repository's `.realm/exports.yaml`.
+    pub legacy: bool,
 }
 
 /// A repository importing a contract.
@@ -216,6 +280,36 @@ pub struct Consumer {
     pub repo: String,
     pub requirement: semver::VersionReq,
     pub resolved_version: Option<Version>,
+    /// The items it says it uses (empty: it did not say; then its requirement decides).
+    pub uses: Vec<String>,
+    /// Whether the pending version breaks it: removes or changes an item it uses
+    /// (or, when it declares no uses, falls outside its requirement).
+    pub breaks: bool,
+    /// The items (it uses) that the pending version removes or changes.
+    pub broken_items: Vec<String>,
+    #[serde(skip)]
+    pub declares_uses: bool,
+}
+
+impl Consumer {
+    /// Decide whether `diff`, published as `next`, breaks this consumer.
+    pub fn judge(&mut self, diff: &Diff, next: &Version) {
+        if self.declares_uses {
+            self.broken_items = diff.broken(&self.uses);
+        } else if !self.requirement.matches(next) {
+            self.broken_items = diff
+                .changes
+                .iter()
+                .filter(|c| c.kind != ChangeKind::Added)
+                .map(items::Change::item)
+                .collect();
+        }
+        self.breaks = if self.declares_uses {
+            !self.broken_items.is_empty()
+        } else {
+            !self.requirement.matches(next)
+        };
+    }
 }
 
 /// Every importer of `domain/contract`.
@@ -229,6 +323,10 @@ pub fn consumers(snapshot: &Snapshot<'_>, domain: &str, contract: &Name) -> Resu
                 repo: b.repo.to_string(),
                 requirement: i.version.clone(),
                 resolved_version: i.resolved_version.clone(),
+                uses: i.used_items(),
+                breaks: false,
+                broken_items: Vec::new(),
+                declares_uses: i.declares_uses(),
             });
         }
     }
@@ -240,6 +338,8 @@ pub fn consumers(snapshot: &Snapshot<'_>, domain: &str, contract: &Name) -> Resu
 pub enum ImportState {
     Current,
     Stale,
+    /// Broken by a version published less than the realm's grace period ago.
+    Grace,
     Broken,
 }
 
@@ -248,6 +348,7 @@ impl ImportState {
         match self {
             ImportState::Current => "current",
             ImportState::Stale => "stale",
+            ImportState::Grace => "grace",
             ImportState::Broken => "broken",
         }
     }
@@ -266,8 +367,17 @@ pub struct ImportStatus {
     pub reason: Option<String>,
     /// Changelog lines of the versions after the resolved one.
     pub changes: Vec<String>,
-    /// Contract strings the binding file lacks (with `--verify`).
+    /// The items this repository uses (declared and extracted from its code).
+    pub uses: Vec<String>,
+    /// The used items that newer versions removed or changed, or that are gone.
+    pub broken_items: Vec<String>,
+    /// In `grace`: the day the import becomes `broken`.
+    pub deadline: Option<jiff::civil::Date>,
+    /// Contract items the binding files lack (with `--verify`).
     pub missing: Vec<String>,
+    /// What `--uses-extract` finds in the code at `HEAD` (stored by sync for providers).
+    #[serde(skip)]
+    pub extracted_uses: Option<Vec<String>>,
 }
 
 /// This repo's exports and imports across the domains of one realm.
@@ -296,14 +406,19 @@ pub fn bindings_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<(Name, Bind
 }
 
 /// What to look at.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Scope {
     pub exports: bool,
     pub imports: bool,
+    /// Also compute what uncommitted files would change (costs a `git add` into a
+    /// scratch index).
+    pub uncommitted: bool,
+    /// Today, for grace periods (`None`: no grace, broken is broken).
+    pub today: Option<jiff::civil::Date>,
 }
 
-/// Survey `me`'s exports (recomputed from the working tree at `workdir`) and
-/// imports against the realm `snapshot`.
+/// Survey `me`'s exports (recomputed from the code at `HEAD`) and imports against
+/// the realm `snapshot`.
 pub fn survey(
     snapshot: &Snapshot<'_>,
     me: &Name,
@@ -321,27 +436,109 @@ pub fn survey_of(
     scope: Scope,
 ) -> Result<Survey> {
     let mut survey = Survey::default();
+    if bindings.is_empty() {
+        return Ok(survey);
+    }
+    let realm = snapshot.realm()?;
+    let grace = realm.governance.breaking_changes.grace_period_days;
+    let ws = ws.filter(|w| w.has_worktree());
+    let mut files: Option<(ExportsRead, Option<ExportsRead>)> = None;
     for (domain, binding) in bindings {
         let d = domain.as_str();
         if scope.exports {
             for export in &binding.exports {
-                survey.exports.push(export_status(snapshot, d, export, ws)?);
+                if files.is_none()
+                    && let Some(ws) = ws
+                {
+                    let uncommitted = (scope.uncommitted && ws.has_uncommitted()?)
+                        .then(|| ws.exports_file(At::Uncommitted));
+                    files = Some((ws.exports_file(At::Head), uncommitted));
+                }
+                let ctx = ExportContext {
+                    realm: realm.name.as_str(),
+                    ws,
+                    head_file: files.as_ref().map(|f| &f.0),
+                    uncommitted_file: files.as_ref().and_then(|f| f.1.as_ref()),
+                };
+                survey
+                    .exports
+                    .push(export_status(snapshot, d, export, &ctx)?);
             }
         }
         if scope.imports {
             for import in &binding.imports {
-                survey.imports.push(import_status(snapshot, d, import, ws)?);
+                survey
+                    .imports
+                    .push(import_status(snapshot, d, import, ws, scope.today, grace)?);
             }
         }
     }
     Ok(survey)
 }
 
+/// `.realm/exports.yaml` as read at one state (an error is reported per export).
+type ExportsRead = Result<Option<ExportsFile>>;
+
+/// What an export's status is computed with.
+struct ExportContext<'a> {
+    realm: &'a str,
+    ws: Option<&'a dyn Workspace>,
+    head_file: Option<&'a Result<Option<ExportsFile>>>,
+    uncommitted_file: Option<&'a Result<Option<ExportsFile>>>,
+}
+
+/// The declaration of `domain/contract`: from `.realm/exports.yaml`, else (older
+/// realms) from the realm binding, validated like the command line's.
+fn declaration(
+    file: &Result<Option<ExportsFile>>,
+    realm: &str,
+    domain: &str,
+    export: &Export,
+) -> std::result::Result<Declared, String> {
+    let file = file.as_ref().map_err(|e| e.message.clone())?;
+    if let Some(d) = file
+        .as_ref()
+        .and_then(|f| f.find(realm, domain, export.contract.as_str()))
+    {
+        return Ok(Declared {
+            source: d.source.clone(),
+            description: d.description.clone(),
+            schema: d.schema.clone(),
+            keys: d.keys.clone(),
+            legacy: false,
+        });
+    }
+    match &export.source {
+        Some(source) => {
+            sources::validate(source, true).map_err(|e| {
+                format!(
+                    "the source kept in the realm for {domain}/{} is refused: {}",
+                    export.contract, e.message
+                )
+            })?;
+            Ok(Declared {
+                source: source.clone(),
+                description: export.description.clone(),
+                schema: export.schema.clone(),
+                keys: Vec::new(),
+                legacy: true,
+            })
+        }
+        None => Err(format!(
+            "{} has no source for {domain}/{} at HEAD: declare it with `git realm export {} --domain {domain} …` and commit {}",
+            model::EXPORTS_FILE,
+            export.contract,
+            export.contract,
+            model::EXPORTS_FILE
+        )),
+    }
+}
+
 fn export_status(
     snapshot: &Snapshot<'_>,
     domain: &str,
     export: &Export,
-    ws: Option<&dyn Workspace>,
+    ctx: &ExportContext<'_>,
 ) -> Result<ExportStatus> {
     let path = model::paths::contract(domain, export.contract.as_str());
     let contract = snapshot.read::<ContractFile>(&path)?;
@@ -352,21 +549,41 @@ fn export_status(
         next_version: None,
         bump: None,
         diff: Diff::default(),
+        commit: None,
+        uncommitted: Vec::new(),
         error: None,
         consumers: consumers(snapshot, domain, &export.contract)?,
         value: None,
-        export: Some(export.clone()),
+        declared: None,
     };
-    let Some(ws) = ws.filter(|w| w.has_worktree()) else {
-        status.error =
-            Some("a bare repository has no working tree to compute exports from".to_owned());
+    let (Some(ws), Some(head_file)) = (ctx.ws, ctx.head_file) else {
+        status.error = Some(
+            "no commit to compute exports from (a bare repository, or no commit yet)".to_owned(),
+        );
         return Ok(status);
     };
-    let value = match ws.evaluate(&export.source) {
-        Ok(v) => v,
-        Err(e) if e.exit == crate::Exit::External => return Err(e),
+    status.commit = ws.head().map(|h| h.to_string());
+    let head = declaration(head_file, ctx.realm, domain, export).and_then(|d| {
+        match ws.evaluate(At::Head, &d.source) {
+            Ok(v) => Ok((d, v)),
+            Err(e) => Err(e.message),
+        }
+    });
+    if let Some(file) = ctx.uncommitted_file {
+        status.uncommitted = uncommitted(
+            ws,
+            file,
+            ctx.realm,
+            domain,
+            export,
+            &head,
+            contract.as_ref(),
+        );
+    }
+    let (declared, value) = match head {
+        Ok(x) => x,
         Err(e) => {
-            status.error = Some(e.message);
+            status.error = Some(e);
             return Ok(status);
         }
     };
@@ -376,11 +593,11 @@ fn export_status(
         ));
         return Ok(status);
     };
-    let description = export
+    let description = declared
         .description
         .clone()
         .unwrap_or_else(|| contract.description.clone());
-    let schema = export.schema.as_ref().or(contract.schema.as_ref());
+    let schema = declared.schema.as_ref().or(contract.schema.as_ref());
     if let Some(schema) = schema {
         let errors = schema_errors(schema, &value)?;
         if !errors.is_empty() {
@@ -391,11 +608,21 @@ fn export_status(
             return Ok(status);
         }
     }
-    status.diff = Diff::between(&contract, &value, &description, schema);
+    let keys = if declared.keys.is_empty() {
+        &contract.keys
+    } else {
+        &declared.keys
+    };
+    status.diff = Diff::between(&contract, &value, &description, schema, keys);
     status.bump = status.diff.bump();
     if let Some(bump) = status.bump {
         match next_version(&contract.version, bump) {
-            Some(next) => status.next_version = Some(next),
+            Some(next) => {
+                for c in &mut status.consumers {
+                    c.judge(&status.diff, &next);
+                }
+                status.next_version = Some(next);
+            }
             None => {
                 status.error = Some(format!(
                     "{path}: version {} cannot take a {bump} bump: that number is already the largest a version can hold",
@@ -406,7 +633,99 @@ fn export_status(
         }
     }
     status.value = Some(value);
+    status.declared = Some(declared);
     Ok(status)
+}
+
+/// What the working tree would change in the value computed at `HEAD` (or, when
+/// that fails, in the published one): lines to show, never to publish.
+fn uncommitted(
+    ws: &dyn Workspace,
+    file: &Result<Option<ExportsFile>>,
+    realm: &str,
+    domain: &str,
+    export: &Export,
+    head: &std::result::Result<(Declared, Value), String>,
+    published: Option<&ContractFile>,
+) -> Vec<String> {
+    let declared = match declaration(file, realm, domain, export) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("cannot compute: {e}")],
+    };
+    let value = match ws.evaluate(At::Uncommitted, &declared.source) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("cannot compute: {}", e.message)],
+    };
+    let (base, keys) = match (head, published) {
+        (Ok((d, v)), _) => (v, d.keys.clone()),
+        (Err(_), Some(c)) => (&c.value, c.keys.clone()),
+        (Err(_), None) => return Vec::new(),
+    };
+    let keys = if declared.keys.is_empty() {
+        keys
+    } else {
+        declared.keys.clone()
+    };
+    let mut lines: Vec<String> = Diff::of(items::diff(base, &value, &keys)).lines();
+    if let Ok((d, _)) = head
+        && d.description != declared.description
+    {
+        lines.push("description updated".to_owned());
+    }
+    lines
+}
+
+/// The items a `--uses-extract` extraction found: strings, and the keys of maps.
+pub fn use_items(value: &Value) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    fn walk(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Array(xs) => xs.iter().for_each(|x| walk(x, out)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                out.insert(k.clone());
+                if !x.is_string() {
+                    walk(x, out);
+                }
+            }),
+            other => {
+                out.insert(other.to_string());
+            }
+        }
+    }
+    walk(value, &mut out);
+    out.into_iter().collect()
+}
+
+/// The items `import` uses, with its `--uses-extract` rules recomputed from the code
+/// at `HEAD` when there is code (else what the last sync recorded).
+pub fn current_uses(
+    import: &Import,
+    ws: Option<&dyn Workspace>,
+) -> Result<(Vec<String>, Option<Vec<String>>)> {
+    let mut extracted = None;
+    if !import.uses_extract.is_empty()
+        && let Some(ws) = ws
+    {
+        let value = ws.evaluate(
+            At::Head,
+            &ValueSource::Extract {
+                rules: import.uses_extract.clone(),
+            },
+        )?;
+        extracted = Some(use_items(&value));
+    }
+    let mut all: Vec<String> = import
+        .uses
+        .iter()
+        .chain(extracted.as_ref().unwrap_or(&import.extracted_uses))
+        .cloned()
+        .collect();
+    all.sort();
+    all.dedup();
+    Ok((all, extracted))
 }
 
 fn import_status(
@@ -414,6 +733,8 @@ fn import_status(
     domain: &str,
     import: &Import,
     ws: Option<&dyn Workspace>,
+    today: Option<jiff::civil::Date>,
+    grace_days: u32,
 ) -> Result<ImportStatus> {
     let path = model::paths::contract(domain, import.contract.as_str());
     let contract = snapshot.read::<ContractFile>(&path)?;
@@ -427,14 +748,18 @@ fn import_status(
         state: ImportState::Current,
         reason: None,
         changes: Vec::new(),
+        uses: Vec::new(),
+        broken_items: Vec::new(),
+        deadline: None,
         missing: Vec::new(),
+        extracted_uses: None,
     };
     let Some(contract) = contract else {
         status.state = ImportState::Broken;
         status.reason = Some(format!("the contract no longer exists ({path} is missing)"));
         return Ok(status);
     };
-    status.changes = contract
+    let newer: Vec<&ChangelogEntry> = contract
         .changelog
         .iter()
         .filter(|entry| {
@@ -443,6 +768,9 @@ fn import_status(
                 .as_ref()
                 .is_none_or(|r| &entry.version > r)
         })
+        .collect();
+    status.changes = newer
+        .iter()
         .flat_map(|entry| {
             entry
                 .changes
@@ -450,11 +778,104 @@ fn import_status(
                 .map(move |c| format!("{}: {c}", entry.version))
         })
         .collect();
-    if !import.version.matches(&contract.version) {
-        status.state = ImportState::Broken;
+    let (uses, extracted) = match current_uses(import, ws) {
+        Ok(x) => x,
+        Err(e) => {
+            status.state = ImportState::Broken;
+            status.reason = Some(format!("--uses-extract: {}", e.message));
+            return Ok(status);
+        }
+    };
+    status.uses = uses;
+    status.extracted_uses = extracted;
+    let inside = import.version.matches(&contract.version);
+
+    // Which version broke it, if any.
+    let breaking: Option<&ChangelogEntry> = if import.declares_uses() {
+        let present = items::item_ids(&contract.value, &contract.keys);
+        let mut broken = BTreeSet::new();
+        let mut first: Option<&ChangelogEntry> = None;
+        // Versions since the resolved one that removed or changed a used item.
+        if import.resolved_version.is_some() {
+            for entry in &newer {
+                let hit: Vec<&String> = status
+                    .uses
+                    .iter()
+                    .filter(|u| {
+                        entry
+                            .removed
+                            .iter()
+                            .chain(&entry.changed)
+                            .any(|item| items_overlap(item, u))
+                    })
+                    .collect();
+                if !hit.is_empty() {
+                    first.get_or_insert(entry);
+                    broken.extend(hit.into_iter().cloned());
+                }
+            }
+        }
+        // Used items the newest version does not have at all.
+        for u in status.uses.iter().filter(|u| !present.contains(*u)) {
+            broken.insert(u.clone());
+        }
+        status.broken_items = broken.into_iter().collect();
+        if status.broken_items.is_empty() {
+            None
+        } else {
+            first.or(contract.changelog.last())
+        }
+    } else if !inside {
+        newer
+            .iter()
+            .copied()
+            .find(|e| !import.version.matches(&e.version))
+            .or(contract.changelog.last())
+    } else {
+        None
+    };
+
+    let broken = if import.declares_uses() {
+        !status.broken_items.is_empty()
+    } else {
+        !inside
+    };
+    if broken && let Some(entry) = breaking {
+        let deadline = entry
+            .date
+            .checked_add(jiff::Span::new().days(i64::from(grace_days)))
+            .ok();
+        let in_grace = grace_days > 0 && matches!((today, deadline), (Some(t), Some(d)) if t < d);
+        let why = if import.declares_uses() {
+            format!(
+                "{} removes or changes what this repository uses: {}",
+                contract.version,
+                status.broken_items.join(", ")
+            )
+        } else {
+            format!(
+                "the newest version {} is outside the requirement {}",
+                contract.version, import.version
+            )
+        };
+        if in_grace {
+            status.state = ImportState::Grace;
+            status.deadline = deadline;
+            status.reason = Some(format!(
+                "{why} (grace period: broken from {})",
+                deadline.map(|d| d.to_string()).unwrap_or_default()
+            ));
+        } else {
+            status.state = ImportState::Broken;
+            status.reason = Some(why);
+        }
+        return Ok(status);
+    }
+    if !inside {
+        status.state = ImportState::Stale;
         status.reason = Some(format!(
-            "the newest version {} is outside the requirement {}",
-            contract.version, import.version
+            "{} is outside the requirement {}, but changes nothing this repository uses: widen the requirement (`git realm import {} --domain {domain} --version …`)",
+            contract.version, import.version, import.contract
         ));
         return Ok(status);
     }
@@ -466,13 +887,13 @@ fn import_status(
         });
         return Ok(status);
     }
-    if let (Some(pattern), Some(ws)) = (&import.verify, ws.filter(|w| w.has_worktree())) {
-        status.missing = ws.verify(&import.binding, pattern, &contract.value)?;
+    if let (Some(_), Some(ws)) = (&import.verify, ws) {
+        status.missing = verify(ws, import, &contract, &status.uses)?;
         if !status.missing.is_empty() {
             status.state = ImportState::Broken;
             status.reason = Some(format!(
                 "{} does not provide: {}",
-                import.binding,
+                verify_where(import),
                 status.missing.join(", ")
             ));
         }
@@ -480,22 +901,105 @@ fn import_status(
     Ok(status)
 }
 
-/// The contract strings that the binding file does not provide: `pattern` extracts
-/// what the file provides (group `value`, else group 1, else the match).
+/// Whether an item a version removed or changed (as its changelog records it) and
+/// a used item overlap: the same item, one inside the other, or the whole value.
+pub fn items_overlap(item: &str, used: &str) -> bool {
+    if item == used || item == "(value)" || used == "(value)" {
+        return true;
+    }
+    let (ip, ie) = split_item(item);
+    let (up, ue) = split_item(used);
+    match ie {
+        // A set element went away: it breaks whoever uses the set or what holds it.
+        Some(_) => ue.is_none() && items::within(ip, up),
+        None => items::within(up, ip) || (ue.is_none() && items::within(ip, up)),
+    }
+}
+
+fn split_item(item: &str) -> (&str, Option<&str>) {
+    match item.split_once(": ") {
+        Some((p, e)) => (p, Some(e)),
+        None => (item, None),
+    }
+}
+
+/// Where `--verify` looks: the binding file, or the `verify_files` globs.
+pub fn verify_where(import: &Import) -> String {
+    if import.verify_files.is_empty() {
+        import.binding.to_string()
+    } else {
+        import.verify_files.join(" ")
+    }
+}
+
+/// The contract items the consumer's files (at `HEAD`) do not provide: every scalar
+/// of the items it uses (all items when it declares none) must be among what the
+/// verify pattern extracts (group `value`, else every group, else the match), with
+/// its type: a number matches the same number, a boolean `true`/`false`.
 pub fn verify(
-    workdir: &Path,
-    binding: &model::RelPath,
-    pattern: &str,
-    value: &Value,
+    ws: &dyn Workspace,
+    import: &Import,
+    contract: &ContractFile,
+    uses: &[String],
 ) -> Result<Vec<String>> {
-    let re = regex::Regex::new(pattern)
-        .map_err(|e| Error::usage(format!("verify pattern {pattern:?}: {e}")))?;
-    let text = std::fs::read_to_string(workdir.join(binding.as_str())).unwrap_or_default();
-    let provided: BTreeSet<String> = sources::matches(&re, &text).into_iter().collect();
-    Ok(strings(value)
-        .into_iter()
-        .filter(|s| !provided.contains(s))
-        .collect())
+    let Some(pattern) = &import.verify else {
+        return Ok(Vec::new());
+    };
+    let glob = if import.verify_files.is_empty() {
+        sources::Globs::literal(import.binding.as_str())
+    } else {
+        import.verify_files.join(" ")
+    };
+    let found = ws.evaluate(
+        At::Head,
+        &ValueSource::Extract {
+            rules: vec![model::ExtractRule {
+                key: None,
+                glob,
+                regex: pattern.clone(),
+                by_file: false,
+            }],
+        },
+    )?;
+    let provided: Vec<String> = use_items(&found);
+    let mut missing = Vec::new();
+    for (path, element, leaf) in items::leaves(&contract.value, &contract.keys) {
+        let probe = items::Change {
+            kind: ChangeKind::Removed,
+            path: path.clone(),
+            element: element.clone(),
+            old: None,
+            new: None,
+        };
+        if !uses.is_empty() && !uses.iter().any(|u| items::affects(&probe, u)) {
+            continue;
+        }
+        if leaf.is_null() {
+            continue;
+        }
+        if !provided.iter().any(|p| same_scalar(&leaf, p)) {
+            missing.push(probe.item());
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    Ok(missing)
+}
+
+/// Whether the text `found` in a file is the scalar `v`, type included.
+fn same_scalar(v: &Value, found: &str) -> bool {
+    match v {
+        Value::String(s) => s == found,
+        Value::Bool(b) => found.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let found = found.trim();
+            match (n.as_f64(), found.parse::<f64>()) {
+                (Some(a), Ok(b)) => a == b,
+                _ => n.to_string() == found,
+            }
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -508,8 +1012,10 @@ mod tests {
             name: "c".parse().unwrap(),
             owner: "o".parse().unwrap(),
             version: Version::new(1, 3, 0),
+            commit: None,
             description: description.to_owned(),
             schema: None,
+            keys: Vec::new(),
             value,
             changelog: Vec::new(),
             notifications: Vec::new(),
@@ -517,7 +1023,7 @@ mod tests {
     }
 
     fn bump(old: Value, new: Value, old_desc: &str, new_desc: &str) -> Option<Bump> {
-        Diff::between(&contract(old, old_desc), &new, new_desc, None).bump()
+        Diff::between(&contract(old, old_desc), &new, new_desc, None, &[]).bump()
     }
 
     #[test]

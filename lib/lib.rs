@@ -30,6 +30,7 @@ pub mod error;
 pub mod forge;
 pub mod git;
 pub mod index;
+pub mod items;
 pub mod membership;
 pub mod model;
 pub mod notes;

@@ -518,8 +518,17 @@ pub struct DomainFile {
 pub struct ChangelogEntry {
     pub version: Version,
     pub date: jiff::civil::Date,
+    /// The provider commit the version was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitId>,
     #[serde(default)]
     pub changes: Vec<String>,
+    /// The items this version removed (identities, as `--uses` names them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    /// The items this version changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
 }
 
 /// A consumer to be told about a version. The entry is claimed in the same realm
@@ -547,10 +556,16 @@ pub struct ContractFile {
     pub name: Name,
     pub owner: Name,
     pub version: Version,
+    /// The provider commit the current version was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitId>,
     #[serde(default)]
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<serde_json::Value>,
+    /// The fields that identify the objects of an array (see `items`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
     pub value: serde_json::Value,
     #[serde(default)]
     pub changelog: Vec<ChangelogEntry>,
@@ -572,6 +587,13 @@ pub enum ValueSource {
     },
     /// Every match of a regex in the files matching a glob.
     Extract { rules: Vec<ExtractRule> },
+    /// A program's standard output, run in a clean checkout of the source commit.
+    /// Only ever read from the provider's own repository, never from a realm.
+    Command {
+        command: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_seconds: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -579,15 +601,23 @@ pub enum ValueSource {
 pub struct ExtractRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Gitignore-style patterns, separated by spaces; `!pattern` excludes.
     pub glob: String,
     pub regex: String,
+    /// Collect the items of each file under its path (`{file: items}`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_file: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Export {
     pub contract: Name,
-    pub source: ValueSource,
+    /// Realms written by older versions kept the source here; it now lives in the
+    /// provider's repository (`.realm/exports.yaml`). Read only when that file has
+    /// no entry for the contract, and only after the same validation as the CLI's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ValueSource>,
     /// The description the next sync publishes (a change alone is a patch release).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -604,12 +634,47 @@ pub struct Import {
     pub binding: RelPath,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<String>,
+    /// The files `verify` reads (gitignore-style globs); the binding file when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify_files: Vec<String>,
+    /// The items this consumer uses (`--uses`): a key path or a set element.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
+    /// Rules that find the used items in the consumer's code (`--uses-extract`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses_extract: Vec<ExtractRule>,
+    /// What `uses_extract` found at the consumer's last import or sync, for providers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extracted_uses: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_version: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_commit: Option<CommitId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
+    /// Who acknowledged the resolved version without changing the binding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<Email>,
+}
+
+impl Import {
+    /// Every item this consumer declares it uses (explicit and extracted).
+    pub fn used_items(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .uses
+            .iter()
+            .chain(&self.extracted_uses)
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Whether the consumer says what it uses at all.
+    pub fn declares_uses(&self) -> bool {
+        !self.uses.is_empty() || !self.uses_extract.is_empty()
+    }
 }
 
 /// `domains/<domain>/bindings/<repo>.yaml`: what one repo exports and imports.
@@ -621,6 +686,67 @@ pub struct BindingFile {
     pub exports: Vec<Export>,
     #[serde(default)]
     pub imports: Vec<Import>,
+}
+
+// ---------------------------------------------------------------------------
+// .realm/exports.yaml (in the provider's own repository)
+// ---------------------------------------------------------------------------
+
+/// Where a provider's repository declares how its exports are computed.
+pub const EXPORTS_FILE: &str = ".realm/exports.yaml";
+
+/// `.realm/exports.yaml`: the sources of this repository's exports, committed with
+/// its code. `check` and `sync` read it at the commit they publish from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportsFile {
+    #[serde(default)]
+    pub exports: Vec<ExportSource>,
+}
+
+/// One export's source, in the provider's repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSource {
+    pub realm: Name,
+    pub domain: Name,
+    pub contract: Name,
+    pub source: ValueSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
+    /// The fields that identify the objects of an array.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+}
+
+impl ExportsFile {
+    pub fn find(&self, realm: &str, domain: &str, contract: &str) -> Option<&ExportSource> {
+        self.exports
+            .iter()
+            .find(|e| e.realm == realm && e.domain == domain && e.contract == contract)
+    }
+}
+
+impl Document for ExportsFile {
+    fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &self.exports {
+            if !seen.insert((e.realm.as_str(), e.domain.as_str(), e.contract.as_str())) {
+                return Err((
+                    "exports",
+                    format!("{}/{}/{} is declared twice", e.realm, e.domain, e.contract),
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn normalize(&mut self) {
+        self.exports.sort_by(|a, b| {
+            (&a.realm, &a.domain, &a.contract).cmp(&(&b.realm, &b.domain, &b.contract))
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -251,3 +251,20 @@ pub fn resolution(realm: &str, domain: &str, contract: &str, version: &semver::V
     })
     .expect("a note serialises")
 }
+
+/// The JSON-line note recording that HEAD acknowledges a version of an import
+/// without changing it.
+pub fn acknowledgement(
+    realm: &str,
+    domain: &str,
+    contract: &str,
+    version: &semver::Version,
+    by: &str,
+) -> String {
+    serde_json::json!({
+        "realm": realm,
+        "resolves": format!("{domain}/{contract}@{version}"),
+        "acknowledged_by": by,
+    })
+    .to_string()
+}

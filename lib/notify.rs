@@ -270,6 +270,15 @@ struct Due {
     changes: Vec<String>,
     requirement: String,
     binding: String,
+    /// The items it uses that this version removes or changes (or, when it declares
+    /// no uses and the version is outside its requirement, everything removed or changed).
+    broken_items: Vec<String>,
+    /// Whether the consumer says what it uses.
+    declares_uses: bool,
+    /// Whether this version breaks the consumer.
+    breaks: bool,
+    /// When a broken import stops being in grace.
+    deadline: Option<jiff::civil::Date>,
 }
 
 impl Due {
@@ -298,6 +307,11 @@ impl Due {
 /// Every claimed, unsent notification of the contracts `me` provides.
 fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
     let mut due = Vec::new();
+    let grace = snapshot
+        .realm()?
+        .governance
+        .breaking_changes
+        .grace_period_days;
     for (domain, binding) in contracts::bindings_of(snapshot, me)? {
         for export in &binding.exports {
             let path = model::paths::contract(domain.as_str(), export.contract.as_str());
@@ -326,12 +340,30 @@ fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
                     }
                     None => String::new(),
                 };
-                let changes = contract
-                    .changelog
-                    .iter()
-                    .find(|e| e.version == n.version)
-                    .map(|e| e.changes.clone())
-                    .unwrap_or_default();
+                let entry = contract.changelog.iter().find(|e| e.version == n.version);
+                let changes = entry.map(|e| e.changes.clone()).unwrap_or_default();
+                let (mut broken_items, mut breaks, mut deadline) = (Vec::new(), false, None);
+                if let (Some(c), Some(e)) = (consumer, entry) {
+                    let gone: Vec<&String> = e.removed.iter().chain(&e.changed).collect();
+                    if c.declares_uses {
+                        broken_items = c
+                            .uses
+                            .iter()
+                            .filter(|u| gone.iter().any(|g| contracts::items_overlap(g, u)))
+                            .cloned()
+                            .collect();
+                        breaks = !broken_items.is_empty();
+                    } else if !c.requirement.matches(&n.version) {
+                        broken_items = gone.into_iter().cloned().collect();
+                        breaks = true;
+                    }
+                    if breaks && grace > 0 {
+                        deadline = e
+                            .date
+                            .checked_add(jiff::Span::new().days(i64::from(grace)))
+                            .ok();
+                    }
+                }
                 due.push(Due {
                     repo: n.repo.to_string(),
                     slug,
@@ -343,6 +375,10 @@ fn due_notifications(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Due>> {
                         .map(|c| c.requirement.to_string())
                         .unwrap_or_default(),
                     binding,
+                    broken_items,
+                    declares_uses: consumer.is_some_and(|c| c.declares_uses),
+                    breaks,
+                    deadline,
                 });
             }
         }
@@ -373,6 +409,27 @@ fn issue_body(d: &Due, provider: &Name, marker: &str) -> String {
             body.push('\n');
         }
         body.push_str("```\n\n");
+    }
+    if d.breaks {
+        body.push_str(&format!(
+            "**This version breaks your import**: it removes or changes {}.\n\n",
+            if d.broken_items.is_empty() {
+                "what your requirement accepts".to_owned()
+            } else {
+                d.broken_items
+                    .iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+        if let Some(deadline) = d.deadline {
+            body.push_str(&format!(
+                "The realm's grace period runs until **{deadline}**: until then your import is in `grace`, then `broken`.\n\n"
+            ));
+        }
+    } else if d.declares_uses {
+        body.push_str("Nothing your repository declares it uses was removed or changed.\n\n");
     }
     if !d.binding.is_empty() {
         body.push_str(&format!(

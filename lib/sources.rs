@@ -1,16 +1,32 @@
-//! Where an export's value comes from: a literal, a YAML/JSON file (optionally
-//! narrowed by a JSON pointer), or every regex match in the files matching a glob.
+//! Where an export's value comes from: a literal, a YAML/JSON/TOML file (optionally
+//! narrowed by a JSON pointer), every regex match in the files matching
+//! gitignore-style globs, or a program's output.
 //!
-//! The source is recorded in the binding, so `check` and `sync` recompute the value
-//! from the provider's working tree each time: the value follows the code.
+//! Sources are declared in the provider's own repository (`.realm/exports.yaml`)
+//! and evaluated over the files of one commit ([`Files`]): tracked, committed
+//! content only, never the working tree. This module only parses and computes; the
+//! workspace hands it the files (and, for a command, a checkout).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::{ExtractRule, RelPath, ValueSource};
+
+/// How long a `--command` source may run unless its declaration says otherwise.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 120;
+
+/// The files of one tree (a commit's, or the working tree's): regular files only.
+pub trait Files {
+    /// Every regular file, as a `/`-separated path from the root, sorted.
+    fn list(&self) -> Result<Vec<String>>;
+    /// The content of the regular file at `path` (`None`: there is none; a symlink
+    /// or a submodule is an error naming it).
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+}
 
 /// Parse `--file PATH[#/json/pointer]` (PATH relative to `cwd`).
 pub fn file_source(arg: &str, workdir: &Path, cwd: &Path) -> Result<ValueSource> {
@@ -18,32 +34,38 @@ pub fn file_source(arg: &str, workdir: &Path, cwd: &Path) -> Result<ValueSource>
         Some((p, ptr)) => (p, Some(ptr.to_owned())),
         None => (arg, None),
     };
-    if let Some(ptr) = &pointer
-        && !ptr.is_empty()
-        && !ptr.starts_with('/')
-    {
-        return Err(Error::usage(format!(
-            "--file {arg}: a JSON pointer starts with '/' (e.g. {path}#/read)"
-        )));
-    }
     let path = repo_relative(path, workdir, cwd)
         .map_err(|e| Error::usage(format!("--file {arg}: {e}")))?;
-    Ok(ValueSource::File { path, pointer })
+    let source = ValueSource::File { path, pointer };
+    validate(&source, false).map_err(|e| Error::usage(format!("--file {arg}: {}", e.message)))?;
+    Ok(source)
 }
 
-/// Parse `--extract GLOB=REGEX` and `--extract-key KEY=GLOB=REGEX` arguments.
-pub fn extract_source(plain: &[String], keyed: &[String]) -> Result<ValueSource> {
-    if !plain.is_empty() && !keyed.is_empty() {
+/// Parse `--extract GLOB=REGEX`, `--extract-key KEY=GLOB=REGEX` and
+/// `--extract-by-file GLOB=REGEX` arguments.
+pub fn extract_source(
+    plain: &[String],
+    keyed: &[String],
+    by_file: &[String],
+) -> Result<ValueSource> {
+    if !keyed.is_empty() && (!plain.is_empty() || !by_file.is_empty()) {
         return Err(Error::usage(
-            "--extract and --extract-key cannot be mixed: a value is a list or an object of lists",
+            "--extract-key cannot be mixed with --extract or --extract-by-file: a value is a list, a map, or an object of those",
         ));
     }
     let mut rules = Vec::new();
-    for arg in plain {
-        let (glob, regex) = arg
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("--extract {arg:?}: expected GLOB=REGEX")))?;
-        rules.push(rule(None, glob, regex, "--extract", arg)?);
+    for (flag, args, per_file) in [
+        ("--extract", plain, false),
+        ("--extract-by-file", by_file, true),
+    ] {
+        for arg in args {
+            let (glob, regex) = arg
+                .split_once('=')
+                .ok_or_else(|| Error::usage(format!("{flag} {arg:?}: expected GLOB=REGEX")))?;
+            let mut r = rule(None, glob, regex, flag, arg)?;
+            r.by_file = per_file;
+            rules.push(r);
+        }
     }
     for arg in keyed {
         let mut parts = arg.splitn(3, '=');
@@ -69,6 +91,29 @@ pub fn extract_source(plain: &[String], keyed: &[String]) -> Result<ValueSource>
     Ok(ValueSource::Extract { rules })
 }
 
+/// Parse `--uses-extract GLOB=REGEX` arguments (what a consumer uses, found in its code).
+pub fn uses_rules(args: &[String]) -> Result<Vec<ExtractRule>> {
+    args.iter()
+        .map(|arg| {
+            let (glob, regex) = arg.split_once('=').ok_or_else(|| {
+                Error::usage(format!("--uses-extract {arg:?}: expected GLOB=REGEX"))
+            })?;
+            rule(None, glob, regex, "--uses-extract", arg)
+        })
+        .collect()
+}
+
+/// Parse `--command 'PROGRAM ARGS…'`.
+pub fn command_source(arg: &str, timeout_seconds: Option<u64>) -> Result<ValueSource> {
+    let source = ValueSource::Command {
+        command: arg.to_owned(),
+        timeout_seconds,
+    };
+    validate(&source, false)
+        .map_err(|e| Error::usage(format!("--command {arg:?}: {}", e.message)))?;
+    Ok(source)
+}
+
 fn rule(
     key: Option<String>,
     glob: &str,
@@ -76,14 +121,67 @@ fn rule(
     flag: &str,
     arg: &str,
 ) -> Result<ExtractRule> {
-    globset::Glob::new(glob).map_err(|e| Error::usage(format!("{flag} {arg:?}: bad glob: {e}")))?;
-    regex::Regex::new(regex)
-        .map_err(|e| Error::usage(format!("{flag} {arg:?}: bad regex: {e}")))?;
-    Ok(ExtractRule {
+    let rule = ExtractRule {
         key,
         glob: glob.to_owned(),
         regex: regex.to_owned(),
-    })
+        by_file: false,
+    };
+    check_rule(&rule).map_err(|e| Error::usage(format!("{flag} {arg:?}: {e}")))?;
+    Ok(rule)
+}
+
+fn check_rule(rule: &ExtractRule) -> std::result::Result<(), String> {
+    Globs::new(&rule.glob)?;
+    regex::Regex::new(&rule.regex).map_err(|e| format!("bad regex: {e}"))?;
+    Ok(())
+}
+
+/// Check a source the way the command line does. A source read from a realm
+/// (`from_realm`, written by older versions) must pass the same checks and may never
+/// run a program: nothing read from a realm makes git-realm run anything.
+pub fn validate(source: &ValueSource, from_realm: bool) -> Result<()> {
+    match source {
+        ValueSource::Value { .. } => Ok(()),
+        ValueSource::File { path, pointer } => {
+            check_tree_path(path.as_str()).map_err(Error::usage)?;
+            match pointer {
+                Some(p) if !p.is_empty() && !p.starts_with('/') => Err(Error::usage(format!(
+                    "a JSON pointer starts with '/' (e.g. {path}#/read)"
+                ))),
+                _ => Ok(()),
+            }
+        }
+        ValueSource::Extract { rules } => {
+            for r in rules {
+                check_rule(r)
+                    .map_err(|e| Error::usage(format!("extract rule {:?}: {e}", r.glob)))?;
+            }
+            Ok(())
+        }
+        ValueSource::Command { command, .. } => {
+            if from_realm {
+                return Err(Error::usage(
+                    "a command source in the realm is refused: commands are only read from the provider's own .realm/exports.yaml",
+                ));
+            }
+            match shlex::split(command) {
+                Some(argv) if !argv.is_empty() => Ok(()),
+                _ => Err(Error::usage(
+                    "expected a program and its arguments (quoted as a shell would; no shell runs it)",
+                )),
+            }
+        }
+    }
+}
+
+/// A path inside a tree that git-realm reads: no `.git` component (`RelPath`
+/// already refuses `..` and absolute paths).
+fn check_tree_path(path: &str) -> std::result::Result<(), String> {
+    if path.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
+        return Err(format!("{path}: nothing under .git/ is part of the code"));
+    }
+    Ok(())
 }
 
 /// A path given on the command line (relative to `cwd`), as a path inside the
@@ -119,76 +217,41 @@ pub fn repo_relative(
     rel.to_string_lossy().replace('\\', "/").parse()
 }
 
-/// Compute the value of `source` from the working tree at `workdir`.
-pub fn evaluate(source: &ValueSource, workdir: &Path) -> Result<Value> {
+/// Compute the value of `source` from `files` (a command needs a checkout: see
+/// [`run_command`]).
+pub fn evaluate(source: &ValueSource, files: &dyn Files) -> Result<Value> {
     match source {
         ValueSource::Value { value } => Ok(value.clone()),
-        ValueSource::File { path, pointer } => read_file(workdir, path, pointer.as_deref()),
-        ValueSource::Extract { rules } => extract(workdir, rules),
+        ValueSource::File { path, pointer } => read_file(files, path, pointer.as_deref()),
+        ValueSource::Extract { rules } => extract(files, rules),
+        ValueSource::Command { .. } => Err(Error::usage(
+            "a command source runs in a checkout, not over a file listing",
+        )),
     }
 }
 
-/// Check a source path wherever it came from (the command line, or a binding read
-/// from the realm, which others can write): relative without `..` (the `RelPath`
-/// type), nothing under `.git/`, tracked in the repository, and not leaving it
-/// through a symlink. Returns the file to read.
-pub fn check_source_path(
-    workdir: &Path,
-    path: &str,
-    tracked: &BTreeSet<String>,
-) -> Result<PathBuf> {
-    let refuse = |why: &str| Error::usage(format!("export source {path}: {why}"));
-    let rel: RelPath = path.parse().map_err(|e: String| refuse(&e))?;
-    if rel
-        .as_str()
-        .split('/')
-        .any(|c| c.eq_ignore_ascii_case(".git"))
-    {
-        return Err(refuse("files under .git/ are never a source"));
+/// Parse a data file: TOML by its `.toml` extension, else YAML (which reads JSON).
+pub fn parse_data(path: &str, text: &str) -> Result<Value> {
+    if path.ends_with(".toml") {
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| Error::invalid(path, "", e.to_string().trim().to_owned()))?;
+        return serde_path_to_error::deserialize(de)
+            .map_err(|e| Error::invalid(path, &e.path().to_string(), e.into_inner().to_string()));
     }
-    if !tracked.contains(rel.as_str()) {
-        return Err(refuse(
-            "not a tracked file of this repository (only committed files are sources)",
-        ));
-    }
-    inside(workdir, rel.as_str()).map_err(|e| refuse(&e))
+    let de = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| Error::invalid(path, &e.path().to_string(), e.into_inner()))
 }
 
-/// `workdir/rel` with every symlink resolved, if it stays inside `workdir`.
-fn inside(workdir: &Path, rel: &str) -> std::result::Result<PathBuf, String> {
-    let root = std::fs::canonicalize(workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
-    let full = std::fs::canonicalize(root.join(rel)).map_err(|e| format!("cannot read it: {e}"))?;
-    if !full.starts_with(&root)
-        || full
-            .strip_prefix(&root)
-            .is_ok_and(|r| r.starts_with(".git"))
-    {
-        return Err(format!(
-            "it leads outside the repository (to {}) through a symlink",
-            full.display()
-        ));
-    }
-    Ok(full)
-}
-
-/// The files tracked in the repository at `workdir` (git's index), as `/` paths.
-pub fn tracked_files(workdir: &Path) -> Result<BTreeSet<String>> {
-    Ok(crate::git::worktrees::tracked_files(workdir)?
-        .into_iter()
-        .collect())
-}
-
-fn read_file(workdir: &Path, path: &RelPath, pointer: Option<&str>) -> Result<Value> {
-    let full = check_source_path(workdir, path.as_str(), &tracked_files(workdir)?)?;
-    let text = std::fs::read_to_string(&full).map_err(|e| {
+fn read_file(files: &dyn Files, path: &RelPath, pointer: Option<&str>) -> Result<Value> {
+    let bytes = files.read(path.as_str())?.ok_or_else(|| {
         Error::usage(format!(
-            "export source {path}: cannot read {}: {e}",
-            full.display()
+            "export source {path}: no such file in the commit (is it committed?)"
         ))
     })?;
-    let de = serde_yaml::Deserializer::from_str(&text);
-    let value: Value = serde_path_to_error::deserialize(de)
-        .map_err(|e| Error::invalid(path.as_str(), &e.path().to_string(), e.into_inner()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(path.as_str(), "", "the file is not UTF-8"))?;
+    let value = parse_data(path.as_str(), &text)?;
     match pointer {
         None | Some("") => Ok(value),
         Some(ptr) => value.pointer(ptr).cloned().ok_or_else(|| {
@@ -199,74 +262,360 @@ fn read_file(workdir: &Path, path: &RelPath, pointer: Option<&str>) -> Result<Va
     }
 }
 
-fn extract(workdir: &Path, rules: &[ExtractRule]) -> Result<Value> {
-    // Only tracked files, each one checked: a rule written by someone else (the
-    // realm) must not reach ignored secrets, .git/ or, through a symlink, anything
-    // outside the repository.
-    let files: Vec<String> = tracked_files(workdir)?.into_iter().collect();
-    let mut keyed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut plain: BTreeSet<String> = BTreeSet::new();
+/// Gitignore-style patterns, separated by spaces: `*` stays within a directory,
+/// `**` crosses directories, a pattern without `/` matches at any depth, a leading
+/// `/` anchors at the root, a pattern also matches everything under a directory it
+/// names, and `!pattern` excludes. A file is selected when a pattern selects it and
+/// no `!pattern` excludes it (with only exclusions, every other file is selected).
+pub struct Globs {
+    include: Option<globset::GlobSet>,
+    exclude: globset::GlobSet,
+}
+
+impl Globs {
+    pub fn new(spec: &str) -> std::result::Result<Globs, String> {
+        let mut include = globset::GlobSetBuilder::new();
+        let mut exclude = globset::GlobSetBuilder::new();
+        let mut any_include = false;
+        for raw in spec.split_whitespace() {
+            let (negated, pattern) = match raw.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, raw),
+            };
+            if pattern.split('/').any(|c| c == "..") {
+                return Err(format!(
+                    "{raw}: a pattern cannot leave the repository (`..`)"
+                ));
+            }
+            if pattern.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
+                return Err(format!("{raw}: nothing under .git/ is part of the code"));
+            }
+            let trimmed = pattern.trim_end_matches('/');
+            if trimmed.is_empty() {
+                return Err(format!("{raw}: empty pattern"));
+            }
+            let anchored = trimmed.starts_with('/') || trimmed.contains('/');
+            let body = trimmed.trim_start_matches('/');
+            let base = if anchored {
+                body.to_owned()
+            } else {
+                format!("**/{body}")
+            };
+            let target = if negated { &mut exclude } else { &mut include };
+            for p in [base.clone(), format!("{base}/**")] {
+                let glob = globset::GlobBuilder::new(&p)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| format!("bad glob {raw:?}: {e}"))?;
+                target.add(glob);
+            }
+            any_include |= !negated;
+        }
+        if spec.split_whitespace().next().is_none() {
+            return Err("the glob is empty".to_owned());
+        }
+        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| format!("bad glob: {e}"));
+        Ok(Globs {
+            include: if any_include {
+                Some(build(include)?)
+            } else {
+                None
+            },
+            exclude: build(exclude)?,
+        })
+    }
+
+    /// A glob that selects exactly one path.
+    pub fn literal(path: &str) -> String {
+        format!("/{}", globset::escape(path))
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.include.as_ref().is_none_or(|i| i.is_match(path)) && !self.exclude.is_match(path)
+    }
+}
+
+/// What one target of an extraction collects.
+#[derive(Debug, Default)]
+enum Node {
+    #[default]
+    Empty,
+    /// A set of items (group `value`, else every numbered group, else the match).
+    Items(BTreeSet<String>),
+    /// `key → values` (named groups `key` and `value`).
+    Pairs(BTreeMap<String, BTreeSet<String>>),
+    /// Per file (`--extract-by-file`).
+    Files(BTreeMap<String, Node>),
+}
+
+impl Node {
+    fn merge(&mut self, other: Node) -> std::result::Result<(), String> {
+        match (&mut *self, other) {
+            (_, Node::Empty) => {}
+            (Node::Empty, o) => *self = o,
+            (Node::Items(a), Node::Items(b)) => a.extend(b),
+            (Node::Pairs(a), Node::Pairs(b)) => {
+                for (k, v) in b {
+                    a.entry(k).or_default().extend(v);
+                }
+            }
+            (Node::Files(a), Node::Files(b)) => {
+                for (k, v) in b {
+                    a.entry(k).or_default().merge(v)?;
+                }
+            }
+            _ => {
+                return Err(
+                    "rules that fill the same value must all build lists, all build maps (groups `key` and `value`), or all be --extract-by-file".to_owned(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Node::Empty => Value::Array(Vec::new()),
+            Node::Items(set) => Value::Array(set.into_iter().map(Value::String).collect()),
+            Node::Pairs(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, vs)| {
+                        let v = if vs.len() == 1 {
+                            Value::String(vs.into_iter().next().unwrap_or_default())
+                        } else {
+                            Value::Array(vs.into_iter().map(Value::String).collect())
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            Node::Files(map) => {
+                Value::Object(map.into_iter().map(|(k, n)| (k, n.into_value())).collect())
+            }
+        }
+    }
+}
+
+/// What one regex found in one text.
+fn collect(re: &regex::Regex, text: &str) -> Node {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    if names.contains(&"key") {
+        let mut pairs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for c in re.captures_iter(text) {
+            if let Some(k) = c.name("key") {
+                let v = c.name("value").map(|m| m.as_str()).unwrap_or("");
+                pairs
+                    .entry(k.as_str().trim().to_owned())
+                    .or_default()
+                    .insert(v.trim().to_owned());
+            }
+        }
+        return if pairs.is_empty() {
+            Node::Empty
+        } else {
+            Node::Pairs(pairs)
+        };
+    }
+    let items: BTreeSet<String> = matches(re, text).into_iter().collect();
+    if items.is_empty() {
+        Node::Empty
+    } else {
+        Node::Items(items)
+    }
+}
+
+fn extract(files: &dyn Files, rules: &[ExtractRule]) -> Result<Value> {
+    let listing = files.list()?;
+    let mut keyed: BTreeMap<String, Node> = BTreeMap::new();
+    let mut plain = Node::Empty;
     for rule in rules {
-        let glob = globset::Glob::new(&rule.glob)
-            .map_err(|e| Error::usage(format!("extract rule {:?}: bad glob: {e}", rule.glob)))?
-            .compile_matcher();
-        let re = regex::Regex::new(&rule.regex)
-            .map_err(|e| Error::usage(format!("extract rule {:?}: bad regex: {e}", rule.regex)))?;
+        let bad = |e: String| Error::usage(format!("extract rule {:?}: {e}", rule.glob));
+        let globs = Globs::new(&rule.glob).map_err(bad)?;
+        let re = regex::Regex::new(&rule.regex).map_err(|e| bad(format!("bad regex: {e}")))?;
+        let mut found = if rule.by_file {
+            Node::Files(BTreeMap::new())
+        } else {
+            Node::Empty
+        };
+        for file in listing.iter().filter(|f| globs.is_match(f)) {
+            let Some(bytes) = files.read(file)? else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let node = collect(&re, &text);
+            if rule.by_file {
+                if !matches!(node, Node::Empty) {
+                    let mut per = BTreeMap::new();
+                    per.insert(file.clone(), node);
+                    found.merge(Node::Files(per)).map_err(bad)?;
+                }
+            } else {
+                found.merge(node).map_err(bad)?;
+            }
+        }
         let target = match &rule.key {
             Some(k) => keyed.entry(k.clone()).or_default(),
             None => &mut plain,
         };
-        for file in files.iter().filter(|f| glob.is_match(f)) {
-            let Ok(full) = inside(workdir, file) else {
-                crate::ui::verbose(&format!(
-                    "extract: skipping {file}: it leads outside the repository"
-                ));
-                continue;
-            };
-            if file.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
-                continue;
-            }
-            let Ok(bytes) = std::fs::read(full) else {
-                continue;
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            target.extend(matches(&re, &text));
-        }
+        target.merge(found).map_err(bad)?;
     }
     if rules.iter().any(|r| r.key.is_some()) {
         Ok(Value::Object(
             keyed
                 .into_iter()
-                .map(|(k, v)| (k, Value::Array(v.into_iter().map(Value::String).collect())))
+                .map(|(k, n)| (k, n.into_value()))
                 .collect(),
         ))
     } else {
-        Ok(Value::Array(plain.into_iter().map(Value::String).collect()))
+        Ok(plain.into_value())
     }
 }
 
-/// Every match of `re` in `text`: the group named `value`, else group 1, else the
-/// whole match.
+/// Every item `re` finds in `text`, over every match: the group named `value`;
+/// else every numbered group that took part; else the whole match.
 pub fn matches(re: &regex::Regex, text: &str) -> Vec<String> {
     let named = re.capture_names().any(|n| n == Some("value"));
-    re.captures_iter(text)
-        .filter_map(|c| {
-            let m = if named {
-                c.name("value")
-            } else {
-                c.get(1).or_else(|| c.get(0))
-            };
-            m.map(|m| m.as_str().to_owned())
-        })
-        .collect()
+    let mut out = Vec::new();
+    for c in re.captures_iter(text) {
+        if named {
+            out.extend(c.name("value").map(|m| m.as_str().to_owned()));
+        } else if c.len() > 1 {
+            out.extend(
+                (1..c.len())
+                    .filter(|i| re.capture_names().nth(*i).flatten().is_none())
+                    .filter_map(|i| c.get(i))
+                    .map(|m| m.as_str().to_owned()),
+            );
+        } else {
+            out.extend(c.get(0).map(|m| m.as_str().to_owned()));
+        }
+    }
+    out
+}
+
+/// Run `command` (split like a shell would, never run by one) in `dir`, with a
+/// cleared environment (only `PATH` and `HOME` kept) and a time limit; its
+/// standard output is the value: JSON; YAML when it starts with `---`; otherwise
+/// one item per line.
+pub fn run_command(dir: &Path, command: &str, timeout: Option<u64>, commit: &str) -> Result<Value> {
+    let argv = shlex::split(command)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "command source {command:?}: cannot split it into a program and arguments"
+            ))
+        })?;
+    let limit = Duration::from_secs(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS));
+    // A program named by a relative path (`./tools/api.sh`) is the checkout's own.
+    let program = if argv[0].contains('/') && !argv[0].starts_with('/') {
+        dir.join(&argv[0])
+    } else {
+        std::path::PathBuf::from(&argv[0])
+    };
+    let expr = duct::cmd(program, &argv[1..])
+        .dir(dir)
+        .full_env(
+            ["PATH", "HOME"]
+                .into_iter()
+                .filter_map(|k| std::env::var_os(k).map(|v| (k.to_owned(), v))),
+        )
+        .env("GIT_REALM_SOURCE_COMMIT", commit)
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked();
+    let handle = expr.start().map_err(|e| {
+        Error::usage(format!(
+            "command source {command:?}: cannot start {}: {e}",
+            argv[0]
+        ))
+    })?;
+    let started = Instant::now();
+    let output = loop {
+        match handle.try_wait() {
+            Ok(Some(out)) => break out.clone(),
+            Ok(None) if started.elapsed() > limit => {
+                let _ = handle.kill();
+                return Err(Error::usage(format!(
+                    "command source {command:?}: still running after {}s: stopped",
+                    limit.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                return Err(Error::usage(format!("command source {command:?}: {e}")));
+            }
+        }
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::usage(format!(
+            "command source {command:?} failed ({}): {}",
+            output.status,
+            stderr.trim().lines().last().unwrap_or("")
+        )));
+    }
+    let text = String::from_utf8(output.stdout).map_err(|_| {
+        Error::usage(format!(
+            "command source {command:?}: its output is not UTF-8"
+        ))
+    })?;
+    parse_output(&text).map_err(|e| Error::usage(format!("command source {command:?}: {e}")))
+}
+
+/// A program's output as a value: JSON; YAML when it starts with `---`; otherwise
+/// one item per non-empty line (a set).
+pub fn parse_output(text: &str) -> std::result::Result<Value, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("---") {
+        return serde_yaml::from_str(text).map_err(|e| format!("its YAML output: {e}"));
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        return Ok(v);
+    }
+    let lines: BTreeSet<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(Value::Array(lines.into_iter().map(Value::String).collect()))
+}
+
+/// Files in memory, for tests.
+#[derive(Default)]
+pub struct MemoryFiles(pub BTreeMap<String, String>);
+
+impl Files for MemoryFiles {
+    fn list(&self) -> Result<Vec<String>> {
+        Ok(self.0.keys().cloned().collect())
+    }
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.0.get(path).map(|s| s.clone().into_bytes()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn files(list: &[(&str, &str)]) -> MemoryFiles {
+        MemoryFiles(
+            list.iter()
+                .map(|(p, c)| (p.to_string(), c.to_string()))
+                .collect(),
+        )
+    }
+
+    fn extracted(args: &[&str], fs: &MemoryFiles) -> Value {
+        let plain: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        evaluate(&extract_source(&plain, &[], &[]).unwrap(), fs).unwrap()
+    }
 
     #[test]
-    fn capture_groups() {
+    fn capture_groups_every_match_every_group() {
         let re = regex::Regex::new(r#"s3://bucket/([^"']+)"#).unwrap();
         assert_eq!(
             matches(&re, "a = 's3://bucket/x/*'\nb = \"s3://bucket/y\""),
@@ -276,15 +625,148 @@ mod tests {
         assert_eq!(matches(&re, "read=a write=b"), ["a", "b"]);
         let re = regex::Regex::new(r"\d+").unwrap();
         assert_eq!(matches(&re, "1 22"), ["1", "22"]);
+        // Items listed together: every group of every match.
+        let re = regex::Regex::new(r"use \{(\w+), (\w+)\}").unwrap();
+        assert_eq!(matches(&re, "use {A, B}\nuse {C, D}"), ["A", "B", "C", "D"]);
+    }
+
+    #[test]
+    fn gitignore_style_globs() {
+        let g = Globs::new("src/*.rs").unwrap();
+        assert!(g.is_match("src/lib.rs"));
+        assert!(!g.is_match("src/a/b.rs"), "* stops at /");
+        let g = Globs::new("src/**/*.rs !src/sys/**").unwrap();
+        assert!(g.is_match("src/a/b.rs"));
+        assert!(!g.is_match("src/sys/unix.rs"));
+        let g = Globs::new("*.py").unwrap();
+        assert!(g.is_match("a/b/c.py"), "no slash: any depth");
+        let g = Globs::new("/*.py").unwrap();
+        assert!(!g.is_match("a/c.py"));
+        let g = Globs::new("!vendor").unwrap();
+        assert!(g.is_match("src/x"));
+        assert!(!g.is_match("vendor/x/y"));
+        assert!(Globs::new("../x").is_err());
+        assert!(Globs::new(".git/config").is_err());
+        assert!(Globs::new("").is_err());
+        assert!(
+            Globs::new(&Globs::literal("a[1].txt"))
+                .unwrap()
+                .is_match("a[1].txt")
+        );
+    }
+
+    #[test]
+    fn extraction_builds_sets_maps_and_per_file_maps() {
+        let fs = files(&[
+            (
+                "src/a.rs",
+                "pub fn parse(s: &str)\npub fn run()\npub enum Error {}",
+            ),
+            (
+                "src/b/mod.rs",
+                "pub enum Error {}\n#[cfg(feature = \"x\")]\npub fn hidden()",
+            ),
+            ("src/sys/c.rs", "pub fn private()"),
+        ]);
+        assert_eq!(
+            extracted(&[r"src/**/*.rs !src/sys=pub (?:fn|enum) (\w+)"], &fs),
+            json!(["Error", "hidden", "parse", "run"])
+        );
+        assert_eq!(
+            extracted(
+                &[r"src/**/*.rs=pub fn (?P<key>\w+)(?P<value>\([^)]*\))"],
+                &fs
+            ),
+            json!({"hidden": "()", "parse": "(s: &str)", "private": "()", "run": "()"})
+        );
+        let per_file = extract_source(&[], &[], &[r"src/**/*.rs=pub enum (\w+)".into()]).unwrap();
+        assert_eq!(
+            evaluate(&per_file, &fs).unwrap(),
+            json!({"src/a.rs": ["Error"], "src/b/mod.rs": ["Error"]})
+        );
+        // Multi-line patterns.
+        assert_eq!(
+            extracted(&[r#"src/**/*.rs=(?m)^pub fn (\w+)"#], &fs),
+            json!(["hidden", "parse", "private", "run"])
+        );
+        // A cfg-gated item is matched whole by the first alternative, which has no
+        // `value` group, so it adds nothing.
+        let gated = r#"src/**/*.rs=(?m)#\[cfg\([^)]*\)\]\s*pub fn \w+|^pub fn (?P<value>\w+)"#;
+        assert_eq!(extracted(&[gated], &fs), json!(["parse", "private", "run"]));
+    }
+
+    #[test]
+    fn toml_yaml_json_files() {
+        let fs = files(&[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"x\"\n[features]\ndefault = [\"a\"]\n",
+            ),
+            ("c.json", r#"{"port": 80}"#),
+        ]);
+        let src = ValueSource::File {
+            path: "Cargo.toml".parse().unwrap(),
+            pointer: Some("/features".into()),
+        };
+        assert_eq!(evaluate(&src, &fs).unwrap(), json!({"default": ["a"]}));
+        let src = ValueSource::File {
+            path: "c.json".parse().unwrap(),
+            pointer: None,
+        };
+        assert_eq!(evaluate(&src, &fs).unwrap(), json!({"port": 80}));
+        let missing = ValueSource::File {
+            path: "nope.yaml".parse().unwrap(),
+            pointer: None,
+        };
+        assert!(
+            evaluate(&missing, &fs)
+                .unwrap_err()
+                .message
+                .contains("committed")
+        );
+    }
+
+    #[test]
+    fn realm_sources_pass_the_command_line_checks() {
+        let cmd = ValueSource::Command {
+            command: "echo hi".into(),
+            timeout_seconds: None,
+        };
+        assert!(validate(&cmd, false).is_ok());
+        assert!(validate(&cmd, true).is_err());
+        let git = ValueSource::File {
+            path: ".git/config".parse().unwrap(),
+            pointer: None,
+        };
+        assert!(validate(&git, true).is_err());
+        let rules = ValueSource::Extract {
+            rules: vec![ExtractRule {
+                key: None,
+                glob: "../../etc/*".into(),
+                regex: "x".into(),
+                by_file: false,
+            }],
+        };
+        assert!(validate(&rules, true).is_err());
+    }
+
+    #[test]
+    fn command_output_formats() {
+        assert_eq!(parse_output("{\"a\": 1}").unwrap(), json!({"a": 1}));
+        assert_eq!(parse_output("---\na: [1]\n").unwrap(), json!({"a": [1]}));
+        assert_eq!(
+            parse_output("pub fn a(x: u32)\n\npub fn b()\npub fn a(x: u32)\n").unwrap(),
+            json!(["pub fn a(x: u32)", "pub fn b()"])
+        );
     }
 
     #[test]
     fn extract_arguments() {
-        assert!(extract_source(&["*.py=x".into()], &["k=*.py=y".into()]).is_err());
-        assert!(extract_source(&["noequals".into()], &[]).is_err());
-        assert!(extract_source(&["*.py=(".into()], &[]).is_err());
+        assert!(extract_source(&["*.py=x".into()], &["k=*.py=y".into()], &[]).is_err());
+        assert!(extract_source(&["noequals".into()], &[], &[]).is_err());
+        assert!(extract_source(&["*.py=(".into()], &[], &[]).is_err());
         let ValueSource::Extract { rules } =
-            extract_source(&[], &["read=src/**/*.py=a=(b)".into()]).unwrap()
+            extract_source(&[], &["read=src/**/*.py=a=(b)".into()], &[]).unwrap()
         else {
             panic!()
         };

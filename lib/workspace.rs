@@ -1,40 +1,75 @@
-//! What a member's own repository says, as contracts and operations need it: export
-//! values computed from its code, whether a binding file provides a contract, its
-//! `HEAD`, whether a binding file changed since an import was last resolved.
+//! What a member's own repository says, as contracts and operations need it: its
+//! export declarations and the values they compute *at a commit*, its `HEAD`,
+//! which branch that is, whether a binding file changed since an import was last
+//! resolved.
+//!
+//! Published values come from committed code only: sources are evaluated over the
+//! tree of `HEAD`, read from the object database ([`At::Head`]). What the working
+//! tree would change (uncommitted and untracked files) is computed apart
+//! ([`At::Uncommitted`]), only to be shown.
 //!
 //! Surveys and realm operations see the repository only through [`Workspace`], so
 //! they can be tested with a fake one and never reach into the file system
 //! themselves. [`WorkingTree`] is the real one.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 use serde_json::Value;
 
 use crate::error::{Context, Error, Result};
-use crate::model::{CommitId, RelPath, ValueSource};
+use crate::model::{self, CommitId, ExportsFile, RelPath, ValueSource};
+use crate::sources::{self, Files};
+
+/// Which state of the repository to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// The commit `HEAD` points at: what is published.
+    Head,
+    /// The working tree, with uncommitted and untracked (not ignored) files.
+    Uncommitted,
+}
+
+/// Where `HEAD` stands, for deciding whether to publish from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Publishing {
+    /// The checked-out branch (`None`: detached `HEAD`).
+    pub branch: Option<String>,
+    /// The repository's default branch: `origin/HEAD`, else `main`, else `master`.
+    pub default_branch: Option<String>,
+    /// Whether `HEAD` is the default branch (or its tip, detached).
+    pub on_default: bool,
+    /// Whether `HEAD` is on a remote-tracking branch (pushed, as last fetched).
+    pub on_remote: bool,
+}
 
 /// The member repository, as contracts see it.
 pub trait Workspace {
-    /// Whether there are files to compute values from (a bare repository has none).
+    /// Whether there is code to compute values from (a repository with commits).
     fn has_worktree(&self) -> bool;
-    /// The export value `source` computes (an error names what is wrong with it).
-    fn evaluate(&self, source: &ValueSource) -> Result<Value>;
-    /// The strings of `value` that the binding file does not provide (see
-    /// `contracts::verify`).
-    fn verify(&self, binding: &RelPath, pattern: &str, value: &Value) -> Result<Vec<String>>;
     /// The commit `HEAD` points at, if any.
     fn head(&self) -> Option<ObjectId>;
+    /// Whether the working tree differs from `HEAD` (uncommitted or untracked files).
+    fn has_uncommitted(&self) -> Result<bool>;
+    /// The export declarations (`.realm/exports.yaml`) at `at`, if the file exists.
+    fn exports_file(&self, at: At) -> Result<Option<ExportsFile>>;
+    /// The value `source` computes at `at` (an error names what is wrong with it).
+    fn evaluate(&self, at: At, source: &ValueSource) -> Result<Value>;
     /// Whether the binding file at `HEAD` differs from the one at `resolved`
     /// (never resolved: whether it exists at all).
     fn binding_changed(&self, resolved: Option<&CommitId>, binding: &RelPath) -> Result<bool>;
+    /// Which branch `HEAD` is, and whether it is pushed.
+    fn publishing(&self) -> Result<Publishing>;
 }
 
-/// The real workspace: a repository and its working tree, if it has one.
+/// The real workspace: a repository, its `HEAD` and its working tree.
 pub struct WorkingTree<'r> {
     repo: &'r gix::Repository,
     workdir: Option<PathBuf>,
     head: Option<ObjectId>,
+    /// The working tree's tree, once written (see `git::worktree_tree`).
+    uncommitted: OnceCell<Option<ObjectId>>,
 }
 
 impl<'r> WorkingTree<'r> {
@@ -43,17 +78,12 @@ impl<'r> WorkingTree<'r> {
             repo,
             workdir: repo.workdir().map(Path::to_owned),
             head: head_commit(repo),
+            uncommitted: OnceCell::new(),
         }
     }
 
     pub fn workdir(&self) -> Option<&Path> {
         self.workdir.as_deref()
-    }
-
-    fn require_workdir(&self) -> Result<&Path> {
-        self.workdir.as_deref().ok_or_else(|| {
-            Error::usage("a bare repository has no working tree to compute exports from")
-        })
     }
 
     fn blob_at(&self, commit: ObjectId, path: &RelPath) -> Result<Option<ObjectId>> {
@@ -68,23 +98,100 @@ impl<'r> WorkingTree<'r> {
             .context(|| format!("cannot look up {path} in {commit}"))?
             .map(|e| e.object_id()))
     }
+
+    fn head_tree(&self) -> Result<Option<ObjectId>> {
+        let Some(head) = self.head else {
+            return Ok(None);
+        };
+        let commit = self
+            .repo
+            .find_commit(head)
+            .context(|| format!("cannot read HEAD ({head})"))?;
+        Ok(Some(
+            commit
+                .tree_id()
+                .context(|| format!("cannot read the tree of {head}"))?
+                .detach(),
+        ))
+    }
+
+    fn worktree_tree(&self) -> Result<Option<ObjectId>> {
+        if let Some(t) = self.uncommitted.get() {
+            return Ok(*t);
+        }
+        let tree = crate::git::index::worktree_tree(self.repo)?;
+        Ok(*self.uncommitted.get_or_init(|| tree))
+    }
+
+    /// The tree to read at `at`.
+    fn tree(&self, at: At) -> Result<Option<ObjectId>> {
+        match at {
+            At::Head => self.head_tree(),
+            At::Uncommitted => match self.worktree_tree()? {
+                Some(t) => Ok(Some(t)),
+                None => self.head_tree(),
+            },
+        }
+    }
+
+    fn files(&self, at: At) -> Result<TreeFiles<'r>> {
+        let tree = self.tree(at)?.ok_or_else(|| {
+            Error::usage(
+                "this repository has no commit yet: export values come from committed code",
+            )
+        })?;
+        Ok(TreeFiles::new(self.repo, tree))
+    }
 }
 
 impl Workspace for WorkingTree<'_> {
     fn has_worktree(&self) -> bool {
-        self.workdir.is_some()
-    }
-
-    fn evaluate(&self, source: &ValueSource) -> Result<Value> {
-        crate::sources::evaluate(source, self.require_workdir()?)
-    }
-
-    fn verify(&self, binding: &RelPath, pattern: &str, value: &Value) -> Result<Vec<String>> {
-        crate::contracts::verify(self.require_workdir()?, binding, pattern, value)
+        self.head.is_some()
     }
 
     fn head(&self) -> Option<ObjectId> {
         self.head
+    }
+
+    fn has_uncommitted(&self) -> Result<bool> {
+        if self.workdir.is_none() {
+            return Ok(false);
+        }
+        Ok(self.worktree_tree()? != self.head_tree()?)
+    }
+
+    fn exports_file(&self, at: At) -> Result<Option<ExportsFile>> {
+        let Some(tree) = self.tree(at)? else {
+            return Ok(None);
+        };
+        let files = TreeFiles::new(self.repo, tree);
+        match files.read(model::EXPORTS_FILE)? {
+            None => Ok(None),
+            Some(bytes) => model::parse::<ExportsFile>(model::EXPORTS_FILE, &bytes).map(Some),
+        }
+    }
+
+    fn evaluate(&self, at: At, source: &ValueSource) -> Result<Value> {
+        let files = self.files(at)?;
+        match source {
+            ValueSource::Command {
+                command,
+                timeout_seconds,
+            } => {
+                let dir = tempfile::Builder::new()
+                    .prefix("realm-source-")
+                    .tempdir()
+                    .context(|| "cannot create a scratch checkout".into())?;
+                files.checkout(dir.path())?;
+                sources::run_command(
+                    dir.path(),
+                    command,
+                    *timeout_seconds,
+                    &files.tree.to_string(),
+                )
+            }
+            other => sources::evaluate(other, &files),
+        }
     }
 
     fn binding_changed(&self, resolved: Option<&CommitId>, binding: &RelPath) -> Result<bool> {
@@ -99,9 +206,210 @@ impl Workspace for WorkingTree<'_> {
             .map_err(|e| Error::usage(e.to_string()))?;
         Ok(now.is_some() && now != self.blob_at(then_id, binding)?)
     }
+
+    fn publishing(&self) -> Result<Publishing> {
+        let repo = self.repo;
+        let branch = repo.head_name().ok().flatten().and_then(|n| {
+            n.as_bstr()
+                .to_string()
+                .strip_prefix("refs/heads/")
+                .map(str::to_owned)
+        });
+        let default_branch = default_branch(repo);
+        let on_default = match (&default_branch, self.head) {
+            (None, _) => true,
+            (Some(d), head) => {
+                branch.as_deref() == Some(d.as_str())
+                    || head.is_some_and(|h| {
+                        [
+                            format!("refs/heads/{d}"),
+                            format!("refs/remotes/origin/{d}"),
+                        ]
+                        .iter()
+                        .any(|r| crate::git::ref_target(repo, r).ok().flatten() == Some(h))
+                    })
+            }
+        };
+        let on_remote = match self.head {
+            Some(h) => crate::git::remotes::on_remote(repo, h)?,
+            None => false,
+        };
+        Ok(Publishing {
+            branch,
+            default_branch,
+            on_default,
+            on_remote,
+        })
+    }
+}
+
+/// The default branch: where `origin/HEAD` points, else `main`, else `master`.
+pub fn default_branch(repo: &gix::Repository) -> Option<String> {
+    if let Ok(Some(r)) = repo.try_find_reference("refs/remotes/origin/HEAD")
+        && let gix::refs::TargetRef::Symbolic(name) = r.target()
+    {
+        let name = name.as_bstr().to_string();
+        if let Some(b) = name.strip_prefix("refs/remotes/origin/") {
+            return Some(b.to_owned());
+        }
+    }
+    ["main", "master"]
+        .into_iter()
+        .find(|b| {
+            crate::git::ref_target(repo, &format!("refs/heads/{b}"))
+                .ok()
+                .flatten()
+                .is_some()
+                || crate::git::ref_target(repo, &format!("refs/remotes/origin/{b}"))
+                    .ok()
+                    .flatten()
+                    .is_some()
+        })
+        .map(str::to_owned)
 }
 
 /// `HEAD`'s commit, if the repository has one.
 pub fn head_commit(repo: &gix::Repository) -> Option<ObjectId> {
     repo.head_id().ok().map(|id| id.detach())
+}
+
+/// One entry of a tree listing.
+struct Entry {
+    path: String,
+    id: ObjectId,
+    kind: EntryKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    File,
+    Executable,
+    Link,
+}
+
+/// The files of one tree, read straight from the object database: committed
+/// content only (no working tree, nothing under `.git/`, no symlink followed).
+pub struct TreeFiles<'r> {
+    repo: &'r gix::Repository,
+    tree: ObjectId,
+    listing: OnceCell<Vec<Entry>>,
+}
+
+impl<'r> TreeFiles<'r> {
+    pub fn new(repo: &'r gix::Repository, tree: ObjectId) -> Self {
+        TreeFiles {
+            repo,
+            tree,
+            listing: OnceCell::new(),
+        }
+    }
+
+    fn entries(&self) -> Result<&[Entry]> {
+        if let Some(l) = self.listing.get() {
+            return Ok(l);
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![(String::new(), self.tree)];
+        while let Some((prefix, id)) = stack.pop() {
+            let tree = self
+                .repo
+                .find_tree(id)
+                .context(|| format!("cannot read tree {id}"))?;
+            let decoded = tree
+                .decode()
+                .context(|| format!("cannot decode tree {id}"))?;
+            for e in &decoded.entries {
+                let name = e.filename.to_string();
+                let path = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                let oid = e.oid.to_owned();
+                if e.mode.is_tree() {
+                    stack.push((path, oid));
+                } else if e.mode.is_link() {
+                    out.push(Entry {
+                        path,
+                        id: oid,
+                        kind: EntryKind::Link,
+                    });
+                } else if e.mode.is_blob() {
+                    let kind = if e.mode.is_executable() {
+                        EntryKind::Executable
+                    } else {
+                        EntryKind::File
+                    };
+                    out.push(Entry {
+                        path,
+                        id: oid,
+                        kind,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(self.listing.get_or_init(|| out))
+    }
+
+    fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
+        Ok(self
+            .repo
+            .find_blob(id)
+            .context(|| format!("cannot read blob {id}"))?
+            .data
+            .clone())
+    }
+
+    /// Write the tree's files into `dir` (a clean checkout, for a command source).
+    pub fn checkout(&self, dir: &Path) -> Result<()> {
+        for e in self.entries()? {
+            let target = dir.join(&e.path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let data = self.blob(e.id)?;
+            match e.kind {
+                EntryKind::Link => {
+                    #[cfg(unix)]
+                    std::os::unix::fs::symlink(String::from_utf8_lossy(&data).as_ref(), &target)
+                        .context(|| format!("cannot create {}", target.display()))?;
+                }
+                kind => {
+                    std::fs::write(&target, &data)
+                        .context(|| format!("cannot write {}", target.display()))?;
+                    #[cfg(unix)]
+                    if kind == EntryKind::Executable {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
+                            .context(|| format!("cannot make {} executable", target.display()))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Files for TreeFiles<'_> {
+    fn list(&self) -> Result<Vec<String>> {
+        Ok(self
+            .entries()?
+            .iter()
+            .filter(|e| e.kind != EntryKind::Link)
+            .map(|e| e.path.clone())
+            .collect())
+    }
+
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let entries = self.entries()?;
+        match entries.binary_search_by(|e| e.path.as_str().cmp(path)) {
+            Err(_) => Ok(None),
+            Ok(i) if entries[i].kind == EntryKind::Link => Err(Error::usage(format!(
+                "{path} is a symbolic link: only regular committed files are read"
+            ))),
+            Ok(i) => self.blob(entries[i].id).map(Some),
+        }
+    }
 }

@@ -86,6 +86,10 @@ impl Story {
             ],
         )
         .ok();
+        // The source lives in aperture's repository, committed with its code.
+        self.w
+            .git(APERTURE, &["commit", "-q", "-m", "export s3-permissions"])
+            .ok();
     }
 
     /// `git realm ARGS` in `dir`, with the gh double as `gh`.

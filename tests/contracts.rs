@@ -127,6 +127,13 @@ impl Story {
             "{}",
             out.stdout
         );
+        assert!(
+            out.stdout
+                .contains("Wrote its source to .realm/exports.yaml (staged)"),
+            "{}",
+            out.stdout
+        );
+        self.commit("aperture", "export s3-permissions");
 
         self.write(
             "fungal-image-analysis",
@@ -174,6 +181,25 @@ fn the_aperture_and_fungal_walkthrough() {
     code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
     s.write(aperture, PATHS, &code);
 
+    // Uncommitted, it is shown apart and never published.
+    let check = s.realm(aperture, &["check", "--json"]).ok().json();
+    let export = &check["realms"][0]["exports"][0];
+    assert_eq!(export["next_version"], serde_json::Value::Null);
+    assert_eq!(
+        export["uncommitted"],
+        serde_json::json!(["+ read: training-metrics/experiments/*"])
+    );
+    let out = s.realm(aperture, &["check"]).ok();
+    assert!(
+        out.stdout.contains("uncommitted: would change"),
+        "{}",
+        out.stdout
+    );
+    let before = w.rev("letemcook.git", "main");
+    s.realm(aperture, &["sync"]).ok();
+    assert_eq!(w.rev("letemcook.git", "main"), before, "nothing published");
+    s.commit(aperture, "read training metrics");
+
     let check = s.realm(aperture, &["check", "--json"]).code(1).json();
     let export = &check["realms"][0]["exports"][0];
     assert_eq!(export["contract"], "s3-permissions");
@@ -185,6 +211,8 @@ fn the_aperture_and_fungal_walkthrough() {
         serde_json::json!(["read: training-metrics/experiments/*"])
     );
     assert_eq!(export["consumers"][0]["repo"], fungal);
+    assert_eq!(export["consumers"][0]["breaks"], false);
+    assert_eq!(export["commit"], w.rev(aperture, "HEAD").as_str());
     let status = s.realm(aperture, &["status"]).ok();
     assert!(
         status.stdout.contains("Cross-repo change detected"),
@@ -365,15 +393,18 @@ fn literal_story() -> Story {
         ],
     )
     .ok();
+    s.commit("aperture", "export c");
     s
 }
 
+/// Declare a new literal value for `d/c` and commit the declaration.
 fn set_value(s: &Story, json: &str) {
     s.realm(
         "aperture",
         &["export", "c", "--domain", "d", "--value", json],
     )
     .ok();
+    s.commit("aperture", "new value of c");
 }
 
 #[test]
@@ -410,6 +441,7 @@ fn the_semver_table_row_by_row() {
         ],
     )
     .ok();
+    s.commit("aperture", "describe c");
     s.realm("aperture", &["sync"]).ok();
     assert_eq!(version(&s), "3.0.1");
     assert_eq!(s.contract("d", "c")["description"], "paths aperture reads");
@@ -495,17 +527,38 @@ fn a_breaking_change_a_consumer_relies_on_is_refused_unless_forced() {
         .realm("fungal-image-analysis", &["check", "--fetch", "--json"])
         .code(1)
         .json();
-    assert_eq!(check["realms"][0]["imports"][0]["state"], "broken");
+    // The realm gives consumers 14 days (init's default) before it counts as broken.
+    let import = &check["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "grace");
+    assert_eq!(import["deadline"], "2026-02-07");
     assert!(
-        check["realms"][0]["imports"][0]["reason"]
+        import["reason"]
             .as_str()
             .unwrap()
             .contains("outside the requirement ^1")
     );
+    // After the deadline, it is broken.
+    let mut cmd = s.w.command(
+        &s.w.path("fungal-image-analysis"),
+        "git",
+        &["realm", "check", "--json"],
+    );
+    cmd.env("GIT_COMMITTER_DATE", "2026-02-08 10:00:00 +0000");
+    let late = s.w.run_cmd(cmd).code(1).json();
+    assert_eq!(late["realms"][0]["imports"][0]["state"], "broken");
     assert_eq!(
         s.issue_calls().len(),
         1,
         "the consumer is told about the breaking version"
+    );
+    let body = s.gh.repo("acme/fungal-image-analysis")["issues"][0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(body.contains("This version breaks your import"), "{body}");
+    assert!(
+        body.contains("grace period runs until **2026-02-07**"),
+        "{body}"
     );
 }
 
@@ -539,6 +592,7 @@ fn where_governance_requires_approval_a_breaking_change_becomes_a_proposal() {
         &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
     )
     .ok();
+    s.commit("aperture", "export c");
     set_value(&s, r#"["a"]"#);
     let before = s.w.rev("letemcook.git", "main");
     let out = s.realm("aperture", &["sync"]).ok();
@@ -570,6 +624,7 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
         code.push_str(&format!("read(\"s3://bucket/{path}\")\n"));
         s.write("aperture", PATHS, &code);
         s.commit("aperture", path);
+        s.w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
     };
 
     // gh fails: the realm commit stands, the failure is reported (exit 4).
@@ -606,13 +661,6 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
     // A teammate's clone of aperture syncs too: nothing new.
     s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
         .ok();
-    std::fs::create_dir_all(s.w.path("aperture-2/models/training")).unwrap();
-    std::fs::copy(
-        s.w.path("aperture").join(PATHS),
-        s.w.path("aperture-2").join(PATHS),
-    )
-    .unwrap();
-    s.w.git("aperture-2", &["add", PATHS]).ok();
     let realm = s.w.path("letemcook.git").display().to_string();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.realm("aperture-2", &["sync"]).ok();
@@ -627,12 +675,8 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
         out.stdout
     );
     assert_eq!(s.issue_calls().len(), 2);
-    // (the teammate pulls the same code first: the working tree is the value's truth)
-    std::fs::copy(
-        s.w.path("aperture").join(PATHS),
-        s.w.path("aperture-2").join(PATHS),
-    )
-    .unwrap();
+    // (the teammate pulls the same code first: the committed code is the value's truth)
+    s.w.git("aperture-2", &["pull", "-q"]).ok();
     s.realm("aperture-2", &["sync"]).ok();
     assert_eq!(
         s.issue_calls().len(),
@@ -657,6 +701,7 @@ fn a_dry_run_writes_nothing_anywhere() {
     let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
     code.push_str("read(\"s3://bucket/new/*\")\n");
     s.write("aperture", PATHS, &code);
+    s.commit("aperture", "new path");
     s.realm("aperture", &["check", "--fetch"]).code(1);
     let realm_before = s.w.rev("letemcook.git", "main");
     let local_before = s.w.rev("aperture", "refs/realm/letemcook/main");
@@ -722,6 +767,7 @@ fn eight_providers_sync_different_contracts_at_once() {
             ],
         )
         .ok();
+        s.w.git(n, &["commit", "-q", "-m", "export"]).ok();
     }
     let children: Vec<_> = names
         .iter()
@@ -772,13 +818,16 @@ fn two_clones_racing_on_the_same_contract_is_detected_and_nothing_is_lost() {
         &["export", "c", "--domain", "d", "--file", "c.json"],
     )
     .ok();
+    s.commit("aperture", "export c");
+    s.w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
     // A second clone of aperture, whose code says something else.
     s.w.git(".", &["clone", "-q", "remotes/aperture.git", "aperture-2"])
         .ok();
     s.realm("aperture-2", &["join", &realm]).ok();
     s.write("aperture-2", "c.json", r#"{"read":["a","b","from-2"]}"#);
-    s.w.git("aperture-2", &["add", "c.json"]).ok();
+    s.commit("aperture-2", "from 2");
     s.write("aperture", "c.json", r#"{"read":["a","b","from-1"]}"#);
+    s.commit("aperture", "from 1");
 
     // While aperture's sync is being pushed, aperture-2 publishes first (once).
     let env: String =
@@ -991,8 +1040,7 @@ fn exports_from_files_with_pointers_and_schemas() {
         "schema.json",
         r#"{"type":"object","properties":{"max_jobs":{"type":"integer","maximum":100}},"required":["max_jobs"]}"#,
     );
-    // Sources are tracked files (issue 8): an untracked file is not part of the code.
-    s.w.git("aperture", &["add", "config/limits.yaml"]).ok();
+    s.commit("aperture", "limits");
     s.realm(
         "aperture",
         &[
@@ -1010,6 +1058,7 @@ fn exports_from_files_with_pointers_and_schemas() {
     let contract = s.contract("quotas", "limits");
     assert_eq!(contract["value"]["max_jobs"], 10);
     assert!(contract["schema"].is_mapping());
+    s.commit("aperture", "export limits");
 
     // A value that breaks the schema is reported by check, and sync refuses to publish it.
     s.write(
@@ -1017,6 +1066,7 @@ fn exports_from_files_with_pointers_and_schemas() {
         "config/limits.yaml",
         "production:\n  max_jobs: 1000\n",
     );
+    s.commit("aperture", "more jobs");
     let check = s.realm("aperture", &["check", "--json"]).code(1).json();
     assert!(
         check["realms"][0]["exports"][0]["error"]
@@ -1037,6 +1087,7 @@ fn sync_notifies_through_the_real_gh_against_a_local_fake_github() {
     let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
     code.push_str("read(\"s3://bucket/training-metrics/experiments/*\")\n");
     s.write("aperture", PATHS, &code);
+    s.commit("aperture", "training metrics");
 
     // The real gh, configured to send every request over the fake's Unix socket.
     let mut cmd =
@@ -1154,6 +1205,7 @@ fn on_a_github_hosted_realm_proposals_become_pull_requests() {
         &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
     )
     .ok();
+    s.commit("aperture", "export c");
     let out = s.realm("aperture", &["sync"]).ok();
     assert!(
         out.stdout
@@ -1193,4 +1245,583 @@ fn a_sync_without_contention_costs_one_fetch_and_one_push() {
     assert_eq!(count("fetch"), 1, "{log}");
     assert_eq!(count("push"), 1, "{log}");
     assert_eq!(s.contract("d", "c")["version"], "1.1.0");
+}
+
+// ---------------------------------------------------------------------------
+// Contracts on real code: committed sources, items with identity, consumers
+// that say what they use.
+// ---------------------------------------------------------------------------
+
+/// aperture provides `api` in domain `rust` (members: aperture, fungal, cli).
+fn three_repo_story() -> Story {
+    let s = Story::new();
+    let realm = s.w.path("letemcook.git").display().to_string();
+    s.w.member("cli");
+    s.realm("cli", &["join", &realm]).ok();
+    s.realm(
+        "aperture",
+        &[
+            "domain",
+            "create",
+            "rust",
+            "--repos",
+            "aperture,fungal-image-analysis,cli",
+        ],
+    )
+    .ok();
+    s
+}
+
+fn sync_json(s: &Story, dir: &str, args: &[&str], code: i32) -> Run {
+    let mut all = vec!["sync"];
+    all.extend_from_slice(args);
+    s.realm(dir, &all).code(code)
+}
+
+#[test]
+fn a_release_history_is_bumped_right_and_breaks_only_who_uses_what_changed() {
+    let s = three_repo_story();
+    let a = "aperture";
+    s.write(
+        a,
+        "src/a.rs",
+        "pub fn parse(s: &str) {}\npub fn run() {}\n#[cfg(feature = \"nightly\")]\npub fn experimental() {}\n",
+    );
+    s.write(a, "src/b.rs", "pub enum Error { Io, Parse }\n");
+    s.write(a, "src/c.rs", "pub enum Error { Io, Timeout }\n");
+    s.write(a, "src/sys/unix.rs", "pub fn private_helper() {}\n");
+    s.commit(a, "v1");
+    let rule = r#"src/**/*.rs !src/sys=(?m)#\[cfg\(feature = "nightly"\)\]\s*pub [^\n]*|^pub (?P<key>fn \w+|enum \w+)\s*(?P<value>\([^)]*\)|\{[^}]*)"#;
+    s.realm(
+        a,
+        &[
+            "export",
+            "api",
+            "--domain",
+            "rust",
+            "--extract-by-file",
+            rule,
+        ],
+    )
+    .ok();
+    s.commit(a, "export api");
+    let value = s.contract("rust", "api")["value"].clone();
+    let value: serde_json::Value = serde_json::to_value(value).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "src/a.rs": {"fn parse": "(s: &str)", "fn run": "()"},
+            "src/b.rs": {"enum Error": "{ Io, Parse"},
+            "src/c.rs": {"enum Error": "{ Io, Timeout"},
+        }),
+        "the cfg-gated item and src/sys are left out"
+    );
+
+    // fungal uses parse; cli uses run.
+    for (repo, used) in [
+        ("fungal-image-analysis", r#""src/a.rs".fn parse"#),
+        ("cli", r#""src/a.rs".fn run"#),
+    ] {
+        s.write(repo, "api.rs", "use aperture;\n");
+        s.commit(repo, "use aperture");
+        s.realm(
+            repo,
+            &[
+                "import",
+                "api",
+                "--domain",
+                "rust",
+                "--version",
+                "^1",
+                "--binding",
+                "api.rs",
+                "--uses",
+                used,
+            ],
+        )
+        .ok();
+    }
+
+    // An added function: minor.
+    let mut code = std::fs::read_to_string(s.w.path(a).join("src/a.rs")).unwrap();
+    code = code.replace("pub fn run() {}\n", "pub fn run() {}\npub fn render() {}\n");
+    s.write(a, "src/a.rs", &code);
+    s.commit(a, "render");
+    sync_json(&s, a, &[], 0);
+    assert_eq!(s.contract("rust", "api")["version"], "1.1.0");
+
+    // Removing the disabled item changes nothing published.
+    code = code.replace(
+        "#[cfg(feature = \"nightly\")]\npub fn experimental() {}\n",
+        "",
+    );
+    s.write(a, "src/a.rs", &code);
+    s.commit(a, "drop nightly");
+    let out = sync_json(&s, a, &[], 0);
+    assert!(out.stdout.contains("Nothing to publish"), "{}", out.stdout);
+
+    // A renamed function: major; it breaks cli (uses run), not fungal.
+    code = code.replace("pub fn run()", "pub fn start()");
+    s.write(a, "src/a.rs", &code);
+    s.commit(a, "rename run");
+    let check = s.realm(a, &["check", "--json"]).code(1).json();
+    let export = &check["realms"][0]["exports"][0];
+    assert_eq!(export["bump"], "major");
+    let consumers = export["consumers"].as_array().unwrap();
+    let cli = consumers.iter().find(|c| c["repo"] == "cli").unwrap();
+    let fungal = consumers
+        .iter()
+        .find(|c| c["repo"] == "fungal-image-analysis")
+        .unwrap();
+    assert_eq!(cli["breaks"], true);
+    assert_eq!(
+        cli["broken_items"],
+        serde_json::json!([r#""src/a.rs".fn run"#])
+    );
+    assert_eq!(fungal["breaks"], false);
+    let out = sync_json(&s, a, &[], 3);
+    assert!(out.stderr.contains("what cli rely on"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("fungal-image-analysis imports"),
+        "{}",
+        out.stderr
+    );
+    let out = sync_json(&s, a, &["--force"], 0);
+    assert!(
+        out.stdout
+            .contains("fungal-image-analysis: uses nothing that changed"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(s.contract("rust", "api")["version"], "2.0.0");
+    let check = s
+        .realm("fungal-image-analysis", &["check", "--fetch", "--json"])
+        .code(1)
+        .json();
+    let import = &check["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "stale");
+    assert!(
+        import["reason"]
+            .as_str()
+            .unwrap()
+            .contains("widen the requirement"),
+        "{import}"
+    );
+    let check = s
+        .realm("cli", &["check", "--fetch", "--json"])
+        .code(1)
+        .json();
+    let import = &check["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "grace");
+    assert_eq!(
+        import["broken_items"],
+        serde_json::json!([r#""src/a.rs".fn run"#])
+    );
+
+    // fungal widens its requirement (a changed signature is what it uses next).
+    s.realm(
+        "fungal-image-analysis",
+        &[
+            "import",
+            "api",
+            "--domain",
+            "rust",
+            "--version",
+            ">=1",
+            "--binding",
+            "api.rs",
+            "--uses",
+            r#""src/a.rs".fn parse"#,
+        ],
+    )
+    .ok();
+    code = code.replace("parse(s: &str)", "parse(s: &str, strict: bool)");
+    s.write(a, "src/a.rs", &code);
+    s.commit(a, "strict parsing");
+    let out = sync_json(&s, a, &[], 3);
+    assert!(
+        out.stderr
+            .contains(r#"~ "src/a.rs".fn parse: (s: &str) → (s: &str, strict: bool)"#),
+        "one line for a changed item: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("what fungal-image-analysis rely on"),
+        "{}",
+        out.stderr
+    );
+    sync_json(&s, a, &["--force"], 0);
+
+    // A variant removed from the Error of one module, while another module has an
+    // Error too: still a change, in that module.
+    s.write(a, "src/c.rs", "pub enum Error { Io }\n");
+    s.commit(a, "no timeouts");
+    sync_json(&s, a, &[], 0);
+    let contract = s.contract("rust", "api");
+    assert_eq!(contract["version"], "4.0.0");
+    let last = contract["changelog"]
+        .as_sequence()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["changes"][0],
+        r#"~ "src/c.rs".enum Error: { Io, Timeout → { Io"#
+    );
+    assert_eq!(last["changed"][0], r#""src/c.rs".enum Error"#);
+    assert_eq!(last["commit"], s.w.rev(a, "HEAD").as_str());
+}
+
+#[test]
+fn uncommitted_edits_and_feature_branches_are_never_published() {
+    let s = three_repo_story();
+    let a = "aperture";
+    s.write(
+        a,
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[features]\ndefault = [\"a\"]\nfast = []\n",
+    );
+    s.commit(a, "manifest");
+    s.realm(
+        a,
+        &[
+            "export",
+            "features",
+            "--domain",
+            "rust",
+            "--file",
+            "Cargo.toml#/features",
+        ],
+    )
+    .ok();
+    s.commit(a, "export features");
+    assert_eq!(
+        serde_json::to_value(s.contract("rust", "features")["value"].clone()).unwrap(),
+        serde_json::json!({"default": ["a"], "fast": []})
+    );
+
+    // An uncommitted edit and an untracked file: shown apart, never published.
+    s.write(
+        a,
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[features]\ndefault = [\"a\", \"fast\"]\nfast = []\n",
+    );
+    s.write(a, "notes.txt", "scratch\n");
+    let check = s.realm(a, &["check", "--json"]).ok().json();
+    let export = &check["realms"][0]["exports"][0];
+    assert_eq!(
+        export["uncommitted"],
+        serde_json::json!(["+ default: fast"])
+    );
+    assert_eq!(export["next_version"], serde_json::Value::Null);
+    let before = s.w.rev("letemcook.git", "main");
+    let out = sync_json(&s, a, &[], 0);
+    assert!(out.stdout.contains("Nothing to publish"), "{}", out.stdout);
+    assert_eq!(s.w.rev("letemcook.git", "main"), before);
+    s.w.git(a, &["checkout", "--", "Cargo.toml"]).ok();
+
+    // Committed on a feature branch: sync says why it publishes nothing.
+    s.w.git(a, &["checkout", "-q", "-b", "feat/fast"]).ok();
+    s.write(
+        a,
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n[features]\ndefault = [\"a\"]\nfast = []\nsmall = []\n",
+    );
+    s.commit(a, "small");
+    let out = sync_json(&s, a, &["--dry-run"], 0);
+    assert!(
+        out.stdout.contains("not published from branch feat/fast"),
+        "{}",
+        out.stdout
+    );
+    let out = sync_json(&s, a, &[], 0);
+    assert!(out.stdout.contains("--from-branch"), "{}", out.stdout);
+    assert_eq!(s.w.rev("letemcook.git", "main"), before);
+
+    // With the flag it publishes, records the commit, and warns it is not pushed.
+    let out = sync_json(&s, a, &["--from-branch"], 0);
+    assert!(
+        out.stdout.contains("features: 1.0.0 → 1.1.0 (minor)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("on no remote branch yet"),
+        "{}",
+        out.stdout
+    );
+    let contract = s.contract("rust", "features");
+    assert_eq!(contract["commit"], s.w.rev(a, "HEAD").as_str());
+    assert_eq!(
+        contract["changelog"][1]["commit"],
+        s.w.rev(a, "HEAD").as_str()
+    );
+    assert!(
+        !s.w.realm_files("letemcook.git")
+            .iter()
+            .any(|f| f.contains("exports.yaml")),
+        "sources stay in the provider's repository"
+    );
+    let binding =
+        s.w.git(
+            "letemcook.git",
+            &["show", "main:domains/rust/bindings/aperture.yaml"],
+        )
+        .ok()
+        .stdout;
+    assert!(!binding.contains("source"), "{binding}");
+}
+
+#[test]
+fn a_command_source_and_consumers_that_extract_what_they_use() {
+    let s = three_repo_story();
+    let a = "aperture";
+    // A CLI's flags, printed by a program of the repository, one per line.
+    s.w.write_exe(
+        "aperture/tools/flags.sh",
+        "#!/bin/sh\necho --port\necho --host\necho --verbose\necho \"env:${SECRET:-clean}\"\n",
+    );
+    s.commit(a, "flags");
+    let mut cmd = s.w.command(
+        &s.w.path(a),
+        "git",
+        &[
+            "realm",
+            "export",
+            "flags",
+            "--domain",
+            "rust",
+            "--command",
+            "./tools/flags.sh",
+        ],
+    );
+    cmd.envs(s.gh.env()).env("SECRET", "leaked");
+    s.w.run_cmd(cmd).ok();
+    s.commit(a, "export flags");
+    assert_eq!(
+        serde_json::to_value(s.contract("rust", "flags")["value"].clone()).unwrap(),
+        serde_json::json!(["--host", "--port", "--verbose", "env:clean"]),
+        "the command runs with a clean environment"
+    );
+
+    // cli's Procfile uses --port; the uses are recomputed from its committed code.
+    s.write("cli", "Procfile", "web: app --port 80 --verbose\n");
+    s.commit("cli", "procfile");
+    s.realm(
+        "cli",
+        &[
+            "import",
+            "flags",
+            "--domain",
+            "rust",
+            "--version",
+            "^1",
+            "--binding",
+            "Procfile",
+            "--uses-extract",
+            "Procfile=(--[a-z-]+)",
+        ],
+    )
+    .ok();
+    let binding =
+        s.w.git(
+            "letemcook.git",
+            &["show", "main:domains/rust/bindings/cli.yaml"],
+        )
+        .ok()
+        .stdout;
+    assert!(binding.contains("- --port"), "{binding}");
+
+    // Removing --host breaks nobody: published (major), cli stays stale.
+    s.w.write_exe(
+        "aperture/tools/flags.sh",
+        "#!/bin/sh\necho --port\necho --verbose\necho env:clean\n",
+    );
+    s.commit(a, "no --host");
+    sync_json(&s, a, &[], 0);
+    assert_eq!(s.contract("rust", "flags")["version"], "2.0.0");
+    let check = s
+        .realm("cli", &["check", "--fetch", "--json"])
+        .code(1)
+        .json();
+    assert_eq!(check["realms"][0]["imports"][0]["state"], "stale");
+
+    // cli stops using --verbose (committed); then removing it breaks nobody either.
+    s.write("cli", "Procfile", "web: app --port 80\n");
+    s.commit("cli", "quiet");
+    s.realm("cli", &["sync"]).ok();
+    s.w.write_exe(
+        "aperture/tools/flags.sh",
+        "#!/bin/sh\necho --port\necho env:clean\n",
+    );
+    s.commit(a, "no --verbose");
+    sync_json(&s, a, &[], 0);
+
+    // Removing --port is refused: cli uses it.
+    s.w.write_exe("aperture/tools/flags.sh", "#!/bin/sh\necho env:clean\n");
+    s.commit(a, "no --port");
+    let out = sync_json(&s, a, &[], 3);
+    assert!(
+        out.stderr.contains("cli imports rust/flags ^1") && out.stderr.contains("uses --port"),
+        "{}",
+        out.stderr
+    );
+
+    // A command that hangs is stopped.
+    s.w.write_exe("aperture/tools/flags.sh", "#!/bin/sh\nsleep 30\n");
+    s.commit(a, "slow");
+    s.realm(
+        a,
+        &[
+            "export",
+            "flags",
+            "--domain",
+            "rust",
+            "--command",
+            "./tools/flags.sh",
+            "--timeout",
+            "1",
+        ],
+    )
+    .ok();
+    s.commit(a, "timeout");
+    let check = s.realm(a, &["check", "--json"]).code(1).json();
+    assert!(
+        check["realms"][0]["exports"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("still running after 1s"),
+        "{check}"
+    );
+}
+
+#[test]
+fn verify_compares_typed_values_of_the_used_items_across_files() {
+    let s = literal_story();
+    set_value(&s, r#"{"ports":[8080,9090],"debug":false,"name":"svc"}"#);
+    s.realm("aperture", &["sync", "--force"]).ok();
+    let f = "fungal-image-analysis";
+    s.write(f, "deploy/a.yaml", "port: 8080\nname: svc\n");
+    s.write(f, "deploy/b.yaml", "debug: false\n");
+    s.commit(f, "deploy");
+    let verify = r"(?m)^\w+: (?P<value>\S+)";
+    // All items: 9090 is missing (a number is checked, not ignored).
+    let out = s
+        .realm(
+            f,
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "^2",
+                "--binding",
+                "deploy/a.yaml",
+                "--verify",
+                verify,
+                "--verify-files",
+                "deploy/*.yaml",
+            ],
+        )
+        .ok();
+    assert!(
+        out.stdout.contains("does not provide: ports: 9090"),
+        "{}",
+        out.stdout
+    );
+    // Only what it uses: current.
+    let out = s
+        .realm(
+            f,
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "^2",
+                "--binding",
+                "deploy/a.yaml",
+                "--verify",
+                verify,
+                "--verify-files",
+                "deploy/*.yaml",
+                "--uses",
+                "ports: 8080",
+                "--uses",
+                "debug",
+            ],
+        )
+        .ok();
+    assert!(out.stdout.contains("c: current at 2.0.0"), "{}", out.stdout);
+    s.realm(f, &["check"]).ok();
+}
+
+#[test]
+fn a_stale_import_is_acknowledged_without_editing_files() {
+    let s = literal_story();
+    let f = "fungal-image-analysis";
+    s.write(f, "policy.txt", "a b\n");
+    s.commit(f, "policy");
+    s.realm(
+        f,
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--version",
+            "^1",
+            "--binding",
+            "policy.txt",
+        ],
+    )
+    .ok();
+    set_value(&s, r#"{"read":["a","b","c"]}"#);
+    s.realm("aperture", &["sync"]).ok();
+    let check = s.realm(f, &["check", "--fetch", "--json"]).code(1).json();
+    assert_eq!(check["realms"][0]["imports"][0]["state"], "stale");
+
+    let out = s.realm(f, &["resolve", "d/c"]).ok();
+    assert!(
+        out.stdout
+            .contains("d/c: resolved at 1.1.0, acknowledged by test@example.com"),
+        "{}",
+        out.stdout
+    );
+    s.realm(f, &["check"]).ok();
+    let binding =
+        s.w.git(
+            "letemcook.git",
+            &["show", &format!("main:domains/d/bindings/{f}.yaml")],
+        )
+        .ok()
+        .stdout;
+    assert!(
+        binding.contains("acknowledged_by: test@example.com"),
+        "{binding}"
+    );
+    assert!(binding.contains("resolved_version: 1.1.0"), "{binding}");
+    let note =
+        s.w.git(f, &["notes", "--ref", "realm", "show", "HEAD"])
+            .ok()
+            .stdout;
+    assert!(
+        note.contains("\"acknowledged_by\":\"test@example.com\""),
+        "{note}"
+    );
+    assert!(note.contains("d/c@1.1.0"), "{note}");
+    assert!(
+        s.w.realm_log("letemcook.git")[0]
+            .contains("resolve d/c@1.1.0 (acknowledged by test@example.com)")
+    );
+    // Again: nothing to do.
+    let out = s.realm(f, &["resolve", "d/c"]).ok();
+    assert!(
+        out.stdout.contains("already resolved at 1.1.0"),
+        "{}",
+        out.stdout
+    );
 }

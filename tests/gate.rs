@@ -142,10 +142,22 @@ fn check_format_github_annotates_files_and_writes_the_step_summary() {
         out.stdout
     );
 
-    // The consumer sees a stale import as a warning on its binding file.
+    // The consumer sees the breaking version on its binding file: a warning while
+    // the realm's grace period (14 days by default) runs, an error after it.
     w.realm("aperture", &["sync", "--force", "--no-notify"])
         .ok();
     let out = w.realm("fungal", &["check", "--fetch", "--format", "github"]);
+    assert!(
+        out.stdout
+            .contains("::warning file=policy.txt,title=d/paths::grace until 2026-02-07: "),
+        "{}",
+        out.stdout
+    );
+    let late = vec![(
+        "GIT_COMMITTER_DATE".to_owned(),
+        "2026-03-01 10:00:00 +0000".to_owned(),
+    )];
+    let out = w.realm_env("fungal", &["check", "--format", "github"], &late);
     assert!(
         out.stdout
             .contains("::error file=policy.txt,title=d/paths::broken: "),

@@ -24,6 +24,8 @@ fn provider(w: &World) -> String {
         &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
     )
     .ok();
+    // The source lives in aperture's repository, committed with its code.
+    w.git("aperture", &["commit", "-q", "-m", "export c"]).ok();
     realm
 }
 
@@ -587,6 +589,8 @@ fn notifying(w: &World) -> GhDouble {
             &["export", "c", "--domain", "d", "--value", value],
         )
         .ok();
+        // Sources are read from the committed `.realm/exports.yaml`.
+        w.git("aperture", &["commit", "-q", "-m", "export c"]).ok();
     };
     export(r#"["a"]"#);
     w.realm(

@@ -1,9 +1,12 @@
 //! `git realm check`: the read-only health check for CI and prompts.
 //!
-//! Exports are recomputed from their sources and compared with the published
-//! contract (the pending diff and the version it would get); imports are
-//! `current`, `stale` (a newer version inside the requirement) or `broken` (the
-//! newest version is outside the requirement, or verification fails).
+//! Exports are recomputed from their sources at `HEAD` (committed code only) and
+//! compared with the published contract (the pending diff, the version it would
+//! get, and which consumers it breaks); what uncommitted files would change is
+//! shown apart. Imports are `current`, `stale` (a newer version to resolve),
+//! `grace` (broken by a version still inside the realm's grace period) or
+//! `broken` (a version removes or changes an item it uses, or — when it declares no
+//! uses — falls outside its requirement; or verification fails).
 //! Exit 0 when everything is current, 1 when something needs attention.
 
 use clap::Parser;
@@ -81,6 +84,8 @@ impl Command for CheckArgs {
         let scope = Scope {
             exports: self.exports || both,
             imports: self.imports || both,
+            uncommitted: true,
+            today: Some(git::now(&repo)?.to_zoned(jiff::tz::TimeZone::UTC).date()),
         };
         let workspace = WorkingTree::new(&repo);
         let branch = self.branch.clone().or_else(|| checked_branch(&repo));

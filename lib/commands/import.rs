@@ -47,10 +47,28 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub binding: String,
 
-    /// Prove the binding satisfies the contract: REGEX extracts what FILE provides
-    /// (group `value`, else group 1), and every string of the contract must be among it
+    /// Prove the binding satisfies the contract: REGEX extracts what the binding file
+    /// (or the --verify-files) provides (group `value`, else every group), and every
+    /// value of the items this repository uses (all items when it declares no uses)
+    /// must be among it, type included (a number as that number, a boolean as true/false)
     #[arg(long, value_name = "REGEX")]
     pub verify: Option<String>,
+
+    /// The files --verify reads instead of the binding file: gitignore-style patterns
+    /// separated by spaces (`!pattern` excludes); repeatable
+    #[arg(long, value_name = "GLOB", requires = "verify")]
+    pub verify_files: Vec<String>,
+
+    /// An item of the contract this repository uses: a key path (`limits.max`) or a
+    /// set element (`read: jobs/*`, or `--port` in a list at the root); repeatable.
+    /// A new version breaks this repository only when it removes or changes one
+    #[arg(long, value_name = "ITEM")]
+    pub uses: Vec<String>,
+
+    /// Find the items this repository uses in its committed code: every match of
+    /// REGEX in the files matching GLOB; recomputed at every check and sync; repeatable
+    #[arg(long, value_name = "GLOB=REGEX")]
+    pub uses_extract: Vec<String>,
 
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -92,6 +110,11 @@ impl Command for ImportArgs {
         if let Some(v) = &self.verify {
             regex::Regex::new(v).map_err(|e| Error::usage(format!("--verify: bad regex: {e}")))?;
         }
+        for g in &self.verify_files {
+            sources::Globs::new(g)
+                .map_err(|e| Error::usage(format!("--verify-files {g:?}: {e}")))?;
+        }
+        let uses_extract = sources::uses_rules(&self.uses_extract)?;
         let head = head_commit(&repo);
         let at = git::now(&repo)?;
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
@@ -104,6 +127,9 @@ impl Command for ImportArgs {
             requirement: self.requirement.clone(),
             binding: binding_file.clone(),
             verify: self.verify.clone(),
+            verify_files: self.verify_files.clone(),
+            uses: self.uses.clone(),
+            uses_extract,
             at,
             workspace: &workspace,
         })?;

@@ -15,6 +15,7 @@ pub mod list;
 pub mod maintainer;
 pub mod pr;
 pub mod push;
+pub mod resolve;
 pub mod status;
 pub mod sync;
 pub mod verify;
@@ -35,6 +36,7 @@ pub fn builtins() -> Vec<clap::Command> {
         import::ImportArgs::command(),
         check::CheckArgs::command(),
         sync::SyncArgs::command(),
+        resolve::ResolveArgs::command(),
         status::StatusArgs::command(),
         graph::GraphArgs::command(),
         worktree::WorktreeArgs::command(),

@@ -141,7 +141,8 @@ impl Command for StatusArgs {
                 Some(Err(e)) => return Err(e),
                 _ => None,
             };
-            let mut status = realm_status(&store, m, &WorkingTree::new(&repo))?;
+            let today = git::now(&repo)?.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let mut status = realm_status(&store, m, &WorkingTree::new(&repo), today)?;
             status.fetch_error = fetch_error;
             Ok(status)
         })?;
@@ -170,6 +171,7 @@ fn realm_status(
     store: &Store<'_>,
     m: &Membership,
     workspace: &dyn Workspace,
+    today: jiff::civil::Date,
 ) -> Result<RealmStatus> {
     let snapshot = store.snapshot()?;
     let now = jiff::Timestamp::now();
@@ -227,6 +229,8 @@ fn realm_status(
     let scope = contracts::Scope {
         exports: true,
         imports: true,
+        uncommitted: false,
+        today: Some(today),
     };
     let survey = contracts::survey_of(&snapshot, bindings, Some(workspace), scope)?;
     status.pending_exports = survey

@@ -36,8 +36,12 @@ use crate::workspace::{WorkingTree, Workspace};
     version,
     after_help = EXIT_STATUS,
     after_long_help = concat!(
+        "Values are computed from the code at HEAD (committed files only), and only\n",
+        "published from the default branch unless --from-branch.\n\n",
         "Semver rules: items added → minor; items removed or changed → major;\n",
-        "description only → patch; no change → no new version.\n\n",
+        "description only → patch; no change → no new version. A breaking version is\n",
+        "refused while it breaks a consumer: removes or changes an item it uses (or, for\n",
+        "a consumer that declares no uses, falls outside its requirement).\n\n",
         "Examples:\n",
         "  git realm sync\n",
         "  git realm sync --dry-run\n",
@@ -59,6 +63,11 @@ pub struct SyncArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Publish from HEAD even though it is not the default branch (origin/HEAD, else
+    /// main or master)
+    #[arg(long)]
+    pub from_branch: bool,
+
     /// A message for the changelog and the realm commit
     #[arg(short, long, value_name = "MSG")]
     pub message: Option<String>,
@@ -78,6 +87,9 @@ pub struct SyncReport {
     pub resolved: Vec<Resolved>,
     pub unresolved: Vec<Pending>,
     pub export_errors: Vec<Pending>,
+    /// Exports with committed changes not published from this branch.
+    pub held: Vec<Pending>,
+    pub warnings: Vec<String>,
     pub notifications: Vec<Notified>,
     pub skipped_notifications: Vec<String>,
 }
@@ -138,6 +150,7 @@ impl SyncArgs {
         ui.line(format!("📤 Syncing with realm '{}'...", m.realm));
 
         let mut op = SyncPlan::new(me.clone(), self.message.clone(), self.force, at, &workspace);
+        op.from_branch = self.from_branch;
         let plan = if self.dry_run {
             store.preview(&mut op)?.value
         } else {
@@ -149,6 +162,8 @@ impl SyncArgs {
         report.resolved = plan.resolved;
         report.unresolved = plan.unresolved;
         report.export_errors = plan.export_errors;
+        report.held = plan.held;
+        report.warnings = plan.warnings;
 
         if !self.dry_run {
             // Resolution notes on HEAD, once the realm has the resolution.
@@ -257,7 +272,20 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
             for c in &p.changes {
                 ui.line(format!("    {c}"));
             }
+            for c in p
+                .consumers
+                .iter()
+                .filter(|c| !c.breaks && !c.requirement.matches(&p.to))
+            {
+                ui.line(format!(
+                    "  {}: uses nothing that changed; its import ({}) is stale until it widens the requirement",
+                    c.repo, c.requirement
+                ));
+            }
         }
+    }
+    for w in &r.warnings {
+        ui.warn(w.clone());
     }
     for p in &r.proposed {
         ui.warn(format!(
@@ -287,7 +315,7 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
         }
     }
     for u in &r.unresolved {
-        let mark = if u.state == ImportState::Broken {
+        let mark = if matches!(u.state, ImportState::Broken) {
             "❌"
         } else {
             "⚠"
@@ -304,6 +332,9 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
             u.contract,
             u.reason
         ));
+    }
+    for h in &r.held {
+        ui.warn(format!("{}/{}: {}", h.domain, h.contract, h.reason));
     }
     for e in &r.export_errors {
         ui.bad(format!(

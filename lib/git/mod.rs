@@ -10,8 +10,9 @@
 //! - `refs`: reading refs and the checked-out branch, compare-and-swap updates,
 //!   deletes;
 //! - `config`: reading and writing configuration;
+//! - `index`: staging a file, and the tree the working tree would commit;
 //! - `remotes`: clone, fetch, push with a lease, push of a change's branch,
-//!   `ls-remote`;
+//!   `ls-remote`, whether a commit is on a remote-tracking branch;
 //! - `worktrees`: adding, listing and removing worktrees, and what one holds that
 //!   is saved nowhere else;
 //! - `commits`: realm commit objects, the user's commits, what commits contain;
@@ -27,6 +28,7 @@
 
 pub mod commits;
 pub mod config;
+pub mod index;
 pub mod locks;
 pub mod refs;
 pub mod remotes;

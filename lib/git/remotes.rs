@@ -269,6 +269,21 @@ pub fn default_branch(dir: &Path, remote: &str) -> Option<String> {
     }
 }
 
+/// Whether `commit` is on any remote-tracking branch (as last fetched; no network).
+pub fn on_remote(repo: &gix::Repository, commit: gix::ObjectId) -> Result<bool> {
+    let out = Git::in_repo(repo)
+        .args([
+            "for-each-ref",
+            "--count=1",
+            "--format=%(refname)",
+            "--contains",
+        ])
+        .arg(commit.to_string())
+        .arg("refs/remotes/")
+        .run()?;
+    Ok(!out.stdout.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,7 @@ pub struct Git {
     dir: Option<PathBuf>,
     clear_repo_env: bool,
     user_locale: bool,
+    env: Vec<(OsString, OsString)>,
 }
 
 impl Git {
@@ -88,6 +89,7 @@ impl Git {
             dir: None,
             clear_repo_env: false,
             user_locale: false,
+            env: Vec::new(),
         }
     }
 
@@ -97,6 +99,13 @@ impl Git {
     /// `--porcelain` output, never from its messages.
     pub fn user_locale(mut self) -> Self {
         self.user_locale = true;
+        self
+    }
+
+    /// Set an environment variable for this command only (after the repository
+    /// variables `in_dir` removes, so it may set one of them).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -132,6 +141,9 @@ impl Git {
             ] {
                 expr = expr.env_remove(var);
             }
+        }
+        for (k, v) in &self.env {
+            expr = expr.env(k, v);
         }
         Ok(expr)
     }

@@ -117,24 +117,6 @@ pub fn unpushed(dir: &Path) -> Result<Unpushed> {
     })
 }
 
-/// The files tracked at `dir` (its index), relative to the repository's root,
-/// `/`-separated, sorted. Untracked and ignored files are never listed: they are
-/// not part of the code (an ignored `.env` holds secrets).
-pub fn tracked_files(dir: &Path) -> Result<Vec<String>> {
-    let out = Git::in_dir(dir)
-        .args(["ls-files", "-z", "--cached", "--full-name"])
-        .run()?;
-    let mut files: Vec<String> = out
-        .stdout
-        .split('\0')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
 /// Whether `branch` (short name) is checked out in a working tree of the
 /// repository at `path` (its main one, unless bare, or a linked one): git refuses
 /// pushes to such a branch, or with `receive.denyCurrentBranch=updateInstead`

@@ -4,26 +4,32 @@ use serde_json::Value;
 
 use super::domain::require_member;
 use super::{Actor, OpKind, Operation};
+use crate::contracts;
 use crate::error::{Error, Result};
 use crate::model::{
-    self, BindingFile, ChangelogEntry, CommitId, ContractFile, Export, Import, Name, RelPath,
-    Timestamp, ValueSource,
+    self, BindingFile, ChangelogEntry, CommitId, ContractFile, Export, ExtractRule, Import, Name,
+    RelPath, Timestamp,
 };
 use crate::store::{Edits, Snapshot};
 use crate::workspace::Workspace;
 
 /// Declare (or update) an export of `repo` in `domain`; the first declaration
-/// publishes the contract at 1.0.0 with `value`.
+/// publishes the contract at 1.0.0 with `value`, computed at `commit`.
+///
+/// How the value is computed is not the realm's business: it is declared in the
+/// provider's repository (`.realm/exports.yaml`). The realm binding only says that
+/// `repo` provides the contract (a source an older version kept there is dropped).
 pub struct DeclareExport {
     pub repo: Name,
     pub domain: Name,
     pub contract: Name,
-    /// The new source (`None`: keep the declared one).
-    pub source: Option<ValueSource>,
-    /// The value the source computes now (needed for a new contract).
+    /// The value the source computes at `commit` (needed for a new contract).
     pub value: Option<Value>,
+    /// The provider commit the value was computed from.
+    pub commit: Option<CommitId>,
     pub description: Option<String>,
     pub schema: Option<Value>,
+    pub keys: Vec<String>,
     pub at: Timestamp,
 }
 
@@ -79,35 +85,17 @@ impl Operation for DeclareExport {
             ));
         }
         let mut binding = binding_or_new(snapshot, &binding_path, me)?;
-        let previous = binding
-            .exports
-            .iter()
-            .find(|e| &e.contract == contract)
-            .cloned();
-        let source = match (&self.source, &previous) {
-            (Some(s), _) => s.clone(),
-            (None, Some(p)) => p.source.clone(),
-            (None, None) => {
-                return Err(Error::usage(format!(
-                    "{domain}/{contract} is a new export: give its value with --value, --file, --extract or --extract-key"
-                )));
-            }
-        };
         let export = Export {
             contract: contract.clone(),
-            source,
-            description: self
-                .description
-                .clone()
-                .or_else(|| previous.as_ref().and_then(|p| p.description.clone())),
-            schema: self
-                .schema
-                .clone()
-                .or_else(|| previous.as_ref().and_then(|p| p.schema.clone())),
+            source: None,
+            description: None,
+            schema: None,
         };
-        binding.exports.retain(|e| &e.contract != contract);
-        binding.exports.push(export.clone());
-        edits.put(&binding_path, &binding);
+        if !binding.exports.contains(&export) {
+            binding.exports.retain(|e| &e.contract != contract);
+            binding.exports.push(export);
+            edits.put(&binding_path, &binding);
+        }
         if existing.is_some() {
             return Ok(ExportDeclared::Updated);
         }
@@ -120,13 +108,18 @@ impl Operation for DeclareExport {
             name: contract.clone(),
             owner: me.clone(),
             version: semver::Version::new(1, 0, 0),
-            description: export.description.clone().unwrap_or_default(),
-            schema: export.schema.clone(),
+            commit: self.commit.clone(),
+            description: self.description.clone().unwrap_or_default(),
+            schema: self.schema.clone(),
+            keys: self.keys.clone(),
             value,
             changelog: vec![ChangelogEntry {
                 version: semver::Version::new(1, 0, 0),
                 date: self.at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                commit: self.commit.clone(),
                 changes: vec!["initial version".to_owned()],
+                removed: Vec::new(),
+                changed: Vec::new(),
             }],
             notifications: Vec::new(),
         };
@@ -146,12 +139,18 @@ pub struct DeclareImport<'w> {
     pub requirement: semver::VersionReq,
     pub binding: RelPath,
     pub verify: Option<String>,
+    /// The files `verify` reads (globs; the binding file when empty).
+    pub verify_files: Vec<String>,
+    /// The items the consumer uses (`--uses`).
+    pub uses: Vec<String>,
+    /// Rules finding used items in the consumer's code (`--uses-extract`).
+    pub uses_extract: Vec<ExtractRule>,
     pub at: Timestamp,
     pub workspace: &'w dyn Workspace,
 }
 
 impl Operation for DeclareImport<'_> {
-    /// The import as written, the contract it imports, and the contract strings the
+    /// The import as written, the contract it imports, and the contract items the
     /// binding does not provide.
     type Output = (Import, ContractFile, Vec<String>);
 
@@ -198,28 +197,40 @@ impl Operation for DeclareImport<'_> {
             version: self.requirement.clone(),
             binding: self.binding.clone(),
             verify: self.verify.clone(),
+            verify_files: self.verify_files.clone(),
+            uses: self.uses.clone(),
+            uses_extract: self.uses_extract.clone(),
+            extracted_uses: Vec::new(),
             resolved_version: previous.as_ref().and_then(|p| p.resolved_version.clone()),
             resolved_commit: previous.as_ref().and_then(|p| p.resolved_commit.clone()),
             resolved_at: previous.as_ref().and_then(|p| p.resolved_at),
+            acknowledged_by: previous.as_ref().and_then(|p| p.acknowledged_by.clone()),
         };
+        let (uses, extracted) = contracts::current_uses(&import, Some(self.workspace))?;
+        import.extracted_uses = extracted.unwrap_or_default();
         // Declaring an import says "my binding implements the current version":
         // resolve it now when the requirement allows and verification agrees.
         let mut missing = Vec::new();
         if self.requirement.matches(&published.version)
             && import.resolved_version.as_ref() != Some(&published.version)
         {
-            if let Some(pattern) = &self.verify {
-                missing = self
-                    .workspace
-                    .verify(&self.binding, pattern, &published.value)?;
-            }
+            missing = contracts::verify(self.workspace, &import, &published, &uses)?;
+            let gone: Vec<String> = {
+                let present = crate::items::item_ids(&published.value, &published.keys);
+                uses.iter()
+                    .filter(|u| !present.contains(*u))
+                    .cloned()
+                    .collect()
+            };
             if missing.is_empty()
+                && gone.is_empty()
                 && let Some(head) = self.workspace.head()
             {
                 import.resolved_version = Some(published.version.clone());
                 import.resolved_commit =
                     Some(head.to_string().parse::<CommitId>().map_err(Error::usage)?);
                 import.resolved_at = Some(self.at);
+                import.acknowledged_by = None;
             }
         }
         binding.imports.retain(|i| &i.contract != contract);

@@ -20,6 +20,7 @@ mod join;
 mod leave;
 mod maintainers;
 mod notify;
+mod resolve;
 mod sync;
 
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use maintainers::EditMaintainers;
 pub use notify::{
     ClaimNotifications, Claimed, NotificationKey, RecordNotifications, SentNotification,
 };
+pub use resolve::{Acknowledged, ResolveImport};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
 use crate::error::Result;
@@ -67,10 +69,11 @@ pub enum OpKind {
     RecordCommits,
     RecordPullRequests,
     EditMaintainers,
+    ResolveImport,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 15] = [
+    pub const ALL: [OpKind; 16] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -86,6 +89,7 @@ impl OpKind {
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
         OpKind::EditMaintainers,
+        OpKind::ResolveImport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +109,7 @@ impl OpKind {
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",
             OpKind::EditMaintainers => "edit-maintainers",
+            OpKind::ResolveImport => "resolve-import",
         }
     }
 }

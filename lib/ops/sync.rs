@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::{Actor, OpKind, Operation};
 use crate::contracts::{self, Bump, ImportState, Scope, Survey};
 use crate::error::{Error, Result};
+use crate::items::ChangeKind;
 use crate::model::{
     self, BindingFile, ChangelogEntry, CommitId, ContractFile, Name, Notification, RealmFile,
     Timestamp,
@@ -30,6 +31,10 @@ pub struct Published {
     pub to: Version,
     pub bump: Bump,
     pub changes: Vec<String>,
+    /// The provider commit the value was computed from.
+    pub commit: Option<String>,
+    /// Its consumers, and whether it breaks them.
+    pub consumers: Vec<contracts::Consumer>,
 }
 
 /// A breaking change sent to a proposal branch for approval.
@@ -71,6 +76,10 @@ pub struct Plan {
     pub resolved: Vec<Resolved>,
     pub unresolved: Vec<Pending>,
     pub export_errors: Vec<Pending>,
+    /// Exports with changes that were not published from this branch, and why.
+    pub held: Vec<Pending>,
+    /// Things to tell the user (e.g. the source commit is not pushed yet).
+    pub warnings: Vec<String>,
 }
 
 /// Publish `repo`'s changed exports and resolve its imports.
@@ -80,6 +89,8 @@ pub struct SyncPlan<'w> {
     pub message: Option<String>,
     /// Publish breaking changes that current consumers rely on.
     pub force: bool,
+    /// Publish even though `HEAD` is not the default branch.
+    pub from_branch: bool,
     pub at: Timestamp,
     pub workspace: &'w dyn Workspace,
     /// The versions seen on the first attempt: one that moves later means someone
@@ -99,6 +110,7 @@ impl<'w> SyncPlan<'w> {
             repo,
             message,
             force,
+            from_branch: false,
             at,
             workspace,
             expected: BTreeMap::new(),
@@ -124,6 +136,7 @@ impl Operation for SyncPlan<'_> {
     fn apply(&mut self, snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<Plan> {
         let me = &self.repo;
         let realm: RealmFile = snapshot.realm()?;
+        let today = self.at.to_zoned(jiff::tz::TimeZone::UTC).date();
         let survey: Survey = contracts::survey(
             snapshot,
             me,
@@ -131,10 +144,33 @@ impl Operation for SyncPlan<'_> {
             Scope {
                 exports: true,
                 imports: true,
+                uncommitted: false,
+                today: Some(today),
             },
         )?;
         let mut plan = Plan::default();
-        let today = self.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let publishing = if survey.exports.iter().any(|e| e.next_version.is_some()) {
+            Some(self.workspace.publishing()?)
+        } else {
+            None
+        };
+        let held = publishing.as_ref().and_then(|p| {
+            if p.on_default || self.from_branch {
+                return None;
+            }
+            let here = match &p.branch {
+                Some(b) => format!("branch {b}"),
+                None => "a detached HEAD".to_owned(),
+            };
+            Some(format!(
+                "not published from {here}: sync publishes from the default branch ({}); merge there first, or pass --from-branch",
+                p.default_branch.as_deref().unwrap_or("main")
+            ))
+        });
+        let head_id: Option<CommitId> = match self.workspace.head() {
+            Some(h) => Some(h.to_string().parse().map_err(Error::usage)?),
+            None => None,
+        };
 
         for export in &survey.exports {
             if let Some(err) = &export.error {
@@ -151,6 +187,15 @@ impl Operation for SyncPlan<'_> {
                 .expected
                 .entry(key)
                 .or_insert_with(|| export.version.clone().unwrap_or(Version::new(0, 0, 0)));
+            if let (Some(why), Some(_)) = (&held, &export.next_version) {
+                plan.held.push(Pending {
+                    domain: export.domain.clone(),
+                    contract: export.contract.clone(),
+                    state: ImportState::Stale,
+                    reason: why.clone(),
+                });
+                continue;
+            }
             let (Some(current), Some(next), Some(bump), Some(value)) = (
                 &export.version,
                 &export.next_version,
@@ -176,22 +221,29 @@ impl Operation for SyncPlan<'_> {
             }
             let mut changes: Vec<String> = self.message.iter().cloned().collect();
             changes.extend(export.diff.lines());
-            let exp = export
-                .export
+            let declared = export
+                .declared
                 .as_ref()
-                .expect("a survey export carries its declaration");
+                .expect("a survey export with a value carries its declaration");
             contract.version = next.clone();
             contract.value = value.clone();
-            if let Some(d) = &exp.description {
+            contract.commit = head_id.clone();
+            if let Some(d) = &declared.description {
                 contract.description = d.clone();
             }
-            if exp.schema.is_some() {
-                contract.schema = exp.schema.clone();
+            if declared.schema.is_some() {
+                contract.schema = declared.schema.clone();
+            }
+            if !declared.keys.is_empty() {
+                contract.keys = declared.keys.clone();
             }
             contract.changelog.push(ChangelogEntry {
                 version: next.clone(),
                 date: today,
+                commit: head_id.clone(),
                 changes: changes.clone(),
+                removed: export.diff.breaking_items(ChangeKind::Removed),
+                changed: export.diff.breaking_items(ChangeKind::Changed),
             });
             for consumer in &export.consumers {
                 if snapshot.github_slug(&consumer.repo)?.is_some()
@@ -214,15 +266,20 @@ impl Operation for SyncPlan<'_> {
                 let relying: Vec<String> = export
                     .consumers
                     .iter()
-                    .filter(|c| !c.requirement.matches(next))
+                    .filter(|c| c.breaks)
                     .map(|c| {
                         let at = c
                             .resolved_version
                             .as_ref()
                             .map(|v| format!(", at {v}"))
                             .unwrap_or_default();
+                        let what = if c.declares_uses {
+                            format!(" and uses {}", c.broken_items.join(", "))
+                        } else {
+                            String::new()
+                        };
                         format!(
-                            "{} imports {}/{} {}{at}",
+                            "{} imports {}/{} {}{at}{what}",
                             c.repo, export.domain, export.contract, c.requirement
                         )
                     })
@@ -243,9 +300,17 @@ impl Operation for SyncPlan<'_> {
                     continue;
                 }
                 if !relying.is_empty() && !self.force {
+                    let who: Vec<&str> = export
+                        .consumers
+                        .iter()
+                        .filter(|c| c.breaks)
+                        .map(|c| c.repo.as_str())
+                        .collect();
                     let mut err = Error::conflict(format!(
-                        "refusing a breaking change: {}/{} {current} → {next} removes or changes what consumers rely on",
-                        export.domain, export.contract
+                        "refusing a breaking change: {}/{} {current} → {next} removes or changes what {} rely on",
+                        export.domain,
+                        export.contract,
+                        who.join(", ")
                     ));
                     for line in export.diff.lines() {
                         err = err.hint(format!("  {line}"));
@@ -270,11 +335,42 @@ impl Operation for SyncPlan<'_> {
                 to: next.clone(),
                 bump,
                 changes,
+                commit: head_id.as_ref().map(ToString::to_string),
+                consumers: export.consumers.clone(),
             });
+        }
+        if !plan.published.is_empty()
+            && let (Some(p), Some(head)) = (&publishing, &head_id)
+            && !p.on_remote
+        {
+            plan.warnings.push(format!(
+                "the published versions come from commit {}, which is on no remote branch yet: push it so consumers can see that code",
+                &head.as_str()[..head.as_str().len().min(12)]
+            ));
         }
 
         let mut bindings: BTreeMap<String, BindingFile> = BTreeMap::new();
         for import in &survey.imports {
+            let binding_path = model::paths::binding(&import.domain, me.as_str());
+            // Keep what `--uses-extract` finds in the code where providers can see it.
+            if let Some(found) = &import.extracted_uses {
+                let binding = match bindings.get(&binding_path) {
+                    Some(b) => b.clone(),
+                    None => snapshot.require::<BindingFile>(&binding_path, "binding")?,
+                };
+                let mut updated = binding.clone();
+                for i in updated
+                    .imports
+                    .iter_mut()
+                    .filter(|i| i.contract == import.contract.as_str())
+                {
+                    i.extracted_uses = found.clone();
+                }
+                if updated != binding {
+                    edits.put(&binding_path, &updated);
+                    bindings.insert(binding_path.clone(), updated);
+                }
+            }
             if import.state == ImportState::Current {
                 continue;
             }
@@ -284,7 +380,7 @@ impl Operation for SyncPlan<'_> {
                 state: import.state,
                 reason,
             };
-            if import.state == ImportState::Broken {
+            if matches!(import.state, ImportState::Broken | ImportState::Grace) {
                 plan.unresolved
                     .push(pending(import.reason.clone().unwrap_or_default()));
                 continue;
@@ -293,7 +389,6 @@ impl Operation for SyncPlan<'_> {
                 .latest_version
                 .clone()
                 .expect("a stale import has a newest version");
-            let binding_path = model::paths::binding(&import.domain, me.as_str());
             let binding = match bindings.get(&binding_path) {
                 Some(b) => b.clone(),
                 None => snapshot.require::<BindingFile>(&binding_path, "binding")?,
@@ -309,16 +404,19 @@ impl Operation for SyncPlan<'_> {
                     .push(pending("this repository has no commits yet".to_owned()));
                 continue;
             };
+            if !decl.version.matches(&latest) {
+                plan.unresolved
+                    .push(pending(import.reason.clone().unwrap_or_default()));
+                continue;
+            }
             let satisfied = match &decl.verify {
-                Some(pattern) => {
+                Some(_) => {
                     let contract = snapshot.require::<ContractFile>(
                         &model::paths::contract(&import.domain, &import.contract),
                         "contract",
                     )?;
                     self.workspace.has_worktree()
-                        && self
-                            .workspace
-                            .verify(&decl.binding, pattern, &contract.value)?
+                        && contracts::verify(self.workspace, &decl, &contract, &import.uses)?
                             .is_empty()
                 }
                 None => self
@@ -353,6 +451,7 @@ impl Operation for SyncPlan<'_> {
                 i.resolved_commit =
                     Some(head.to_string().parse::<CommitId>().map_err(Error::usage)?);
                 i.resolved_at = Some(self.at);
+                i.acknowledged_by = None;
             }
             edits.put(&binding_path, &updated);
             bindings.insert(binding_path, updated);
@@ -378,6 +477,7 @@ impl Operation for SyncPlan<'_> {
                 edits.subject = Some(msg.clone());
                 edits.body = Some(what.join("\n"));
             }
+            None if what.is_empty() => edits.subject = Some("sync: record used items".to_owned()),
             None => edits.subject = Some(format!("sync {}", what.join(", "))),
         }
         Ok(plan)

@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::store::Store;
 use crate::store::memory::MemoryRealm;
-use crate::workspace::Workspace;
+use crate::workspace::{At, Publishing, Workspace};
 
 fn name(s: &str) -> Name {
     s.parse().unwrap()
@@ -70,35 +70,51 @@ fn domain_op(actor: &str, domain: &str, members: &[&str]) -> CreateDomain {
     }
 }
 
+const HEAD: &str = "1111111111111111111111111111111111111111";
+
 fn export_op(repo: &str, domain: &str, contract: &str, value: Value) -> DeclareExport {
     DeclareExport {
         repo: name(repo),
         domain: name(domain),
         contract: name(contract),
-        source: Some(ValueSource::Value {
-            value: value.clone(),
-        }),
         value: Some(value),
+        commit: Some(HEAD.parse().unwrap()),
         description: None,
         schema: None,
+        keys: Vec::new(),
         at: at(),
     }
 }
 
-/// A member repository as contracts see it: literal values, or what its code
-/// computes now (`code`), a `HEAD`, and whether its binding file changed.
+/// A member repository as contracts see it: its `.realm/exports.yaml` (every
+/// contract of the tests, as a literal), what its code computes at `HEAD` (`code`,
+/// for every export), its files (for extraction and verification), a `HEAD`, its
+/// branch, and whether its binding file changed.
 struct FakeWorkspace {
     code: RefCell<Option<Value>>,
+    files: RefCell<BTreeMap<String, String>>,
+    uncommitted: RefCell<Option<Value>>,
     head: Option<ObjectId>,
     binding_changed: bool,
+    publishing: RefCell<Publishing>,
+    keys: Vec<String>,
 }
 
 impl FakeWorkspace {
     fn new() -> Self {
         FakeWorkspace {
             code: RefCell::new(None),
-            head: Some(ObjectId::from_hex(b"1111111111111111111111111111111111111111").unwrap()),
+            files: RefCell::new(BTreeMap::new()),
+            uncommitted: RefCell::new(None),
+            head: Some(ObjectId::from_hex(HEAD.as_bytes()).unwrap()),
             binding_changed: true,
+            publishing: RefCell::new(Publishing {
+                branch: Some("main".into()),
+                default_branch: Some("main".into()),
+                on_default: true,
+                on_remote: true,
+            }),
+            keys: Vec::new(),
         }
     }
 }
@@ -107,23 +123,46 @@ impl Workspace for FakeWorkspace {
     fn has_worktree(&self) -> bool {
         true
     }
-    fn evaluate(&self, source: &ValueSource) -> crate::Result<Value> {
-        if let Some(v) = self.code.borrow().clone() {
-            return Ok(v);
-        }
-        match source {
-            ValueSource::Value { value } => Ok(value.clone()),
-            other => panic!("the fake workspace only knows literal values, not {other:?}"),
-        }
-    }
-    fn verify(&self, _: &RelPath, _: &str, _: &Value) -> crate::Result<Vec<String>> {
-        Ok(Vec::new())
-    }
     fn head(&self) -> Option<ObjectId> {
         self.head
     }
+    fn has_uncommitted(&self) -> crate::Result<bool> {
+        Ok(self.uncommitted.borrow().is_some())
+    }
+    fn exports_file(&self, _: At) -> crate::Result<Option<model::ExportsFile>> {
+        let decl = |domain: &str, contract: &str| model::ExportSource {
+            realm: name("letemcook"),
+            domain: name(domain),
+            contract: name(contract),
+            source: ValueSource::Value { value: json!(null) },
+            description: None,
+            schema: None,
+            keys: self.keys.clone(),
+        };
+        Ok(Some(model::ExportsFile {
+            exports: vec![decl("s3-access", "paths"), decl("api", "fns")],
+        }))
+    }
+    fn evaluate(&self, at: At, source: &ValueSource) -> crate::Result<Value> {
+        if let ValueSource::Extract { .. } = source {
+            let files = crate::sources::MemoryFiles(self.files.borrow().clone());
+            return crate::sources::evaluate(source, &files);
+        }
+        if at == At::Uncommitted
+            && let Some(v) = self.uncommitted.borrow().clone()
+        {
+            return Ok(v);
+        }
+        self.code
+            .borrow()
+            .clone()
+            .ok_or_else(|| crate::Error::usage("the fake workspace computes nothing yet"))
+    }
     fn binding_changed(&self, _: Option<&CommitId>, _: &RelPath) -> crate::Result<bool> {
         Ok(self.binding_changed)
+    }
+    fn publishing(&self) -> crate::Result<Publishing> {
+        Ok(self.publishing.borrow().clone())
     }
 }
 
@@ -141,6 +180,9 @@ fn import_op<'w>(
         requirement: req.parse().unwrap(),
         binding: "policy.json".parse().unwrap(),
         verify: None,
+        verify_files: Vec::new(),
+        uses: Vec::new(),
+        uses_extract: Vec::new(),
         at: at(),
         workspace: ws,
     }
@@ -723,4 +765,240 @@ fn a_repository_creates_only_domains_it_is_in() {
     };
     assert_eq!(store.update(&mut add).err().unwrap().exit, Exit::Usage);
     assert!(realm.files().keys().all(|p| !p.contains("/bindings/")));
+}
+
+fn binding_of(realm: &MemoryRealm, domain: &str, repo: &str) -> model::BindingFile {
+    let path = model::paths::binding(domain, repo);
+    model::parse(&path, &realm.files()[&path]).unwrap()
+}
+
+#[test]
+fn sync_holds_exports_on_a_feature_branch_and_records_the_commit_otherwise() {
+    let realm = story();
+    let store = Store::with(realm.member());
+    let ws = FakeWorkspace::new();
+    *ws.code.borrow_mut() = Some(json!(["a", "b"]));
+    ws.publishing.borrow_mut().on_default = false;
+    ws.publishing.borrow_mut().branch = Some("feat/x".into());
+    let mut op = SyncPlan::new(name("aperture"), None, false, at(), &ws);
+    let plan = store.update(&mut op).unwrap();
+    assert!(plan.commit.is_none());
+    assert!(plan.value.held[0].reason.contains("branch feat/x"));
+
+    ws.publishing.borrow_mut().on_remote = false;
+    let mut op = SyncPlan::new(name("aperture"), None, false, at(), &ws);
+    op.from_branch = true;
+    let plan = store.update(&mut op).unwrap().value;
+    assert_eq!(plan.published[0].commit.as_deref(), Some(HEAD));
+    assert!(plan.warnings[0].contains("on no remote branch"));
+    let c = contract(&realm, "s3-access", "paths");
+    assert_eq!(c.commit.unwrap().as_str(), HEAD);
+    assert_eq!(c.changelog[1].commit.as_ref().unwrap().as_str(), HEAD);
+}
+
+#[test]
+fn a_breaking_version_is_refused_only_for_consumers_it_breaks() {
+    let realm = story();
+    let store = Store::with(realm.member());
+    store.update(&mut join_op("cli")).unwrap();
+    store
+        .update(&mut AddMember {
+            actor: name("aperture"),
+            domain: name("s3-access"),
+            member: name("cli"),
+        })
+        .unwrap();
+    // fungal uses "a"; cli uses "b"; the contract is ["a", "b"].
+    let ws = FakeWorkspace::new();
+    *ws.code.borrow_mut() = Some(json!(["a", "b"]));
+    store
+        .update(&mut SyncPlan::new(name("aperture"), None, false, at(), &ws))
+        .unwrap();
+    for (repo, used) in [("fungal", "a"), ("cli", "b")] {
+        let mut op = import_op(repo, "s3-access", "paths", "^1", &ws);
+        op.uses = vec![used.into()];
+        store.update(&mut op).unwrap();
+    }
+    // Removing "b" breaks cli only.
+    *ws.code.borrow_mut() = Some(json!(["a"]));
+    let err = store
+        .update(&mut SyncPlan::new(name("aperture"), None, false, at(), &ws))
+        .err()
+        .unwrap();
+    assert!(err.message.contains("what cli rely on"), "{}", err.message);
+    assert!(
+        err.hints
+            .iter()
+            .any(|h| h.contains("cli imports s3-access/paths ^1") && h.contains("uses b"))
+    );
+    assert!(!err.hints.iter().any(|h| h.contains("fungal imports")));
+    let done = store
+        .update(&mut SyncPlan::new(name("aperture"), None, true, at(), &ws))
+        .unwrap();
+    let c = contract(&realm, "s3-access", "paths");
+    assert_eq!(c.changelog.last().unwrap().removed, ["b"]);
+    let published = &done.value.published[0];
+    assert!(
+        published
+            .consumers
+            .iter()
+            .any(|c| c.repo == "cli" && c.breaks)
+    );
+    assert!(
+        published
+            .consumers
+            .iter()
+            .any(|c| c.repo == "fungal" && !c.breaks)
+    );
+
+    // As the consumers see it: fungal stale (widen), cli in grace, then broken.
+    let snapshot = {
+        let s = Store::with(realm.member());
+        s.fetch().unwrap();
+        s.snapshot().unwrap()
+    };
+    let scope = |today| crate::contracts::Scope {
+        imports: true,
+        today: Some(today),
+        ..Default::default()
+    };
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let mut grace = realm_file();
+    grace.governance.breaking_changes.grace_period_days = 3;
+    struct Put(RealmFile);
+    impl Operation for Put {
+        type Output = ();
+        fn kind(&self) -> OpKind {
+            OpKind::CreateRealm
+        }
+        fn actor(&self) -> Actor {
+            Actor::Realm(self.0.name.clone())
+        }
+        fn subject(&self) -> String {
+            "grace".into()
+        }
+        fn apply(&mut self, _: &Snapshot<'_>, edits: &mut Edits) -> crate::Result<()> {
+            edits.put("realm.yaml", &self.0);
+            Ok(())
+        }
+    }
+    let fungal = crate::contracts::survey(
+        &snapshot,
+        &name("fungal"),
+        Some(&ws),
+        scope(day("2023-11-15")),
+    )
+    .unwrap();
+    assert_eq!(
+        fungal.imports[0].state,
+        crate::contracts::ImportState::Stale
+    );
+    assert!(fungal.imports[0].reason.as_ref().unwrap().contains("widen"));
+    let cli =
+        crate::contracts::survey(&snapshot, &name("cli"), Some(&ws), scope(day("2023-11-15")))
+            .unwrap();
+    assert_eq!(
+        cli.imports[0].state,
+        crate::contracts::ImportState::Broken,
+        "no grace period"
+    );
+    assert_eq!(cli.imports[0].broken_items, ["b"]);
+    store.update(&mut Put(grace)).unwrap();
+    let snapshot = {
+        let s = Store::with(realm.member());
+        s.fetch().unwrap();
+        s.snapshot().unwrap()
+    };
+    // Published on 2023-11-14 (the fixed `at`): grace until the 17th.
+    let cli =
+        crate::contracts::survey(&snapshot, &name("cli"), Some(&ws), scope(day("2023-11-16")))
+            .unwrap();
+    assert_eq!(cli.imports[0].state, crate::contracts::ImportState::Grace);
+    assert_eq!(cli.imports[0].deadline, Some(day("2023-11-17")));
+    let cli =
+        crate::contracts::survey(&snapshot, &name("cli"), Some(&ws), scope(day("2023-11-17")))
+            .unwrap();
+    assert_eq!(cli.imports[0].state, crate::contracts::ImportState::Broken);
+}
+
+#[test]
+fn an_acknowledgement_resolves_the_newest_accepted_version_and_records_who() {
+    let realm = story();
+    let store = Store::with(realm.member());
+    let ws = FakeWorkspace::new();
+    *ws.code.borrow_mut() = Some(json!(["a", "b"]));
+    store
+        .update(&mut SyncPlan::new(name("aperture"), None, false, at(), &ws))
+        .unwrap();
+    let mut ack = ResolveImport {
+        repo: name("fungal"),
+        domain: name("s3-access"),
+        contract: name("paths"),
+        by: "f@example.com".parse().unwrap(),
+        commit: HEAD.parse().unwrap(),
+        at: at(),
+    };
+    let done = store.update(&mut ack).unwrap();
+    assert_eq!(done.value, Acknowledged::Resolved("1.1.0".parse().unwrap()));
+    assert_eq!(
+        kind_of(&realm.log()[0].message),
+        Some(OpKind::ResolveImport)
+    );
+    let import = &binding_of(&realm, "s3-access", "fungal").imports[0];
+    assert_eq!(
+        import.acknowledged_by.as_ref().unwrap().as_str(),
+        "f@example.com"
+    );
+    assert_eq!(
+        import.resolved_version.as_ref().unwrap().to_string(),
+        "1.1.0"
+    );
+    let again = store.update(&mut ack).unwrap();
+    assert!(again.commit.is_none());
+    ack.repo = name("aperture");
+    assert!(store.update(&mut ack).is_err(), "aperture imports nothing");
+}
+
+#[test]
+fn a_source_an_older_realm_kept_is_read_only_after_the_command_line_checks() {
+    let realm = story();
+    let path = model::paths::binding("s3-access", "aperture");
+    let mut b = binding_of(&realm, "s3-access", "aperture");
+    b.exports[0].source = Some(ValueSource::File {
+        path: ".git/config".parse().unwrap(),
+        pointer: None,
+    });
+    b.exports[0].contract = name("legacy");
+    struct Put(String, model::BindingFile);
+    impl Operation for Put {
+        type Output = ();
+        fn kind(&self) -> OpKind {
+            OpKind::DeclareExport
+        }
+        fn actor(&self) -> Actor {
+            Actor::Repo(self.1.repo.clone())
+        }
+        fn subject(&self) -> String {
+            "legacy".into()
+        }
+        fn apply(&mut self, _: &Snapshot<'_>, edits: &mut Edits) -> crate::Result<()> {
+            edits.put(&self.0, &self.1);
+            Ok(())
+        }
+    }
+    let store = Store::with(realm.member());
+    store.update(&mut Put(path, b)).unwrap();
+    let ws = FakeWorkspace::new();
+    let survey = crate::contracts::survey(
+        &store.snapshot().unwrap(),
+        &name("aperture"),
+        Some(&ws),
+        crate::contracts::Scope {
+            exports: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let err = survey.exports[0].error.as_ref().unwrap();
+    assert!(err.contains("is refused") && err.contains(".git/"), "{err}");
 }

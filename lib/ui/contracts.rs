@@ -12,14 +12,11 @@ pub fn print_export(ui: &Ui, e: &ExportStatus) {
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_else(|| "unpublished".into());
-    if let Some(err) = &e.error {
-        ui.bad(format!("{name}: {err}"));
-        return;
-    }
-    match (&e.next_version, e.bump) {
-        (Some(next), Some(bump)) => {
+    match (&e.error, &e.next_version, e.bump) {
+        (Some(err), _, _) => ui.bad(format!("{name}: {err}")),
+        (None, Some(next), Some(bump)) => {
             ui.warn(format!(
-                "{name}: local changes, {version} → {next} ({bump}) on the next sync"
+                "{name}: committed changes, {version} → {next} ({bump}) on the next sync"
             ));
             for line in e.diff.lines() {
                 ui.line(format!("    {line}"));
@@ -28,16 +25,33 @@ pub fn print_export(ui: &Ui, e: &ExportStatus) {
                 let who: Vec<String> = e
                     .consumers
                     .iter()
-                    .map(|c| format!("{} (imports {})", c.repo, c.requirement))
+                    .map(|c| {
+                        let verdict = if c.breaks {
+                            format!("breaks: {}", c.broken_items.join(", "))
+                        } else if !c.requirement.matches(next) {
+                            "not affected; its requirement will need widening".to_owned()
+                        } else {
+                            "not broken".to_owned()
+                        };
+                        format!("{} (imports {}, {verdict})", c.repo, c.requirement)
+                    })
                     .collect();
-                ui.line(format!("  Affected: {}", who.join(", ")));
+                ui.line(format!("  Affected: {}", who.join("; ")));
             }
         }
         _ => ui.ok(format!("{name}@{version}: export up to date")),
     }
+    if !e.uncommitted.is_empty() {
+        ui.warn(format!(
+            "{name}: uncommitted: would change (not published until committed):"
+        ));
+        for line in &e.uncommitted {
+            ui.line(format!("    {line}"));
+        }
+    }
 }
 
-/// One import: current, stale (with what changed) or broken (with why).
+/// One import: current, stale (with what changed), in grace or broken (with why).
 pub fn print_import(ui: &Ui, i: &ImportStatus) {
     let name = format!("{}/{}", i.domain, i.contract);
     match i.state {
@@ -59,13 +73,28 @@ pub fn print_import(ui: &Ui, i: &ImportStatus) {
                 ui.line(format!("    {c}"));
             }
             ui.line(format!(
-                "  Update {}, commit, then `git realm sync`.",
+                "  Update {}, commit, then `git realm sync`; or, if nothing needs to change, `git realm resolve {name}`.",
                 i.binding
             ));
         }
-        ImportState::Broken => ui.bad(format!(
-            "{name}: broken, {}",
-            i.reason.as_deref().unwrap_or("")
-        )),
+        ImportState::Grace => {
+            ui.warn(format!(
+                "{name}: grace until {}, {}",
+                i.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                i.reason.as_deref().unwrap_or("")
+            ));
+            for c in &i.changes {
+                ui.line(format!("    {c}"));
+            }
+        }
+        ImportState::Broken => {
+            ui.bad(format!(
+                "{name}: broken, {}",
+                i.reason.as_deref().unwrap_or("")
+            ));
+            for c in &i.changes {
+                ui.line(format!("    {c}"));
+            }
+        }
     }
 }

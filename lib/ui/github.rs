@@ -36,21 +36,28 @@ fn command(level: &str, file: Option<&str>, title: &str, message: &str) -> Strin
 
 /// The file an export's value comes from, when it is one file.
 fn source_file(e: &ExportStatus) -> Option<String> {
-    match e.export.as_ref().map(|x| &x.source) {
+    match e.declared.as_ref().map(|x| &x.source) {
         Some(ValueSource::File { path, .. }) => Some(path.to_string()),
         _ => None,
     }
 }
 
-/// The consumers whose requirement the pending version leaves behind.
+/// The consumers the pending version breaks (removes or changes what they use,
+/// or leaves their requirement behind when they declare no uses).
 fn left_behind(e: &ExportStatus) -> Vec<String> {
-    let Some(next) = &e.next_version else {
+    if e.next_version.is_none() {
         return Vec::new();
-    };
+    }
     e.consumers
         .iter()
-        .filter(|c| !c.requirement.matches(next))
-        .map(|c| format!("{} ({})", c.repo, c.requirement))
+        .filter(|c| c.breaks)
+        .map(|c| {
+            if c.broken_items.is_empty() || !c.declares_uses {
+                format!("{} ({})", c.repo, c.requirement)
+            } else {
+                format!("{} (uses {})", c.repo, c.broken_items.join(", "))
+            }
+        })
         .collect()
 }
 
@@ -100,6 +107,15 @@ fn import_annotation(i: &ImportStatus) -> Option<String> {
             Some(&i.binding),
             &name,
             &format!("stale: {reason}"),
+        )),
+        ImportState::Grace => Some(command(
+            "warning",
+            Some(&i.binding),
+            &name,
+            &format!(
+                "grace until {}: {reason}",
+                i.deadline.map(|d| d.to_string()).unwrap_or_default()
+            ),
         )),
         ImportState::Broken => Some(command(
             "error",

@@ -1,0 +1,43 @@
+//! The index: staging a file, and the tree the working tree would commit (through a
+//! scratch index, so the user's index is never touched).
+
+use std::path::Path;
+
+use super::run::Git;
+use crate::error::{Context, Error, Result};
+
+/// The tree the working tree would commit: tracked and untracked files (not
+/// ignored), as `git add -A` sees them, written through a scratch index so the
+/// user's index is untouched. `None` for a bare repository.
+pub fn worktree_tree(repo: &gix::Repository) -> Result<Option<gix::ObjectId>> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(None);
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("realm-index-")
+        .tempfile_in(repo.git_dir())
+        .context(|| "cannot create a scratch index".into())?;
+    let index = repo.index_path();
+    if index.exists() {
+        std::fs::copy(&index, scratch.path()).context(|| "cannot copy the index".into())?;
+    }
+    let git = |args: &[&str]| {
+        Git::in_dir(workdir)
+            .env("GIT_INDEX_FILE", scratch.path())
+            .args(args.iter().copied())
+            .run()
+    };
+    git(&["add", "-A", "--ignore-errors", "--", "."])?;
+    let out = git(&["write-tree"])?;
+    gix::ObjectId::from_hex(out.stdout.trim().as_bytes())
+        .map(Some)
+        .map_err(|e| Error::external(format!("git write-tree printed an invalid id: {e}")))
+}
+
+/// Stage `path` (relative to the working tree's root at `workdir`) with `git add`.
+pub fn stage(workdir: &Path, path: &str) -> Result<()> {
+    Git::in_dir(workdir)
+        .args(["add", "--", path])
+        .run()
+        .map(drop)
+}
