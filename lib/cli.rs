@@ -37,7 +37,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git's color.ui)
+    /// When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git's color.realm and color.ui)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
@@ -56,12 +56,15 @@ pub trait Command: Parser {
     fn run(self, ui: &Ui) -> Result<Exit>;
 }
 
-/// git's `color.ui` from the configuration visible here (repository, global, system).
-fn git_color_ui() -> Option<String> {
+/// git's colour setting for git-realm: `color.realm`, else `color.ui`, from the
+/// configuration visible here (`git -c`, repository, global, system).
+fn git_color_setting() -> Option<String> {
     let cwd = std::env::current_dir().ok()?;
-    match gix::discover_with_environment_overrides(&cwd) {
-        Ok(repo) => crate::git::config_string(&repo, "color.ui"),
-        Err(_) => None,
+    match crate::git::discover(&cwd) {
+        Ok(repo) => crate::git::config_string(&repo, "color.realm")
+            .or_else(|| crate::git::config_string(&repo, "color.ui")),
+        Err(_) => crate::git::overrides::lookup("color.realm")
+            .or_else(|| crate::git::overrides::lookup("color.ui")),
     }
 }
 
@@ -70,7 +73,7 @@ pub fn main<C: Command>() -> ! {
     let args = C::parse();
     let global = args.global().clone();
     let color_ui = if global.color == ColorWhen::Auto {
-        git_color_ui()
+        git_color_setting()
     } else {
         None
     };

@@ -15,7 +15,8 @@
 //! - `worktrees`: adding, listing and removing worktrees, and what one holds that
 //!   is saved nowhere else;
 //! - `commits`: realm commit objects, the user's commits, what commits contain;
-//! - `notes`: merging notes refs.
+//! - `notes`: merging notes refs;
+//! - `overrides`: `git -c key=value`, which gix does not read by itself.
 //!
 //! This module knows nothing about realms: callers pass ref names, urls and paths.
 //! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
@@ -25,6 +26,7 @@
 pub mod commits;
 pub mod config;
 pub mod notes;
+pub mod overrides;
 pub mod refs;
 pub mod remotes;
 pub mod repo;
@@ -37,4 +39,4 @@ pub use config::{
 };
 pub use refs::{cas_ref, delete_ref, ref_target};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
-pub use repo::{absolute, now, open_at, open_current};
+pub use repo::{absolute, discover, now, open_at, open_current};

@@ -1,0 +1,103 @@
+//! Behaving like git: `git -c` configuration, options before the subcommand,
+//! plain output without UTF-8, one JSON shape, the full commit interface.
+
+mod common;
+
+use common::World;
+
+/// A world whose global config has no identity: only `git -c` provides one.
+fn anonymous_world() -> World {
+    let w = World::new();
+    std::fs::write(
+        w.path("home/gitconfig"),
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+    )
+    .unwrap();
+    w
+}
+
+#[test]
+fn identity_given_only_with_git_dash_c_is_used() {
+    let w = anonymous_world();
+    let id = ["-c", "user.name=Ci Bot", "-c", "user.email=ci@example.com"];
+
+    // Without it, realm commits are refused: no identity.
+    w.git(
+        ".",
+        &["realm", "init", "plain.git", "--bare", "--name", "plain"],
+    )
+    .code(2);
+
+    let mut init = id.to_vec();
+    init.extend(["realm", "init", "r.git", "--bare", "--name", "r"]);
+    w.git(".", &init).ok();
+    let author = w
+        .git("r.git", &["log", "-1", "--format=%an <%ae>", "main"])
+        .ok();
+    assert_eq!(author.stdout.trim(), "Ci Bot <ci@example.com>");
+
+    // A member repository, committed with the same -c identity.
+    w.git(".", &["init", "-q", "--bare", "remotes/app.git"])
+        .ok();
+    w.git(".", &["clone", "-q", "remotes/app.git", "app"]).ok();
+    let realm = w.path("r.git").display().to_string();
+    let mut join = id.to_vec();
+    join.extend(["realm", "join", realm.as_str()]);
+    w.git("app", &join).ok();
+    let log = w.git("r.git", &["log", "--format=%s|%ae", "main"]).ok();
+    assert_eq!(
+        log.stdout.lines().collect::<Vec<_>>(),
+        [
+            "app: join realm|ci@example.com",
+            "r: create realm|ci@example.com"
+        ]
+    );
+    let maintainers = w.git("r.git", &["show", "main:repos/app.yaml"]).ok();
+    assert!(
+        maintainers.stdout.contains("- ci@example.com"),
+        "{}",
+        maintainers.stdout
+    );
+}
+
+#[test]
+fn colour_follows_git_dash_c_and_color_realm() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    let esc = '\u{1b}';
+
+    // The repository asks for colour even in a pipe.
+    w.git("app", &["config", "color.ui", "always"]).ok();
+    let coloured = w.realm("app", &["status"]).ok();
+    assert!(coloured.stdout.contains(esc), "{}", coloured.stdout);
+
+    // `git -c color.ui=never` wins over the repository's config.
+    let plain = w
+        .git("app", &["-c", "color.ui=never", "realm", "status"])
+        .ok();
+    assert!(!plain.stdout.contains(esc), "{}", plain.stdout);
+    assert_eq!(
+        plain.stdout,
+        coloured
+            .stdout
+            .replace("\u{1b}[32m", "")
+            .replace("\u{1b}[33m", "")
+            .replace("\u{1b}[31m", "")
+            .replace("\u{1b}[1m", "")
+            .replace("\u{1b}[2m", "")
+            .replace("\u{1b}[39m", "")
+            .replace("\u{1b}[0m", "")
+            .replace("\u{1b}[22m", "")
+    );
+
+    // color.realm takes precedence over color.ui, from a file or from -c.
+    w.git("app", &["config", "color.realm", "never"]).ok();
+    let realm_never = w.realm("app", &["status"]).ok();
+    assert!(!realm_never.stdout.contains(esc), "{}", realm_never.stdout);
+    let realm_always = w
+        .git("app", &["-c", "color.realm=always", "realm", "status"])
+        .ok();
+    assert!(realm_always.stdout.contains(esc), "{}", realm_always.stdout);
+}
