@@ -101,3 +101,28 @@ fn colour_follows_git_dash_c_and_color_realm() {
         .ok();
     assert!(realm_always.stdout.contains(esc), "{}", realm_always.stdout);
 }
+
+#[test]
+fn options_before_the_subcommand_reach_it() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+
+    let quiet = w.realm("app", &["-q", "status"]).ok();
+    assert_eq!(quiet.stdout, "", "{}", quiet.stdout);
+    let json = w.realm("app", &["--realm", "r", "--json", "status"]).ok();
+    assert_eq!(json.json()["realms"][0]["realm"], "r");
+    let other = w.realm("app", &["--realm=nope", "status"]);
+    assert_ne!(other.code, 0, "{other:?}");
+    assert!(other.stderr.contains("nope"), "{}", other.stderr);
+    // Options of a nested subcommand still go after it.
+    w.realm("app", &["-q", "worktree", "list"]).ok();
+
+    let bad = w.realm("app", &["--bogus", "status"]).code(2);
+    assert!(
+        bad.stderr.contains("unknown option '--bogus'"),
+        "{}",
+        bad.stderr
+    );
+}
