@@ -78,7 +78,7 @@ resources = [
 ]
 PY
 git add . && git commit -q -m "IAM policy for aperture"
-step git realm import s3-permissions --domain s3-access --version '>=1.0.0' \
+step git realm import s3-permissions --domain s3-access --requires '>=1.0.0' \
   --binding cdk/training_tools_access_stack.py --verify '"arn:aws:s3:::bucket/([^"]+)"'
 step git realm check
 

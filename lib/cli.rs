@@ -52,6 +52,10 @@ pub struct GlobalArgs {
 
 /// One subcommand: its arguments (a clap parser) and what it does.
 pub trait Command: Parser {
+    /// Options renamed in this command, `(old, new)`: an old one given with other
+    /// arguments is refused with the new name (alone, `--version` is the version).
+    const RENAMED: &'static [(&'static str, &'static str)] = &[];
+
     fn global(&self) -> &GlobalArgs;
     fn run(self, ui: &Ui) -> Result<Exit>;
 }
@@ -68,8 +72,31 @@ fn git_color_setting() -> Option<String> {
     }
 }
 
+/// Refuse an option `C` renamed, naming its new spelling.
+fn renamed_options<C: Command>() {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.len() < 2 {
+        return;
+    }
+    for arg in args.iter().take_while(|a| *a != "--") {
+        for (old, new) in C::RENAMED {
+            if arg == old || arg.starts_with(&format!("{old}=")) {
+                eprintln!("error: {old} was renamed: use {new}");
+                if *old == "--version" {
+                    eprintln!("hint: -V/--version alone prints git-realm's version");
+                }
+                std::process::exit(Exit::Usage.code());
+            }
+        }
+    }
+}
+
 /// Parse the command line, run the command, print any error, exit.
 pub fn main<C: Command>() -> ! {
+    renamed_options::<C>();
     let args = C::parse();
     let global = args.global().clone();
     let color_ui = if global.color == ColorWhen::Auto {
