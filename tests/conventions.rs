@@ -126,3 +126,74 @@ fn options_before_the_subcommand_reach_it() {
         bad.stderr
     );
 }
+
+#[test]
+fn import_requirement_is_requires_and_dash_v_is_the_version_everywhere() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    for args in [
+        &["import", "-V"][..],
+        &["import", "--version"],
+        &["status", "-V"],
+    ] {
+        let out = w.realm("app", args).ok();
+        assert!(
+            out.stdout.starts_with("git-realm"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    let old = w
+        .realm(
+            "app",
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "^1",
+                "--binding",
+                "README.md",
+            ],
+        )
+        .code(2);
+    assert!(
+        old.stderr.contains("--version was renamed: use --requires"),
+        "{}",
+        old.stderr
+    );
+}
+
+#[test]
+fn an_export_whose_sources_match_nothing_warns() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm("web", &["join", &realm]).ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    let out = w
+        .realm(
+            "app",
+            &[
+                "export",
+                "paths",
+                "--domain",
+                "d",
+                "--extract",
+                "src/**/*.py=s3://([^\"]+)",
+            ],
+        )
+        .ok();
+    assert!(
+        out.stdout
+            .contains("paths: the value is empty (its sources match nothing yet)"),
+        "{}",
+        out.stdout
+    );
+}
