@@ -447,6 +447,17 @@ fn import_status(
                 .map(move |c| format!("{}: {c}", entry.version))
         })
         .collect();
+    // What the binding lacks of the newest version, when it can be checked.
+    if let (Some(pattern), Some(ws)) = (&import.verify, ws.filter(|w| w.has_worktree())) {
+        status.missing = ws.verify(&import.binding, pattern, &contract.value)?;
+    }
+    let lacks = (!status.missing.is_empty()).then(|| {
+        format!(
+            "{} does not provide: {}",
+            import.binding,
+            status.missing.join(", ")
+        )
+    });
     if !import.version.matches(&contract.version) {
         status.state = ImportState::Broken;
         status.reason = Some(format!(
@@ -457,22 +468,19 @@ fn import_status(
     }
     if import.resolved_version.as_ref() != Some(&contract.version) {
         status.state = ImportState::Stale;
-        status.reason = Some(match &import.resolved_version {
+        let available = match &import.resolved_version {
             Some(r) => format!("{r} → {} available", contract.version),
             None => format!("{} available, never resolved", contract.version),
+        };
+        status.reason = Some(match lacks {
+            Some(lacks) => format!("{available}; {lacks}"),
+            None => available,
         });
         return Ok(status);
     }
-    if let (Some(pattern), Some(ws)) = (&import.verify, ws.filter(|w| w.has_worktree())) {
-        status.missing = ws.verify(&import.binding, pattern, &contract.value)?;
-        if !status.missing.is_empty() {
-            status.state = ImportState::Broken;
-            status.reason = Some(format!(
-                "{} does not provide: {}",
-                import.binding,
-                status.missing.join(", ")
-            ));
-        }
+    if let Some(lacks) = lacks {
+        status.state = ImportState::Broken;
+        status.reason = Some(lacks);
     }
     Ok(status)
 }

@@ -2,6 +2,7 @@
 //! plain output without UTF-8, one JSON shape, the full commit interface.
 
 mod common;
+mod support;
 
 use common::World;
 
@@ -196,4 +197,112 @@ fn an_export_whose_sources_match_nothing_warns() {
         "{}",
         out.stdout
     );
+}
+
+/// app provides contract `c` in domain `d` as a literal; web (on "GitHub") imports
+/// it with a `--verify` pattern over `grants.txt`.
+fn provider_and_consumer(w: &World, gh: &support::GhDouble) {
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm(
+        "web",
+        &["join", &realm, "--url", "https://github.com/acme/web.git"],
+    )
+    .ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    w.realm(
+        "app",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    w.write("web", "grants.txt", "\"a\"\n\"b\"\n");
+    w.git("web", &["add", "."]).ok();
+    w.git("web", &["commit", "-q", "-m", "grants"]).ok();
+    w.realm_env(
+        "web",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--requires",
+            "^1",
+            "--binding",
+            "grants.txt",
+            "--verify",
+            r#""([^"]+)""#,
+        ],
+        &gh.env(),
+    )
+    .ok();
+}
+
+#[test]
+fn stale_imports_show_in_short_status_and_missing_items_are_named() {
+    let w = World::new();
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = support::GhDouble::new(&w.path("github"));
+    provider_and_consumer(&w, &gh);
+    w.realm(
+        "app",
+        &[
+            "export",
+            "c",
+            "--domain",
+            "d",
+            "--value",
+            r#"["a","b","c"]"#,
+        ],
+    )
+    .ok();
+
+    // The notification fails: the sync says so and never ends on a ✓.
+    let failing = || {
+        let mut env = gh.env();
+        env.push(("GH_DOUBLE_FAIL".into(), "issue create".into()));
+        w.realm_env("app", &["sync"], &env).code(4)
+    };
+    let out = failing();
+    assert!(out.stdout.contains("c: 1.0.0 → 1.1.0"), "{}", out.stdout);
+    assert!(!out.stdout.contains("✓ Realm"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("⚠ Realm synced (commit"),
+        "{}",
+        out.stdout
+    );
+    let again = failing();
+    assert!(!again.stdout.contains("✓"), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("⚠ Realm unchanged, but 1 notification(s) or proposal(s) could not be sent"),
+        "{}",
+        again.stdout
+    );
+
+    w.realm("web", &["status", "--fetch"]).ok();
+    let short = w.realm("web", &["status", "--short"]).ok();
+    assert!(short.stdout.contains("1 import stale"), "{}", short.stdout);
+    w.realm("web", &["status", "--short", "--exit-code"])
+        .code(1);
+
+    let check = w.realm("web", &["check", "--json"]).code(1);
+    let import = &check.json()["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "stale");
+    assert_eq!(import["missing"], serde_json::json!(["c"]));
+    let text = w.realm("web", &["check"]).code(1);
+    assert!(
+        text.stdout.contains("grants.txt does not provide: c"),
+        "{}",
+        text.stdout
+    );
+
+    let sync = w.realm_env("web", &["sync", "--json"], &gh.env()).ok();
+    let unresolved = &sync.json()["realms"][0]["unresolved"][0];
+    assert_eq!(unresolved["missing"], serde_json::json!(["c"]));
+    let sync = w.realm_env("web", &["sync"], &gh.env()).ok();
+    assert!(sync.stdout.contains("(missing: c)"), "{}", sync.stdout);
 }

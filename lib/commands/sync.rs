@@ -229,12 +229,12 @@ impl SyncArgs {
             };
             report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
         }
-        print_report(ui, &report, self.no_notify);
+        print_report(ui, &report, self.no_notify, exit);
         Ok((report, exit))
     }
 }
 
-fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
+fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool, exit: Exit) {
     if ui.json {
         return;
     }
@@ -331,6 +331,23 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
     }
     for s in &r.skipped_notifications {
         ui.line(format!("  {s}"));
+    }
+    let failed = r
+        .notifications
+        .iter()
+        .filter(|n| n.url.is_none() && n.error.is_some())
+        .count()
+        + r.proposed.iter().filter(|p| p.error.is_some()).count();
+    if exit != Exit::Success && !r.dry_run {
+        // Something could not be sent: never end on a ✓.
+        let state = match &r.commit {
+            Some(c) => format!("Realm synced (commit {})", &c[..7]),
+            None => "Realm unchanged".to_owned(),
+        };
+        ui.warn(format!(
+            "{state}, but {failed} notification(s) or proposal(s) could not be sent: re-run `git realm sync` to retry"
+        ));
+        return;
     }
     match (&r.commit, r.dry_run) {
         (_, true) => ui.line("Dry run: nothing was written."),

@@ -60,6 +60,8 @@ pub struct Pending {
     pub contract: String,
     pub state: ImportState,
     pub reason: String,
+    /// The items of the contract the binding does not provide (with `--verify`).
+    pub missing: Vec<String>,
 }
 
 /// What the sync operation decided.
@@ -143,6 +145,7 @@ impl Operation for SyncPlan<'_> {
                     contract: export.contract.clone(),
                     state: ImportState::Broken,
                     reason: err.clone(),
+                    missing: Vec::new(),
                 });
                 continue;
             }
@@ -281,6 +284,7 @@ impl Operation for SyncPlan<'_> {
                 contract: import.contract.clone(),
                 state: import.state,
                 reason,
+                missing: import.missing.clone(),
             };
             if import.state == ImportState::Broken {
                 plan.unresolved
@@ -307,17 +311,19 @@ impl Operation for SyncPlan<'_> {
                     .push(pending("this repository has no commits yet".to_owned()));
                 continue;
             };
+            let mut missing = Vec::new();
             let satisfied = match &decl.verify {
                 Some(pattern) => {
                     let contract = snapshot.require::<ContractFile>(
                         &model::paths::contract(&import.domain, &import.contract),
                         "contract",
                     )?;
-                    self.workspace.has_worktree()
-                        && self
+                    if self.workspace.has_worktree() {
+                        missing = self
                             .workspace
-                            .verify(&decl.binding, pattern, &contract.value)?
-                            .is_empty()
+                            .verify(&decl.binding, pattern, &contract.value)?;
+                    }
+                    self.workspace.has_worktree() && missing.is_empty()
                 }
                 None => self
                     .workspace
@@ -325,6 +331,11 @@ impl Operation for SyncPlan<'_> {
             };
             if !satisfied {
                 let why = match &decl.verify {
+                    Some(_) if !missing.is_empty() => format!(
+                        "{} does not provide {latest} yet (missing: {}): update it, commit, and sync",
+                        decl.binding,
+                        missing.join(", ")
+                    ),
                     Some(_) => format!(
                         "{} does not provide {latest} yet: update it, commit, and sync",
                         decl.binding
@@ -338,7 +349,10 @@ impl Operation for SyncPlan<'_> {
                             .unwrap_or_else(|| "the import".into())
                     ),
                 };
-                plan.unresolved.push(pending(why));
+                plan.unresolved.push(Pending {
+                    missing,
+                    ..pending(why)
+                });
                 continue;
             }
             let mut updated = binding.clone();
