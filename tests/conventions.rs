@@ -306,3 +306,126 @@ fn stale_imports_show_in_short_status_and_missing_items_are_named() {
     let sync = w.realm_env("web", &["sync"], &gh.env()).ok();
     assert!(sync.stdout.contains("(missing: c)"), "{}", sync.stdout);
 }
+
+/// A realm with app and web, and a change `ch` with a worktree in each.
+fn change_world() -> World {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    for name in ["app", "web"] {
+        w.member(name);
+        w.realm(name, &["join", &realm]).ok();
+    }
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    w.realm("app", &["worktree", "ch", "--domain", "d"]).ok();
+    w
+}
+
+fn touch_both(w: &World, file: &str) {
+    for name in ["app", "web"] {
+        let dir = format!("{name}/.worktrees/ch");
+        w.write(&dir, file, "x\n");
+        w.git(&dir, &["add", file]).ok();
+    }
+}
+
+fn last_message(w: &World, repo: &str) -> String {
+    w.git(
+        &format!("{repo}/.worktrees/ch"),
+        &["log", "-1", "--format=%B"],
+    )
+    .ok()
+    .stdout
+    .trim_end()
+    .to_owned()
+}
+
+#[test]
+fn commit_takes_git_commits_interface() {
+    let w = change_world();
+    let wt = "app/.worktrees/ch";
+
+    // No -m: the editor opens once, and its message goes to every repo.
+    touch_both(&w, "one.txt");
+    w.write_exe(
+        "bin/editor",
+        "#!/bin/sh\necho opened >> \"$(dirname \"$0\")/editor.log\"\nprintf 'Edited subject\\n\\nbody line\\n# a comment\\n' > \"$1\"\n",
+    );
+    let editor = w.path("bin/editor").display().to_string();
+    w.realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), editor.clone())])
+        .ok();
+    assert_eq!(last_message(&w, "app"), "Edited subject\n\nbody line");
+    assert_eq!(last_message(&w, "web"), "Edited subject\n\nbody line");
+    let opened = std::fs::read_to_string(w.path("bin/editor.log")).unwrap();
+    assert_eq!(opened.lines().count(), 1, "one editor for all repos");
+
+    // An editor that leaves only comments aborts, committing nothing.
+    touch_both(&w, "two.txt");
+    w.write_exe("bin/blank", "#!/bin/sh\necho '# nothing' > \"$1\"\n");
+    let blank = w.path("bin/blank").display().to_string();
+    let out = w
+        .realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), blank)])
+        .code(2);
+    assert!(
+        out.stderr.contains("the message is empty"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(last_message(&w, "web"), "Edited subject\n\nbody line");
+
+    // -F FILE, with -s (signoff).
+    w.write(".", "msg.txt", "From a file\n");
+    let msg = w.path("msg.txt").display().to_string();
+    w.realm(wt, &["commit", "-F", &msg, "-s"]).ok();
+    assert_eq!(
+        last_message(&w, "web"),
+        "From a file\n\nSigned-off-by: Test User <test@example.com>"
+    );
+
+    // --amend replaces the tip of each repo (it is a commit of the change).
+    let before = w.rev("web/.worktrees/ch", "HEAD");
+    w.realm(wt, &["commit", "--amend", "-m", "Amended"]).ok();
+    assert_eq!(last_message(&w, "app"), "Amended");
+    assert_eq!(last_message(&w, "web"), "Amended");
+    assert_eq!(
+        w.rev("web/.worktrees/ch", "HEAD~1"),
+        w.rev("web/.worktrees/ch", &format!("{before}~1")),
+        "replaced, not added"
+    );
+
+    // --no-verify skips a failing pre-commit hook.
+    let hooks = w.path("web/.git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    w.write_exe(
+        "web/.git/hooks/pre-commit",
+        "#!/bin/sh\necho 'hook says no' >&2\nexit 1\n",
+    );
+    touch_both(&w, "three.txt");
+    w.realm(wt, &["commit", "-m", "Blocked"]).code(4);
+    w.realm(wt, &["commit", "-m", "Blocked", "--no-verify"])
+        .ok();
+    assert_eq!(last_message(&w, "web"), "Blocked");
+    std::fs::remove_file(hooks.join("pre-commit")).unwrap();
+
+    // -S[KEYID] signs through git's gpg.program.
+    w.write_exe(
+        "bin/fake-gpg",
+        "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/gpg.log\"\ncat > /dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 0 0' >&2\nprintf -- '-----BEGIN PGP SIGNATURE-----\\n\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
+    );
+    let gpg = w.path("bin/fake-gpg").display().to_string();
+    for name in ["app", "web"] {
+        w.git(name, &["config", "gpg.program", &gpg]).ok();
+    }
+    touch_both(&w, "four.txt");
+    w.realm(wt, &["commit", "-m", "Signed", "-SABCD1234"]).ok();
+    let raw = w
+        .git("web/.worktrees/ch", &["cat-file", "commit", "HEAD"])
+        .ok();
+    assert!(
+        raw.stdout.contains("gpgsig -----BEGIN PGP SIGNATURE-----"),
+        "{}",
+        raw.stdout
+    );
+    let log = std::fs::read_to_string(w.path("bin/gpg.log")).unwrap();
+    assert!(log.contains("ABCD1234"), "{log}");
+}
