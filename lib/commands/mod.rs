@@ -14,6 +14,7 @@ pub mod leave;
 pub mod list;
 pub mod pr;
 pub mod push;
+pub mod remove;
 pub mod status;
 pub mod sync;
 pub mod watch;
@@ -28,6 +29,7 @@ pub fn builtins() -> Vec<clap::Command> {
         join::JoinArgs::command(),
         leave::LeaveArgs::command(),
         domain::DomainArgs::command(),
+        remove::RemoveArgs::command(),
         export::ExportArgs::command(),
         import::ImportArgs::command(),
         check::CheckArgs::command(),

@@ -18,6 +18,7 @@ mod domain;
 mod init;
 mod join;
 mod leave;
+mod lifecycle;
 mod notify;
 mod sync;
 
@@ -31,7 +32,10 @@ pub use contracts::{DeclareExport, DeclareImport, ExportDeclared};
 pub use domain::{AddMember, CreateDomain, require_member, require_registered};
 pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
-pub use leave::{Dependent, Leave, dependents_of};
+pub use leave::{Dependent, Leave, Left, dependents_of};
+pub use lifecycle::{
+    CloseChange, Consumer, DomainContents, RemoveDomain, RemoveExport, RemoveImport,
+};
 pub use notify::{RecordNotifications, SentNotification};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
@@ -61,10 +65,14 @@ pub enum OpKind {
     StartChange,
     RecordCommits,
     RecordPullRequests,
+    RemoveImport,
+    RemoveExport,
+    RemoveDomain,
+    CloseChange,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 17] = [
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -78,6 +86,10 @@ impl OpKind {
         OpKind::StartChange,
         OpKind::RecordCommits,
         OpKind::RecordPullRequests,
+        OpKind::RemoveImport,
+        OpKind::RemoveExport,
+        OpKind::RemoveDomain,
+        OpKind::CloseChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +107,10 @@ impl OpKind {
             OpKind::StartChange => "start-change",
             OpKind::RecordCommits => "record-commits",
             OpKind::RecordPullRequests => "record-pull-requests",
+            OpKind::RemoveImport => "remove-import",
+            OpKind::RemoveExport => "remove-export",
+            OpKind::RemoveDomain => "remove-domain",
+            OpKind::CloseChange => "close-change",
         }
     }
 }

@@ -296,6 +296,37 @@ pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
     ));
 }
 
+/// What a `--dry-run` would have written: the realm commit's subject and the
+/// files it writes and removes (nothing with `--json` or `-q`).
+pub fn dry_run(ui: &Ui, message: &str, edits: &crate::store::Edits) {
+    ui.line("Dry run: nothing was written. The realm commit would be:");
+    ui.line(format!("  {}", message.lines().next().unwrap_or("")));
+    if edits.is_empty() {
+        ui.line("  (no change: it would not be made)");
+    }
+    for (path, content) in edits.changes() {
+        let what = if content.is_some() {
+            "write "
+        } else {
+            "remove"
+        };
+        ui.line(format!("    {what} {path}"));
+    }
+}
+
+/// The JSON form of [`dry_run`]: `{"message", "writes", "removes"}`.
+pub fn dry_run_json(message: &str, edits: &crate::store::Edits) -> serde_json::Value {
+    let (mut writes, mut removes) = (Vec::new(), Vec::new());
+    for (path, content) in edits.changes() {
+        if content.is_some() {
+            writes.push(path.to_owned());
+        } else {
+            removes.push(path.to_owned());
+        }
+    }
+    serde_json::json!({ "message": message, "writes": writes, "removes": removes })
+}
+
 /// Quote `s` for a POSIX shell, so printed commands can be pasted as they are.
 pub fn shell_quote(s: &str) -> String {
     let safe = !s.is_empty()
