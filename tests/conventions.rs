@@ -429,3 +429,32 @@ fn commit_takes_git_commits_interface() {
     let log = std::fs::read_to_string(w.path("bin/gpg.log")).unwrap();
     assert!(log.contains("ABCD1234"), "{log}");
 }
+
+#[test]
+fn every_json_output_is_one_object() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm("web", &["join", &realm]).ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    let list = w.realm("app", &["domain", "list", "--json"]).ok().json();
+    assert_eq!(list["domains"][0]["name"], "d");
+    for args in [
+        &["status", "--json"][..],
+        &["check", "--json"],
+        &["graph", "--json"],
+        &["list", "--json"],
+        &["worktree", "list", "--json"],
+        &["watch", "--once", "--json"],
+        &["domain", "show", "d", "--json"],
+        &["leave", "--dry-run", "--json"],
+    ] {
+        let out = w.realm("web", args);
+        assert!(out.json().is_object(), "{args:?}: {}", out.stdout);
+    }
+    let leave = w.realm("web", &["leave", "--json"]).ok().json();
+    assert_eq!(leave["realms"][0]["repo"], "web");
+}
