@@ -458,3 +458,30 @@ fn every_json_output_is_one_object() {
     let leave = w.realm("web", &["leave", "--json"]).ok().json();
     assert_eq!(leave["realms"][0]["repo"], "web");
 }
+
+#[test]
+fn without_a_utf8_locale_the_markers_are_plain() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    let c = [("LANG".to_owned(), "C".to_owned())];
+    let out = w.realm_env("app", &["join", &realm], &c).ok();
+    assert!(
+        out.stdout.contains("+ Registered app in realm 'r'"),
+        "{}",
+        out.stdout
+    );
+    let status = w.realm_env("app", &["status"], &c).ok();
+    assert!(status.stdout.is_ascii(), "{}", status.stdout);
+    // LC_ALL decides before LANG.
+    let utf8 = [
+        ("LANG".to_owned(), "C".to_owned()),
+        ("LC_ALL".to_owned(), "en_US.UTF-8".to_owned()),
+    ];
+    let status = w.realm_env("app", &["status"], &utf8).ok();
+    assert!(
+        status.stdout.contains("✓ Registered as app"),
+        "{}",
+        status.stdout
+    );
+}

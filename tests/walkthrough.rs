@@ -18,7 +18,7 @@ fn the_walkthrough_demo_plays_to_the_end() {
         .env_clear()
         .env("PATH", path)
         .env("TMPDIR", std::env::temp_dir())
-        .env("LANG", "C")
+        .env("LANG", "C.UTF-8")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -329,7 +329,10 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             ui.line("");
         }
         let me = r.member.as_deref().unwrap_or("?");
-        ui.line(ui.paint(&format!("📊 {me} (in realm: {})", r.realm), Paint::Bold));
+        ui.line(ui.paint(
+            &format!("{}{me} (in realm: {})", ui::symbol("📊 ", ""), r.realm),
+            Paint::Bold,
+        ));
         match (&r.local_copy.commit, r.registered) {
             (None, _) => {
                 ui.warn(format!(

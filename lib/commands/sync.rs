@@ -283,9 +283,9 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool, exit: Exit) {
     }
     for u in &r.unresolved {
         let mark = if u.state == ImportState::Broken {
-            "❌"
+            crate::ui::Mark::Bad.symbol()
         } else {
-            "⚠"
+            crate::ui::Mark::Warn.symbol()
         };
         let paint = if u.state == ImportState::Broken {
             Paint::Red

@@ -177,7 +177,8 @@ impl Command for WatchArgs {
         let names: Vec<&str> = watched.iter().map(|(m, _)| m.realm.as_str()).collect();
         if !ui.json {
             ui.line(format!(
-                "👀 Watching realm {} every {} (Ctrl-C to stop)",
+                "{}Watching realm {} every {} (Ctrl-C to stop)",
+                ui::symbol("👀 ", ""),
                 names.join(", "),
                 humantime(self.interval)
             ));

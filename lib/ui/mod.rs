@@ -18,6 +18,29 @@ use owo_colors::OwoColorize;
 use serde::Serialize;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static UNICODE: AtomicBool = AtomicBool::new(true);
+
+/// Whether the locale's character set is UTF-8: the first of `LC_ALL`,
+/// `LC_CTYPE` and `LANG` that is set decides, as for every C program; none set
+/// is the "C" locale, which is not.
+pub fn utf8_locale(var: impl Fn(&str) -> Option<String>) -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| var(k).filter(|v| !v.is_empty()))
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
+/// `fancy` in a UTF-8 locale, else `plain` (an ASCII stand-in for a symbol).
+pub fn symbol<'a>(fancy: &'a str, plain: &'a str) -> &'a str {
+    if UNICODE.load(Ordering::Relaxed) {
+        fancy
+    } else {
+        plain
+    }
+}
 static PROGRESS: AtomicBool = AtomicBool::new(false);
 
 /// Print a progress line on stderr ("Fetching the realm…"), only when stderr is a
@@ -128,6 +151,7 @@ impl Ui {
         json: bool,
     ) -> Self {
         VERBOSE.store(verbose, Ordering::Relaxed);
+        UNICODE.store(utf8_locale(|k| std::env::var(k).ok()), Ordering::Relaxed);
         PROGRESS.store(
             !quiet && !json && std::io::stderr().is_terminal(),
             Ordering::Relaxed,
@@ -150,17 +174,17 @@ impl Ui {
 
     /// `✓ text`
     pub fn ok(&self, text: impl AsRef<str>) {
-        self.marked("✓", Paint::Green, text.as_ref());
+        self.marked(Mark::Ok.symbol(), Paint::Green, text.as_ref());
     }
 
     /// `⚠ text`
     pub fn warn(&self, text: impl AsRef<str>) {
-        self.marked("⚠", Paint::Yellow, text.as_ref());
+        self.marked(Mark::Warn.symbol(), Paint::Yellow, text.as_ref());
     }
 
     /// `❌ text`
     pub fn bad(&self, text: impl AsRef<str>) {
-        self.marked("❌", Paint::Red, text.as_ref());
+        self.marked(Mark::Bad.symbol(), Paint::Red, text.as_ref());
     }
 
     fn marked(&self, mark: &str, paint: Paint, text: &str) {
@@ -281,12 +305,23 @@ pub enum Mark {
     Bad,
 }
 
+impl Mark {
+    /// ✓ ⚠ ❌ in a UTF-8 locale; `+ ! x` otherwise (`LANG=C`, a plain terminal).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Ok => symbol("✓", "+"),
+            Mark::Warn => symbol("⚠", "!"),
+            Mark::Bad => symbol("❌", "x"),
+        }
+    }
+}
+
 /// `<indent>✓ text` (nothing with `--json` or `-q`).
 pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
     let (symbol, paint) = match mark {
-        Mark::Ok => ("✓", Paint::Green),
-        Mark::Warn => ("⚠", Paint::Yellow),
-        Mark::Bad => ("❌", Paint::Red),
+        Mark::Ok => (mark.symbol(), Paint::Green),
+        Mark::Warn => (mark.symbol(), Paint::Yellow),
+        Mark::Bad => (mark.symbol(), Paint::Red),
     };
     ui.line(format!(
         "{:indent$}{} {}",
@@ -360,6 +395,27 @@ mod tests {
         assert_eq!(shell_word("a b"), "'a b'");
         assert_eq!(shell_word("it's"), "'it'\\''s'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn the_locale_decides_whether_symbols_are_unicode() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(utf8_locale(env(&[("LANG", "en_US.UTF-8")])));
+        assert!(utf8_locale(env(&[("LC_CTYPE", "C.utf8"), ("LANG", "C")])));
+        assert!(!utf8_locale(env(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
+        assert!(!utf8_locale(env(&[("LANG", "C")])));
+        assert!(!utf8_locale(env(&[])));
+        assert!(utf8_locale(env(&[("LC_ALL", ""), ("LANG", "de_DE.UTF-8")])));
     }
 
     #[test]
