@@ -35,7 +35,7 @@ make_realm() {
   done
   (cd aperture && git realm domain create s3-access --repos aperture,fungal -q \
      && git realm export paths --domain s3-access --value '["a","b"]' -q)
-  (cd fungal && git realm import paths --domain s3-access --version '^1' --binding README.md -q)
+  (cd fungal && git realm import paths --domain s3-access --requires '^1' --binding README.md -q)
   # The unrelated part, written in one realm commit by hand.
   git clone -q realm.git edit && cd edit
   for i in $(seq 1 "$n"); do

@@ -11,7 +11,7 @@ __git_realm_node ()
 {
 	case "$1" in
 	'')
-		__git_realm_subs='init join leave maintainer domain export import check sync resolve status graph worktree commit push pr watch list ci verify help'
+		__git_realm_subs='init join leave maintainer domain remove export import check sync resolve status graph worktree commit push pr watch list ci verify help'
 		__git_realm_opts='-h --help -V --version'
 		__git_realm_vopts='' ;;
 	'init')
@@ -24,7 +24,7 @@ __git_realm_node ()
 		__git_realm_vopts='--as --maintainer --url --realm --color' ;;
 	'leave')
 		__git_realm_subs=''
-		__git_realm_opts='--force --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
 	'maintainer')
 		__git_realm_subs='list add remove help'
@@ -70,14 +70,38 @@ __git_realm_node ()
 		__git_realm_subs='create add list show'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
+	'remove')
+		__git_realm_subs='import export domain change help'
+		__git_realm_opts='-n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--realm --color' ;;
+	'remove import')
+		__git_realm_subs=''
+		__git_realm_opts='--domain -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--domain --realm --color' ;;
+	'remove export')
+		__git_realm_subs=''
+		__git_realm_opts='--domain --force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--domain --realm --color' ;;
+	'remove domain')
+		__git_realm_subs=''
+		__git_realm_opts='--force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--realm --color' ;;
+	'remove change')
+		__git_realm_subs=''
+		__git_realm_opts='-n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='--realm --color' ;;
+	'remove help')
+		__git_realm_subs='import export domain change'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
 	'export')
 		__git_realm_subs=''
 		__git_realm_opts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --from-branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --realm --color' ;;
 	'import')
 		__git_realm_subs=''
-		__git_realm_opts='--domain --version --binding --verify --verify-files --uses --uses-extract --realm --json --color -q --quiet -v --verbose -h --help'
-		__git_realm_vopts='--domain --version --binding --verify --verify-files --uses --uses-extract --realm --color' ;;
+		__git_realm_opts='--domain --requires --binding --verify --verify-files --uses --uses-extract --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--domain --requires --binding --verify --verify-files --uses --uses-extract --realm --color' ;;
 	'check')
 		__git_realm_subs=''
 		__git_realm_opts='--fetch --exports --imports --format --branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -99,7 +123,7 @@ __git_realm_node ()
 		__git_realm_opts='--format --domain --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--format --domain --realm --color' ;;
 	'worktree')
-		__git_realm_subs='list remove help'
+		__git_realm_subs='list remove finish help'
 		__git_realm_opts='--domain --repos --branch --base --clone -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--domain --repos --branch --base -j --jobs --realm --color' ;;
 	'worktree list')
@@ -110,14 +134,18 @@ __git_realm_node ()
 		__git_realm_subs=''
 		__git_realm_opts='--force -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='-j --jobs --realm --color' ;;
+	'worktree finish')
+		__git_realm_subs=''
+		__git_realm_opts='--abandon --force -n --dry-run -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_vopts='-j --jobs --realm --color' ;;
 	'worktree help')
-		__git_realm_subs='list remove'
+		__git_realm_subs='list remove finish'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'commit')
 		__git_realm_subs=''
-		__git_realm_opts='-m --message -a --all --repos --change --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='-m --message --repos --change --realm --color' ;;
+		__git_realm_opts='-m --message -F --file --no-edit --amend --no-verify -s --signoff -S --gpg-sign -a --all --repos --change --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='-m --message -F --file -S --gpg-sign --repos --change --realm --color' ;;
 	'push')
 		__git_realm_subs=''
 		__git_realm_opts='--repos --force-with-lease --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -159,7 +187,7 @@ __git_realm_node ()
 		__git_realm_opts='--all --fetch --pre-receive --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
 	'help')
-		__git_realm_subs='init join leave maintainer domain export import check sync resolve status graph worktree commit push pr watch list ci verify'
+		__git_realm_subs='init join leave maintainer domain remove export import check sync resolve status graph worktree commit push pr watch list ci verify'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'help maintainer')
@@ -170,8 +198,12 @@ __git_realm_node ()
 		__git_realm_subs='create add list show'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
+	'help remove')
+		__git_realm_subs='import export domain change'
+		__git_realm_opts=''
+		__git_realm_vopts='' ;;
 	'help worktree')
-		__git_realm_subs='list remove'
+		__git_realm_subs='list remove finish'
 		__git_realm_opts=''
 		__git_realm_vopts='' ;;
 	'help pr')
@@ -209,6 +241,11 @@ __git_realm_value ()
 	'domain add|--realm'|\
 	'domain list|--realm'|\
 	'domain show|--realm'|\
+	'remove|--realm'|\
+	'remove import|--realm'|\
+	'remove export|--realm'|\
+	'remove domain|--realm'|\
+	'remove change|--realm'|\
 	'export|--realm'|\
 	'import|--realm'|\
 	'check|--realm'|\
@@ -219,6 +256,7 @@ __git_realm_value ()
 	'worktree|--realm'|\
 	'worktree list|--realm'|\
 	'worktree remove|--realm'|\
+	'worktree finish|--realm'|\
 	'commit|--realm'|\
 	'push|--realm'|\
 	'pr|--realm'|\
@@ -241,6 +279,11 @@ __git_realm_value ()
 	'domain add|--color'|\
 	'domain list|--color'|\
 	'domain show|--color'|\
+	'remove|--color'|\
+	'remove import|--color'|\
+	'remove export|--color'|\
+	'remove domain|--color'|\
+	'remove change|--color'|\
 	'export|--color'|\
 	'import|--color'|\
 	'check|--color'|\
@@ -251,6 +294,7 @@ __git_realm_value ()
 	'worktree|--color'|\
 	'worktree list|--color'|\
 	'worktree remove|--color'|\
+	'worktree finish|--color'|\
 	'commit|--color'|\
 	'push|--color'|\
 	'pr|--color'|\
@@ -265,26 +309,33 @@ __git_realm_value ()
 		__git_realm_kind=dirs ;;
 	'domain add|#0'|\
 	'domain show|#0'|\
+	'remove import|--domain'|\
+	'remove export|--domain'|\
+	'remove domain|#0'|\
 	'export|--domain'|\
 	'import|--domain'|\
 	'graph|--domain'|\
 	'worktree|--domain')
 		__git_realm_kind=domain ;;
-	'export|--file'|\
-	'export|--schema'|\
-	'import|--binding')
-		__git_realm_kind=files ;;
-	'check|--format')
-		__git_realm_kind=words __git_realm_words='text json github' ;;
-	'graph|--format')
-		__git_realm_kind=words __git_realm_words='text mermaid dot' ;;
+	'remove change|#0'|\
 	'worktree|#0'|\
 	'worktree remove|#0'|\
+	'worktree finish|#0'|\
 	'commit|--change'|\
 	'push|--change'|\
 	'pr|--change'|\
 	'pr status|--change')
 		__git_realm_kind=change ;;
+	'export|--file'|\
+	'export|--schema'|\
+	'import|--binding'|\
+	'commit|-F'|\
+	'commit|--file')
+		__git_realm_kind=files ;;
+	'check|--format')
+		__git_realm_kind=words __git_realm_words='text json github' ;;
+	'graph|--format')
+		__git_realm_kind=words __git_realm_words='text mermaid dot' ;;
 	*)
 		case "$1|$2" in
 		*) __git_realm_kind=none ;;
@@ -401,5 +452,5 @@ _git_realm_main ()
 	esac
 }
 
-complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify 2>/dev/null ||
-	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify
+complete -o bashdefault -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-remove git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify 2>/dev/null ||
+	complete -o default -F _git_realm_main git-realm git-realm-init git-realm-join git-realm-leave git-realm-maintainer git-realm-domain git-realm-remove git-realm-export git-realm-import git-realm-check git-realm-sync git-realm-resolve git-realm-status git-realm-graph git-realm-worktree git-realm-commit git-realm-push git-realm-pr git-realm-watch git-realm-list git-realm-ci git-realm-verify

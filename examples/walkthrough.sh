@@ -21,7 +21,20 @@ git config --global user.email eric@example.com
 git config --global init.defaultBranch main
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
-step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+# A word as you would type it: bare when safe, else single-quoted (so that a
+# printed command can be pasted as it is: `--requires '>=1.0.0'`).
+quote() {
+  case $1 in
+    '' | *[!A-Za-z0-9_@%+=:,./-]*) printf "'%s'" "${1//\'/\'\\\'\'}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+step() {
+  local line="" word
+  for word in "$@"; do line+="${line:+ }$(quote "$word")"; done
+  printf '\n%s$ %s%s\n' "$bold" "$line" "$plain"
+  "$@"
+}
 say() { printf '\n# %s\n' "$*"; }
 
 say "Two teams, two repositories on 'GitHub': git's own url rewriting sends github.com/acme/* to local bare repos."
@@ -78,7 +91,7 @@ resources = [
 ]
 PY
 git add . && git commit -q -m "IAM policy for aperture"
-step git realm import s3-permissions --domain s3-access --version '>=1.0.0' \
+step git realm import s3-permissions --domain s3-access --requires '>=1.0.0' \
   --binding cdk/training_tools_access_stack.py --verify '"arn:aws:s3:::bucket/([^"]+)"'
 step git realm check
 

@@ -16,7 +16,7 @@ macro_rules! exit_status {
     () => {
         "Exit status:
   0  success
-  1  check / status --exit-code found something that needs attention
+  1  needs attention (check, status --exit-code; sync: an export not computed)
   2  bad usage or invalid input (the file, field or argument is named)
   3  conflict, remote rejected after retries, or a breaking change refused
   4  a required external program (git, gh) is missing or failed
@@ -37,7 +37,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git's color.ui)
+    /// When to colour the output (also honours NO_COLOR, CLICOLOR_FORCE and git's color.realm and color.ui)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
@@ -52,25 +52,55 @@ pub struct GlobalArgs {
 
 /// One subcommand: its arguments (a clap parser) and what it does.
 pub trait Command: Parser {
+    /// Options renamed in this command, `(old, new)`: an old one given with other
+    /// arguments is refused with the new name (alone, `--version` is the version).
+    const RENAMED: &'static [(&'static str, &'static str)] = &[];
+
     fn global(&self) -> &GlobalArgs;
     fn run(self, ui: &Ui) -> Result<Exit>;
 }
 
-/// git's `color.ui` from the configuration visible here (repository, global, system).
-fn git_color_ui() -> Option<String> {
+/// git's colour setting for git-realm: `color.realm`, else `color.ui`, from the
+/// configuration visible here (`git -c`, repository, global, system).
+fn git_color_setting() -> Option<String> {
     let cwd = std::env::current_dir().ok()?;
-    match gix::discover_with_environment_overrides(&cwd) {
-        Ok(repo) => crate::git::config_string(&repo, "color.ui"),
-        Err(_) => None,
+    match crate::git::discover(&cwd) {
+        Ok(repo) => crate::git::config_string(&repo, "color.realm")
+            .or_else(|| crate::git::config_string(&repo, "color.ui")),
+        Err(_) => crate::git::overrides::lookup("color.realm")
+            .or_else(|| crate::git::overrides::lookup("color.ui")),
+    }
+}
+
+/// Refuse an option `C` renamed, naming its new spelling.
+fn renamed_options<C: Command>() {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.len() < 2 {
+        return;
+    }
+    for arg in args.iter().take_while(|a| *a != "--") {
+        for (old, new) in C::RENAMED {
+            if arg == old || arg.starts_with(&format!("{old}=")) {
+                eprintln!("error: {old} was renamed: use {new}");
+                if *old == "--version" {
+                    eprintln!("hint: -V/--version alone prints git-realm's version");
+                }
+                std::process::exit(Exit::Usage.code());
+            }
+        }
     }
 }
 
 /// Parse the command line, run the command, print any error, exit.
 pub fn main<C: Command>() -> ! {
+    renamed_options::<C>();
     let args = C::parse();
     let global = args.global().clone();
     let color_ui = if global.color == ColorWhen::Auto {
-        git_color_ui()
+        git_color_setting()
     } else {
         None
     };

@@ -874,16 +874,29 @@ fn import_status(
     if !inside {
         status.state = ImportState::Stale;
         status.reason = Some(format!(
-            "{} is outside the requirement {}, but changes nothing this repository uses: widen the requirement (`git realm import {} --domain {domain} --version …`)",
+            "{} is outside the requirement {}, but changes nothing this repository uses: widen the requirement (`git realm import {} --domain {domain} --requires …`)",
             contract.version, import.version, import.contract
         ));
         return Ok(status);
     }
     if import.resolved_version.as_ref() != Some(&contract.version) {
         status.state = ImportState::Stale;
-        status.reason = Some(match &import.resolved_version {
+        let available = match &import.resolved_version {
             Some(r) => format!("{r} → {} available", contract.version),
             None => format!("{} available, never resolved", contract.version),
+        };
+        // What the binding still lacks of the newest version, when it can be checked.
+        if let (Some(_), Some(ws)) = (&import.verify, ws) {
+            status.missing = verify(ws, import, &contract, &status.uses)?;
+        }
+        status.reason = Some(if status.missing.is_empty() {
+            available
+        } else {
+            format!(
+                "{available}; {} does not provide: {}",
+                verify_where(import),
+                status.missing.join(", ")
+            )
         });
         return Ok(status);
     }

@@ -65,7 +65,7 @@ pub fn extensions() -> Vec<String> {
 /// The overview printed by `git realm` and `git realm help`.
 pub fn overview() -> String {
     let mut text = String::from(
-        "usage: git realm [--version] [help] <command> [<args>]\n\n\
+        "usage: git realm [--version] [--realm NAME] [--json] [--color WHEN] [-q | -v]\n                 [help] <command> [<args>]\n\n\
          Coordinate changes across git repositories owned by different teams.\n\n\
          Commands:\n",
     );
@@ -107,8 +107,38 @@ fn exec(program: PathBuf, args: &[OsString]) -> ! {
     std::process::exit(Exit::External.code())
 }
 
+/// Split the options common to every command that come before the subcommand
+/// (`git realm -q --realm r status`) from the rest: they are handed on to
+/// `git-realm-<sub>`, whose parser knows them. Anything else starting with `-` is
+/// returned as the first word, for the caller to refuse.
+pub fn leading_globals(args: &[OsString]) -> (Vec<OsString>, &[OsString]) {
+    let mut globals = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i).map(|a| a.to_string_lossy()) {
+        let takes_value = matches!(arg.as_ref(), "--realm" | "--color");
+        let flag = matches!(arg.as_ref(), "--json" | "--quiet" | "--verbose")
+            || arg.starts_with("--realm=")
+            || arg.starts_with("--color=")
+            || (arg.len() > 1
+                && arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg[1..].chars().all(|c| c == 'q' || c == 'v'));
+        if takes_value && i + 1 < args.len() {
+            globals.extend_from_slice(&args[i..i + 2]);
+            i += 2;
+        } else if flag {
+            globals.push(args[i].clone());
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    (globals, &args[i..])
+}
+
 pub fn main() -> ! {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let all: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let (globals, args) = leading_globals(&all);
     let first = args.first().map(|a| a.to_string_lossy().into_owned());
     match first.as_deref() {
         None | Some("-h" | "--help") => {
@@ -126,7 +156,18 @@ pub fn main() -> ! {
             crate::ui::stdout_raw(&format!("git-realm {}\n", env!("CARGO_PKG_VERSION")));
             std::process::exit(0)
         }
-        Some(sub) => run_sub(sub, &args[1..]),
+        Some(option) if option.starts_with('-') => {
+            eprintln!("error: unknown option '{option}'");
+            eprintln!(
+                "usage: git realm [--realm NAME] [--json] [--color WHEN] [-q | -v] <command> [<args>]"
+            );
+            std::process::exit(Exit::Usage.code())
+        }
+        Some(sub) => {
+            let mut rest = globals;
+            rest.extend_from_slice(&args[1..]);
+            run_sub(sub, &rest)
+        }
     }
 }
 
@@ -140,5 +181,31 @@ fn run_sub(sub: &str, rest: &[OsString]) -> ! {
             }
             std::process::exit(Exit::Usage.code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_globals;
+    use std::ffi::OsString;
+
+    fn words(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn options_before_the_subcommand_are_split_off() {
+        let args = words("-q --realm r --color=never --json status --short");
+        let (globals, rest) = leading_globals(&args);
+        assert_eq!(globals, words("-q --realm r --color=never --json"));
+        assert_eq!(rest, words("status --short"));
+        let args = words("-vq status");
+        assert_eq!(leading_globals(&args).0, words("-vq"));
+        let args = words("--bogus status");
+        let (globals, rest) = leading_globals(&args);
+        assert!(globals.is_empty());
+        assert_eq!(rest, words("--bogus status"));
+        let args = words("--version");
+        assert_eq!(leading_globals(&args).1, words("--version"));
     }
 }

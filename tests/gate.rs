@@ -35,7 +35,7 @@ fn story(w: &World) -> String {
             "paths",
             "--domain",
             "d",
-            "--version",
+            "--requires",
             "^1",
             "--binding",
             "policy.txt",

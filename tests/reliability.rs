@@ -600,7 +600,7 @@ fn notifying(w: &World) -> GhDouble {
             "c",
             "--domain",
             "d",
-            "--version",
+            "--requires",
             "^1",
             "--binding",
             "README.md",

@@ -70,7 +70,7 @@ impl Story {
                 "s3-permissions",
                 "--domain",
                 "s3-access",
-                "--version",
+                "--requires",
                 ">=1.0.0",
                 "--binding",
                 "stack.py",

@@ -18,7 +18,7 @@ fn the_walkthrough_demo_plays_to_the_end() {
         .env_clear()
         .env("PATH", path)
         .env("TMPDIR", std::env::temp_dir())
-        .env("LANG", "C")
+        .env("LANG", "C.UTF-8")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -42,6 +42,8 @@ fn the_walkthrough_demo_plays_to_the_end() {
         "gh pr create --repo acme/aperture --head feat/training-metrics-v2",
         "Change 'training-metrics-v2' on feat/training-metrics-v2",
         "Done.",
+        // Printed commands paste as they are: quoted where the shell needs it.
+        "--requires '>=1.0.0'",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }

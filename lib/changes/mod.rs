@@ -22,7 +22,7 @@ pub use session::Session;
 pub const WORKTREES_DIR: &str = ".worktrees";
 
 /// Names that `git realm worktree` reads as subcommands, so no change may bear them.
-pub const RESERVED: [&str; 2] = ["list", "remove"];
+pub const RESERVED: [&str; 3] = ["list", "remove", "finish"];
 
 /// `<checkout>/.worktrees/<change>`.
 pub fn worktree_path(checkout: &Path, change: &Name) -> PathBuf {

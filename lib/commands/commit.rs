@@ -47,14 +47,47 @@ use crate::ui::{self, Mark, item};
         "Examples:\n",
         "  git realm commit -m 'feat: add experiment metrics with IAM support'\n",
         "  git realm commit -a -m 'fix: typo in the bucket path'\n",
-        "  git realm commit -m 'feat: grant the new path' --repos fungal-image-analysis\n\n",
+        "  git realm commit -m 'feat: grant the new path' --repos fungal-image-analysis\n",
+        "  git realm commit -a              # writes the message in your editor, once for all repos\n",
+        "  git realm commit -F msg.txt -s -S\n",
+        "  git realm commit --amend -a --no-edit\n\n",
+        "Without -m or -F, git's editor (`git var GIT_EDITOR`) opens once and the message\n",
+        "goes to every repo. --amend replaces the tip commit in the repos whose tip is a\n",
+        "commit of this change (and leaves the others alone); --no-verify, -s and -S are\n",
+        "passed to `git commit`.\n\n",
         crate::exit_status!()
     ),
 )]
 pub struct CommitArgs {
-    /// The commit message, for every repo
-    #[arg(short, long, value_name = "MSG", required = true)]
-    pub message: String,
+    /// The commit message, for every repo (repeat for more paragraphs; without -m
+    /// or -F the editor opens)
+    #[arg(short, long, value_name = "MSG")]
+    pub message: Vec<String>,
+
+    /// Take the message from FILE (`-` for standard input)
+    #[arg(short = 'F', long, value_name = "FILE", conflicts_with = "message", value_hint = clap::ValueHint::FilePath)]
+    pub file: Option<PathBuf>,
+
+    /// With --amend: keep each commit's message instead of asking for one
+    #[arg(long, requires = "amend", conflicts_with_all = ["message", "file"])]
+    pub no_edit: bool,
+
+    /// Replace the tip commit of each repo whose tip belongs to this change
+    #[arg(long)]
+    pub amend: bool,
+
+    /// Skip the pre-commit and commit-msg hooks (`git commit --no-verify`; -n is
+    /// --dry-run here, as in every git-realm command that writes)
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Add a Signed-off-by trailer (`git commit --signoff`)
+    #[arg(short, long)]
+    pub signoff: bool,
+
+    /// GPG-sign the commits (`git commit --gpg-sign[=KEYID]`)
+    #[arg(short = 'S', long, value_name = "KEYID", num_args = 0..=1, default_missing_value = "")]
+    pub gpg_sign: Option<String>,
 
     /// Also commit modified tracked files (like `git commit -a`)
     #[arg(short, long)]
@@ -70,6 +103,10 @@ pub struct CommitArgs {
 
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    /// The message every repo gets, once decided (from -m, -F or the editor).
+    #[arg(skip)]
+    text: String,
 }
 
 /// What happened, per repository (serialised in kebab-case for `--json`).
@@ -183,17 +220,15 @@ impl Command for CommitArgs {
         &self.global
     }
 
-    fn run(self, ui: &Ui) -> Result<Exit> {
-        if self.message.trim().is_empty() {
-            return Err(Error::usage("-m: the commit message is empty"));
-        }
+    fn run(mut self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
         let repos = changes::select_repos(&s.change, &self.repos)?;
+        self.text = self.decide_message(&repo, &s, &repos)?;
 
         // The round: the interrupted one with this message, else a new one.
         let journal_path = Journal::path(&repo, &s.realm, &s.change.id);
-        let mut journal = Journal::open(&journal_path, &self.message);
+        let mut journal = Journal::open(&journal_path, &self.text);
         for r in &repos {
             if journal.before.contains_key(r.as_str()) {
                 continue;
@@ -246,7 +281,7 @@ impl Command for CommitArgs {
                 change: s.change.id.to_string(),
                 commits: linked.clone(),
                 domains: s.change.domains.iter().map(ToString::to_string).collect(),
-                message: self.message.clone(),
+                message: self.text.clone(),
                 realm: s.realm.to_string(),
                 repo: r.clone(),
                 round: Some(journal.round.clone()),
@@ -287,7 +322,7 @@ impl Command for CommitArgs {
             realm: s.realm.to_string(),
             change: s.change.id.to_string(),
             branch: s.change.branch.clone(),
-            message: self.message.clone(),
+            message: self.text.clone(),
             repos: results.clone(),
             linked,
             realm_commit: updated.and_then(|u| u.commit).map(|c| c.to_string()),
@@ -341,8 +376,26 @@ impl CommitArgs {
         if self.all {
             cmd.push_str(" -a");
         }
-        cmd.push_str(" -m ");
-        cmd.push_str(&ui::shell_quote(&self.message));
+        if self.amend {
+            cmd.push_str(" --amend");
+        }
+        if self.no_verify {
+            cmd.push_str(" --no-verify");
+        }
+        if self.signoff {
+            cmd.push_str(" --signoff");
+        }
+        match self.gpg_sign.as_deref() {
+            Some("") => cmd.push_str(" --gpg-sign"),
+            Some(key) => cmd.push_str(&format!(" --gpg-sign={}", ui::shell_quote(key))),
+            None => {}
+        }
+        if self.no_edit {
+            cmd.push_str(" --no-edit");
+        } else {
+            cmd.push_str(" -m ");
+            cmd.push_str(&ui::shell_quote(&self.text));
+        }
         if !self.repos.is_empty() {
             cmd.push_str(" --repos ");
             cmd.push_str(&changes::join(&self.repos).replace(", ", ","));
@@ -354,6 +407,46 @@ impl CommitArgs {
             cmd.push_str(&format!(" --realm {r}"));
         }
         cmd
+    }
+
+    /// The one message of this round: `-m` paragraphs, the `-F` file, or what the
+    /// user writes in the editor (seeded, with --amend, by the current message).
+    fn decide_message(
+        &self,
+        repo: &gix::Repository,
+        s: &Session<'_>,
+        repos: &[Name],
+    ) -> Result<String> {
+        let text = if !self.message.is_empty() {
+            self.message.join("\n\n")
+        } else if let Some(file) = &self.file {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| Error::usage(format!("-F -: cannot read standard input: {e}")))?
+            } else {
+                std::fs::read_to_string(file)
+                    .map_err(|e| Error::usage(format!("-F {}: {e}", file.display())))?
+            };
+            git::commits::strip_comments(&text)
+        } else if self.no_edit {
+            return Ok(String::new());
+        } else {
+            let current = if self.amend {
+                git::commits::head_message(repo).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let template = format!(
+                "{current}\n\n# The commit message for change '{}', in {}.\n# Lines starting with '#' are ignored; an empty message aborts the commit.\n",
+                s.change.id,
+                changes::join(repos)
+            );
+            git::commits::edit_message(repo, &template)?
+        };
+        if text.trim().is_empty() {
+            return Err(Error::usage("the commit message is empty"));
+        }
+        Ok(text)
     }
 
     fn commit_one(&self, s: &Session<'_>, repo: &Name, journal: &Journal) -> RepoCommit {
@@ -404,20 +497,31 @@ impl CommitArgs {
                 return Ok(());
             }
         }
-        if git::commits::has_changes(dir, self.all)? {
-            refuse_locked(s, dir)?;
-            let committed = git::commits::commit(
-                dir,
-                &CommitOptions {
-                    message: &self.message,
-                    all: self.all,
-                },
-            );
-            if let Err(e) = committed {
-                // A lock file git could not take says more than git's words.
-                refuse_locked(s, dir)?;
-                return Err(e);
+        let options = CommitOptions {
+            message: &self.text,
+            all: self.all,
+            amend: self.amend,
+            no_verify: self.no_verify,
+            signoff: self.signoff,
+            gpg_sign: self.gpg_sign.as_deref(),
+            no_edit: self.no_edit,
+        };
+        if self.amend {
+            // Only a commit of this change is amended: never the base it started from.
+            if !self.head_in_change(s, dir)? {
+                out.outcome = CommitOutcome::Skipped;
+                out.error = Some(format!(
+                    "the tip of {} is not a commit of change '{}': nothing to amend",
+                    s.change.branch, s.change.id
+                ));
+                return Ok(());
             }
+            refuse_locked(s, dir)?;
+            self.commit_checked(s, dir, &options)?;
+            out.outcome = CommitOutcome::Committed;
+        } else if git::commits::has_changes(dir, self.all)? {
+            refuse_locked(s, dir)?;
+            self.commit_checked(s, dir, &options)?;
             out.outcome = CommitOutcome::Committed;
         } else if self.committed_this_round(repo, dir, journal)? {
             out.outcome = CommitOutcome::AlreadyCommitted;
@@ -428,6 +532,33 @@ impl CommitArgs {
         out.commit = Some(git::commits::head(dir)?.to_string());
         out.files = git::commits::changed_files(dir, "HEAD")?;
         Ok(())
+    }
+
+    /// `git commit`; when git fails, a lock file it could not take says more than
+    /// git's words.
+    fn commit_checked(
+        &self,
+        s: &Session<'_>,
+        dir: &std::path::Path,
+        options: &CommitOptions<'_>,
+    ) -> Result<()> {
+        let committed = git::commits::commit(dir, options);
+        if committed.is_err() {
+            refuse_locked(s, dir)?;
+        }
+        committed
+    }
+
+    /// Whether HEAD at `dir` is a commit of this change (it carries its note).
+    fn head_in_change(&self, s: &Session<'_>, dir: &std::path::Path) -> Result<bool> {
+        let repo = git::open_at(dir)?;
+        let Ok(head) = repo.head_id() else {
+            return Ok(false);
+        };
+        Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
+            serde_json::from_str::<CommitNote>(line)
+                .is_ok_and(|n| n.change == s.change.id.as_str() && n.realm == s.realm.as_str())
+        }))
     }
 
     /// Whether HEAD at `dir` was committed by this round already (an earlier run
@@ -460,7 +591,7 @@ impl CommitArgs {
         }
         let on_top = git::commits::first_parent(dir, head)?.map(|p| p.to_string());
         let subject = git::commits::subject(dir, "HEAD")?;
-        Ok(on_top.as_ref() == Some(before) && subject.as_deref() == self.message.lines().next())
+        Ok(on_top.as_ref() == Some(before) && subject.as_deref() == self.text.lines().next())
     }
 }
 
@@ -559,18 +690,23 @@ mod tests {
     #[test]
     fn the_rerun_line_is_the_same_command() {
         CommitArgs::command().debug_assert();
-        let a = CommitArgs::try_parse_from([
+        let mut a = CommitArgs::try_parse_from([
             "git-realm-commit",
             "-a",
             "-m",
             "feat: it's here",
             "--repos",
             "b,a",
+            "-s",
+            "-SKEY",
+            "--no-verify",
         ])
         .unwrap();
+        // The message as decided (from -m here; from -F or the editor otherwise).
+        a.text = a.message.join("\n\n");
         assert_eq!(
             a.rerun(),
-            r#"git realm commit -a -m 'feat: it'\''s here' --repos b,a"#
+            r#"git realm commit -a --no-verify --signoff --gpg-sign=KEY -m 'feat: it'\''s here' --repos b,a"#
         );
     }
 }

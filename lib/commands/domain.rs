@@ -173,7 +173,7 @@ impl Command for DomainArgs {
                     all.push(summary(&snapshot, &d)?);
                 }
                 if ui.json {
-                    ui.json(&all);
+                    ui.json(&serde_json::json!({ "realm": m.realm, "domains": all }));
                 } else if all.is_empty() {
                     ui.line(format!("No domains in realm '{}' yet. Create one with `git realm domain create NAME --repos a,b`.", m.realm));
                 } else {

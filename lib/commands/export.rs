@@ -305,6 +305,11 @@ impl Command for ExportArgs {
                 model::EXPORTS_FILE
             ));
         }
+        if items == 0 && updated.value == ExportDeclared::Created {
+            ui.warn(format!(
+                "{contract}: the value is empty (its sources match nothing yet); consumers see an empty 1.0.0 until the code provides items and `git realm sync` publishes them"
+            ));
+        }
         if let Some(next) = &status.next_version {
             ui.warn(format!(
                 "{contract}: {version} → {next} pending; run `git realm sync` to publish"

@@ -21,12 +21,11 @@ use crate::workspace::{WorkingTree, head_commit};
 #[command(
     name = "git-realm-import",
     bin_name = "git realm import",
-    // `--version` is the import's requirement here; `git realm --version` still works.
-    disable_version_flag = true,
+    version,
     after_help = EXIT_STATUS,
     after_long_help = concat!(
         "Examples:\n",
-        "  git realm import s3-permissions --domain s3-access --version '>=1.0.0' \\\n",
+        "  git realm import s3-permissions --domain s3-access --requires '>=1.0.0' \\\n",
         "      --binding cdk/training_tools_access_stack.py --verify '\"arn:aws:s3:::bucket/([^\"]+)\"'\n\n",
         crate::exit_status!()
     ),
@@ -40,7 +39,7 @@ pub struct ImportArgs {
     pub domain: Name,
 
     /// The versions this repository accepts (a semver requirement, e.g. '^1.3' or '>=1.0.0')
-    #[arg(long = "version", value_name = "REQ")]
+    #[arg(long = "requires", value_name = "REQ")]
     pub requirement: semver::VersionReq,
 
     /// The file in this repository that implements the contract
@@ -87,6 +86,8 @@ struct ImportReport {
 }
 
 impl Command for ImportArgs {
+    const RENAMED: &'static [(&'static str, &'static str)] = &[("--version", "--requires")];
+
     fn global(&self) -> &GlobalArgs {
         &self.global
     }
@@ -105,7 +106,8 @@ impl Command for ImportArgs {
             return Err(Error::usage(format!(
                 "--binding {}: no such file in this repository",
                 self.binding
-            )));
+            ))
+            .hint("name the file that implements the contract (create it first if it is new)"));
         }
         if let Some(v) = &self.verify {
             regex::Regex::new(v).map_err(|e| Error::usage(format!("--verify: bad regex: {e}")))?;

@@ -15,6 +15,7 @@ pub mod list;
 pub mod maintainer;
 pub mod pr;
 pub mod push;
+pub mod remove;
 pub mod resolve;
 pub mod status;
 pub mod sync;
@@ -32,6 +33,7 @@ pub fn builtins() -> Vec<clap::Command> {
         leave::LeaveArgs::command(),
         maintainer::MaintainerArgs::command(),
         domain::DomainArgs::command(),
+        remove::RemoveArgs::command(),
         export::ExportArgs::command(),
         import::ImportArgs::command(),
         check::CheckArgs::command(),

@@ -294,13 +294,57 @@ fn print_short(ui: &Ui, report: &StatusReport) {
         } else {
             ui.paint("not registered", Paint::Yellow)
         };
+        let mut parts = vec![format!(
+            "{} domain{}",
+            r.domains.len(),
+            if r.domains.len() == 1 { "" } else { "s" }
+        )];
+        // Everything `--exit-code` counts is named here too.
+        let count = |n: usize, what: &str, paint: Paint| {
+            (n > 0).then(|| ui.paint(&format!("{n} {what}"), paint))
+        };
+        let stale = r
+            .attention_imports
+            .iter()
+            .filter(|i| i.state == contracts::ImportState::Stale)
+            .count();
+        let broken = r.attention_imports.len() - stale;
+        parts.extend(count(
+            r.pending_exports.len(),
+            if r.pending_exports.len() == 1 {
+                "export pending"
+            } else {
+                "exports pending"
+            },
+            Paint::Yellow,
+        ));
+        parts.extend(count(
+            stale,
+            if stale == 1 {
+                "import stale"
+            } else {
+                "imports stale"
+            },
+            Paint::Yellow,
+        ));
+        parts.extend(count(
+            broken,
+            if broken == 1 {
+                "import broken"
+            } else {
+                "imports broken"
+            },
+            Paint::Red,
+        ));
+        if r.local_copy.commit.is_none() {
+            parts.push(ui.paint("no local copy", Paint::Yellow));
+        }
+        parts.push(age_text(&r.local_copy));
         ui.line(format!(
-            "{}: {} {state}, {} domain{}, {}",
+            "{}: {} {state}, {}",
             r.realm,
             r.member.as_deref().unwrap_or("?"),
-            r.domains.len(),
-            if r.domains.len() == 1 { "" } else { "s" },
-            age_text(&r.local_copy)
+            parts.join(", ")
         ));
     }
 }
@@ -316,7 +360,10 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             ui.line("");
         }
         let me = r.member.as_deref().unwrap_or("?");
-        ui.line(ui.paint(&format!("📊 {me} (in realm: {})", r.realm), Paint::Bold));
+        ui.line(ui.paint(
+            &format!("{}{me} (in realm: {})", ui::symbol("📊 ", ""), r.realm),
+            Paint::Bold,
+        ));
         match (&r.local_copy.commit, r.registered) {
             (None, _) => {
                 ui.warn(format!(

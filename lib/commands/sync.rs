@@ -249,12 +249,17 @@ impl SyncArgs {
             };
             report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
         }
-        print_report(ui, &report, self.no_notify);
+        if !report.export_errors.is_empty() {
+            // An export that could not be computed was not published: say so in
+            // the exit status too, as `check` does.
+            exit = exit.worst(Exit::Attention);
+        }
+        print_report(ui, &report, self.no_notify, exit);
         Ok((report, exit))
     }
 }
 
-fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
+fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool, exit: Exit) {
     if ui.json {
         return;
     }
@@ -315,10 +320,10 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
         }
     }
     for u in &r.unresolved {
-        let mark = if matches!(u.state, ImportState::Broken) {
-            "❌"
+        let mark = if u.state == ImportState::Broken {
+            crate::ui::Mark::Bad.symbol()
         } else {
-            "⚠"
+            crate::ui::Mark::Warn.symbol()
         };
         let paint = if u.state == ImportState::Broken {
             Paint::Red
@@ -375,6 +380,33 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool) {
     }
     for s in &r.skipped_notifications {
         ui.line(format!("  {s}"));
+    }
+    let failed = r
+        .notifications
+        .iter()
+        .filter(|n| n.url.is_none() && n.error.is_some())
+        .count()
+        + r.proposed.iter().filter(|p| p.error.is_some()).count();
+    if exit != Exit::Success && !r.dry_run {
+        // Something could not be sent: never end on a ✓.
+        let state = match &r.commit {
+            Some(c) => format!("Realm synced (commit {})", &c[..7]),
+            None => "Realm unchanged".to_owned(),
+        };
+        let mut why = Vec::new();
+        if failed > 0 {
+            why.push(format!(
+                "{failed} notification(s) or proposal(s) could not be sent: re-run `git realm sync` to retry"
+            ));
+        }
+        if !r.export_errors.is_empty() {
+            why.push(format!(
+                "{} export(s) could not be computed and were not published (see above)",
+                r.export_errors.len()
+            ));
+        }
+        ui.warn(format!("{state}, but {}", why.join("; ")));
+        return;
     }
     match (&r.commit, r.dry_run) {
         (_, true) => ui.line("Dry run: nothing was written."),

@@ -33,8 +33,9 @@ use crate::ui::{Mark, item};
     after_long_help = concat!(
         "Polls the realm url with `git ls-remote`; when it moved, fetches it and prints\n",
         "new versions of the contracts this repo imports, news of the changes it takes\n",
-        "part in, and the realm commits in between (who did what). With --json, one JSON\n",
-        "object per realm move (with --once: one document). Stop with Ctrl-C.\n\n",
+        "part in, and the realm commits in between (who did what). With --json, JSON\n",
+        "Lines: one compact object per line, per realm move (with --once: one object).\n",
+        "Stop with Ctrl-C.\n\n",
         "With --once: exit 0 when nothing concerns this repo, 1 when something does.\n\n",
         "Examples:\n",
         "  git realm watch\n",
@@ -182,7 +183,8 @@ impl Command for WatchArgs {
         let names: Vec<&str> = watched.iter().map(|(m, _)| m.realm.as_str()).collect();
         if !ui.json {
             ui.line(format!(
-                "👀 Watching realm {} every {} (Ctrl-C to stop)",
+                "{}Watching realm {} every {} (Ctrl-C to stop)",
+                ui::symbol("👀 ", ""),
                 names.join(", "),
                 humantime(self.interval)
             ));

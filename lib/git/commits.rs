@@ -40,22 +40,64 @@ pub fn new_commit(
     Ok(commit.id)
 }
 
-/// What `git commit` is asked to do.
+/// What `git commit` is asked to do: git's own commit interface, passed through.
+#[derive(Default)]
 pub struct CommitOptions<'a> {
     pub message: &'a str,
     /// `--all`: also commit modified tracked files that are not staged.
     pub all: bool,
+    /// `--amend`: replace the tip commit instead of adding one.
+    pub amend: bool,
+    /// `--no-verify`: skip the pre-commit and commit-msg hooks.
+    pub no_verify: bool,
+    /// `--signoff`: add a `Signed-off-by` trailer.
+    pub signoff: bool,
+    /// `--gpg-sign[=KEYID]`: `Some("")` for the default key.
+    pub gpg_sign: Option<&'a str>,
+    /// With `amend`: keep the commit's message (`--no-edit`).
+    pub no_edit: bool,
 }
 
-/// `git commit --quiet [--all] --message MSG` in the working tree at `dir`, through
+impl CommitOptions<'_> {
+    /// The options after `git commit`, except the message.
+    pub fn flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        if self.all {
+            flags.push("--all".to_owned());
+        }
+        if self.amend {
+            flags.push("--amend".to_owned());
+        }
+        if self.no_verify {
+            flags.push("--no-verify".to_owned());
+        }
+        if self.signoff {
+            flags.push("--signoff".to_owned());
+        }
+        match self.gpg_sign {
+            Some("") => flags.push("--gpg-sign".to_owned()),
+            Some(key) => flags.push(format!("--gpg-sign={key}")),
+            None => {}
+        }
+        flags
+    }
+}
+
+/// `git commit --quiet [FLAGS] --message MSG` in the working tree at `dir`, through
 /// the binary so that the user's hooks, signing and commit templates apply (in the
 /// user's locale: their programs may talk to them).
 pub fn commit(dir: &Path, options: &CommitOptions<'_>) -> Result<()> {
-    let mut cmd = Git::in_dir(dir).user_locale().arg("commit").arg("--quiet");
-    if options.all {
-        cmd = cmd.arg("--all");
-    }
-    let result = cmd.arg("--message").arg(options.message).output()?;
+    let mut cmd = Git::in_dir(dir)
+        .user_locale()
+        .arg("commit")
+        .arg("--quiet")
+        .args(options.flags());
+    cmd = if options.no_edit {
+        cmd.arg("--no-edit")
+    } else {
+        cmd.arg("--message").arg(options.message)
+    };
+    let result = cmd.output()?;
     if result.success {
         Ok(())
     } else {
@@ -64,6 +106,72 @@ pub fn commit(dir: &Path, options: &CommitOptions<'_>) -> Result<()> {
             result.reason()
         )))
     }
+}
+
+/// The user's editor as git chooses it (`GIT_EDITOR`, `core.editor`, `VISUAL`,
+/// `EDITOR`, then git's default): `git var GIT_EDITOR`.
+pub fn editor(repo: &gix::Repository) -> Result<String> {
+    let out = Git::in_repo(repo).args(["var", "GIT_EDITOR"]).run()?;
+    Ok(out.stdout.trim().to_owned())
+}
+
+/// Let the user write a commit message in their editor, once: `template` is
+/// written to `<git dir>/REALM_EDITMSG`, the editor runs on it the way git runs
+/// it (`sh -c '<editor> "$@"'`, on the terminal), and the result comes back with
+/// `#` comment lines removed and surrounding blank lines trimmed. An empty
+/// message aborts.
+pub fn edit_message(repo: &gix::Repository, template: &str) -> Result<String> {
+    let editor = editor(repo)?;
+    let path = repo.git_dir().join("REALM_EDITMSG");
+    std::fs::write(&path, template).context(|| format!("cannot write {}", path.display()))?;
+    let started = std::time::Instant::now();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$@\""))
+        .arg(&editor)
+        .arg(&path)
+        .status();
+    crate::ui::trace_process(
+        "sh",
+        &[
+            "-c".into(),
+            format!("{editor} \"$@\"").into(),
+            path.clone().into(),
+        ],
+        started.elapsed(),
+        status.as_ref().ok().copied(),
+    );
+    let status =
+        status.map_err(|e| Error::external(format!("cannot run the editor `{editor}`: {e}")))?;
+    if !status.success() {
+        return Err(Error::external(format!(
+            "the editor `{editor}` failed ({status}); nothing was committed"
+        )));
+    }
+    let text =
+        std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
+    let message = strip_comments(&text);
+    if message.is_empty() {
+        return Err(Error::usage("aborting the commit: the message is empty"));
+    }
+    Ok(message)
+}
+
+/// The message of the commit `HEAD` is at.
+pub fn head_message(repo: &gix::Repository) -> Option<String> {
+    let commit = repo.head_commit().ok()?;
+    let message = commit.message_raw().ok()?;
+    Some(String::from_utf8_lossy(message).trim_end().to_owned())
+}
+
+/// `text` without `#` comment lines, trailing spaces and surrounding blank lines.
+pub fn strip_comments(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::trim_end)
+        .collect();
+    lines.join("\n").trim_matches('\n').to_owned()
 }
 
 /// Whether `git commit` at `dir` has something to commit: staged changes, or with

@@ -19,7 +19,8 @@
 //! - `signing`: the user's signing key, signed realm commits, and verifying a
 //!   commit's signature against given keys;
 //! - `locks`: git's lock files left behind by a killed process, named with their
-//!   age (never removed).
+//!   age (never removed);
+//! - `overrides`: `git -c key=value`, which gix does not read by itself.
 //!
 //! This module knows nothing about realms: callers pass ref names, urls and paths.
 //! Where gix reads something cheaply and correctly (a ref, `HEAD`, config) it is
@@ -30,6 +31,7 @@ pub mod commits;
 pub mod config;
 pub mod index;
 pub mod locks;
+pub mod overrides;
 pub mod refs;
 pub mod remotes;
 pub mod repo;
@@ -43,4 +45,4 @@ pub use config::{
 };
 pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
-pub use repo::{absolute, now, open_at, open_current};
+pub use repo::{absolute, discover, now, open_at, open_current};

@@ -13,7 +13,7 @@ use crate::error::{Context, Error, Result};
 /// friends (so `git -C DIR realm …` and `GIT_DIR=… git realm …` both work).
 pub fn open_current() -> Result<gix::Repository> {
     let cwd = std::env::current_dir().context(|| "cannot read the current directory".into())?;
-    gix::discover_with_environment_overrides(&cwd).map_err(|e| {
+    discover(&cwd).map_err(|e| {
         Error::usage(format!(
             "not a git repository (or any parent up to the root): {}",
             cwd.display()
@@ -24,8 +24,30 @@ pub fn open_current() -> Result<gix::Repository> {
 
 /// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
 pub fn open_at(path: &Path) -> Result<gix::Repository> {
-    gix::open(path)
+    gix::open_opts(path, with_overrides(gix::open::Options::default()))
         .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
+}
+
+/// The repository `dir` is in, found as git finds it (`GIT_DIR`, `GIT_WORK_TREE`,
+/// `GIT_CEILING_DIRECTORIES`…), with `git -c` overrides applied.
+pub fn discover(dir: &Path) -> gix::Result<gix::Repository> {
+    let defaults = gix::sec::trust::Mapping::<gix::open::Options>::default();
+    let trust_map = gix::sec::trust::Mapping {
+        full: with_overrides(defaults.full),
+        reduced: with_overrides(defaults.reduced),
+    };
+    gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+        dir,
+        Default::default(),
+        trust_map,
+    )
+    .map(Into::into)
+}
+
+/// `options` with `git -c key=value` (from the environment git passes down) as
+/// command-line overrides, the way git applies them: above every config file.
+fn with_overrides(options: gix::open::Options) -> gix::open::Options {
+    options.cli_overrides(super::overrides::from_environment())
 }
 
 /// `git init --initial-branch=main [--bare] PATH`, run from `cwd`.

@@ -75,6 +75,32 @@ pub fn remove(checkout: &Path, path: &Path, force: bool) -> Result<()> {
     cmd.arg("--").arg(path).run().map(drop)
 }
 
+/// What deleting a merged branch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BranchDeleted {
+    Deleted,
+    /// There was no such branch.
+    Absent,
+    /// git refused: not merged into its upstream or `HEAD` (git's reason).
+    Kept(String),
+}
+
+/// `git branch -d BRANCH` in the repository at `checkout`: deleted only when it is
+/// merged (git's own check, against its upstream or `HEAD`).
+pub fn delete_merged_branch(checkout: &Path, branch: &str) -> Result<BranchDeleted> {
+    if !super::refs::has_branch(checkout, branch)? {
+        return Ok(BranchDeleted::Absent);
+    }
+    let out = Git::in_dir(checkout)
+        .args(["branch", "-d", "--", branch])
+        .output()?;
+    Ok(if out.success {
+        BranchDeleted::Deleted
+    } else {
+        BranchDeleted::Kept(out.reason())
+    })
+}
+
 /// How many paths `git status --porcelain` lists in the working tree at `dir`
 /// (modified, staged or untracked-and-not-ignored): 0 when it is clean.
 pub fn dirty_paths(dir: &Path) -> Result<usize> {

@@ -24,9 +24,19 @@ pub struct Dependent {
     pub version: String,
 }
 
+/// What leaving removed: the repository's imports and exports (`domain/contract`),
+/// the domains it was a member of, and the dependents left behind (only with
+/// `force`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Left {
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+    pub domains: Vec<String>,
+    pub dependents: Vec<Dependent>,
+}
+
 impl Operation for Leave {
-    /// The dependents left behind (only non-empty with `force`).
-    type Output = Vec<Dependent>;
+    type Output = Left;
 
     fn kind(&self) -> OpKind {
         OpKind::Leave
@@ -40,7 +50,7 @@ impl Operation for Leave {
         "leave realm".to_owned()
     }
 
-    fn apply(&mut self, snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<Vec<Dependent>> {
+    fn apply(&mut self, snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<Left> {
         let me = &self.repo;
         let dependents = dependents_of(snapshot, me)?;
         if !dependents.is_empty() && !self.force {
@@ -54,10 +64,14 @@ impl Operation for Leave {
                     d.repo, d.domain, d.contract, d.version
                 ));
             }
-            return Err(
-                err.hint("they must drop those imports first, or leave anyway with --force")
-            );
+            return Err(err.hint(
+                "they can drop them with `git realm remove import CONTRACT --domain DOMAIN`, or leave anyway with --force",
+            ));
         }
+        let mut left = Left {
+            dependents,
+            ..Left::default()
+        };
         if snapshot.exists(&model::paths::repo(me.as_str()))? {
             edits.remove(&model::paths::repo(me.as_str()));
         }
@@ -68,13 +82,18 @@ impl Operation for Leave {
             {
                 d.members.retain(|x| x != me);
                 edits.put(&path, &d);
+                left.domains.push(domain.to_string());
             }
             let binding = model::paths::binding(domain.as_str(), me.as_str());
-            if snapshot.exists(&binding)? {
+            if let Some(b) = snapshot.read::<BindingFile>(&binding)? {
+                left.imports
+                    .extend(b.imports.iter().map(|i| format!("{domain}/{}", i.contract)));
+                left.exports
+                    .extend(b.exports.iter().map(|e| format!("{domain}/{}", e.contract)));
                 edits.remove(&binding);
             }
         }
-        Ok(dependents)
+        Ok(left)
     }
 }
 

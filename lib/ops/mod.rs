@@ -18,6 +18,7 @@ mod domain;
 mod init;
 mod join;
 mod leave;
+mod lifecycle;
 mod maintainers;
 mod notify;
 mod resolve;
@@ -33,7 +34,10 @@ pub use contracts::{DeclareExport, DeclareImport, ExportDeclared};
 pub use domain::{AddMember, CreateDomain, require_member, require_registered};
 pub use init::CreateRealm;
 pub use join::{Join, Registration, find_registration, same_url};
-pub use leave::{Dependent, Leave, dependents_of};
+pub use leave::{Dependent, Leave, Left, dependents_of};
+pub use lifecycle::{
+    CloseChange, Consumer, DomainContents, RemoveDomain, RemoveExport, RemoveImport,
+};
 pub use maintainers::EditMaintainers;
 pub use notify::{
     ClaimNotifications, Claimed, NotificationKey, RecordNotifications, SentNotification,
@@ -70,10 +74,14 @@ pub enum OpKind {
     RecordPullRequests,
     EditMaintainers,
     ResolveImport,
+    RemoveImport,
+    RemoveExport,
+    RemoveDomain,
+    CloseChange,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 16] = [
+    pub const ALL: &[OpKind] = &[
         OpKind::CreateRealm,
         OpKind::Join,
         OpKind::Leave,
@@ -90,6 +98,10 @@ impl OpKind {
         OpKind::RecordPullRequests,
         OpKind::EditMaintainers,
         OpKind::ResolveImport,
+        OpKind::RemoveImport,
+        OpKind::RemoveExport,
+        OpKind::RemoveDomain,
+        OpKind::CloseChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +122,10 @@ impl OpKind {
             OpKind::RecordPullRequests => "record-pull-requests",
             OpKind::EditMaintainers => "edit-maintainers",
             OpKind::ResolveImport => "resolve-import",
+            OpKind::RemoveImport => "remove-import",
+            OpKind::RemoveExport => "remove-export",
+            OpKind::RemoveDomain => "remove-domain",
+            OpKind::CloseChange => "close-change",
         }
     }
 }
@@ -124,7 +140,8 @@ impl std::str::FromStr for OpKind {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         OpKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| format!("unknown realm operation `{s}`"))
     }

@@ -65,6 +65,8 @@ pub struct Pending {
     pub contract: String,
     pub state: ImportState,
     pub reason: String,
+    /// The items of the contract the binding does not provide (with `--verify`).
+    pub missing: Vec<String>,
 }
 
 /// What the sync operation decided.
@@ -179,6 +181,7 @@ impl Operation for SyncPlan<'_> {
                     contract: export.contract.clone(),
                     state: ImportState::Broken,
                     reason: err.clone(),
+                    missing: Vec::new(),
                 });
                 continue;
             }
@@ -193,6 +196,7 @@ impl Operation for SyncPlan<'_> {
                     contract: export.contract.clone(),
                     state: ImportState::Stale,
                     reason: why.clone(),
+                    missing: Vec::new(),
                 });
                 continue;
             }
@@ -379,6 +383,7 @@ impl Operation for SyncPlan<'_> {
                 contract: import.contract.clone(),
                 state: import.state,
                 reason,
+                missing: import.missing.clone(),
             };
             if matches!(import.state, ImportState::Broken | ImportState::Grace) {
                 plan.unresolved
@@ -409,15 +414,18 @@ impl Operation for SyncPlan<'_> {
                     .push(pending(import.reason.clone().unwrap_or_default()));
                 continue;
             }
+            let mut missing = Vec::new();
             let satisfied = match &decl.verify {
                 Some(_) => {
                     let contract = snapshot.require::<ContractFile>(
                         &model::paths::contract(&import.domain, &import.contract),
                         "contract",
                     )?;
-                    self.workspace.has_worktree()
-                        && contracts::verify(self.workspace, &decl, &contract, &import.uses)?
-                            .is_empty()
+                    if self.workspace.has_worktree() {
+                        missing =
+                            contracts::verify(self.workspace, &decl, &contract, &import.uses)?;
+                    }
+                    self.workspace.has_worktree() && missing.is_empty()
                 }
                 None => self
                     .workspace
@@ -425,6 +433,11 @@ impl Operation for SyncPlan<'_> {
             };
             if !satisfied {
                 let why = match &decl.verify {
+                    Some(_) if !missing.is_empty() => format!(
+                        "{} does not provide {latest} yet (missing: {}): update it, commit, and sync",
+                        decl.binding,
+                        missing.join(", ")
+                    ),
                     Some(_) => format!(
                         "{} does not provide {latest} yet: update it, commit, and sync",
                         decl.binding
@@ -438,7 +451,10 @@ impl Operation for SyncPlan<'_> {
                             .unwrap_or_else(|| "the import".into())
                     ),
                 };
-                plan.unresolved.push(pending(why));
+                plan.unresolved.push(Pending {
+                    missing,
+                    ..pending(why)
+                });
                 continue;
             }
             let mut updated = binding.clone();

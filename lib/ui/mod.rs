@@ -18,6 +18,29 @@ use owo_colors::OwoColorize;
 use serde::Serialize;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static UNICODE: AtomicBool = AtomicBool::new(true);
+
+/// Whether the locale's character set is UTF-8: the first of `LC_ALL`,
+/// `LC_CTYPE` and `LANG` that is set decides, as for every C program; none set
+/// is the "C" locale, which is not.
+pub fn utf8_locale(var: impl Fn(&str) -> Option<String>) -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| var(k).filter(|v| !v.is_empty()))
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
+/// `fancy` in a UTF-8 locale, else `plain` (an ASCII stand-in for a symbol).
+pub fn symbol<'a>(fancy: &'a str, plain: &'a str) -> &'a str {
+    if UNICODE.load(Ordering::Relaxed) {
+        fancy
+    } else {
+        plain
+    }
+}
 static PROGRESS: AtomicBool = AtomicBool::new(false);
 
 /// Print a progress line on stderr ("Fetching the realm…"), only when stderr is a
@@ -128,6 +151,7 @@ impl Ui {
         json: bool,
     ) -> Self {
         VERBOSE.store(verbose, Ordering::Relaxed);
+        UNICODE.store(utf8_locale(|k| std::env::var(k).ok()), Ordering::Relaxed);
         PROGRESS.store(
             !quiet && !json && std::io::stderr().is_terminal(),
             Ordering::Relaxed,
@@ -176,17 +200,17 @@ impl Ui {
 
     /// `✓ text`
     pub fn ok(&self, text: impl AsRef<str>) {
-        self.marked("✓", Paint::Green, text.as_ref());
+        self.marked(Mark::Ok.symbol(), Paint::Green, text.as_ref());
     }
 
     /// `⚠ text`
     pub fn warn(&self, text: impl AsRef<str>) {
-        self.marked("⚠", Paint::Yellow, text.as_ref());
+        self.marked(Mark::Warn.symbol(), Paint::Yellow, text.as_ref());
     }
 
     /// `❌ text`
     pub fn bad(&self, text: impl AsRef<str>) {
-        self.marked("❌", Paint::Red, text.as_ref());
+        self.marked(Mark::Bad.symbol(), Paint::Red, text.as_ref());
     }
 
     fn marked(&self, mark: &str, paint: Paint, text: &str) {
@@ -376,12 +400,23 @@ pub enum Mark {
     Bad,
 }
 
+impl Mark {
+    /// ✓ ⚠ ❌ in a UTF-8 locale; `+ ! x` otherwise (`LANG=C`, a plain terminal).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Ok => symbol("✓", "+"),
+            Mark::Warn => symbol("⚠", "!"),
+            Mark::Bad => symbol("❌", "x"),
+        }
+    }
+}
+
 /// `<indent>✓ text` (nothing with `--json` or `-q`).
 pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
     let (symbol, paint) = match mark {
-        Mark::Ok => ("✓", Paint::Green),
-        Mark::Warn => ("⚠", Paint::Yellow),
-        Mark::Bad => ("❌", Paint::Red),
+        Mark::Ok => (mark.symbol(), Paint::Green),
+        Mark::Warn => (mark.symbol(), Paint::Yellow),
+        Mark::Bad => (mark.symbol(), Paint::Red),
     };
     ui.line(format!(
         "{:indent$}{} {}",
@@ -389,6 +424,37 @@ pub fn item(ui: &Ui, indent: usize, mark: Mark, text: impl AsRef<str>) {
         ui.paint(symbol, paint),
         text.as_ref()
     ));
+}
+
+/// What a `--dry-run` would have written: the realm commit's subject and the
+/// files it writes and removes (nothing with `--json` or `-q`).
+pub fn dry_run(ui: &Ui, message: &str, edits: &crate::store::Edits) {
+    ui.line("Dry run: nothing was written. The realm commit would be:");
+    ui.line(format!("  {}", message.lines().next().unwrap_or("")));
+    if edits.is_empty() {
+        ui.line("  (no change: it would not be made)");
+    }
+    for (path, content) in edits.changes() {
+        let what = if content.is_some() {
+            "write "
+        } else {
+            "remove"
+        };
+        ui.line(format!("    {what} {path}"));
+    }
+}
+
+/// The JSON form of [`dry_run`]: `{"message", "writes", "removes"}`.
+pub fn dry_run_json(message: &str, edits: &crate::store::Edits) -> serde_json::Value {
+    let (mut writes, mut removes) = (Vec::new(), Vec::new());
+    for (path, content) in edits.changes() {
+        if content.is_some() {
+            writes.push(path.to_owned());
+        } else {
+            removes.push(path.to_owned());
+        }
+    }
+    serde_json::json!({ "message": message, "writes": writes, "removes": removes })
 }
 
 /// Quote `s` for a POSIX shell, so printed commands can be pasted as they are.
@@ -458,6 +524,27 @@ mod tests {
             ui.paint("\u{1b}[8m", Paint::Bold),
             "\u{1b}[1m\\x1b[8m\u{1b}[0m"
         );
+    }
+
+    #[test]
+    fn the_locale_decides_whether_symbols_are_unicode() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(utf8_locale(env(&[("LANG", "en_US.UTF-8")])));
+        assert!(utf8_locale(env(&[("LC_CTYPE", "C.utf8"), ("LANG", "C")])));
+        assert!(!utf8_locale(env(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
+        assert!(!utf8_locale(env(&[("LANG", "C")])));
+        assert!(!utf8_locale(env(&[])));
+        assert!(utf8_locale(env(&[("LC_ALL", ""), ("LANG", "de_DE.UTF-8")])));
     }
 
     #[test]

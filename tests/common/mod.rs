@@ -97,7 +97,9 @@ impl World {
             ("GIT_AUTHOR_DATE".into(), DATE.into()),
             ("GIT_COMMITTER_DATE".into(), DATE.into()),
             ("TZ".into(), "UTC".into()),
-            ("LANG".into(), "C".into()),
+            // A UTF-8 locale, as on a user's terminal: ✓ ⚠ ❌ markers (LANG=C
+            // gives plain ones). git-realm runs git itself with LC_ALL=C.
+            ("LANG".into(), "C.UTF-8".into()),
         ]
     }
 

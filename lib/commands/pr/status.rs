@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::changes::{Dependency, Session};
 use crate::error::{Exit, Result};
 use crate::forge::{Gh, PrState, PrView};
-use crate::model::{Name, PullRequest};
+use crate::model::{ChangeStatus, Name, PullRequest};
+use crate::ops;
 use crate::parallel;
 use crate::ui::Ui;
 use crate::ui::{Mark, item};
@@ -45,6 +46,8 @@ struct PrStatusReport<'a> {
     prs: &'a [PrStatus],
     violations: &'a [Violation],
     order_respected: bool,
+    /// Whether this run closed the change (every pull request merged).
+    closed: bool,
 }
 
 pub(super) fn run(
@@ -121,6 +124,17 @@ pub(super) fn run(
         }
     }
     let gh_failed = states.iter().any(|p| p.error.is_some());
+    // Every pull request merged: the change is done, for everyone.
+    let all_merged = !states.is_empty() && states.iter().all(|p| p.state == Some(PrState::Merged));
+    let mut closed_now = None;
+    if all_merged && s.change.status == ChangeStatus::Open {
+        let updated = s.store.update(&mut ops::CloseChange {
+            actor: s.me.clone(),
+            change: s.change.id.clone(),
+            status: ChangeStatus::Merged,
+        })?;
+        closed_now = Some(updated.commit.map(|c| c.to_string()));
+    }
     if ui.json {
         ui.json(&PrStatusReport {
             realm: &s.realm,
@@ -130,6 +144,7 @@ pub(super) fn run(
             prs: &states,
             order_respected: violations.is_empty(),
             violations: &violations,
+            closed: closed_now.is_some(),
         });
     } else {
         let tag = |repo: &str| -> String {
@@ -235,6 +250,12 @@ pub(super) fn run(
                     .join(", ")
             ));
         }
+    }
+    if closed_now.is_some() {
+        ui.ok(format!(
+            "Every pull request is merged: change '{}' is closed. `git realm worktree finish {}` removes its worktrees and branches here.",
+            s.change.id, s.change.id
+        ));
     }
     if exit_code && !violations.is_empty() {
         return Ok(Exit::Attention);

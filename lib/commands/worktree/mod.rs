@@ -15,6 +15,7 @@ use crate::error::{Exit, Result};
 use crate::model::Name;
 use crate::ui::Ui;
 
+mod finish;
 mod list;
 mod remove;
 mod start;
@@ -38,7 +39,9 @@ mod start;
         "  git realm worktree fix-iam --repos aperture,fungal-image-analysis --base origin/main\n",
         "  git realm worktree training-metrics-v2 --clone        # clone the repos not checked out here\n",
         "  git realm worktree list\n",
-        "  git realm worktree remove training-metrics-v2\n\n",
+        "  git realm worktree remove training-metrics-v2\n",
+        "  git realm worktree finish training-metrics-v2          # merged: close it, remove worktrees and merged branches\n",
+        "  git realm worktree finish spike --abandon\n\n",
         crate::exit_status!()
     ),
 )]
@@ -46,7 +49,7 @@ pub struct WorktreeArgs {
     #[command(subcommand)]
     pub action: Option<WorktreeAction>,
 
-    /// The change's name (lowercase letters, digits and '-'; not `list` or `remove`)
+    /// The change's name (lowercase letters, digits and '-'; not `list`, `remove` or `finish`)
     #[arg(value_name = "CHANGE", required = true)]
     pub change: Option<Name>,
 
@@ -90,6 +93,21 @@ pub enum WorktreeAction {
         #[arg(long)]
         force: bool,
     },
+    /// Finish a change: close it in the realm, remove its worktrees, delete its merged branches
+    Finish {
+        /// The change's name
+        #[arg(value_name = "CHANGE")]
+        change: Name,
+        /// Close it as abandoned instead of merged
+        #[arg(long)]
+        abandon: bool,
+        /// Remove the worktrees even with uncommitted or unpushed work
+        #[arg(long)]
+        force: bool,
+        /// Print the realm commit it would make, and change nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
+    },
 }
 
 impl Command for WorktreeArgs {
@@ -103,6 +121,20 @@ impl Command for WorktreeArgs {
             Some(WorktreeAction::Remove { change, force }) => {
                 remove::run(&self.global, &self.jobs, change, *force, ui)
             }
+            Some(WorktreeAction::Finish {
+                change,
+                abandon,
+                force,
+                dry_run,
+            }) => finish::run(
+                &self.global,
+                &self.jobs,
+                change,
+                *abandon,
+                *force,
+                *dry_run,
+                ui,
+            ),
             // `git realm worktree --json list`: global options before the subcommand
             // make clap read `list` as the change; with no other option it is `list`.
             None if self.change.as_ref().is_some_and(|c| c == "list")

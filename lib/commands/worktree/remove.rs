@@ -27,7 +27,7 @@ enum RemoveOutcome {
 }
 
 #[derive(Debug, Serialize)]
-struct Removed {
+pub(super) struct Removed {
     repo: String,
     path: PathBuf,
     /// removed | absent | failed
@@ -55,6 +55,62 @@ pub(super) fn run(
     let limit = jobs.limit(&repo)?;
     let (m, me) = membership::one(&repo, global.realm.as_ref())?;
     let store = Store::member(&repo, m.realm.as_str(), &m.url);
+    let change = load_change(&store, &m.realm, id)?;
+    let results = remove_worktrees(&repo, &m.realm, &me, &change, force, limit)?;
+    let failed = results
+        .iter()
+        .filter(|r| r.outcome == RemoveOutcome::Failed)
+        .count();
+    if ui.json {
+        ui.json(&RemoveReport {
+            realm: &m.realm,
+            change: id,
+            branch: &change.branch,
+            worktrees: &results,
+        });
+    } else {
+        print_removed(ui, &results);
+        ui.line(format!(
+            "Branch '{}' is kept in every repo; `git realm worktree {id}` brings the worktrees back.",
+            change.branch
+        ));
+    }
+    if failed > 0 {
+        return if ui.json {
+            Ok(Exit::External)
+        } else {
+            Err(Error::external(format!(
+                "could not remove {failed} worktree(s) of change '{id}' (see above)"
+            )))
+        };
+    }
+    Ok(Exit::Success)
+}
+
+pub(super) fn print_removed(ui: &Ui, results: &[Removed]) {
+    for r in results {
+        match r.outcome {
+            RemoveOutcome::Removed => ui.ok(format!("{}: removed {}", r.repo, r.path.display())),
+            RemoveOutcome::Absent => {
+                ui.line(format!("  {}: no worktree at {}", r.repo, r.path.display()))
+            }
+            _ => ui.bad(format!(
+                "{}: {}",
+                r.repo,
+                r.error.as_deref().unwrap_or("failed")
+            )),
+        }
+    }
+}
+
+/// Whether a removal failed somewhere.
+pub(super) fn any_failed(results: &[Removed]) -> bool {
+    results.iter().any(|r| r.outcome == RemoveOutcome::Failed)
+}
+
+/// The change `id`, from the local copy, else after a fetch.
+pub(super) fn load_change(store: &Store<'_>, realm: &Name, id: &Name) -> Result<ChangeFile> {
+    let m_realm = realm;
     let path = model::paths::change(id.as_str());
     let change = match store.snapshot()?.read::<ChangeFile>(&path)? {
         Some(c) => c,
@@ -65,13 +121,26 @@ pub(super) fn run(
                 .read::<ChangeFile>(&path)?
                 .ok_or_else(|| {
                     Error::usage(format!(
-                        "CHANGE: realm '{}' has no change '{id}' ({path} is missing)",
-                        m.realm
+                        "CHANGE: realm '{m_realm}' has no change '{id}' ({path} is missing)"
                     ))
                 })?
         }
     };
-    let checkouts = Checkouts::load(&repo, &m.realm, &me)?;
+    Ok(change)
+}
+
+/// Remove the worktrees of `change` on this machine, all or none: without
+/// `force`, refused when any of them holds work saved nowhere else.
+pub(super) fn remove_worktrees(
+    repo: &gix::Repository,
+    realm: &Name,
+    me: &Name,
+    change: &ChangeFile,
+    force: bool,
+    limit: usize,
+) -> Result<Vec<Removed>> {
+    let id = &change.id;
+    let checkouts = Checkouts::load(repo, realm, me)?;
     let targets: Vec<(Name, PathBuf, PathBuf)> = change
         .repos
         .iter()
@@ -137,48 +206,7 @@ pub(super) fn run(
             },
         }
     });
-    let failed = results
-        .iter()
-        .filter(|r| r.outcome == RemoveOutcome::Failed)
-        .count();
-    if ui.json {
-        ui.json(&RemoveReport {
-            realm: &m.realm,
-            change: id,
-            branch: &change.branch,
-            worktrees: &results,
-        });
-    } else {
-        for r in &results {
-            match r.outcome {
-                RemoveOutcome::Removed => {
-                    ui.ok(format!("{}: removed {}", r.repo, r.path.display()))
-                }
-                RemoveOutcome::Absent => {
-                    ui.line(format!("  {}: no worktree at {}", r.repo, r.path.display()))
-                }
-                _ => ui.bad(format!(
-                    "{}: {}",
-                    r.repo,
-                    r.error.as_deref().unwrap_or("failed")
-                )),
-            }
-        }
-        ui.line(format!(
-            "Branch '{}' is kept in every repo; `git realm worktree {id}` brings the worktrees back.",
-            change.branch
-        ));
-    }
-    if failed > 0 {
-        return if ui.json {
-            Ok(Exit::External)
-        } else {
-            Err(Error::external(format!(
-                "could not remove {failed} worktree(s) of change '{id}' (see above)"
-            )))
-        };
-    }
-    Ok(Exit::Success)
+    Ok(results)
 }
 
 /// What removing the worktree at `dir` would lose: uncommitted files, and commits

@@ -1,0 +1,488 @@
+//! Behaving like git: `git -c` configuration, options before the subcommand,
+//! plain output without UTF-8, one JSON shape, the full commit interface.
+
+mod common;
+mod support;
+
+use common::World;
+
+/// A world whose global config has no identity: only `git -c` provides one.
+fn anonymous_world() -> World {
+    let w = World::new();
+    std::fs::write(
+        w.path("home/gitconfig"),
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+    )
+    .unwrap();
+    w
+}
+
+#[test]
+fn identity_given_only_with_git_dash_c_is_used() {
+    let w = anonymous_world();
+    let id = ["-c", "user.name=Ci Bot", "-c", "user.email=ci@example.com"];
+
+    // Without it, realm commits are refused: no identity.
+    w.git(
+        ".",
+        &["realm", "init", "plain.git", "--bare", "--name", "plain"],
+    )
+    .code(2);
+
+    let mut init = id.to_vec();
+    init.extend(["realm", "init", "r.git", "--bare", "--name", "r"]);
+    w.git(".", &init).ok();
+    let author = w
+        .git("r.git", &["log", "-1", "--format=%an <%ae>", "main"])
+        .ok();
+    assert_eq!(author.stdout.trim(), "Ci Bot <ci@example.com>");
+
+    // A member repository, committed with the same -c identity.
+    w.git(".", &["init", "-q", "--bare", "remotes/app.git"])
+        .ok();
+    w.git(".", &["clone", "-q", "remotes/app.git", "app"]).ok();
+    let realm = w.path("r.git").display().to_string();
+    let mut join = id.to_vec();
+    join.extend(["realm", "join", realm.as_str()]);
+    w.git("app", &join).ok();
+    let log = w.git("r.git", &["log", "--format=%s|%ae", "main"]).ok();
+    assert_eq!(
+        log.stdout.lines().collect::<Vec<_>>(),
+        [
+            "app: join realm|ci@example.com",
+            "r: create realm|ci@example.com"
+        ]
+    );
+    let maintainers = w.git("r.git", &["show", "main:repos/app.yaml"]).ok();
+    assert!(
+        maintainers.stdout.contains("- ci@example.com"),
+        "{}",
+        maintainers.stdout
+    );
+}
+
+#[test]
+fn colour_follows_git_dash_c_and_color_realm() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    let esc = '\u{1b}';
+
+    // The repository asks for colour even in a pipe.
+    w.git("app", &["config", "color.ui", "always"]).ok();
+    let coloured = w.realm("app", &["status"]).ok();
+    assert!(coloured.stdout.contains(esc), "{}", coloured.stdout);
+
+    // `git -c color.ui=never` wins over the repository's config.
+    let plain = w
+        .git("app", &["-c", "color.ui=never", "realm", "status"])
+        .ok();
+    assert!(!plain.stdout.contains(esc), "{}", plain.stdout);
+    assert_eq!(
+        plain.stdout,
+        coloured
+            .stdout
+            .replace("\u{1b}[32m", "")
+            .replace("\u{1b}[33m", "")
+            .replace("\u{1b}[31m", "")
+            .replace("\u{1b}[1m", "")
+            .replace("\u{1b}[2m", "")
+            .replace("\u{1b}[39m", "")
+            .replace("\u{1b}[0m", "")
+            .replace("\u{1b}[22m", "")
+    );
+
+    // color.realm takes precedence over color.ui, from a file or from -c.
+    w.git("app", &["config", "color.realm", "never"]).ok();
+    let realm_never = w.realm("app", &["status"]).ok();
+    assert!(!realm_never.stdout.contains(esc), "{}", realm_never.stdout);
+    let realm_always = w
+        .git("app", &["-c", "color.realm=always", "realm", "status"])
+        .ok();
+    assert!(realm_always.stdout.contains(esc), "{}", realm_always.stdout);
+}
+
+#[test]
+fn options_before_the_subcommand_reach_it() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+
+    let quiet = w.realm("app", &["-q", "status"]).ok();
+    assert_eq!(quiet.stdout, "", "{}", quiet.stdout);
+    let json = w.realm("app", &["--realm", "r", "--json", "status"]).ok();
+    assert_eq!(json.json()["realms"][0]["realm"], "r");
+    let other = w.realm("app", &["--realm=nope", "status"]);
+    assert_ne!(other.code, 0, "{other:?}");
+    assert!(other.stderr.contains("nope"), "{}", other.stderr);
+    // Options of a nested subcommand still go after it.
+    w.realm("app", &["-q", "worktree", "list"]).ok();
+
+    let bad = w.realm("app", &["--bogus", "status"]).code(2);
+    assert!(
+        bad.stderr.contains("unknown option '--bogus'"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn import_requirement_is_requires_and_dash_v_is_the_version_everywhere() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    for args in [
+        &["import", "-V"][..],
+        &["import", "--version"],
+        &["status", "-V"],
+    ] {
+        let out = w.realm("app", args).ok();
+        assert!(
+            out.stdout.starts_with("git-realm"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    let old = w
+        .realm(
+            "app",
+            &[
+                "import",
+                "c",
+                "--domain",
+                "d",
+                "--version",
+                "^1",
+                "--binding",
+                "README.md",
+            ],
+        )
+        .code(2);
+    assert!(
+        old.stderr.contains("--version was renamed: use --requires"),
+        "{}",
+        old.stderr
+    );
+}
+
+#[test]
+fn an_export_whose_sources_match_nothing_warns() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm("web", &["join", &realm]).ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    let out = w
+        .realm(
+            "app",
+            &[
+                "export",
+                "paths",
+                "--domain",
+                "d",
+                "--extract",
+                "src/**/*.py=s3://([^\"]+)",
+            ],
+        )
+        .ok();
+    assert!(
+        out.stdout
+            .contains("paths: the value is empty (its sources match nothing yet)"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// app provides contract `c` in domain `d` as a literal; web (on "GitHub") imports
+/// it with a `--verify` pattern over `grants.txt`.
+fn provider_and_consumer(w: &World, gh: &support::GhDouble) {
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm(
+        "web",
+        &["join", &realm, "--url", "https://github.com/acme/web.git"],
+    )
+    .ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    w.realm(
+        "app",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    w.write("web", "grants.txt", "\"a\"\n\"b\"\n");
+    w.git("web", &["add", "."]).ok();
+    w.git("web", &["commit", "-q", "-m", "grants"]).ok();
+    w.realm_env(
+        "web",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--requires",
+            "^1",
+            "--binding",
+            "grants.txt",
+            "--verify",
+            r#""([^"]+)""#,
+        ],
+        &gh.env(),
+    )
+    .ok();
+}
+
+#[test]
+fn stale_imports_show_in_short_status_and_missing_items_are_named() {
+    let w = World::new();
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = support::GhDouble::new(&w.path("github"));
+    provider_and_consumer(&w, &gh);
+    w.realm(
+        "app",
+        &[
+            "export",
+            "c",
+            "--domain",
+            "d",
+            "--value",
+            r#"["a","b","c"]"#,
+        ],
+    )
+    .ok();
+    w.git("app", &["commit", "-q", "-m", "export c"]).ok();
+
+    // The notification fails: the sync says so and never ends on a ✓.
+    let failing = || {
+        let mut env = gh.env();
+        env.push(("GH_DOUBLE_FAIL".into(), "issue create".into()));
+        w.realm_env("app", &["sync"], &env).code(4)
+    };
+    let out = failing();
+    assert!(out.stdout.contains("c: 1.0.0 → 1.1.0"), "{}", out.stdout);
+    assert!(!out.stdout.contains("✓ Realm"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("⚠ Realm synced (commit"),
+        "{}",
+        out.stdout
+    );
+    let again = failing();
+    assert!(!again.stdout.contains("✓"), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("⚠ Realm unchanged, but 1 notification(s) or proposal(s) could not be sent"),
+        "{}",
+        again.stdout
+    );
+
+    w.realm("web", &["status", "--fetch"]).ok();
+    let short = w.realm("web", &["status", "--short"]).ok();
+    assert!(short.stdout.contains("1 import stale"), "{}", short.stdout);
+    w.realm("web", &["status", "--short", "--exit-code"])
+        .code(1);
+
+    let check = w.realm("web", &["check", "--json"]).code(1);
+    let import = &check.json()["realms"][0]["imports"][0];
+    assert_eq!(import["state"], "stale");
+    assert_eq!(import["missing"], serde_json::json!(["c"]));
+    let text = w.realm("web", &["check"]).code(1);
+    assert!(
+        text.stdout.contains("grants.txt does not provide: c"),
+        "{}",
+        text.stdout
+    );
+
+    let sync = w.realm_env("web", &["sync", "--json"], &gh.env()).ok();
+    let unresolved = &sync.json()["realms"][0]["unresolved"][0];
+    assert_eq!(unresolved["missing"], serde_json::json!(["c"]));
+    let sync = w.realm_env("web", &["sync"], &gh.env()).ok();
+    assert!(sync.stdout.contains("(missing: c)"), "{}", sync.stdout);
+}
+
+/// A realm with app and web, and a change `ch` with a worktree in each.
+fn change_world() -> World {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    for name in ["app", "web"] {
+        w.member(name);
+        w.realm(name, &["join", &realm]).ok();
+    }
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    w.realm("app", &["worktree", "ch", "--domain", "d"]).ok();
+    w
+}
+
+fn touch_both(w: &World, file: &str) {
+    for name in ["app", "web"] {
+        let dir = format!("{name}/.worktrees/ch");
+        w.write(&dir, file, "x\n");
+        w.git(&dir, &["add", file]).ok();
+    }
+}
+
+fn last_message(w: &World, repo: &str) -> String {
+    w.git(
+        &format!("{repo}/.worktrees/ch"),
+        &["log", "-1", "--format=%B"],
+    )
+    .ok()
+    .stdout
+    .trim_end()
+    .to_owned()
+}
+
+#[test]
+fn commit_takes_git_commits_interface() {
+    let w = change_world();
+    let wt = "app/.worktrees/ch";
+
+    // No -m: the editor opens once, and its message goes to every repo.
+    touch_both(&w, "one.txt");
+    w.write_exe(
+        "bin/editor",
+        "#!/bin/sh\necho opened >> \"$(dirname \"$0\")/editor.log\"\nprintf 'Edited subject\\n\\nbody line\\n# a comment\\n' > \"$1\"\n",
+    );
+    let editor = w.path("bin/editor").display().to_string();
+    w.realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), editor.clone())])
+        .ok();
+    assert_eq!(last_message(&w, "app"), "Edited subject\n\nbody line");
+    assert_eq!(last_message(&w, "web"), "Edited subject\n\nbody line");
+    let opened = std::fs::read_to_string(w.path("bin/editor.log")).unwrap();
+    assert_eq!(opened.lines().count(), 1, "one editor for all repos");
+
+    // An editor that leaves only comments aborts, committing nothing.
+    touch_both(&w, "two.txt");
+    w.write_exe("bin/blank", "#!/bin/sh\necho '# nothing' > \"$1\"\n");
+    let blank = w.path("bin/blank").display().to_string();
+    let out = w
+        .realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), blank)])
+        .code(2);
+    assert!(
+        out.stderr.contains("the message is empty"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(last_message(&w, "web"), "Edited subject\n\nbody line");
+
+    // -F FILE, with -s (signoff).
+    w.write(".", "msg.txt", "From a file\n");
+    let msg = w.path("msg.txt").display().to_string();
+    w.realm(wt, &["commit", "-F", &msg, "-s"]).ok();
+    assert_eq!(
+        last_message(&w, "web"),
+        "From a file\n\nSigned-off-by: Test User <test@example.com>"
+    );
+
+    // --amend replaces the tip of each repo (it is a commit of the change).
+    let before = w.rev("web/.worktrees/ch", "HEAD");
+    w.realm(wt, &["commit", "--amend", "-m", "Amended"]).ok();
+    assert_eq!(last_message(&w, "app"), "Amended");
+    assert_eq!(last_message(&w, "web"), "Amended");
+    assert_eq!(
+        w.rev("web/.worktrees/ch", "HEAD~1"),
+        w.rev("web/.worktrees/ch", &format!("{before}~1")),
+        "replaced, not added"
+    );
+
+    // --no-verify skips a failing pre-commit hook.
+    let hooks = w.path("web/.git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    w.write_exe(
+        "web/.git/hooks/pre-commit",
+        "#!/bin/sh\necho 'hook says no' >&2\nexit 1\n",
+    );
+    touch_both(&w, "three.txt");
+    w.realm(wt, &["commit", "-m", "Blocked"]).code(4);
+    w.realm(wt, &["commit", "-m", "Blocked", "--no-verify"])
+        .ok();
+    assert_eq!(last_message(&w, "web"), "Blocked");
+    std::fs::remove_file(hooks.join("pre-commit")).unwrap();
+
+    // -S[KEYID] signs through git's gpg.program.
+    w.write_exe(
+        "bin/fake-gpg",
+        "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/gpg.log\"\ncat > /dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 0 0' >&2\nprintf -- '-----BEGIN PGP SIGNATURE-----\\n\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
+    );
+    let gpg = w.path("bin/fake-gpg").display().to_string();
+    for name in ["app", "web"] {
+        w.git(name, &["config", "gpg.program", &gpg]).ok();
+    }
+    touch_both(&w, "four.txt");
+    w.realm(wt, &["commit", "-m", "Signed", "-SABCD1234"]).ok();
+    let raw = w
+        .git("web/.worktrees/ch", &["cat-file", "commit", "HEAD"])
+        .ok();
+    assert!(
+        raw.stdout.contains("gpgsig -----BEGIN PGP SIGNATURE-----"),
+        "{}",
+        raw.stdout
+    );
+    let log = std::fs::read_to_string(w.path("bin/gpg.log")).unwrap();
+    assert!(log.contains("ABCD1234"), "{log}");
+}
+
+#[test]
+fn every_json_output_is_one_object() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.member("web");
+    w.realm("app", &["join", &realm]).ok();
+    w.realm("web", &["join", &realm]).ok();
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    let list = w.realm("app", &["domain", "list", "--json"]).ok().json();
+    assert_eq!(list["domains"][0]["name"], "d");
+    for args in [
+        &["status", "--json"][..],
+        &["check", "--json"],
+        &["graph", "--json"],
+        &["list", "--json"],
+        &["worktree", "list", "--json"],
+        &["watch", "--once", "--json"],
+        &["domain", "show", "d", "--json"],
+        &["leave", "--dry-run", "--json"],
+    ] {
+        let out = w.realm("web", args);
+        assert!(out.json().is_object(), "{args:?}: {}", out.stdout);
+    }
+    let leave = w.realm("web", &["leave", "--json"]).ok().json();
+    assert_eq!(leave["realms"][0]["repo"], "web");
+}
+
+#[test]
+fn without_a_utf8_locale_the_markers_are_plain() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    let c = [("LANG".to_owned(), "C".to_owned())];
+    let out = w.realm_env("app", &["join", &realm], &c).ok();
+    assert!(
+        out.stdout.contains("+ Registered app in realm 'r'"),
+        "{}",
+        out.stdout
+    );
+    let status = w.realm_env("app", &["status"], &c).ok();
+    assert!(status.stdout.is_ascii(), "{}", status.stdout);
+    // LC_ALL decides before LANG.
+    let utf8 = [
+        ("LANG".to_owned(), "C".to_owned()),
+        ("LC_ALL".to_owned(), "en_US.UTF-8".to_owned()),
+    ];
+    let status = w.realm_env("app", &["status"], &utf8).ok();
+    assert!(
+        status.stdout.contains("✓ Registered as app"),
+        "{}",
+        status.stdout
+    );
+}
