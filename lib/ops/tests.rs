@@ -1002,3 +1002,39 @@ fn a_source_an_older_realm_kept_is_read_only_after_the_command_line_checks() {
     let err = survey.exports[0].error.as_ref().unwrap();
     assert!(err.contains("is refused") && err.contains(".git/"), "{err}");
 }
+
+#[test]
+fn a_snapshot_with_edits_reads_as_the_state_they_leave() {
+    let realm = story();
+    let store = Store::with(realm.member());
+    store.fetch().unwrap();
+    let snapshot = store.snapshot().unwrap();
+    let mut edits = crate::store::Edits::default();
+    edits.remove("repos/aperture.yaml");
+    edits.put_bytes("repos/zeta.yaml", b"x".to_vec());
+    edits.remove("domains");
+    edits.put_bytes("domains/new/domain.yaml", b"y".to_vec());
+    let after = snapshot.with_edits(&edits);
+    let repos: Vec<String> = after
+        .doc_names(model::paths::REPOS)
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(repos, ["fungal", "zeta"]);
+    assert_eq!(
+        after.read_bytes("repos/zeta.yaml").unwrap(),
+        Some(b"x".to_vec())
+    );
+    assert!(!after.exists("repos/aperture.yaml").unwrap());
+    assert!(!after.exists("domains/s3-access/domain.yaml").unwrap());
+    let domains: Vec<String> = after
+        .dir_names(model::paths::DOMAINS)
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(domains, ["new"]);
+    // The snapshot itself is untouched.
+    assert!(snapshot.exists("repos/aperture.yaml").unwrap());
+}
