@@ -74,6 +74,7 @@ impl Operation for Leave {
                 edits.remove(&binding);
             }
         }
+        super::refresh_codeowners(snapshot, edits)?;
         Ok(dependents)
     }
 }

@@ -41,6 +41,7 @@ fn new_realm() -> MemoryRealm {
     Store::with(realm.member())
         .update(&mut CreateRealm {
             realm: realm_file(),
+            github: None,
         })
         .unwrap();
     realm
@@ -228,6 +229,7 @@ fn create_realm_writes_realm_yaml_once() {
     assert!(realm.files().contains_key("realm.yaml"));
     let again = Store::with(realm.member()).update(&mut CreateRealm {
         realm: realm_file(),
+        github: None,
     });
     assert_eq!(again.err().unwrap().exit, Exit::Conflict);
     assert_eq!(realm.log().len(), 1);
@@ -1001,6 +1003,89 @@ fn a_source_an_older_realm_kept_is_read_only_after_the_command_line_checks() {
     .unwrap();
     let err = survey.exports[0].error.as_ref().unwrap();
     assert!(err.contains("is refused") && err.contains(".git/"), "{err}");
+}
+
+#[test]
+fn codeowners_follows_every_write_that_changes_maintainers_and_only_when_the_realm_has_one() {
+    let codeowners = |realm: &MemoryRealm| {
+        realm
+            .files()
+            .get(model::paths::CODEOWNERS)
+            .map(|b| String::from_utf8(b.clone()).unwrap())
+    };
+    // Without --github: never written.
+    let plain = new_realm();
+    Store::with(plain.member())
+        .update(&mut join_op("aperture"))
+        .unwrap();
+    assert_eq!(codeowners(&plain), None);
+
+    let realm = MemoryRealm::new();
+    let store = Store::with(realm.member());
+    let mut file = realm_file();
+    file.governance.approvers = vec!["lead@example.com".parse().unwrap()];
+    store
+        .update(&mut CreateRealm {
+            realm: file,
+            github: Some(GithubHosting {
+                install: "cargo install --locked git-realm".into(),
+            }),
+        })
+        .unwrap();
+    assert!(realm.files().contains_key(model::paths::VERIFY_WORKFLOW));
+    let first = codeowners(&realm).unwrap();
+    assert!(first.contains("\n* lead@example.com\n"), "{first}");
+    assert!(first.contains("\n/.github/ lead@example.com\n"), "{first}");
+    assert!(!first.contains("/repos/"), "{first}");
+
+    store.update(&mut join_op("aperture")).unwrap();
+    store.update(&mut join_op("fungal")).unwrap();
+    let joined = codeowners(&realm).unwrap();
+    assert!(
+        joined.contains("\n/repos/aperture.yaml aperture@example.com\n")
+            && joined.contains("\n/domains/*/bindings/fungal.yaml fungal@example.com\n"),
+        "{joined}"
+    );
+    // A write that changes no maintainer leaves it alone; so does a no-op.
+    store
+        .update(&mut domain_op("aperture", "s3", &["aperture", "fungal"]))
+        .unwrap();
+    assert!(
+        store
+            .update(&mut join_op("aperture"))
+            .unwrap()
+            .commit
+            .is_none()
+    );
+    assert_eq!(codeowners(&realm).unwrap(), joined);
+
+    let mut add = EditMaintainers {
+        actor: name("aperture"),
+        add: vec!["bob@example.com".parse().unwrap()],
+        remove: Vec::new(),
+        add_keys: Vec::new(),
+        remove_keys: Vec::new(),
+    };
+    store.update(&mut add).unwrap();
+    let added = codeowners(&realm).unwrap();
+    assert!(
+        added.contains("\n/repos/aperture.yaml aperture@example.com bob@example.com\n"),
+        "{added}"
+    );
+
+    store
+        .update(&mut Leave {
+            repo: name("fungal"),
+            realm: name("letemcook"),
+            force: false,
+        })
+        .unwrap();
+    let left = codeowners(&realm).unwrap();
+    assert!(!left.contains("fungal"), "{left}");
+    assert!(left.contains("/repos/aperture.yaml"), "{left}");
+    // Always exactly what the state renders to.
+    let snapshot = store.snapshot().unwrap();
+    assert_eq!(crate::trust::codeowners::render(&snapshot).unwrap(), left);
 }
 
 #[test]
