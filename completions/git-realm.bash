@@ -16,8 +16,8 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'init')
 		__git_realm_subs=''
-		__git_realm_opts='--name --bare --admission --approver --require-approval --trust --hooks --grace-days --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--name --admission --approver --trust --grace-days --realm --color' ;;
+		__git_realm_opts='--name --bare --admission --approver --require-approval --trust --hooks --github --install --grace-days --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--name --admission --approver --trust --install --grace-days --realm --color' ;;
 	'join')
 		__git_realm_subs=''
 		__git_realm_opts='--as --maintainer --url --realm --json --color -q --quiet -v --verbose -h --help -V --version'

@@ -26,6 +26,13 @@ pub mod paths {
     pub const REPOS: &str = "repos";
     pub const DOMAINS: &str = "domains";
     pub const CHANGES: &str = "changes";
+    /// A realm hosted on GitHub (`git realm init --github`): its hosting setup,
+    /// owned by the approvers.
+    pub const GITHUB: &str = ".github";
+    /// Who reviews which realm file on GitHub, generated from the realm's state.
+    pub const CODEOWNERS: &str = ".github/CODEOWNERS";
+    /// The workflow that runs `git realm verify` on GitHub.
+    pub const VERIFY_WORKFLOW: &str = ".github/workflows/realm-verify.yml";
 
     pub fn repo(name: &str) -> String {
         format!("repos/{name}.yaml")

@@ -715,7 +715,7 @@ fn ssh_keygen(w: &World, name: &str) -> Option<String> {
 }
 
 #[test]
-fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
+fn the_walkthrough_plays_under_trust_signed_and_unsigned_or_wrongly_signed_commits_are_refused() {
     let w = World::new();
     let Some(lead) = ssh_keygen(&w, "lead") else {
         eprintln!("ssh-keygen is not installed: skipping");
@@ -724,6 +724,7 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
     let apy = ssh_keygen(&w, "apy").unwrap();
     let fun = ssh_keygen(&w, "fun").unwrap();
     let attacker = ssh_keygen(&w, "attacker").unwrap();
+    // Signing set up as git documents it: an ssh key, gpg.format ssh.
     w.git(".", &["config", "--global", "gpg.format", "ssh"])
         .ok();
     w.git(".", &["config", "--global", "user.signingkey", &lead])
@@ -734,6 +735,7 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
             "init",
             "letemcook.git",
             "--bare",
+            "--hooks",
             "--name",
             "letemcook",
             "--trust",
@@ -759,6 +761,10 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
         repo.contains("ssh-ed25519 "),
         "the joiner's key is recorded: {repo}"
     );
+
+    // The walkthrough: a domain, an export extracted from code, an import whose
+    // binding satisfies it, a change in the code, sync, the consumer goes stale,
+    // resolves, and all is current. Every write passes the hook.
     w.realm(
         APERTURE,
         &[
@@ -770,6 +776,14 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
         ],
     )
     .ok();
+    w.write(
+        APERTURE,
+        "paths.py",
+        "read(\"s3://bucket/jobs/*/masks/*\")\n",
+    );
+    w.git(APERTURE, &["add", "paths.py"]).ok();
+    w.git(APERTURE, &["commit", "-q", "-m", "S3 paths"]).ok();
+    let extract = r#"read=*.py=read\("s3://bucket/([^"]+)"\)"#;
     w.realm(
         APERTURE,
         &[
@@ -777,17 +791,103 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
             "s3-permissions",
             "--domain",
             "s3-access",
-            "--value",
-            r#"{"read":["a/*"]}"#,
+            "--extract-key",
+            extract,
         ],
     )
     .ok();
+    w.write(FUNGAL, "stack.py", "grants = ['jobs/*/masks/*']\n");
+    w.git(FUNGAL, &["add", "stack.py"]).ok();
+    w.git(FUNGAL, &["commit", "-q", "-m", "grants"]).ok();
+    w.realm(
+        FUNGAL,
+        &[
+            "import",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--requires",
+            ">=1.0.0",
+            "--binding",
+            "stack.py",
+            "--verify",
+            "'([^']+)'",
+        ],
+    )
+    .ok();
+    w.realm(FUNGAL, &["check"]).ok();
+    w.write(
+        APERTURE,
+        "paths.py",
+        "read(\"s3://bucket/jobs/*/masks/*\")\nread(\"s3://bucket/metrics/*\")\n",
+    );
+    w.git(APERTURE, &["commit", "-q", "-am", "metrics"]).ok();
+    w.realm(APERTURE, &["check"]).code(1);
+    let out = w.realm(APERTURE, &["sync", "--no-notify"]).ok();
+    assert!(out.stdout.contains("1.1.0"), "{}", out.stdout);
+    let out = w.realm(FUNGAL, &["check", "--fetch"]).code(1);
+    assert!(out.stdout.contains("stale"), "{}", out.stdout);
+    w.write(
+        FUNGAL,
+        "stack.py",
+        "grants = ['jobs/*/masks/*', 'metrics/*']\n",
+    );
+    w.git(FUNGAL, &["commit", "-q", "-am", "grant metrics"])
+        .ok();
+    w.realm(FUNGAL, &["sync"]).ok();
+    w.realm(FUNGAL, &["check"]).ok();
+    w.realm(APERTURE, &["check", "--fetch"]).ok();
+    // Every realm commit is signed, and verifies: in the realm and in each member.
     let out = w.realm(REALM, &["verify"]).ok();
     assert!(out.stdout.contains("trust signed"), "{}", out.stdout);
-    w.realm(FUNGAL, &["status", "--fetch"]).ok();
+    // And git itself agrees, given the keys as an allowed-signers file.
+    let mut signers = String::new();
+    for (email, key) in [
+        ("test@example.com", &lead),
+        ("apy@example.com", &apy),
+        ("fun@example.com", &fun),
+    ] {
+        let public = std::fs::read_to_string(key).unwrap();
+        signers.push_str(&format!("{email} {public}"));
+    }
+    w.write(".", "allowed_signers", &signers);
+    let allowed = format!(
+        "gpg.ssh.allowedSignersFile={}",
+        w.path("allowed_signers").display()
+    );
+    let log = w
+        .git(
+            REALM,
+            &["-c", &allowed, "log", "--format=%h %ae %G?", "main"],
+        )
+        .ok()
+        .stdout;
+    assert!(
+        log.lines().count() >= 8 && log.lines().all(|l| l.ends_with(" G")),
+        "every realm commit has a good signature:\n{log}"
+    );
+    for member in [APERTURE, FUNGAL] {
+        w.realm(member, &["verify", "--fetch"]).ok();
+    }
 
-    // The maintainer's e-mail, but no signature.
-    let mine = forged_contract(&w);
+    // The maintainer's e-mail, but no signature: the hook refuses the push.
+    let mine = w
+        .git(REALM, &["show", &format!("main:{CONTRACT}")])
+        .ok()
+        .stdout
+        .replace("metrics/*", "everything/*");
+    let out = edit_realm_as(
+        &w,
+        REALM,
+        "apy@example.com",
+        &["commit.gpgsign=false"],
+        &[(CONTRACT, &mine)],
+    );
+    assert_ne!(out.code, 0, "an unsigned commit was accepted");
+    assert!(out.stderr.contains("not signed"), "{}", out.stderr);
+    // Where no hook runs, verify and every member's fetch refuse it.
+    let good = w.rev(REALM, "main");
+    std::fs::remove_file(w.path("letemcook.git/hooks/pre-receive")).unwrap();
     edit_realm_as(
         &w,
         REALM,
@@ -800,8 +900,10 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
     assert!(out.stdout.contains("not signed"), "{}", out.stdout);
     let out = w.realm(FUNGAL, &["status", "--fetch"]).code(3);
     assert!(out.stderr.contains("not signed"), "{}", out.stderr);
+    assert_eq!(w.rev(FUNGAL, "refs/realm/letemcook/main"), good);
 
     // Signed, but with a key nobody recorded for apy.
+    w.git(REALM, &["update-ref", "refs/heads/main", &good]).ok();
     let w2_key = format!("user.signingkey={attacker}");
     edit_realm_as(
         &w,
@@ -817,4 +919,268 @@ fn a_signed_realm_refuses_unsigned_and_wrongly_signed_commits() {
         "{}",
         out.stdout
     );
+    let out = w.realm(APERTURE, &["status", "--fetch"]).code(3);
+    assert!(
+        out.stderr.contains("not made by a key recorded"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Admission by approval, and a realm hosted on GitHub
+// ---------------------------------------------------------------------------
+
+/// In a clone of the realm as `email`: merge `branch` into main with a real merge
+/// commit and push it; the push's result.
+fn merge_proposal_as(w: &World, email: &str, branch: &str) -> Run {
+    let work = format!("merge-as-{}", email.replace('@', "-at-"));
+    let _ = std::fs::remove_dir_all(w.path(&work));
+    w.git(".", &["clone", "-q", REALM, &work]).ok();
+    let who = format!("user.email={email}");
+    w.git(
+        &work,
+        &[
+            "-c",
+            "user.name=Someone",
+            "-c",
+            &who,
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            &format!("Merge {branch}"),
+            &format!("origin/{branch}"),
+        ],
+    )
+    .ok();
+    let out = w.git(&work, &["push", "-q", "origin", "main"]);
+    std::fs::remove_dir_all(w.path(&work)).unwrap();
+    out
+}
+
+#[test]
+fn a_join_proposal_merged_by_an_approver_is_verified_accepted_and_adopted() {
+    let w = World::new();
+    // lead@example.com creates and approves; the server runs the hook.
+    w.git(
+        ".",
+        &["config", "--global", "user.email", "lead@example.com"],
+    )
+    .ok();
+    w.realm(
+        ".",
+        &[
+            "init",
+            REALM,
+            "--name",
+            "letemcook",
+            "--admission",
+            "approval",
+            "--hooks",
+            "--github",
+        ],
+    )
+    .ok();
+    let realm = w.path(REALM).display().to_string();
+    for (name, email) in [(APERTURE, "apy@example.com"), (FUNGAL, "fun@example.com")] {
+        w.member(name);
+        w.git(name, &["config", "user.email", email]).ok();
+    }
+
+    // aperture asks to join: a proposal branch, nothing on main.
+    let out = w.realm(APERTURE, &["join", &realm]).ok();
+    assert!(out.stdout.contains("join/aperture"), "{}", out.stdout);
+    assert!(
+        !w.realm_files(REALM)
+            .contains(&"repos/aperture.yaml".to_owned())
+    );
+    // The proposal carries the CODEOWNERS its registration generates.
+    let proposed = w
+        .git(REALM, &["show", "join/aperture:.github/CODEOWNERS"])
+        .ok()
+        .stdout;
+    assert!(
+        proposed.contains("/repos/aperture.yaml apy@example.com"),
+        "{proposed}"
+    );
+
+    // The approver merges it (a real merge commit): the hook accepts the push.
+    merge_proposal_as(&w, "lead@example.com", "join/aperture").ok();
+    let main = w.rev(REALM, "main");
+    assert_eq!(w.rev(REALM, "main^2"), w.rev(REALM, "join/aperture"));
+    let out = w.realm(REALM, &["verify"]).ok();
+    assert!(out.stdout.contains("trust owners"), "{}", out.stdout);
+    // aperture's fetch verifies and adopts it; joining again only restores config.
+    w.realm(APERTURE, &["status", "--fetch"]).ok();
+    assert_eq!(w.rev(APERTURE, "refs/realm/letemcook/main"), main);
+    let out = w.realm(APERTURE, &["join", &realm]).ok();
+    assert!(out.stdout.contains("already registered"), "{}", out.stdout);
+    w.realm(APERTURE, &["verify"]).ok();
+
+    // fungal proposes, and merges its own proposal: the hook refuses the push.
+    w.realm(FUNGAL, &["join", &realm]).ok();
+    let out = merge_proposal_as(&w, "fun@example.com", "join/fungal-image-analysis");
+    assert_ne!(out.code, 0, "a non-approver's merge was accepted");
+    assert!(
+        out.stderr.contains("only an approver merges"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.rev(REALM, "main"), main);
+    // Where no hook runs (say, GitHub), verify and every member's fetch refuse it.
+    std::fs::remove_file(w.path("letemcook.git/hooks/pre-receive")).unwrap();
+    merge_proposal_as(&w, "fun@example.com", "join/fungal-image-analysis").ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(
+        out.stdout.contains("fun@example.com") && out.stdout.contains("only an approver merges"),
+        "{}",
+        out.stdout
+    );
+    let out = w.realm(APERTURE, &["status", "--fetch"]).code(3);
+    assert!(
+        out.stderr.contains("only an approver merges"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.rev(APERTURE, "refs/realm/letemcook/main"), main);
+}
+
+#[test]
+fn init_github_writes_codeowners_that_follow_maintainers_and_only_approvers_edit_by_hand() {
+    let w = owned_story(&[
+        "--github",
+        "--install",
+        "curl -sSf https://example.com/install | sh",
+    ]);
+    let files = w.realm_files(REALM);
+    for f in [".github/CODEOWNERS", ".github/workflows/realm-verify.yml"] {
+        assert!(files.contains(&f.to_owned()), "{f} in {files:?}");
+    }
+    let show = |rev: &str, path: &str| {
+        w.git(REALM, &["show", &format!("{rev}:{path}")])
+            .ok()
+            .stdout
+    };
+    let first = w
+        .git(REALM, &["rev-list", "--max-parents=0", "main"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let created = show(&first, ".github/CODEOWNERS");
+    assert!(created.contains("\n* test@example.com\n"), "{created}");
+    assert!(
+        created.contains("\n/realm.yaml test@example.com\n"),
+        "{created}"
+    );
+    assert!(!created.contains("/repos/"), "{created}");
+    let workflow = show(&first, ".github/workflows/realm-verify.yml");
+    assert!(
+        workflow.contains("run: 'curl -sSf https://example.com/install | sh'"),
+        "{workflow}"
+    );
+    // Each join added its repository's owners.
+    let joined = show("main", ".github/CODEOWNERS");
+    for line in [
+        "/repos/aperture.yaml apy@example.com",
+        "/domains/*/bindings/aperture.yaml apy@example.com",
+        "/repos/fungal-image-analysis.yaml fun@example.com",
+        "/domains/*/bindings/fungal-image-analysis.yaml fun@example.com",
+    ] {
+        assert!(joined.contains(&format!("\n{line}\n")), "{line}: {joined}");
+    }
+
+    // A maintainer added, then removed: CODEOWNERS follows, in the same commits.
+    w.realm(APERTURE, &["maintainer", "add", "bob@example.com"])
+        .ok();
+    let added = show("main", ".github/CODEOWNERS");
+    assert!(
+        added.contains("\n/repos/aperture.yaml apy@example.com bob@example.com\n"),
+        "{added}"
+    );
+    w.realm(APERTURE, &["maintainer", "remove", "bob@example.com"])
+        .ok();
+    assert_eq!(show("main", ".github/CODEOWNERS"), joined);
+    let changed = w
+        .git(REALM, &["show", "--name-only", "--format=", "main"])
+        .ok()
+        .stdout;
+    assert!(
+        changed.contains(".github/CODEOWNERS") && changed.contains("repos/aperture.yaml"),
+        "{changed}"
+    );
+    // Those regenerations were written by maintainers, not approvers: they verify.
+    w.realm(REALM, &["verify"]).ok();
+    w.realm(FUNGAL, &["status", "--fetch"]).ok();
+
+    // The workflow's own commands work in a CI checkout: detached, no local main.
+    let good = w.rev(REALM, "main");
+    w.git(".", &["clone", "-q", REALM, "ci"]).ok();
+    w.git("ci", &["checkout", "-q", "--detach", &good]).ok();
+    w.git("ci", &["branch", "-q", "-D", "main"]).ok();
+    for run in workflow
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run: git realm verify "))
+    {
+        let mut cmd = w.command(
+            &w.path("ci"),
+            "sh",
+            &["-c", &format!("git realm verify {run}")],
+        );
+        cmd.env("GITHUB_SHA", &good)
+            .env("BASE", &first)
+            .env("HEAD", &good);
+        let out = w.run_cmd(cmd).ok();
+        assert!(out.stdout.contains("verified"), "{run}: {}", out.stdout);
+    }
+
+    // fungal's maintainer hand-edits CODEOWNERS to own aperture's files.
+    let forged = joined.replace(
+        "/repos/aperture.yaml apy@example.com",
+        "/repos/aperture.yaml fun@example.com",
+    );
+    edit_realm_as(
+        &w,
+        REALM,
+        "fun@example.com",
+        &[],
+        &[(".github/CODEOWNERS", &forged)],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(
+        out.stdout.contains(".github/CODEOWNERS") && out.stdout.contains("fun@example.com"),
+        "{}",
+        out.stdout
+    );
+    let out = w.realm(APERTURE, &["status", "--fetch"]).code(3);
+    assert!(out.stderr.contains(".github/CODEOWNERS"), "{}", out.stderr);
+    // So is the workflow, which only the approvers change.
+    w.git(REALM, &["update-ref", "refs/heads/main", &good]).ok();
+    edit_realm_as(
+        &w,
+        REALM,
+        "fun@example.com",
+        &[],
+        &[(".github/workflows/realm-verify.yml", "name: nothing\n")],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(
+        out.stdout.contains("realm-verify.yml") && out.stdout.contains("approvers"),
+        "{}",
+        out.stdout
+    );
+    // An approver may edit both by hand.
+    w.git(REALM, &["update-ref", "refs/heads/main", &good]).ok();
+    edit_realm_as(
+        &w,
+        REALM,
+        "test@example.com",
+        &[],
+        &[(".github/CODEOWNERS", &forged)],
+    )
+    .ok();
+    w.realm(REALM, &["verify"]).ok();
 }

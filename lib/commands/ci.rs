@@ -54,7 +54,7 @@ pub enum CiAction {
         #[arg(
             long,
             value_name = "COMMAND",
-            default_value = "cargo install --locked git-realm"
+            default_value = ci::DEFAULT_INSTALL
         )]
         install: String,
         /// Overwrite an existing workflow file

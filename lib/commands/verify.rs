@@ -147,14 +147,16 @@ impl VerifyArgs {
         reference: &str,
         tip: Option<ObjectId>,
     ) -> Result<Report> {
-        let Some(tip) = tip else {
-            return Err(Error::usage(format!(
+        // A range that names its end needs no local branch (a CI checkout of a
+        // pull request has none).
+        let missing = || {
+            Error::usage(format!(
                 "{reference} does not exist here: nothing to verify"
             ))
-            .hint("in a member, fetch the realm first (`git realm verify --fetch`)"));
+            .hint("in a member, fetch the realm first (`git realm verify --fetch`)")
         };
         let (from, to) = match &self.range {
-            None => (None, tip),
+            None => (None, tip.ok_or_else(missing)?),
             Some(range) => {
                 let (a, b) = range.split_once("..").unwrap_or(("", range.as_str()));
                 let from = if a.is_empty() {
@@ -162,7 +164,11 @@ impl VerifyArgs {
                 } else {
                     Some(resolve(repo, a)?)
                 };
-                let to = if b.is_empty() { tip } else { resolve(repo, b)? };
+                let to = if b.is_empty() {
+                    tip.ok_or_else(missing)?
+                } else {
+                    resolve(repo, b)?
+                };
                 (from, to)
             }
         };

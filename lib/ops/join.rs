@@ -1,4 +1,5 @@
-//! `join`: register a repository in the realm (`repos/<repo>.yaml`).
+//! `join`: register a repository in the realm (`repos/<repo>.yaml`, and the
+//! realm's `.github/CODEOWNERS` when it has one).
 
 use super::{Actor, OpKind, Operation};
 use crate::error::{Error, Result};
@@ -42,6 +43,7 @@ impl Operation for Join {
             Some(existing) => Ok(Registration::Already(existing)),
             None => {
                 edits.put(&model::paths::repo(self.file.name.as_str()), &self.file);
+                super::refresh_codeowners(snapshot, edits)?;
                 Ok(Registration::Registered)
             }
         }

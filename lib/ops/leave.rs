@@ -93,6 +93,7 @@ impl Operation for Leave {
                 edits.remove(&binding);
             }
         }
+        super::refresh_codeowners(snapshot, edits)?;
         Ok(left)
     }
 }

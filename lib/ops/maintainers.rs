@@ -1,5 +1,6 @@
 //! `edit-maintainers`: who maintains a repository, and their signing keys, in
-//! `repos/<repo>.yaml` (the file the repository owns).
+//! `repos/<repo>.yaml` (the file the repository owns), and the realm's
+//! `.github/CODEOWNERS` that follows it.
 
 use super::{Actor, OpKind, Operation};
 use crate::error::{Error, Result};
@@ -73,6 +74,7 @@ impl Operation for EditMaintainers {
         }
         if model::render(&file) != before {
             edits.put(&path, &file);
+            super::refresh_codeowners(snapshot, edits)?;
         }
         Ok(file)
     }

@@ -32,7 +32,7 @@ use std::fmt;
 pub use change::{RecordCommits, RecordPullRequests, StartChange};
 pub use contracts::{DeclareExport, DeclareImport, ExportDeclared};
 pub use domain::{AddMember, CreateDomain, require_member, require_registered};
-pub use init::CreateRealm;
+pub use init::{CreateRealm, GithubHosting};
 pub use join::{Join, Registration, find_registration, same_url};
 pub use leave::{Dependent, Leave, Left, dependents_of};
 pub use lifecycle::{
@@ -46,7 +46,7 @@ pub use resolve::{Acknowledged, ResolveImport};
 pub use sync::{Pending, Plan, ProposeVersion, Proposed, Published, Resolved, SyncPlan};
 
 use crate::error::Result;
-use crate::model::Name;
+use crate::model::{self, Name};
 use crate::store::{Edits, Snapshot};
 
 /// The trailer naming the operation of a realm commit.
@@ -200,6 +200,29 @@ pub fn message<O: Operation + ?Sized>(op: &O, edits: &Edits) -> String {
         out.push_str(&format!("{key}: {}\n", one_line(value)));
     }
     out
+}
+
+/// Keep the realm's `.github/CODEOWNERS` (`git realm init --github`) current: when
+/// the realm has one and `edits` change anything, regenerate it from the state the
+/// edits leave. The operations that change who maintains what (join, leave,
+/// maintainers) call it last, so the file never lags behind a write and `verify`
+/// can accept it from whoever made that write.
+pub(crate) fn refresh_codeowners(snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<()> {
+    if edits.is_empty() || !snapshot.exists(model::paths::CODEOWNERS)? {
+        return Ok(());
+    }
+    write_codeowners(snapshot, edits)
+}
+
+/// Write `.github/CODEOWNERS` as generated from the state `edits` leave, unless
+/// it already says that.
+pub(crate) fn write_codeowners(snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<()> {
+    let text = crate::trust::codeowners::render(&snapshot.with_edits(edits))?;
+    let current = snapshot.read_bytes(model::paths::CODEOWNERS)?;
+    if current.as_deref() != Some(text.as_bytes()) {
+        edits.put_bytes(model::paths::CODEOWNERS, text.into_bytes());
+    }
+    Ok(())
 }
 
 /// Newlines would end a subject or a trailer early: fold them.

@@ -41,6 +41,7 @@ fn new_realm() -> MemoryRealm {
     Store::with(realm.member())
         .update(&mut CreateRealm {
             realm: realm_file(),
+            github: None,
         })
         .unwrap();
     realm
@@ -228,6 +229,7 @@ fn create_realm_writes_realm_yaml_once() {
     assert!(realm.files().contains_key("realm.yaml"));
     let again = Store::with(realm.member()).update(&mut CreateRealm {
         realm: realm_file(),
+        github: None,
     });
     assert_eq!(again.err().unwrap().exit, Exit::Conflict);
     assert_eq!(realm.log().len(), 1);
@@ -1127,4 +1129,123 @@ fn closing_a_change_sets_its_status_once() {
         status: model::ChangeStatus::Abandoned,
     };
     assert_eq!(store.update(&mut missing).err().unwrap().exit, Exit::Usage);
+}
+
+#[test]
+fn codeowners_follows_every_write_that_changes_maintainers_and_only_when_the_realm_has_one() {
+    let codeowners = |realm: &MemoryRealm| {
+        realm
+            .files()
+            .get(model::paths::CODEOWNERS)
+            .map(|b| String::from_utf8(b.clone()).unwrap())
+    };
+    // Without --github: never written.
+    let plain = new_realm();
+    Store::with(plain.member())
+        .update(&mut join_op("aperture"))
+        .unwrap();
+    assert_eq!(codeowners(&plain), None);
+
+    let realm = MemoryRealm::new();
+    let store = Store::with(realm.member());
+    let mut file = realm_file();
+    file.governance.approvers = vec!["lead@example.com".parse().unwrap()];
+    store
+        .update(&mut CreateRealm {
+            realm: file,
+            github: Some(GithubHosting {
+                install: "cargo install --locked git-realm".into(),
+            }),
+        })
+        .unwrap();
+    assert!(realm.files().contains_key(model::paths::VERIFY_WORKFLOW));
+    let first = codeowners(&realm).unwrap();
+    assert!(first.contains("\n* lead@example.com\n"), "{first}");
+    assert!(first.contains("\n/.github/ lead@example.com\n"), "{first}");
+    assert!(!first.contains("/repos/"), "{first}");
+
+    store.update(&mut join_op("aperture")).unwrap();
+    store.update(&mut join_op("fungal")).unwrap();
+    let joined = codeowners(&realm).unwrap();
+    assert!(
+        joined.contains("\n/repos/aperture.yaml aperture@example.com\n")
+            && joined.contains("\n/domains/*/bindings/fungal.yaml fungal@example.com\n"),
+        "{joined}"
+    );
+    // A write that changes no maintainer leaves it alone; so does a no-op.
+    store
+        .update(&mut domain_op("aperture", "s3", &["aperture", "fungal"]))
+        .unwrap();
+    assert!(
+        store
+            .update(&mut join_op("aperture"))
+            .unwrap()
+            .commit
+            .is_none()
+    );
+    assert_eq!(codeowners(&realm).unwrap(), joined);
+
+    let mut add = EditMaintainers {
+        actor: name("aperture"),
+        add: vec!["bob@example.com".parse().unwrap()],
+        remove: Vec::new(),
+        add_keys: Vec::new(),
+        remove_keys: Vec::new(),
+    };
+    store.update(&mut add).unwrap();
+    let added = codeowners(&realm).unwrap();
+    assert!(
+        added.contains("\n/repos/aperture.yaml aperture@example.com bob@example.com\n"),
+        "{added}"
+    );
+
+    store
+        .update(&mut Leave {
+            repo: name("fungal"),
+            realm: name("letemcook"),
+            force: false,
+        })
+        .unwrap();
+    let left = codeowners(&realm).unwrap();
+    assert!(!left.contains("fungal"), "{left}");
+    assert!(left.contains("/repos/aperture.yaml"), "{left}");
+    // Always exactly what the state renders to.
+    let snapshot = store.snapshot().unwrap();
+    assert_eq!(crate::trust::codeowners::render(&snapshot).unwrap(), left);
+}
+
+#[test]
+fn a_snapshot_with_edits_reads_as_the_state_they_leave() {
+    let realm = story();
+    let store = Store::with(realm.member());
+    store.fetch().unwrap();
+    let snapshot = store.snapshot().unwrap();
+    let mut edits = crate::store::Edits::default();
+    edits.remove("repos/aperture.yaml");
+    edits.put_bytes("repos/zeta.yaml", b"x".to_vec());
+    edits.remove("domains");
+    edits.put_bytes("domains/new/domain.yaml", b"y".to_vec());
+    let after = snapshot.with_edits(&edits);
+    let repos: Vec<String> = after
+        .doc_names(model::paths::REPOS)
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(repos, ["fungal", "zeta"]);
+    assert_eq!(
+        after.read_bytes("repos/zeta.yaml").unwrap(),
+        Some(b"x".to_vec())
+    );
+    assert!(!after.exists("repos/aperture.yaml").unwrap());
+    assert!(!after.exists("domains/s3-access/domain.yaml").unwrap());
+    let domains: Vec<String> = after
+        .dir_names(model::paths::DOMAINS)
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(domains, ["new"]);
+    // The snapshot itself is untouched.
+    assert!(snapshot.exists("repos/aperture.yaml").unwrap());
 }

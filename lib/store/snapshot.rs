@@ -10,6 +10,9 @@
 
 use gix::ObjectId;
 
+use std::collections::BTreeMap;
+
+use super::edits::Edits;
 use crate::error::{Error, Result};
 use crate::model::{self, BindingFile, Document, DomainFile, Name, RealmFile};
 
@@ -83,6 +86,25 @@ impl<'r> Snapshot<'r> {
     /// Where this state was read from, for messages.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// The state `edits` would leave: this snapshot with the edits laid over it.
+    /// For what an operation derives from the whole resulting state (the realm's
+    /// `.github/CODEOWNERS`); nothing is written.
+    pub fn with_edits(&self, edits: &Edits) -> Snapshot<'_> {
+        let changes = edits
+            .changes()
+            .map(|(path, bytes)| (path.to_owned(), bytes.map(<[u8]>::to_vec)))
+            .collect();
+        Snapshot::new(
+            Box::new(Overlay {
+                base: &*self.tree,
+                changes,
+            }),
+            self.commit,
+            self.time,
+            format!("{} (with pending edits)", self.origin),
+        )
     }
 
     /// The raw bytes of the file at `path`, if there is one.
@@ -243,6 +265,93 @@ impl<'r> Snapshot<'r> {
             );
         }
         Ok(names)
+    }
+}
+
+/// A tree with edits laid over it, as the store would write them: a written path
+/// is a file (and its parents directories), a removed path takes everything under
+/// it away.
+struct Overlay<'a> {
+    base: &'a dyn TreeRead,
+    changes: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl Overlay<'_> {
+    /// What the edits say about `path`: `Some(kind)` when they decide it, `None`
+    /// when the base tree does.
+    fn edited(&self, path: &str) -> Option<Option<EntryKind>> {
+        if let Some(Some(_)) = self.changes.get(path) {
+            return Some(Some(EntryKind::File));
+        }
+        // Edits apply in path order, so a file written below a removed directory
+        // is there afterwards.
+        let below = format!("{path}/");
+        if self
+            .changes
+            .range(below.clone()..)
+            .take_while(|(p, _)| p.starts_with(&below))
+            .any(|(_, c)| c.is_some())
+        {
+            return Some(Some(EntryKind::Dir));
+        }
+        if self.changes.contains_key(path) {
+            return Some(None);
+        }
+        // A parent removed, or replaced by a file, takes this path with it.
+        let mut parent = path;
+        while let Some((up, _)) = parent.rsplit_once('/') {
+            if self.changes.contains_key(up) {
+                return Some(None);
+            }
+            parent = up;
+        }
+        None
+    }
+}
+
+impl TreeRead for Overlay<'_> {
+    fn kind(&self, path: &str) -> Result<Option<EntryKind>> {
+        match self.edited(path) {
+            Some(kind) => Ok(kind),
+            None => self.base.kind(path),
+        }
+    }
+
+    fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match (self.changes.get(path), self.edited(path)) {
+            (Some(bytes), _) => Ok(bytes.clone()),
+            (None, Some(_)) => Ok(None),
+            (None, None) => self.base.file(path),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        let mut names: BTreeMap<String, EntryKind> = BTreeMap::new();
+        let kept = !matches!(self.edited(dir), Some(None | Some(EntryKind::File)));
+        if kept && self.base.kind(dir)? == Some(EntryKind::Dir) {
+            names.extend(self.base.list(dir)?);
+        }
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        for path in self.changes.keys().filter(|p| p.starts_with(&prefix)) {
+            let name = path[prefix.len()..].split('/').next().unwrap_or_default();
+            names.insert(name.to_owned(), EntryKind::File);
+        }
+        let mut out = Vec::new();
+        for name in names.into_keys() {
+            if let Some(kind) = self.kind(&format!("{prefix}{name}"))? {
+                out.push((name, kind));
+            }
+        }
+        // git's tree order: a directory sorts as if its name ended with '/'.
+        out.sort_by_key(|(name, kind)| match kind {
+            EntryKind::Dir => format!("{name}/"),
+            EntryKind::File => name.clone(),
+        });
+        Ok(out)
     }
 }
 
