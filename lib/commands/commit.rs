@@ -75,6 +75,14 @@ enum CommitOutcome {
     NothingToCommit,
 }
 
+/// What every repository's commit of one round needs to know (shared by the
+/// threads that commit in parallel).
+struct Round<'a> {
+    branch: &'a str,
+    change: &'a str,
+    realm: &'a str,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct RepoCommit {
     repo: String,
@@ -122,12 +130,18 @@ impl Command for CommitArgs {
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
         let repos = changes::select_repos(&s.change, &self.repos)?;
 
-        // One repo after the other, in name order: hooks may share resources, and
-        // the message after a failure must say exactly what happened where.
-        let mut results = Vec::new();
-        for r in &repos {
-            results.push(self.commit_one(&s, r));
-        }
+        // Every repo at once (each `git commit` runs its own hooks in its own
+        // repository); the results stay in name order, so the message after a
+        // failure still says exactly what happened where.
+        let round_of = Round {
+            branch: &s.change.branch,
+            change: s.change.id.as_str(),
+            realm: s.realm.as_str(),
+        };
+        let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> =
+            repos.iter().map(|r| (r.clone(), s.worktree(r))).collect();
+        let results =
+            crate::parallel::parallel(&jobs, |(r, dir)| self.commit_one(&round_of, r, dir));
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
             .filter(|r| {
@@ -157,11 +171,12 @@ impl Command for CommitArgs {
             l.sort();
             l
         };
-        for (r, c, dir) in &round {
+        let domains: Vec<String> = s.change.domains.iter().map(ToString::to_string).collect();
+        let noted = crate::parallel::parallel(&round, |(r, c, dir)| -> Result<()> {
             let note = CommitNote {
                 change: s.change.id.to_string(),
                 commits: linked.clone(),
-                domains: s.change.domains.iter().map(ToString::to_string).collect(),
+                domains: domains.clone(),
                 message: self.message.clone(),
                 realm: s.realm.to_string(),
                 repo: r.clone(),
@@ -170,8 +185,9 @@ impl Command for CommitArgs {
             let target = git::open_at(dir)?;
             let id = gix::ObjectId::from_hex(c.as_bytes())
                 .map_err(|e| Error::external(format!("git printed an invalid commit id: {e}")))?;
-            notes::append(&target, id, &[line])?;
-        }
+            notes::append(&target, id, &[line]).map(|_| ())
+        });
+        noted.into_iter().collect::<Result<Vec<()>>>()?;
 
         // Record the commits in the change (re-applied if the realm moves meanwhile).
         let mut record: Vec<LinkedCommit> = Vec::new();
@@ -264,7 +280,12 @@ impl CommitArgs {
         cmd
     }
 
-    fn commit_one(&self, s: &Session<'_>, repo: &Name) -> RepoCommit {
+    fn commit_one(
+        &self,
+        s: &Round<'_>,
+        repo: &Name,
+        dir: &std::result::Result<PathBuf, String>,
+    ) -> RepoCommit {
         let mut out = RepoCommit {
             repo: repo.to_string(),
             worktree: None,
@@ -273,10 +294,10 @@ impl CommitArgs {
             files: Vec::new(),
             error: None,
         };
-        let dir = match s.worktree(repo) {
-            Ok(d) => d,
+        let dir = match dir {
+            Ok(d) => d.clone(),
             Err(why) => {
-                out.error = Some(why);
+                out.error = Some(why.clone());
                 return out;
             }
         };
@@ -291,21 +312,16 @@ impl CommitArgs {
         }
     }
 
-    fn try_commit(
-        &self,
-        s: &Session<'_>,
-        dir: &std::path::Path,
-        out: &mut RepoCommit,
-    ) -> Result<()> {
+    fn try_commit(&self, s: &Round<'_>, dir: &std::path::Path, out: &mut RepoCommit) -> Result<()> {
         match git::refs::current_branch(dir)? {
-            Some(b) if b == s.change.branch => {}
+            Some(b) if b == s.branch => {}
             other => {
                 out.outcome = CommitOutcome::Skipped;
                 out.error = Some(format!(
                     "{} is on {}, not on the change's branch {}",
                     dir.display(),
                     other.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}")),
-                    s.change.branch
+                    s.branch
                 ));
                 return Ok(());
             }
@@ -332,16 +348,14 @@ impl CommitArgs {
 
     /// Whether HEAD at `dir` was committed by this round already (an earlier run
     /// that stopped at another repo): it carries a note of this change and message.
-    fn noted_this_round(&self, s: &Session<'_>, dir: &std::path::Path) -> Result<bool> {
+    fn noted_this_round(&self, s: &Round<'_>, dir: &std::path::Path) -> Result<bool> {
         let repo = git::open_at(dir)?;
         let Ok(head) = repo.head_id() else {
             return Ok(false);
         };
         Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
             serde_json::from_str::<CommitNote>(line).is_ok_and(|n| {
-                n.change == s.change.id.as_str()
-                    && n.realm == s.realm.as_str()
-                    && n.message == self.message
+                n.change == s.change && n.realm == s.realm && n.message == self.message
             })
         }))
     }
