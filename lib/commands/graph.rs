@@ -125,11 +125,12 @@ pub fn build(snapshot: &Snapshot<'_>, realm: &str, only: Option<&Name>) -> Resul
         let ds = d.as_str();
         let domain = snapshot.require::<DomainFile>(&model::paths::domain(ds), "domain")?;
         let mut contract_names = Vec::new();
+        let bindings = contracts::domain_bindings(snapshot, ds)?;
         for c in snapshot.doc_names(&model::paths::contracts_dir(ds))? {
             let contract = snapshot
                 .require::<ContractFile>(&model::paths::contract(ds, c.as_str()), "contract")?;
             contract_names.push(format!("{}@{}", contract.name, contract.version));
-            for consumer in contracts::consumers(snapshot, ds, &contract.name)? {
+            for consumer in contracts::consumers_among(&bindings, &contract.name) {
                 edges.push(Edge {
                     from: contract.owner.to_string(),
                     to: consumer.repo.clone(),
