@@ -144,8 +144,8 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'commit')
 		__git_realm_subs=''
-		__git_realm_opts='-m --message -F --file --no-edit --amend --no-verify -s --signoff -S --gpg-sign -a --all --repos --change --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='-m --message -F --file -S --gpg-sign --repos --change --realm --color' ;;
+		__git_realm_opts='-m --message -F --file --no-edit --amend --no-verify -s --signoff -S --gpg-sign -a --all --repos --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='-m --message -F --file -S --gpg-sign --repos --change -j --jobs --realm --color' ;;
 	'push')
 		__git_realm_subs=''
 		__git_realm_opts='--repos --force-with-lease --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'

@@ -314,10 +314,28 @@ impl Consumer {
 
 /// Every importer of `domain/contract`.
 pub fn consumers(snapshot: &Snapshot<'_>, domain: &str, contract: &Name) -> Result<Vec<Consumer>> {
+    Ok(consumers_among(
+        &domain_bindings(snapshot, domain)?,
+        contract,
+    ))
+}
+
+/// Every binding of `domain`, in tree order: read once for all of its contracts.
+pub fn domain_bindings(snapshot: &Snapshot<'_>, domain: &str) -> Result<Vec<BindingFile>> {
+    snapshot
+        .doc_names(&model::paths::bindings_dir(domain))?
+        .iter()
+        .map(|repo| {
+            snapshot
+                .require::<BindingFile>(&model::paths::binding(domain, repo.as_str()), "binding")
+        })
+        .collect()
+}
+
+/// The importers of `contract` among the `bindings` of its domain.
+pub fn consumers_among(bindings: &[BindingFile], contract: &Name) -> Vec<Consumer> {
     let mut out = Vec::new();
-    for repo in snapshot.doc_names(&model::paths::bindings_dir(domain))? {
-        let b = snapshot
-            .require::<BindingFile>(&model::paths::binding(domain, repo.as_str()), "binding")?;
+    for b in bindings {
         for i in b.imports.iter().filter(|i| &i.contract == contract) {
             out.push(Consumer {
                 repo: b.repo.to_string(),
@@ -330,7 +348,7 @@ pub fn consumers(snapshot: &Snapshot<'_>, domain: &str, contract: &Name) -> Resu
             });
         }
     }
-    Ok(out)
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -445,7 +463,8 @@ pub fn survey_of(
     let mut files: Option<(ExportsRead, Option<ExportsRead>)> = None;
     for (domain, binding) in bindings {
         let d = domain.as_str();
-        if scope.exports {
+        if scope.exports && !binding.exports.is_empty() {
+            let others = domain_bindings(snapshot, d)?;
             for export in &binding.exports {
                 if files.is_none()
                     && let Some(ws) = ws
@@ -462,7 +481,7 @@ pub fn survey_of(
                 };
                 survey
                     .exports
-                    .push(export_status(snapshot, d, export, &ctx)?);
+                    .push(export_status(snapshot, d, export, &others, &ctx)?);
             }
         }
         if scope.imports {
@@ -538,6 +557,7 @@ fn export_status(
     snapshot: &Snapshot<'_>,
     domain: &str,
     export: &Export,
+    bindings: &[BindingFile],
     ctx: &ExportContext<'_>,
 ) -> Result<ExportStatus> {
     let path = model::paths::contract(domain, export.contract.as_str());
@@ -552,7 +572,7 @@ fn export_status(
         commit: None,
         uncommitted: Vec::new(),
         error: None,
-        consumers: consumers(snapshot, domain, &export.contract)?,
+        consumers: consumers_among(bindings, &export.contract),
         value: None,
         declared: None,
     };

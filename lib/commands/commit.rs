@@ -102,6 +102,9 @@ pub struct CommitArgs {
     pub change: Option<Name>,
 
     #[command(flatten)]
+    pub jobs: crate::parallel::JobsArg,
+
+    #[command(flatten)]
     pub global: GlobalArgs,
 
     /// The message every repo gets, once decided (from -m, -F or the editor).
@@ -118,6 +121,14 @@ enum CommitOutcome {
     Committed,
     AlreadyCommitted,
     NothingToCommit,
+}
+
+/// What every repository's commit of one round needs to know (shared by the
+/// threads that commit in parallel).
+struct Round<'a> {
+    branch: &'a str,
+    change: &'a str,
+    realm: &'a str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -241,12 +252,20 @@ impl Command for CommitArgs {
         }
         journal.save(&journal_path)?;
 
-        // One repo after the other, in name order: hooks may share resources, and
-        // the message after a failure must say exactly what happened where.
-        let mut results = Vec::new();
-        for r in &repos {
-            results.push(self.commit_one(&s, r, &journal));
-        }
+        // Every repo at once (each `git commit` runs its own hooks in its own
+        // repository); the results stay in name order, so the message after a
+        // failure still says exactly what happened where.
+        let round_of = Round {
+            branch: &s.change.branch,
+            change: s.change.id.as_str(),
+            realm: s.realm.as_str(),
+        };
+        let limit = self.jobs.limit(&repo)?;
+        let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> =
+            repos.iter().map(|r| (r.clone(), s.worktree(r))).collect();
+        let results = crate::parallel::parallel(&jobs, limit, |(r, dir)| {
+            self.commit_one(&round_of, r, dir, &journal)
+        });
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
             .filter(|r| {
@@ -276,11 +295,12 @@ impl Command for CommitArgs {
             l.sort();
             l
         };
-        for (r, c, dir) in &round {
+        let domains: Vec<String> = s.change.domains.iter().map(ToString::to_string).collect();
+        let noted = crate::parallel::parallel(&round, limit, |(r, c, dir)| -> Result<()> {
             let note = CommitNote {
                 change: s.change.id.to_string(),
                 commits: linked.clone(),
-                domains: s.change.domains.iter().map(ToString::to_string).collect(),
+                domains: domains.clone(),
                 message: self.text.clone(),
                 realm: s.realm.to_string(),
                 repo: r.clone(),
@@ -290,8 +310,9 @@ impl Command for CommitArgs {
             let target = git::open_at(dir)?;
             let id = gix::ObjectId::from_hex(c.as_bytes())
                 .map_err(|e| Error::external(format!("git printed an invalid commit id: {e}")))?;
-            notes::append(&target, id, &[line])?;
-        }
+            notes::append(&target, id, &[line]).map(|_| ())
+        });
+        noted.into_iter().collect::<Result<Vec<()>>>()?;
 
         // Record the commits in the change (re-applied if the realm moves meanwhile).
         let mut record: Vec<LinkedCommit> = Vec::new();
@@ -449,7 +470,13 @@ impl CommitArgs {
         Ok(text)
     }
 
-    fn commit_one(&self, s: &Session<'_>, repo: &Name, journal: &Journal) -> RepoCommit {
+    fn commit_one(
+        &self,
+        s: &Round<'_>,
+        repo: &Name,
+        dir: &std::result::Result<PathBuf, String>,
+        journal: &Journal,
+    ) -> RepoCommit {
         let mut out = RepoCommit {
             repo: repo.to_string(),
             worktree: None,
@@ -458,10 +485,10 @@ impl CommitArgs {
             files: Vec::new(),
             error: None,
         };
-        let dir = match s.worktree(repo) {
-            Ok(d) => d,
+        let dir = match dir {
+            Ok(d) => d.clone(),
             Err(why) => {
-                out.error = Some(why);
+                out.error = Some(why.clone());
                 return out;
             }
         };
@@ -478,21 +505,21 @@ impl CommitArgs {
 
     fn try_commit(
         &self,
-        s: &Session<'_>,
+        s: &Round<'_>,
         repo: &Name,
         dir: &std::path::Path,
         journal: &Journal,
         out: &mut RepoCommit,
     ) -> Result<()> {
         match git::refs::current_branch(dir)? {
-            Some(b) if b == s.change.branch => {}
+            Some(b) if b == s.branch => {}
             other => {
                 out.outcome = CommitOutcome::Skipped;
                 out.error = Some(format!(
                     "{} is on {}, not on the change's branch {}",
                     dir.display(),
                     other.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}")),
-                    s.change.branch
+                    s.branch
                 ));
                 return Ok(());
             }
@@ -512,7 +539,7 @@ impl CommitArgs {
                 out.outcome = CommitOutcome::Skipped;
                 out.error = Some(format!(
                     "the tip of {} is not a commit of change '{}': nothing to amend",
-                    s.change.branch, s.change.id
+                    s.branch, s.change
                 ));
                 return Ok(());
             }
@@ -538,7 +565,7 @@ impl CommitArgs {
     /// git's words.
     fn commit_checked(
         &self,
-        s: &Session<'_>,
+        s: &Round<'_>,
         dir: &std::path::Path,
         options: &CommitOptions<'_>,
     ) -> Result<()> {
@@ -550,14 +577,14 @@ impl CommitArgs {
     }
 
     /// Whether HEAD at `dir` is a commit of this change (it carries its note).
-    fn head_in_change(&self, s: &Session<'_>, dir: &std::path::Path) -> Result<bool> {
+    fn head_in_change(&self, s: &Round<'_>, dir: &std::path::Path) -> Result<bool> {
         let repo = git::open_at(dir)?;
         let Ok(head) = repo.head_id() else {
             return Ok(false);
         };
         Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
             serde_json::from_str::<CommitNote>(line)
-                .is_ok_and(|n| n.change == s.change.id.as_str() && n.realm == s.realm.as_str())
+                .is_ok_and(|n| n.change == s.change && n.realm == s.realm)
         }))
     }
 
@@ -598,10 +625,9 @@ impl CommitArgs {
 /// A lock file that blocks committing in the worktree at `dir` (left by a git
 /// killed while writing, or held by one at work): named, with its age and how to
 /// clear it, never removed.
-fn refuse_locked(s: &Session<'_>, dir: &std::path::Path) -> Result<()> {
+fn refuse_locked(s: &Round<'_>, dir: &std::path::Path) -> Result<()> {
     let target = git::open_at(dir)?;
-    let locks =
-        git::locks::blocking_commit(target.git_dir(), target.common_dir(), &s.change.branch);
+    let locks = git::locks::blocking_commit(target.git_dir(), target.common_dir(), s.branch);
     let Some(lock) = locks.first() else {
         return Ok(());
     };

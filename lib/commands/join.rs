@@ -123,35 +123,36 @@ impl Command for JoinArgs {
         };
         let joined_at = git::now(&repo)?;
         let explicit = self.as_name.is_some();
-
-        let snapshot = store.snapshot()?;
-        let known = find_registration(&snapshot, &guessed_name, &url, explicit)?;
-        let (name, outcome, commit, proposal) = match known {
-            Some(existing) => (existing, JoinOutcome::AlreadyRegistered, None, None),
-            None if realm.governance.admission != Admission::Open => {
-                let branch = format!("join/{guessed_name}");
-                let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
-                let commit = store.propose(&branch, &mut ops::Join { file, explicit })?;
-                (
+        // `adopt` just fetched: look the repo up once, in the operation itself (an
+        // open realm), or before proposing (the others).
+        let (name, outcome, commit, proposal) = if realm.governance.admission == Admission::Open {
+            let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
+            let updated = store.update_fetched(&mut ops::Join { file, explicit })?;
+            match updated.value {
+                Registration::Already(existing) => {
+                    (existing, JoinOutcome::AlreadyRegistered, None, None)
+                }
+                Registration::Registered => (
                     guessed_name.clone(),
-                    JoinOutcome::Proposed,
-                    Some(commit),
-                    Some(branch),
-                )
+                    JoinOutcome::Registered,
+                    updated.commit,
+                    None,
+                ),
             }
-            None => {
-                let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
-                let updated = store.update(&mut ops::Join { file, explicit })?;
-                match updated.value {
-                    Registration::Already(existing) => {
-                        (existing, JoinOutcome::AlreadyRegistered, None, None)
-                    }
-                    Registration::Registered => (
+        } else {
+            let snapshot = store.snapshot()?;
+            match find_registration(&snapshot, &guessed_name, &url, explicit)? {
+                Some(existing) => (existing, JoinOutcome::AlreadyRegistered, None, None),
+                None => {
+                    let branch = format!("join/{guessed_name}");
+                    let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
+                    let commit = store.propose(&branch, &mut ops::Join { file, explicit })?;
+                    (
                         guessed_name.clone(),
-                        JoinOutcome::Registered,
-                        updated.commit,
-                        None,
-                    ),
+                        JoinOutcome::Proposed,
+                        Some(commit),
+                        Some(branch),
+                    )
                 }
             }
         };

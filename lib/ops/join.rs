@@ -71,6 +71,8 @@ pub fn find_registration(
         )));
     }
     if !explicit {
+        // Every registration is read and validated (a bad file is an error even
+        // when it is not ours), once per attempt.
         for other in snapshot.doc_names(model::paths::REPOS)? {
             let file = snapshot.require::<RepoFile>(&model::paths::repo(other.as_str()), "repo")?;
             if same_url(file.url.as_str(), url.as_str()) {
@@ -81,8 +83,11 @@ pub fn find_registration(
     Ok(None)
 }
 
+fn normalized(s: &str) -> &str {
+    s.trim_end_matches('/').trim_end_matches(".git")
+}
+
 /// Two urls name the same repository (a trailing `/` or `.git` aside).
 pub fn same_url(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.trim_end_matches('/').trim_end_matches(".git").to_owned();
-    norm(a) == norm(b)
+    normalized(a) == normalized(b)
 }

@@ -41,8 +41,9 @@ use git_backend::GitBackend;
 /// The branch of the realm repository that holds the state.
 pub const REALM_BRANCH: &str = "refs/heads/main";
 
-/// How many times an operation is re-applied when others keep pushing first.
-const MAX_ATTEMPTS: u32 = 16;
+/// How many times an operation is re-applied when others keep pushing first
+/// (with `backoff` between attempts: about 4s of sleep in all, at most).
+const MAX_ATTEMPTS: u32 = 24;
 
 /// The local ref holding a member's copy of `realm`.
 pub fn local_ref(realm: &str) -> String {
@@ -141,10 +142,29 @@ impl<'r> Store<'r> {
     /// state; it decides from the snapshot alone, so re-applying it is correct.
     /// An error from `op` aborts the update and nothing is written.
     pub fn update<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
+        self.update_inner(op, true)
+    }
+
+    /// `update`, right after the caller fetched (`adopt`): the first attempt starts
+    /// from the local state instead of fetching again. If the realm moved in
+    /// between, the publish is refused and the next attempt fetches.
+    pub fn update_fetched<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
+        self.update_inner(op, false)
+    }
+
+    fn update_inner<O: Operation + ?Sized>(
+        &self,
+        op: &mut O,
+        fetch_first: bool,
+    ) -> Result<Updated<O::Output>> {
         let mut last_reason = String::new();
         let mut last_lock: Option<git::locks::Lock> = None;
         for attempt in 1..=MAX_ATTEMPTS {
-            let base = self.backend.fetch()?;
+            let base = if attempt == 1 && !fetch_first {
+                self.backend.local_tip()?
+            } else {
+                self.backend.fetch()?
+            };
             let snapshot = self.state(base)?;
             let mut edits = Edits::default();
             let value = op.apply(&snapshot, &mut edits)?;
@@ -297,14 +317,32 @@ fn must_sign(snapshot: &Snapshot<'_>, edits: &Edits) -> Result<bool> {
     Ok(realm.is_some_and(|r| r.trust == crate::model::Trust::Signed))
 }
 
-/// Exponential backoff with jitter: 20ms, 40ms, … capped at ~1s, each scaled by a
-/// random factor in [0.5, 1.5) so racing writers spread out.
+/// Exponential backoff with jitter: 10ms, 20ms, … doubling up to 160ms, each
+/// scaled by a random factor in [0.5, 1.5) so racing writers spread out (so never
+/// more than 240ms). A lost race already costs a fetch and a push, which is what
+/// spreads writers the most; long sleeps only add idle time (16 concurrent syncs
+/// spent most of their extra wall time asleep with a 1.28s ceiling).
 fn backoff(attempt: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let base = 20u64 << attempt.min(6);
+    let base = 10u64 << attempt.saturating_sub(1).min(4);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
     h.write_u32(attempt);
     let jitter = h.finish() % 1000; // 0..1000 per mille
     Duration::from_millis(base / 2 + base * jitter / 1000)
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    #[test]
+    fn backoff_stays_short() {
+        for attempt in 1..=super::MAX_ATTEMPTS {
+            let d = super::backoff(attempt);
+            assert!(d >= std::time::Duration::from_millis(5), "{attempt}: {d:?}");
+            assert!(
+                d < std::time::Duration::from_millis(240),
+                "{attempt}: {d:?}"
+            );
+        }
+    }
 }

@@ -1,0 +1,152 @@
+//! The cost of `join`, `sync` and `status` does not grow with the parts of the
+//! realm that do not concern the member: the same git processes run in a realm
+//! with no other repos as in one with many (counted with `GIT_TRACE`). Timings are
+//! for `benches/run.sh`, never for tests.
+
+mod common;
+
+use common::World;
+
+/// A realm where aperture provides `d/c` (from `v.json`) and fungal imports it,
+/// plus `unrelated` other repos, each alone in a domain with a contract and a
+/// binding; and `newbie`, a repository that has not joined yet.
+fn world(unrelated: usize) -> World {
+    let w = World::new();
+    let realm = w.bare_realm("acme");
+    w.member("aperture");
+    w.member("fungal");
+    w.member("newbie");
+    w.realm("aperture", &["join", &realm]).ok();
+    w.realm("fungal", &["join", &realm]).ok();
+    w.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture,fungal"],
+    )
+    .ok();
+    w.write("aperture", "v.json", r#"["a"]"#);
+    w.git("aperture", &["add", "v.json"]).ok();
+    w.git("aperture", &["commit", "-q", "-m", "v"]).ok();
+    w.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--file", "v.json"],
+    )
+    .ok();
+    w.realm(
+        "fungal",
+        &[
+            "import",
+            "c",
+            "--domain",
+            "d",
+            "--requires",
+            "^1",
+            "--binding",
+            "README.md",
+        ],
+    )
+    .ok();
+    let mut files = Vec::new();
+    for i in 0..unrelated {
+        let r = format!("other-{i}");
+        files.push((
+            format!("repos/{r}.yaml"),
+            format!("name: {r}\nurl: /srv/{r}.git\njoined_at: 2026-01-24T10:00:00Z\n"),
+        ));
+        files.push((
+            format!("domains/{r}/domain.yaml"),
+            format!("name: {r}\nmembers: [{r}]\ncreated_at: 2026-01-24T10:00:00Z\n"),
+        ));
+        files.push((
+            format!("domains/{r}/contracts/c.yaml"),
+            format!("name: c\nowner: {r}\nversion: 1.0.0\nvalue: [x]\n"),
+        ));
+        files.push((
+            format!("domains/{r}/bindings/{r}.yaml"),
+            format!(
+                "repo: {r}\nexports:\n- contract: c\n  source: {{kind: value, value: [x]}}\nimports:\n- contract: c\n  version: ^1\n  binding: README.md\n"
+            ),
+        ));
+    }
+    if !files.is_empty() {
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        w.edit_realm("acme.git", &refs);
+    }
+    w.realm("fungal", &["status", "--fetch"]).ok();
+    w.realm("aperture", &["status", "--fetch"]).ok();
+    w
+}
+
+/// The git commands `git realm ARGS` ran in `dir` (`fetch`, `push`, `config`…),
+/// sorted.
+fn git_processes(w: &World, dir: &str, args: &[&str]) -> Vec<String> {
+    let trace = w.path(&format!("trace-{dir}.log"));
+    let _ = std::fs::remove_file(&trace);
+    let mut all = vec!["realm"];
+    all.extend_from_slice(args);
+    let mut cmd = w.command(&w.path(dir), "git", &all);
+    cmd.env("GIT_TRACE", &trace);
+    w.run_cmd(cmd).ok();
+    let log = std::fs::read_to_string(&trace).unwrap_or_default();
+    let mut out: Vec<String> = log
+        .lines()
+        .filter_map(|l| l.split_once("built-in: git ").map(|(_, rest)| rest))
+        .map(|rest| rest.split_whitespace().next().unwrap_or("").to_owned())
+        // The transport's own helpers: how a pack is stored depends on its size
+        // (`transfer.unpackLimit`), not on what git-realm asked for.
+        .filter(|p| {
+            !matches!(
+                p.as_str(),
+                "pack-objects"
+                    | "unpack-objects"
+                    | "index-pack"
+                    | "upload-pack"
+                    | "receive-pack"
+                    | "rev-list"
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn join_sync_and_status_run_the_same_git_processes_whatever_the_size_of_the_realm() {
+    let small = world(0);
+    let large = world(40);
+    let mut seen = Vec::new();
+    for w in [&small, &large] {
+        let realm = w.path("acme.git").display().to_string();
+        w.write("aperture", "v.json", r#"["a","b"]"#);
+        w.git("aperture", &["commit", "-q", "-am", "more"]).ok();
+        let status = git_processes(w, "fungal", &["status"]);
+        let join = git_processes(w, "newbie", &["join", &realm]);
+        let sync = git_processes(w, "aperture", &["sync", "--no-notify"]);
+        seen.push((status, join, sync));
+    }
+    let (status, join, sync) = &seen[0];
+    // `status` reads local refs only: no git process besides the `git realm` itself.
+    assert!(
+        !status.iter().any(|p| p == "fetch" || p == "push"),
+        "{status:?}"
+    );
+    let count = |list: &[String], what: &str| list.iter().filter(|p| *p == what).count();
+    // A join of a new repository and a sync without contention: one fetch, one push.
+    assert_eq!(count(join, "fetch"), 1, "{join:?}");
+    assert_eq!(count(join, "push"), 1, "{join:?}");
+    assert_eq!(count(sync, "fetch"), 1, "{sync:?}");
+    assert_eq!(count(sync, "push"), 1, "{sync:?}");
+    assert_eq!(seen[0], seen[1], "the larger realm ran other git processes");
+    // Both did what they say.
+    for w in [&small, &large] {
+        let files = w.realm_files("acme.git");
+        assert!(files.contains(&"repos/newbie.yaml".to_owned()), "{files:?}");
+        let c = w
+            .git("acme.git", &["show", "main:domains/d/contracts/c.yaml"])
+            .ok()
+            .stdout;
+        assert!(c.contains("version: 1.1.0"), "{c}");
+    }
+}
