@@ -143,6 +143,13 @@ fn an_export_source_planted_in_the_realm_never_reads_ignored_or_outside_files() 
         (file(".env"), ".env"),
         (file("link.yaml"), "link.yaml"),
         (file(".git/config"), ".git/config"),
+        (
+            planted_source(&format!(
+                "    kind: command\n    command: touch {}\n",
+                s.w.path("pwned").display()
+            )),
+            "a command source in the realm is refused",
+        ),
     ] {
         s.w.edit_realm(REALM, &[(binding_path, &planted)]);
         // sync reports the export it could not compute, and publishes nothing.
@@ -153,6 +160,10 @@ fn an_export_source_planted_in_the_realm_never_reads_ignored_or_outside_files() 
             "{what}: {said}"
         );
         assert!(!out.stdout.contains("hunter2") && !out.stdout.contains("TOP-SECRET"));
+        assert!(
+            !s.w.path("pwned").exists(),
+            "{what}: a realm-planted command ran"
+        );
         assert_eq!(
             s.show(contract_path),
             contract_before,
