@@ -1195,3 +1195,154 @@ fn init_github_writes_codeowners_that_follow_maintainers_and_only_approvers_edit
     .ok();
     w.realm(REALM, &["verify"]).ok();
 }
+
+/// A fresh OpenPGP signing key for `email` in the test's own keyring (`HOME` is
+/// the test's), its fingerprint; `None` when gpg is not installed.
+fn gpg_key(w: &World, email: &str) -> Option<String> {
+    let gen_key = w
+        .command(
+            &w.path("."),
+            "gpg",
+            &[
+                "--batch",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                email,
+                "ed25519",
+                "sign",
+                "never",
+            ],
+        )
+        .output()
+        .ok()?;
+    assert!(
+        gen_key.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen_key.stderr)
+    );
+    let listed = w.run_cmd(w.command(
+        &w.path("."),
+        "gpg",
+        &["--batch", "--with-colons", "--list-secret-keys", email],
+    ));
+    listed
+        .ok()
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|rest| rest.trim_matches(':').to_owned())
+}
+
+#[test]
+fn a_signed_realm_works_with_openpgp_keys_as_git_verifies_them() {
+    let w = World::new();
+    let Some(lead) = gpg_key(&w, "lead@example.com") else {
+        eprintln!("gpg is not installed: skipping");
+        return;
+    };
+    let apy = gpg_key(&w, "apy@example.com").unwrap();
+    let stranger = gpg_key(&w, "stranger@example.com").unwrap();
+    // gpg.format is openpgp by default; only the key is configured.
+    w.git(
+        ".",
+        &["config", "--global", "user.email", "lead@example.com"],
+    )
+    .ok();
+    w.git(".", &["config", "--global", "user.signingkey", &lead])
+        .ok();
+    w.realm(
+        ".",
+        &[
+            "init",
+            "letemcook.git",
+            "--hooks",
+            "--name",
+            "letemcook",
+            "--trust",
+            "signed",
+        ],
+    )
+    .ok();
+    let realm = w.path(REALM).display().to_string();
+    w.member(APERTURE);
+    w.git(APERTURE, &["config", "user.email", "apy@example.com"])
+        .ok();
+    w.git(APERTURE, &["config", "user.signingkey", &apy]).ok();
+    w.realm(APERTURE, &["join", &realm]).ok();
+    let repo = w
+        .git(REALM, &["show", "main:repos/aperture.yaml"])
+        .ok()
+        .stdout;
+    assert!(
+        repo.contains(&apy),
+        "the joiner's fingerprint is recorded: {repo}"
+    );
+    w.realm(
+        APERTURE,
+        &["domain", "create", "s3-access", "--repos", APERTURE],
+    )
+    .ok();
+    w.realm(
+        APERTURE,
+        &[
+            "export",
+            "paths",
+            "--domain",
+            "s3-access",
+            "--value",
+            r#"["a"]"#,
+        ],
+    )
+    .ok();
+    // Every realm commit is signed with the key recorded for its author.
+    w.realm(REALM, &["verify", "--all"]).ok();
+    let shown = w
+        .git(REALM, &["log", "--format=%G? %ae", "main"])
+        .ok()
+        .stdout;
+    assert!(
+        shown.lines().all(|l| l.starts_with("G ")),
+        "every realm commit has a good signature: {shown}"
+    );
+
+    // A commit signed by a key nobody recorded is refused by the hook, and, pushed
+    // past it, by verify and by a member's fetch.
+    let forged = format!("user.signingkey={stranger}");
+    let out = edit_realm_as(
+        &w,
+        REALM,
+        "apy@example.com",
+        &[&forged, "commit.gpgsign=true"],
+        &[("repos/aperture.yaml", &repo.replace("apy@", "apy2@"))],
+    );
+    assert_ne!(out.code, 0, "the hook accepted a stranger's signature");
+    std::fs::remove_file(w.path("letemcook.git/hooks/pre-receive")).unwrap();
+    let before = w
+        .git(APERTURE, &["rev-parse", "refs/realm/letemcook/main"])
+        .ok()
+        .stdout;
+    edit_realm_as(
+        &w,
+        REALM,
+        "apy@example.com",
+        &[&forged, "commit.gpgsign=true"],
+        &[("repos/aperture.yaml", &repo.replace("apy@", "apy2@"))],
+    )
+    .ok();
+    let out = w.realm(REALM, &["verify"]).code(1);
+    assert!(
+        out.stdout
+            .contains("not made by a key recorded for apy@example.com"),
+        "{}",
+        out.stdout
+    );
+    w.realm(APERTURE, &["status", "--fetch"]);
+    let after = w
+        .git(APERTURE, &["rev-parse", "refs/realm/letemcook/main"])
+        .ok()
+        .stdout;
+    assert_eq!(before, after, "the member did not adopt the forged state");
+}

@@ -166,16 +166,16 @@ pub fn verified_by(
         return Ok(false);
     }
     if out.stderr.contains("[GNUPG:]") {
-        // OpenPGP: the signing key must be one of the recorded ones.
+        // OpenPGP: the signing key, or the primary key of a signing subkey (the
+        // last field of VALIDSIG), must be one of the recorded ones.
+        let recorded = |fpr: &str| {
+            let fpr = fpr.to_ascii_uppercase();
+            pgp.iter().any(|k| fpr == *k || fpr.ends_with(k.as_str()))
+        };
         return Ok(out.stderr.lines().any(|l| {
-            let mut w = l.split_whitespace();
-            matches!(w.next(), Some("[GNUPG:]"))
-                && matches!(w.next(), Some("VALIDSIG"))
-                && w.next().is_some_and(|fpr| {
-                    pgp.iter().any(|k| {
-                        fpr.eq_ignore_ascii_case(k) || fpr.to_ascii_uppercase().ends_with(k)
-                    })
-                })
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            matches!(fields.as_slice(), ["[GNUPG:]", "VALIDSIG", signing, .., primary]
+                if recorded(signing) || recorded(primary))
         }));
     }
     // ssh: git found the key among the allowed signers we wrote.
