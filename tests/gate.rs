@@ -268,7 +268,7 @@ fn uses_story(w: &World, github: bool) {
             "paths",
             "--domain",
             "d",
-            "--version",
+            "--requires",
             "^1",
             "--binding",
             "policy.txt",
