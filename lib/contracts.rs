@@ -312,6 +312,10 @@ pub struct Consumer {
     pub breaks: bool,
     /// The items (it uses) that the pending version removes or changes.
     pub broken_items: Vec<String>,
+    /// When it takes part in the coordinated change being checked: its branch of
+    /// the change, whose code said what it uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_branch: Option<crate::changes::consistency::ConsumerBranch>,
     #[serde(skip)]
     pub declares_uses: bool,
 }
@@ -369,6 +373,7 @@ pub fn consumers_among(bindings: &[BindingFile], contract: &Name) -> Vec<Consume
                 uses: i.used_items(),
                 breaks: false,
                 broken_items: Vec::new(),
+                change_branch: None,
                 declares_uses: i.declares_uses(),
             });
         }

@@ -10,8 +10,9 @@
 //! consumer stays unbroken, 1 when one would break or this repository's own
 //! imports are broken, 3 when the realm's policy refuses the change. On a branch
 //! of a coordinated change, imports are judged against the providers' values on
-//! the change's branch (`crate::changes::consistency`) and the change's merge
-//! order is enforced (`crate::changes::gate`).
+//! the change's branch, and consumers by what they use on it
+//! (`crate::changes::consistency`), and the change's merge order is enforced
+//! (`crate::changes::gate`).
 //!
 //! Nothing here writes to the realm. The only writes are to this repository's
 //! object database: the base commit, fetched from `origin` when a shallow CI
@@ -208,6 +209,12 @@ pub fn check_realm(
         && o.network
     {
         proposed = consistency::judge(snapshot, c, me, Some(ws), &mut imports, o.today)?;
+    }
+    if let Some(c) = &change
+        && o.exports
+        && o.network
+    {
+        consistency::judge_consumers(snapshot, c, me, &mut exports)?;
     }
     if let Some(base) = o.base {
         let realm_file = snapshot.realm()?;

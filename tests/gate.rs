@@ -760,3 +760,47 @@ fn a_consumer_pull_request_passes_with_its_providers_change_and_fails_alone() {
     gh.merge("acme/aperture", 1);
     github_gate(&w, "fungal", "feat/add-c", &env).code(0);
 }
+
+#[test]
+fn a_breaking_change_can_merge_first_when_its_consumers_stop_using_it_in_the_same_change() {
+    let w = World::new();
+    uses_story(&w, false);
+    // One change: aperture drops a, fungal stops using it.
+    w.realm("aperture", &["worktree", "drop-a"]).ok();
+    let (a_wt, f_wt) = ("aperture/.worktrees/drop-a", "fungal/.worktrees/drop-a");
+    w.write(a_wt, "paths.json", &paths(&["b"]));
+    w.write(f_wt, "policy.txt", "b\n");
+    w.realm(a_wt, &["commit", "-a", "-m", "drop a"]).ok();
+    w.realm(a_wt, &["push"]).ok();
+    w.git(a_wt, &["push", "-q", "origin", "HEAD:refs/heads/solo"])
+        .ok();
+
+    // In the change, fungal's branch no longer uses a: aperture's PR breaks nobody.
+    let out = github_gate(&w, "aperture", "feat/drop-a", &[]).code(0);
+    assert!(
+        out.stdout
+            .contains("fungal (imports ^1, uses b): not broken; its requirement will need widening [as on its feat/drop-a at "),
+        "{}",
+        out.stdout
+    );
+    let json = w
+        .realm(a_wt, &["check", "--against", "main", "--json"])
+        .ok()
+        .json();
+    let consumer = &json["realms"][0]["exports"][0]["consumers"][0];
+    assert_eq!(consumer["breaks"], false, "{json}");
+    assert_eq!(consumer["change_branch"]["branch"], "feat/drop-a");
+    // The same commit alone breaks fungal, which still uses a on main.
+    let out = github_gate(&w, "aperture", "solo", &[]).code(1);
+    assert!(out.stdout.contains("which breaks fungal"), "{}", out.stdout);
+    // fungal's PR, against aperture's branch: consistent (its requirement needs
+    // widening for 2.0.0, which it is told).
+    let out = github_gate(&w, "fungal", "feat/drop-a", &[]).code(0);
+    assert!(
+        out.stdout.contains(
+            "2.0.0 is outside the requirement ^1, but changes nothing this repository uses"
+        ),
+        "{}",
+        out.stdout
+    );
+}

@@ -3,7 +3,11 @@
 //! part in the change is judged against what the provider's code computes *on the
 //! change's branch*, not against the published contract. A consumer pull request
 //! that needs its provider's still-open one then passes only when the two agree,
-//! and fails alone, saying which provider value it needs.
+//! and fails alone, saying which provider value it needs. The other way round, a
+//! provider's change is judged against what each consumer taking part in the
+//! change uses *on its branch* (`--uses-extract` rules evaluated there): a
+//! breaking change whose consumers stop using what it removes, in the same change,
+//! can merge first, as the merge order wants.
 //!
 //! Each provider's branch is fetched from the url it is registered under
 //! (`repos/<repo>.yaml`, validated when read like every url of a realm) — that
@@ -43,10 +47,57 @@ pub struct ProviderValue {
     pub note: Option<String>,
 }
 
-/// A provider's branch, fetched (or why it could not be).
+/// A consumer's branch of the change, which said what it uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerBranch {
+    pub change: Name,
+    pub branch: String,
+    /// The consumer commit its uses were computed from (`null`: they were not;
+    /// see `note`).
+    pub commit: Option<String>,
+    /// Why what the realm records was used instead.
+    pub note: Option<String>,
+}
+
+/// A repository's branch, fetched (or why it could not be).
 enum Fetched {
     At(ObjectId),
     Missing(String),
+}
+
+/// The change's branch of each participant asked for, fetched once each into
+/// one scratch repository.
+struct Branches<'c> {
+    change: &'c ChangeFile,
+    scratch: Option<Scratch>,
+    fetched: BTreeMap<Name, Fetched>,
+}
+
+impl<'c> Branches<'c> {
+    fn new(change: &'c ChangeFile) -> Self {
+        Branches {
+            change,
+            scratch: None,
+            fetched: BTreeMap::new(),
+        }
+    }
+
+    /// `repo`'s branch of the change: the commit, or why there is none.
+    fn get(&mut self, snapshot: &Snapshot<'_>, repo: &Name) -> Result<&Fetched> {
+        if !self.fetched.contains_key(repo) {
+            if self.scratch.is_none() {
+                self.scratch = Some(Scratch::new()?);
+            }
+            let s = self.scratch.as_ref().expect("just made");
+            let f = fetch_branch(snapshot, s, repo, &self.change.branch)?;
+            self.fetched.insert(repo.clone(), f);
+        }
+        Ok(&self.fetched[repo])
+    }
+
+    fn repo(&self) -> &gix::Repository {
+        &self.scratch.as_ref().expect("fetched into it").repo
+    }
 }
 
 /// A bare repository in a temporary directory, holding the providers' branches.
@@ -86,8 +137,7 @@ pub fn judge(
     let realm = snapshot.realm()?;
     let grace = realm.governance.breaking_changes.grace_period_days;
     let in_scope = |d: &Name| change.domains.is_empty() || change.domains.contains(d);
-    let mut scratch: Option<Scratch> = None;
-    let mut fetched: BTreeMap<Name, Fetched> = BTreeMap::new();
+    let mut branches = Branches::new(change);
     for (domain, binding) in contracts::bindings_of(snapshot, me)? {
         if !in_scope(&domain) {
             continue;
@@ -107,14 +157,6 @@ pub fn judge(
             else {
                 continue;
             };
-            if !fetched.contains_key(&provider) {
-                if scratch.is_none() {
-                    scratch = Some(Scratch::new()?);
-                }
-                let s = scratch.as_ref().expect("just made");
-                let f = fetch_provider(snapshot, s, &provider, &change.branch)?;
-                fetched.insert(provider.clone(), f);
-            }
             let mut value = ProviderValue {
                 change: change.id.clone(),
                 provider: provider.clone(),
@@ -123,16 +165,16 @@ pub fn judge(
                 version: None,
                 note: None,
             };
-            let commit = match &fetched[&provider] {
+            let commit = match branches.get(snapshot, &provider)? {
                 Fetched::At(c) => *c,
                 Fetched::Missing(why) => {
-                    value.note = Some(why.clone());
+                    value.note = Some(format!("{why}: judged against the published contract"));
                     status.provider_change = Some(value);
                     continue;
                 }
             };
             value.commit = Some(commit.to_string());
-            let repo = &scratch.as_ref().expect("fetched into it").repo;
+            let repo = branches.repo();
             match provider_contract(
                 snapshot,
                 repo,
@@ -170,34 +212,115 @@ pub fn judge(
     Ok(proposed_all)
 }
 
-/// Fetch `provider`'s `branch` from its registered url into the scratch repository.
-fn fetch_provider(
+/// Judge the consumers of `exports` (this repository's, with their pending
+/// diffs) that take part in `change` by what they use on the change's branch:
+/// their `--uses-extract` rules evaluated there, with the items they name
+/// explicitly. Consumers whose uses are all explicit are judged as recorded.
+pub fn judge_consumers(
+    snapshot: &Snapshot<'_>,
+    change: &ChangeFile,
+    me: &Name,
+    exports: &mut [contracts::ExportStatus],
+) -> Result<()> {
+    let in_scope =
+        |d: &str| change.domains.is_empty() || change.domains.iter().any(|x| x.as_str() == d);
+    let mut branches = Branches::new(change);
+    for e in exports.iter_mut().filter(|e| in_scope(&e.domain)) {
+        let Some(next) = e.next_version.clone() else {
+            continue;
+        };
+        for k in &mut e.consumers {
+            let Ok(repo) = k.repo.parse::<Name>() else {
+                continue;
+            };
+            if &repo == me || !change.repos.contains(&repo) {
+                continue;
+            }
+            let binding =
+                snapshot.read::<BindingFile>(&model::paths::binding(&e.domain, repo.as_str()))?;
+            let Some(import) = binding
+                .as_ref()
+                .and_then(|b| b.imports.iter().find(|i| i.contract == e.contract.as_str()))
+            else {
+                continue;
+            };
+            if import.uses_extract.is_empty() {
+                continue;
+            }
+            let mut on = ConsumerBranch {
+                change: change.id.clone(),
+                branch: change.branch.clone(),
+                commit: None,
+                note: None,
+            };
+            let commit = match branches.get(snapshot, &repo)? {
+                Fetched::At(c) => *c,
+                Fetched::Missing(why) => {
+                    on.note = Some(format!("{why}: judged by what the realm records"));
+                    k.change_branch = Some(on);
+                    continue;
+                }
+            };
+            on.commit = Some(commit.to_string());
+            let code = WorkingTree::detached(branches.repo(), commit);
+            let rules = ValueSource::Extract {
+                rules: import.uses_extract.clone(),
+            };
+            match code.evaluate(At::Head, &rules) {
+                Ok(found) => {
+                    let mut uses: Vec<String> = import
+                        .uses
+                        .iter()
+                        .cloned()
+                        .chain(contracts::use_items(&found))
+                        .collect();
+                    uses.sort();
+                    uses.dedup();
+                    k.uses = uses;
+                    k.judge(&e.diff, &next);
+                }
+                Err(err) => {
+                    on.note = Some(format!(
+                        "what {repo} uses cannot be found at {} ({}): judged by what the realm records",
+                        crate::ui::short(&commit),
+                        err.message
+                    ));
+                }
+            }
+            k.change_branch = Some(on);
+        }
+    }
+    Ok(())
+}
+
+/// Fetch `repo`'s `branch` from its registered url into the scratch repository.
+fn fetch_branch(
     snapshot: &Snapshot<'_>,
     scratch: &Scratch,
-    provider: &Name,
+    repo: &Name,
     branch: &str,
 ) -> Result<Fetched> {
-    let Some(file) = snapshot.repo(provider.as_str())? else {
+    let Some(file) = snapshot.repo(repo.as_str())? else {
         return Ok(Fetched::Missing(format!(
-            "{provider} is not registered in the realm (repos/{provider}.yaml is missing): judged against the published contract"
+            "{repo} is not registered in the realm (repos/{repo}.yaml is missing)"
         )));
     };
     let url = file.url.as_str();
-    crate::ui::progress(&format!("Fetching {provider}'s {branch} from {url}…"));
-    let local = format!("refs/realm-change/{provider}");
+    crate::ui::progress(&format!("Fetching {repo}'s {branch} from {url}…"));
+    let local = format!("refs/realm-change/{repo}");
     let remote = format!("refs/heads/{branch}");
     match git::remotes::fetch_ref(&scratch.repo, url, &remote, &local, Some(1)) {
         Ok(git::remotes::Fetched::Fetched) => match git::ref_target(&scratch.repo, &local)? {
             Some(c) => Ok(Fetched::At(c)),
             None => Ok(Fetched::Missing(format!(
-                "{provider}'s {branch} could not be read after fetching it from {url}: judged against the published contract"
+                "{repo}'s {branch} could not be read after fetching it from {url}"
             ))),
         },
         Ok(git::remotes::Fetched::Missing) => Ok(Fetched::Missing(format!(
-            "{provider} has no branch {branch} at {url} (not pushed yet, or merged and deleted): judged against the published contract"
+            "{repo} has no branch {branch} at {url} (not pushed yet, or merged and deleted)"
         ))),
         Err(e) => Ok(Fetched::Missing(format!(
-            "{provider}'s {branch} cannot be fetched from {url} ({}): judged against the published contract",
+            "{repo}'s {branch} cannot be fetched from {url} ({})",
             e.message
         ))),
     }

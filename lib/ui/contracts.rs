@@ -109,8 +109,20 @@ pub fn print_export_against(ui: &Ui, e: &ExportStatus) {
                 } else {
                     "not broken".to_owned()
                 };
+                let on = match &c.change_branch {
+                    Some(b) => match (&b.commit, &b.note) {
+                        (_, Some(note)) => format!(" [{note}]"),
+                        (Some(commit), None) => format!(
+                            " [as on its {} at {}]",
+                            b.branch,
+                            &commit[..commit.len().min(12)]
+                        ),
+                        (None, None) => String::new(),
+                    },
+                    None => String::new(),
+                };
                 ui.line(format!(
-                    "  {} (imports {}{uses}): {verdict}",
+                    "  {} (imports {}{uses}): {verdict}{on}",
                     c.repo, c.requirement
                 ));
             }
