@@ -104,8 +104,8 @@ __git_realm_node ()
 		__git_realm_vopts='--domain --requires --binding --verify --verify-files --uses --uses-extract --realm --color' ;;
 	'check')
 		__git_realm_subs=''
-		__git_realm_opts='--fetch --exports --imports --format --branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
-		__git_realm_vopts='--format --branch --realm --color' ;;
+		__git_realm_opts='--fetch --exports --imports --format --against --branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_vopts='--format --against --branch --realm --color' ;;
 	'sync')
 		__git_realm_subs=''
 		__git_realm_opts='--dry-run --no-notify --force --from-branch -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
@@ -176,7 +176,7 @@ __git_realm_node ()
 		__git_realm_vopts='--realm --color' ;;
 	'ci init')
 		__git_realm_subs=''
-		__git_realm_opts='--github --gitlab --sync-on-merge --install --force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='--github --gitlab --sync-on-merge --verify --install --force -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='--install --realm --color' ;;
 	'ci help')
 		__git_realm_subs='init'

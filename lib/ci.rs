@@ -1,9 +1,12 @@
 //! Continuous-integration files. For a member repository (`git realm ci init`): a
 //! workflow that installs git-realm and runs the pull-request gate (`git realm
-//! check --against` the base branch), and optionally publishes with `git realm
-//! sync` after a merge to the default branch. For the realm itself (`git realm init
-//! --github`): a workflow that runs `git realm verify` on every push to its main
-//! branch and every pull request into it.
+//! check --against` the pull request's base commit: GitHub's
+//! `github.event.pull_request.base.sha`, GitLab's `$CI_MERGE_REQUEST_DIFF_BASE_SHA`,
+//! which the gate fetches itself in the shallow checkout), optionally `git realm
+//! verify`, and optionally publishes with `git realm sync` after a merge to the
+//! default branch. For the realm itself (`git realm init --github`): a workflow
+//! that runs `git realm verify` on every push to its main branch and every pull
+//! request into it.
 //!
 //! The member workflow joins the realm read-only in the CI checkout (a fresh clone
 //! has no local realm config), with the name and url this repository is registered
@@ -41,6 +44,9 @@ pub struct Options {
     pub install: String,
     /// Also run `git realm sync` on pushes to the default branch.
     pub sync_on_merge: bool,
+    /// Also run `git realm verify` (the realm's files and history against its
+    /// trust level) in the gate.
+    pub verify: bool,
 }
 
 /// The file to write (relative to the repository root) and its contents.
@@ -95,14 +101,23 @@ fn github(m: &Member, o: &Options) -> String {
          \x20     - uses: actions/checkout@v4\n\
          \x20       with:\n          fetch-depth: 1\n\
          \x20     - name: Install git-realm\n        run: {install}\n\
-         \x20     - name: Join realm '{realm}' (read-only)\n        run: {join}\n\
-         \x20     - name: Can this pull request merge without breaking a consumer?\n\
-         \x20       run: git realm check --fetch --against \"origin/${{{{ github.base_ref }}}}\" --format github\n",
+         \x20     - name: Join realm '{realm}' (read-only)\n        run: {join}\n",
         realm_url = yq(&m.realm_url),
         install = yq(&o.install),
         realm = m.realm,
         join = yq(&join_command(m)),
     ));
+    if o.verify {
+        out.push_str(
+            "      - name: Verify the realm against its trust level\n        run: git realm verify\n",
+        );
+    }
+    // The base commit is fetched by the gate itself (depth 1: the checkout is shallow).
+    out.push_str(
+        "      - name: Can this pull request merge without breaking a consumer?\n\
+         \x20       run: git realm check --fetch --against \"$BASE_SHA\" --format github\n\
+         \x20       env:\n          BASE_SHA: ${{ github.event.pull_request.base.sha }}\n",
+    );
     if o.sync_on_merge {
         out.push_str(&format!(
             "  sync:\n    if: github.event_name == 'push'\n    runs-on: ubuntu-latest\n\
@@ -164,14 +179,21 @@ fn gitlab(m: &Member, o: &Options) -> String {
          \x20 variables:\n    GIT_DEPTH: '1'\n\
          \x20 script:\n\
          \x20   - {install}\n\
-         \x20   - {join}\n\
-         \x20   - git realm check --fetch --against \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"\n",
+         \x20   - {join}\n",
         repo = m.repo,
         realm = m.realm,
         realm_url = yq(&m.realm_url),
         install = yq(&o.install),
         join = yq(&join_command(m)),
     );
+    if o.verify {
+        out.push_str("    - git realm verify\n");
+    }
+    // The merge request's base commit, fetched by the gate itself (GIT_DEPTH 1).
+    out.push_str(&format!(
+        "    - {}\n",
+        yq("git realm check --fetch --against \"$CI_MERGE_REQUEST_DIFF_BASE_SHA\"")
+    ));
     if o.sync_on_merge {
         out.push_str(&format!(
             "git-realm-sync-{realm}:\n\
@@ -213,6 +235,7 @@ mod tests {
                     &Options {
                         install: "cargo install --locked git-realm".into(),
                         sync_on_merge,
+                        verify: sync_on_merge,
                     },
                 );
                 assert!(path.ends_with("git-realm-letemcook.yml"));
@@ -224,6 +247,8 @@ mod tests {
                     "{text}"
                 );
                 assert_eq!(text.contains("realm sync"), sync_on_merge, "{text}");
+                assert_eq!(text.contains("realm verify"), sync_on_merge, "{text}");
+                assert!(text.contains("check --fetch --against"), "{text}");
             }
         }
     }

@@ -235,6 +235,9 @@ pub struct RealmCheck {
     /// The coordinated change the checked branch belongs to, and the provider
     /// pull requests that must merge before this one (`null`: no change).
     pub change: Option<crate::changes::gate::ChangeGate>,
+    /// With `--against`: the base compared with, and the gate's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<crate::gate::Against>,
 }
 
 /// One export of this repository, as it stands against the realm.
@@ -260,6 +263,28 @@ pub struct ExportStatus {
     /// The declaration the value was computed from.
     #[serde(skip)]
     pub declared: Option<Declared>,
+    /// `check --against`: where each changed item was found in the code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<ItemLocation>,
+    /// `check --against`: why the realm's policy refuses this change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// How the change was computed, when not as asked (the base's value could not
+    /// be computed, say).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Where a changed item of an export was found: the file and line of the commit
+/// it is in (`HEAD`, or the base for a removed item).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemLocation {
+    pub item: String,
+    pub kind: ChangeKind,
+    pub file: String,
+    pub line: Option<u32>,
+    /// `head` or `base`: the commit the file and line are in.
+    pub at: &'static str,
 }
 
 /// How an export is declared: its source and what is published with its value.
@@ -287,6 +312,10 @@ pub struct Consumer {
     pub breaks: bool,
     /// The items (it uses) that the pending version removes or changes.
     pub broken_items: Vec<String>,
+    /// When it takes part in the coordinated change being checked: its branch of
+    /// the change, whose code said what it uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_branch: Option<crate::changes::consistency::ConsumerBranch>,
     #[serde(skip)]
     pub declares_uses: bool,
 }
@@ -344,6 +373,7 @@ pub fn consumers_among(bindings: &[BindingFile], contract: &Name) -> Vec<Consume
                 uses: i.used_items(),
                 breaks: false,
                 broken_items: Vec::new(),
+                change_branch: None,
                 declares_uses: i.declares_uses(),
             });
         }
@@ -379,6 +409,9 @@ pub struct ImportStatus {
     pub contract: String,
     pub requirement: String,
     pub binding: String,
+    /// The repository that provides the contract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     pub resolved_version: Option<Version>,
     pub latest_version: Option<Version>,
     pub state: ImportState,
@@ -396,6 +429,15 @@ pub struct ImportStatus {
     /// What `--uses-extract` finds in the code at `HEAD` (stored by sync for providers).
     #[serde(skip)]
     pub extracted_uses: Option<Vec<String>>,
+    /// `check --against`: the newest version that this commit's binding now
+    /// satisfies, having changed since the base (the next sync after the merge
+    /// records it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolves: Option<Version>,
+    /// When the checked branch belongs to a coordinated change: the provider's
+    /// value on the change's branch, which this import was judged against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_change: Option<crate::changes::consistency::ProviderValue>,
 }
 
 /// This repo's exports and imports across the domains of one realm.
@@ -433,6 +475,9 @@ pub struct Scope {
     pub uncommitted: bool,
     /// Today, for grace periods (`None`: no grace, broken is broken).
     pub today: Option<jiff::civil::Date>,
+    /// Compare exports with the value computed at this commit (the base of a pull
+    /// request) rather than with the published one: what merging `HEAD` changes.
+    pub against: Option<gix::ObjectId>,
 }
 
 /// Survey `me`'s exports (recomputed from the code at `HEAD`) and imports against
@@ -460,7 +505,7 @@ pub fn survey_of(
     let realm = snapshot.realm()?;
     let grace = realm.governance.breaking_changes.grace_period_days;
     let ws = ws.filter(|w| w.has_worktree());
-    let mut files: Option<(ExportsRead, Option<ExportsRead>)> = None;
+    let mut files: Option<(ExportsRead, Option<ExportsRead>, Option<ExportsRead>)> = None;
     for (domain, binding) in bindings {
         let d = domain.as_str();
         if scope.exports && !binding.exports.is_empty() {
@@ -471,13 +516,15 @@ pub fn survey_of(
                 {
                     let uncommitted = (scope.uncommitted && ws.has_uncommitted()?)
                         .then(|| ws.exports_file(At::Uncommitted));
-                    files = Some((ws.exports_file(At::Head), uncommitted));
+                    let base = scope.against.map(|c| ws.exports_file(At::Commit(c)));
+                    files = Some((ws.exports_file(At::Head), uncommitted, base));
                 }
                 let ctx = ExportContext {
                     realm: realm.name.as_str(),
                     ws,
                     head_file: files.as_ref().map(|f| &f.0),
                     uncommitted_file: files.as_ref().and_then(|f| f.1.as_ref()),
+                    base: scope.against.zip(files.as_ref().and_then(|f| f.2.as_ref())),
                 };
                 survey
                     .exports
@@ -504,15 +551,18 @@ struct ExportContext<'a> {
     ws: Option<&'a dyn Workspace>,
     head_file: Option<&'a Result<Option<ExportsFile>>>,
     uncommitted_file: Option<&'a Result<Option<ExportsFile>>>,
+    /// The base commit to compare with, and its `.realm/exports.yaml`.
+    base: Option<(gix::ObjectId, &'a Result<Option<ExportsFile>>)>,
 }
 
 /// The declaration of `domain/contract`: from `.realm/exports.yaml`, else (older
 /// realms) from the realm binding, validated like the command line's.
-fn declaration(
+pub fn declaration(
     file: &Result<Option<ExportsFile>>,
     realm: &str,
     domain: &str,
     export: &Export,
+    at: &str,
 ) -> std::result::Result<Declared, String> {
     let file = file.as_ref().map_err(|e| e.message.clone())?;
     if let Some(d) = file
@@ -544,7 +594,7 @@ fn declaration(
             })
         }
         None => Err(format!(
-            "{} has no source for {domain}/{} at HEAD: declare it with `git realm export {} --domain {domain} …` and commit {}",
+            "{} has no source for {domain}/{} at {at}: declare it with `git realm export {} --domain {domain} …` and commit {}",
             model::EXPORTS_FILE,
             export.contract,
             export.contract,
@@ -575,6 +625,9 @@ fn export_status(
         consumers: consumers_among(bindings, &export.contract),
         value: None,
         declared: None,
+        locations: Vec::new(),
+        policy: None,
+        notes: Vec::new(),
     };
     let (Some(ws), Some(head_file)) = (ctx.ws, ctx.head_file) else {
         status.error = Some(
@@ -583,7 +636,7 @@ fn export_status(
         return Ok(status);
     };
     status.commit = ws.head().map(|h| h.to_string());
-    let head = declaration(head_file, ctx.realm, domain, export).and_then(|d| {
+    let head = declaration(head_file, ctx.realm, domain, export, "HEAD").and_then(|d| {
         match ws.evaluate(At::Head, &d.source) {
             Ok(v) => Ok((d, v)),
             Err(e) => Err(e.message),
@@ -634,6 +687,22 @@ fn export_status(
         &declared.keys
     };
     status.diff = Diff::between(&contract, &value, &description, schema, keys);
+    // Against a base: what this commit changes relative to the value the base
+    // computes (as if that one were published). Nothing pending against the
+    // published value means nothing to publish, whatever the base says.
+    if let Some((commit, file)) = ctx.base
+        && !status.diff.is_empty()
+    {
+        match base_contract(ws, commit, file, ctx.realm, domain, export, &contract) {
+            Ok(baseline) => {
+                status.diff = Diff::between(&baseline, &value, &description, schema, keys);
+            }
+            Err(e) => status.notes.push(format!(
+                "the base's value cannot be computed ({e}): compared with the published {}",
+                contract.version
+            )),
+        }
+    }
     status.bump = status.diff.bump();
     if let Some(bump) = status.bump {
         match next_version(&contract.version, bump) {
@@ -657,6 +726,81 @@ fn export_status(
     Ok(status)
 }
 
+/// The contract `published` becomes when a sync publishes `value`, declared by
+/// `declared`, on `date` (what a provider's branch would publish once merged): the
+/// next version with its changelog entry; unchanged when nothing changes.
+pub fn proposed(
+    published: &ContractFile,
+    value: Value,
+    declared: &Declared,
+    date: jiff::civil::Date,
+) -> ContractFile {
+    let description = declared
+        .description
+        .clone()
+        .unwrap_or_else(|| published.description.clone());
+    let schema = declared.schema.as_ref().or(published.schema.as_ref());
+    let keys = if declared.keys.is_empty() {
+        &published.keys
+    } else {
+        &declared.keys
+    };
+    let diff = Diff::between(published, &value, &description, schema, keys);
+    let Some(next) = diff
+        .bump()
+        .and_then(|b| next_version(&published.version, b))
+    else {
+        return published.clone();
+    };
+    let mut c = published.clone();
+    c.changelog.push(ChangelogEntry {
+        version: next.clone(),
+        date,
+        commit: None,
+        changes: diff.lines(),
+        removed: diff.breaking_items(ChangeKind::Removed),
+        changed: diff.breaking_items(ChangeKind::Changed),
+    });
+    c.version = next;
+    c.value = value;
+    c.description = description;
+    c.schema = schema.cloned();
+    c.keys = keys.clone();
+    c
+}
+
+/// The contract as the base commit would have published it: the published one with
+/// the base's value, description and schema.
+fn base_contract(
+    ws: &dyn Workspace,
+    commit: gix::ObjectId,
+    file: &Result<Option<ExportsFile>>,
+    realm: &str,
+    domain: &str,
+    export: &Export,
+    published: &ContractFile,
+) -> std::result::Result<ContractFile, String> {
+    let declared = declaration(
+        file,
+        realm,
+        domain,
+        export,
+        &format!("the base {}", crate::ui::short(&commit)),
+    )?;
+    let value = ws
+        .evaluate(At::Commit(commit), &declared.source)
+        .map_err(|e| e.message)?;
+    let mut base = published.clone();
+    base.value = value;
+    if let Some(d) = declared.description {
+        base.description = d;
+    }
+    if declared.schema.is_some() {
+        base.schema = declared.schema;
+    }
+    Ok(base)
+}
+
 /// What the working tree would change in the value computed at `HEAD` (or, when
 /// that fails, in the published one): lines to show, never to publish.
 fn uncommitted(
@@ -668,7 +812,7 @@ fn uncommitted(
     head: &std::result::Result<(Declared, Value), String>,
     published: Option<&ContractFile>,
 ) -> Vec<String> {
-    let declared = match declaration(file, realm, domain, export) {
+    let declared = match declaration(file, realm, domain, export, "the working tree") {
         Ok(d) => d,
         Err(e) => return vec![format!("cannot compute: {e}")],
     };
@@ -758,11 +902,26 @@ fn import_status(
 ) -> Result<ImportStatus> {
     let path = model::paths::contract(domain, import.contract.as_str());
     let contract = snapshot.read::<ContractFile>(&path)?;
+    judge_import(domain, import, contract, ws, today, grace_days)
+}
+
+/// The state of `import` against `contract` (the published one, or one a
+/// provider's branch would publish): current, stale, grace or broken, and why.
+pub fn judge_import(
+    domain: &str,
+    import: &Import,
+    contract: Option<ContractFile>,
+    ws: Option<&dyn Workspace>,
+    today: Option<jiff::civil::Date>,
+    grace_days: u32,
+) -> Result<ImportStatus> {
+    let path = model::paths::contract(domain, import.contract.as_str());
     let mut status = ImportStatus {
         domain: domain.to_owned(),
         contract: import.contract.to_string(),
         requirement: import.version.to_string(),
         binding: import.binding.to_string(),
+        provider: contract.as_ref().map(|c| c.owner.to_string()),
         resolved_version: import.resolved_version.clone(),
         latest_version: contract.as_ref().map(|c| c.version.clone()),
         state: ImportState::Current,
@@ -773,6 +932,8 @@ fn import_status(
         deadline: None,
         missing: Vec::new(),
         extracted_uses: None,
+        resolves: None,
+        provider_change: None,
     };
     let Some(contract) = contract else {
         status.state = ImportState::Broken;
@@ -811,6 +972,7 @@ fn import_status(
     let inside = import.version.matches(&contract.version);
 
     // Which version broke it, if any.
+    let mut never_provided: Vec<String> = Vec::new();
     let breaking: Option<&ChangelogEntry> = if import.declares_uses() {
         let present = items::item_ids(&contract.value, &contract.keys);
         let mut broken = BTreeSet::new();
@@ -835,9 +997,19 @@ fn import_status(
                 }
             }
         }
-        // Used items the newest version does not have at all.
+        // Used items the newest version does not have at all: removed by some
+        // version (its date starts the grace period), or never provided.
         for u in status.uses.iter().filter(|u| !present.contains(*u)) {
             broken.insert(u.clone());
+            let removed_by = contract.changelog.iter().find(|e| {
+                e.removed
+                    .iter()
+                    .chain(&e.changed)
+                    .any(|item| items_overlap(item, u))
+            });
+            if removed_by.is_none() {
+                never_provided.push(u.clone());
+            }
         }
         status.broken_items = broken.into_iter().collect();
         if status.broken_items.is_empty() {
@@ -865,8 +1037,18 @@ fn import_status(
             .date
             .checked_add(jiff::Span::new().days(i64::from(grace_days)))
             .ok();
-        let in_grace = grace_days > 0 && matches!((today, deadline), (Some(t), Some(d)) if t < d);
-        let why = if import.declares_uses() {
+        // Grace is time to adapt to a removal, not leave to use what never was.
+        let in_grace = grace_days > 0
+            && never_provided.is_empty()
+            && matches!((today, deadline), (Some(t), Some(d)) if t < d);
+        let why = if !never_provided.is_empty() {
+            format!(
+                "{}'s {} does not provide what this repository uses: {}",
+                contract.owner,
+                contract.version,
+                never_provided.join(", ")
+            )
+        } else if import.declares_uses() {
             format!(
                 "{} removes or changes what this repository uses: {}",
                 contract.version,

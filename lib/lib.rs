@@ -10,6 +10,8 @@
 //!   `Realm-Op`/`Realm-Repo` trailers of the realm commit;
 //! - `workspace`: the member repository as contracts and operations see it;
 //! - `contracts`, `sources`: surveys, diffs and bumps; computing export values;
+//! - `gate`: what `check` judges in a realm, and the pull-request gate
+//!   (`check --against`) with its verdict;
 //! - `changes`, `notes`, `notify`, `forge`: coordinated changes, realm notes,
 //!   consumer notifications, GitHub through `gh`;
 //! - `membership`, `index`: this repository's and this user's view of realms;
@@ -28,6 +30,7 @@ pub mod dispatch;
 pub mod docs;
 pub mod error;
 pub mod forge;
+pub mod gate;
 pub mod git;
 pub mod index;
 pub mod items;

@@ -29,6 +29,8 @@ pub enum At {
     Head,
     /// The working tree, with uncommitted and untracked (not ignored) files.
     Uncommitted,
+    /// Another commit of the repository: the base a pull request is compared with.
+    Commit(ObjectId),
 }
 
 /// Where `HEAD` stands, for deciding whether to publish from it.
@@ -61,6 +63,16 @@ pub trait Workspace {
     fn binding_changed(&self, resolved: Option<&CommitId>, binding: &RelPath) -> Result<bool>;
     /// Which branch `HEAD` is, and whether it is pushed.
     fn publishing(&self) -> Result<Publishing>;
+    /// Where, in the files `source` reads at `at`, the item of `change` was found
+    /// (`None`: nowhere it can say: a literal, a program's output).
+    fn locate(
+        &self,
+        _at: At,
+        _source: &ValueSource,
+        _change: &crate::items::Change,
+    ) -> Result<Option<sources::Location>> {
+        Ok(None)
+    }
 }
 
 /// The real workspace: a repository, its `HEAD` and its working tree.
@@ -78,6 +90,17 @@ impl<'r> WorkingTree<'r> {
             repo,
             workdir: repo.workdir().map(Path::to_owned),
             head: head_commit(repo),
+            uncommitted: OnceCell::new(),
+        }
+    }
+
+    /// A commit of `repo` read as code, without a working tree: `HEAD` is `commit`
+    /// (a provider's branch fetched into a scratch repository, say).
+    pub fn detached(repo: &'r gix::Repository, commit: ObjectId) -> Self {
+        WorkingTree {
+            repo,
+            workdir: None,
+            head: Some(commit),
             uncommitted: OnceCell::new(),
         }
     }
@@ -100,19 +123,21 @@ impl<'r> WorkingTree<'r> {
     }
 
     fn head_tree(&self) -> Result<Option<ObjectId>> {
-        let Some(head) = self.head else {
-            return Ok(None);
-        };
+        match self.head {
+            Some(head) => self.commit_tree(head).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn commit_tree(&self, id: ObjectId) -> Result<ObjectId> {
         let commit = self
             .repo
-            .find_commit(head)
-            .context(|| format!("cannot read HEAD ({head})"))?;
-        Ok(Some(
-            commit
-                .tree_id()
-                .context(|| format!("cannot read the tree of {head}"))?
-                .detach(),
-        ))
+            .find_commit(id)
+            .context(|| format!("cannot read commit {id}"))?;
+        Ok(commit
+            .tree_id()
+            .context(|| format!("cannot read the tree of {id}"))?
+            .detach())
     }
 
     fn worktree_tree(&self) -> Result<Option<ObjectId>> {
@@ -127,10 +152,12 @@ impl<'r> WorkingTree<'r> {
     fn tree(&self, at: At) -> Result<Option<ObjectId>> {
         match at {
             At::Head => self.head_tree(),
+            At::Uncommitted if self.workdir.is_none() => self.head_tree(),
             At::Uncommitted => match self.worktree_tree()? {
                 Some(t) => Ok(Some(t)),
                 None => self.head_tree(),
             },
+            At::Commit(id) => self.commit_tree(id).map(Some),
         }
     }
 
@@ -205,6 +232,15 @@ impl Workspace for WorkingTree<'_> {
         let then_id = ObjectId::from_hex(resolved.as_str().as_bytes())
             .map_err(|e| Error::usage(e.to_string()))?;
         Ok(now.is_some() && now != self.blob_at(then_id, binding)?)
+    }
+
+    fn locate(
+        &self,
+        at: At,
+        source: &ValueSource,
+        change: &crate::items::Change,
+    ) -> Result<Option<sources::Location>> {
+        sources::locate(source, &self.files(at)?, change)
     }
 
     fn publishing(&self) -> Result<Publishing> {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{all_changes, dependencies, merge_order};
 use crate::error::Result;
 use crate::forge::{Gh, PrState};
-use crate::model::{ChangeStatus, Name};
+use crate::model::{ChangeFile, ChangeStatus, Name};
 use crate::store::Snapshot;
 
 /// A provider pull request this one waits for.
@@ -38,6 +38,13 @@ pub struct ChangeGate {
     pub waiting_on: Vec<Waiting>,
 }
 
+/// The open change `me` takes part in whose branch is `branch`.
+pub fn change_of(snapshot: &Snapshot<'_>, me: &Name, branch: &str) -> Result<Option<ChangeFile>> {
+    Ok(all_changes(snapshot)?
+        .into_iter()
+        .find(|c| c.branch == branch && c.status == ChangeStatus::Open && c.repos.contains(me)))
+}
+
 /// The open change of `me` whose branch is `branch`, with the provider pull
 /// requests that must merge first.
 pub fn merge_order_gate(
@@ -46,13 +53,21 @@ pub fn merge_order_gate(
     branch: &str,
     gh: impl Fn() -> Result<Gh>,
 ) -> Result<Option<ChangeGate>> {
-    let Some(change) = all_changes(snapshot)?
-        .into_iter()
-        .find(|c| c.branch == branch && c.status == ChangeStatus::Open && c.repos.contains(me))
-    else {
-        return Ok(None);
-    };
-    let deps = dependencies(snapshot, &change)?;
+    match change_of(snapshot, me, branch)? {
+        Some(change) => merge_order_of(snapshot, me, &change, gh).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `change`'s merge order as it concerns `me`: the provider pull requests that
+/// must merge before `me`'s.
+pub fn merge_order_of(
+    snapshot: &Snapshot<'_>,
+    me: &Name,
+    change: &ChangeFile,
+    gh: impl Fn() -> Result<Gh>,
+) -> Result<ChangeGate> {
+    let deps = dependencies(snapshot, change)?;
     let mut gate = ChangeGate {
         change: change.id.clone(),
         branch: change.branch.clone(),
@@ -61,7 +76,7 @@ pub fn merge_order_gate(
         waiting_on: Vec::new(),
     };
     if !gate.prs_opened {
-        return Ok(Some(gate));
+        return Ok(gate);
     }
     let mut gh_found: Option<Gh> = None;
     for d in deps.iter().filter(|d| &d.consumer == me) {
@@ -88,5 +103,5 @@ pub fn merge_order_gate(
         }
         gate.waiting_on.push(waiting);
     }
-    Ok(Some(gate))
+    Ok(gate)
 }

@@ -4,6 +4,7 @@
 //! realm writes about changes are operations in `crate::ops::change`.
 
 mod checkouts;
+pub mod consistency;
 pub mod gate;
 mod order;
 mod session;

@@ -8,18 +8,22 @@
 //! `broken` (a version removes or changes an item it uses, or — when it declares no
 //! uses — falls outside its requirement; or verification fails).
 //! Exit 0 when everything is current, 1 when something needs attention.
+//!
+//! `--against REV` makes it the pull-request gate (`crate::gate`): exit 0 when no
+//! consumer breaks, 1 when one would, 3 when the realm's policy refuses it.
 
 use clap::Parser;
 
-use crate::changes::gate;
+use crate::changes::gate::ChangeGate;
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::contracts::{self, CheckReport, ImportState, RealmCheck, Scope, Survey};
+use crate::contracts::CheckReport;
 use crate::error::{Exit, Result};
 use crate::forge::Gh;
+use crate::gate::{self, Verdict};
 use crate::git;
 use crate::membership;
 use crate::store::Store;
-use crate::ui::contracts::{print_export, print_import};
+use crate::ui::contracts::{print_export, print_export_against, print_import};
 use crate::ui::{Paint, Ui, github};
 use crate::workspace::WorkingTree;
 
@@ -33,6 +37,7 @@ use crate::workspace::WorkingTree;
     after_long_help = concat!(
         "Examples:\n",
         "  git realm check --fetch                   # in CI: fails when a contract needs attention\n",
+        "  git realm check --fetch --against origin/main --format github   # the pull-request gate\n",
         "  git realm check --imports --json | jq '.realms[].imports[] | select(.state != \"current\")'\n\n",
         crate::exit_status!()
     ),
@@ -55,8 +60,16 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
     pub format: Format,
 
-    /// The branch checked, for the merge order of a coordinated change (default:
-    /// the current branch, else $GITHUB_HEAD_REF or $CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)
+    /// Judge this commit as a pull request into REV (a branch, origin/main, or the
+    /// base commit a CI provides, fetched from origin when a shallow clone lacks
+    /// it): exit 0 when no consumer breaks, 1 when one would, 3 when the realm's
+    /// policy refuses the change
+    #[arg(long, value_name = "REV")]
+    pub against: Option<String>,
+
+    /// The branch checked, for a coordinated change: its merge order, and its
+    /// providers' values on that branch (default: the current branch, else
+    /// $GITHUB_HEAD_REF or $CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
 
@@ -80,15 +93,21 @@ impl Command for CheckArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         let repo = git::open_current()?;
         let memberships = membership::at_least_one(&repo, self.global.realm.as_ref())?;
-        let both = !self.exports && !self.imports;
-        let scope = Scope {
-            exports: self.exports || both,
-            imports: self.imports || both,
-            uncommitted: true,
-            today: Some(git::now(&repo)?.to_zoned(jiff::tz::TimeZone::UTC).date()),
+        let base = match &self.against {
+            Some(rev) => Some(gate::resolve_base(&repo, rev)?),
+            None => None,
         };
+        let both = !self.exports && !self.imports;
         let workspace = WorkingTree::new(&repo);
         let branch = self.branch.clone().or_else(|| checked_branch(&repo));
+        let options = gate::Options {
+            exports: self.exports || both,
+            imports: self.imports || both,
+            today: git::now(&repo)?.to_zoned(jiff::tz::TimeZone::UTC).date(),
+            base: base.as_ref(),
+            branch: branch.as_deref(),
+            network: self.fetch || base.is_some(),
+        };
         // Every realm is checked and reported; the exit status is the worst one.
         let each = membership::each(ui, &memberships, |m| {
             let me = m.me()?;
@@ -98,30 +117,22 @@ impl Command for CheckArgs {
                 store.fetch()?;
             }
             let snapshot = store.snapshot()?;
-            let Survey { exports, imports } =
-                contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
-            let change = match &branch {
-                Some(b) => gate::merge_order_gate(&snapshot, &me, b, || Gh::locate(Some(&repo)))?,
-                None => None,
-            };
-            Ok(RealmCheck {
-                realm: m.realm.to_string(),
-                repo: me.to_string(),
-                exports,
-                imports,
-                change,
-            })
+            gate::check_realm(
+                &snapshot,
+                m.realm.as_str(),
+                &me,
+                &workspace,
+                &options,
+                || Gh::locate(Some(&repo)),
+            )
         })?;
         let realms = each.done;
-        let ok = realms.iter().all(|r| {
-            r.exports
-                .iter()
-                .all(|e| e.next_version.is_none() && e.error.is_none())
-                && r.imports.iter().all(|i| i.state == ImportState::Current)
-                && r.change.as_ref().is_none_or(|c| c.waiting_on.is_empty())
-        });
+        let judged = realms
+            .iter()
+            .map(gate::exit)
+            .fold(Exit::Success, Exit::worst);
         let report = CheckReport {
-            ok: ok && each.failed.is_empty(),
+            ok: judged == Exit::Success && each.failed.is_empty(),
             realms,
             errors: each.failed,
         };
@@ -138,9 +149,7 @@ impl Command for CheckArgs {
         } else {
             print(ui, &report);
         }
-        Ok(each
-            .exit
-            .worst(if ok { Exit::Success } else { Exit::Attention }))
+        Ok(each.exit.worst(judged))
     }
 }
 
@@ -157,19 +166,36 @@ fn checked_branch(repo: &gix::Repository) -> Option<String> {
 
 fn print(ui: &Ui, report: &CheckReport) {
     for r in &report.realms {
-        ui.line(ui.paint(&format!("{} in realm '{}'", r.repo, r.realm), Paint::Bold));
+        let mut title = format!("{} in realm '{}'", r.repo, r.realm);
+        if let Some(a) = &r.against {
+            title.push_str(&format!(
+                ", merging into {} ({})",
+                a.rev,
+                &a.commit[..a.commit.len().min(12)]
+            ));
+        }
+        ui.line(ui.paint(&title, Paint::Bold));
         if r.exports.is_empty() && r.imports.is_empty() {
             ui.line("  no exports or imports");
         }
-        r.exports.iter().for_each(|e| print_export(ui, e));
+        for e in &r.exports {
+            if r.against.is_some() {
+                print_export_against(ui, e);
+            } else {
+                print_export(ui, e);
+            }
+        }
         r.imports.iter().for_each(|i| print_import(ui, i));
         if let Some(c) = &r.change {
             print_change_gate(ui, c);
         }
     }
-    if report.ok {
-        ui.ok("All contracts current");
-    } else if !report.errors.is_empty() {
+    let verdict = report
+        .realms
+        .iter()
+        .filter_map(|r| r.against.as_ref().map(|a| a.verdict))
+        .max();
+    if !report.errors.is_empty() {
         ui.line(format!(
             "Could not check realm {} (see the errors).",
             report
@@ -179,12 +205,20 @@ fn print(ui: &Ui, report: &CheckReport) {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    } else if let Some(v) = verdict {
+        match v {
+            Verdict::Pass => ui.ok("No consumer breaks: this can merge"),
+            Verdict::Breaks => ui.line("This would break a consumer, or needs attention (exit 1)."),
+            Verdict::Refused => ui.line("The realm's policy refuses this change (exit 3)."),
+        }
+    } else if report.ok {
+        ui.ok("All contracts current");
     } else {
         ui.line("Something needs attention (exit 1).");
     }
 }
 
-fn print_change_gate(ui: &Ui, c: &gate::ChangeGate) {
+fn print_change_gate(ui: &Ui, c: &ChangeGate) {
     let order: Vec<&str> = c.merge_order.iter().map(|n| n.as_str()).collect();
     if !c.prs_opened {
         ui.ok(format!(

@@ -20,7 +20,9 @@ use crate::membership;
     after_help = EXIT_STATUS,
     after_long_help = concat!(
         "The workflow joins the realm read-only in the CI checkout and runs\n",
-        "`git realm check --fetch --against <base branch>` on every pull request; with\n",
+        "`git realm check --fetch --against <the pull request's base commit>` on every\n",
+        "pull request (exit 0: no consumer breaks; 1: one would; 3: the realm's policy\n",
+        "refuses it); with --verify it also runs `git realm verify`; with\n",
         "--sync-on-merge it also runs `git realm sync` on pushes to the default branch.\n\n",
         "Examples:\n",
         "  git realm ci init --github\n",
@@ -50,6 +52,10 @@ pub enum CiAction {
         /// Also publish with `git realm sync` after a merge to the default branch
         #[arg(long)]
         sync_on_merge: bool,
+        /// Also run `git realm verify` in the gate (the realm's files and history
+        /// against its trust level)
+        #[arg(long)]
+        verify: bool,
         /// The command that installs git-realm on the CI runner
         #[arg(
             long,
@@ -84,6 +90,7 @@ impl Command for CiArgs {
             github,
             gitlab: _,
             sync_on_merge,
+            verify,
             install,
             force,
             dry_run,
@@ -121,6 +128,7 @@ impl Command for CiArgs {
             let options = Options {
                 install: install.clone(),
                 sync_on_merge,
+                verify,
             };
             let (rel, contents) = ci::workflow(provider, &member, &options);
             let path = workdir.join(&rel);

@@ -254,6 +254,7 @@ impl Command for ExportArgs {
             imports: false,
             uncommitted: true,
             today: None,
+            against: None,
         };
         let survey = contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
         let status = survey

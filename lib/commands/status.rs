@@ -231,6 +231,7 @@ fn realm_status(
         imports: true,
         uncommitted: false,
         today: Some(today),
+        against: None,
     };
     let survey = contracts::survey_of(&snapshot, bindings, Some(workspace), scope)?;
     status.pending_exports = survey

@@ -1,6 +1,7 @@
 //! Refs: reading where a ref points (and which branch is checked out), and moving
 //! or deleting one only if it still points where the caller last saw it
-//! (compare-and-swap), all through gix: no process is started here.
+//! (compare-and-swap), through gix; resolving a revision expression (`HEAD~1`,
+//! `origin/main`) is git's own `rev-parse`.
 //!
 //! No ref is ever updated unconditionally here, and nothing talks to a remote.
 
@@ -77,6 +78,28 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
     repo.edit_reference(edit)
         .context(|| format!("cannot delete ref {name}"))?;
     Ok(())
+}
+
+/// The commit a revision names (`origin/main`, a commit id, `HEAD~1`) in this
+/// repository, if it has it (`git rev-parse --verify`; `None`: unknown here, which
+/// in a shallow clone includes what lies beyond its depth). The caller refuses
+/// revisions that read as options.
+pub fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<Option<gix::ObjectId>> {
+    let out = super::run::Git::in_repo(repo)
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+        .arg(format!("{rev}^{{commit}}"))
+        .output()?;
+    if !out.success {
+        return Ok(None);
+    }
+    gix::ObjectId::from_hex(out.stdout.trim().as_bytes())
+        .map(Some)
+        .map_err(|e| Error::external(format!("git rev-parse printed an invalid id: {e}")))
+}
+
+/// Whether the repository is a shallow clone (history cut at some depth).
+pub fn is_shallow(repo: &gix::Repository) -> bool {
+    repo.is_shallow().unwrap_or(false)
 }
 
 /// Whether the repository at `dir` has the local branch `branch`.

@@ -179,31 +179,63 @@ pub fn fetch_into(
     remote_ref: &str,
     local_ref: &str,
 ) -> Result<()> {
-    let out = Git::in_repo(repo)
-        .args([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--no-recurse-submodules",
-            "--no-auto-gc",
-        ])
+    match fetch_ref(repo, url, remote_ref, local_ref, None)? {
+        Fetched::Fetched => Ok(()),
+        Fetched::Missing => Err(Error::usage(format!(
+            "{url} has no {remote_ref}: it is not a realm"
+        ))
+        .hint("create one with `git realm init PATH --name NAME`")),
+    }
+}
+
+/// What a fetch of one ref found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetched {
+    Fetched,
+    /// The remote has no such ref (or, for a commit id, will not serve it).
+    Missing,
+}
+
+/// Fetch `what` (a ref of the remote, or a full commit id) from `remote` (a
+/// configured remote's name or a url) into the local `local_ref`, forced, without
+/// tags, `FETCH_HEAD` or submodules; with `depth`, only that many commits of its
+/// history (`--depth`: never pass it to a complete repository, which it would make
+/// shallow).
+pub fn fetch_ref(
+    repo: &gix::Repository,
+    remote: &str,
+    what: &str,
+    local_ref: &str,
+    depth: Option<u32>,
+) -> Result<Fetched> {
+    let mut git = Git::in_repo(repo).args([
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--no-recurse-submodules",
+        "--no-auto-gc",
+    ]);
+    if let Some(d) = depth {
+        git = git.arg(format!("--depth={d}"));
+    }
+    let out = git
         .arg("--")
-        .arg(url)
-        .arg(format!("+{remote_ref}:{local_ref}"))
+        .arg(remote)
+        .arg(format!("+{what}:{local_ref}"))
         .output()?;
     if out.success {
-        Ok(())
-    } else if out.stderr.contains("couldn't find remote ref") {
+        Ok(Fetched::Fetched)
+    } else if out.stderr.contains("couldn't find remote ref")
+        || out.stderr.contains("not our ref")
+        || out.stderr.contains("no such remote ref")
+    {
         // Stable text: the runner sets LC_ALL=C, and fetch has no exit code of its
         // own for a missing ref.
-        Err(
-            Error::usage(format!("{url} has no {remote_ref}: it is not a realm"))
-                .hint("create one with `git realm init PATH --name NAME`"),
-        )
+        Ok(Fetched::Missing)
     } else {
         Err(Error::external(format!(
-            "cannot fetch {url}: {}",
+            "cannot fetch {what} from {remote}: {}",
             out.reason()
         )))
     }

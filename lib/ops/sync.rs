@@ -148,6 +148,7 @@ impl Operation for SyncPlan<'_> {
                 imports: true,
                 uncommitted: false,
                 today: Some(today),
+                against: None,
             },
         )?;
         let mut plan = Plan::default();

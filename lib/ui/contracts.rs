@@ -3,6 +3,7 @@
 
 use super::Ui;
 use crate::contracts::{ExportStatus, ImportState, ImportStatus};
+use crate::items::ChangeKind;
 
 /// One export: up to date, or what the next sync would publish and whom it affects.
 pub fn print_export(ui: &Ui, e: &ExportStatus) {
@@ -51,6 +52,88 @@ pub fn print_export(ui: &Ui, e: &ExportStatus) {
     }
 }
 
+/// One export of a pull request (`check --against`): what merging it publishes,
+/// each changed item with where it was found, and, per consumer, whether it breaks.
+pub fn print_export_against(ui: &Ui, e: &ExportStatus) {
+    let name = format!("{}/{}", e.domain, e.contract);
+    let version = e
+        .version
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "unpublished".into());
+    match (&e.error, &e.next_version, e.bump) {
+        (Some(err), _, _) => ui.bad(format!("{name}: {err}")),
+        (None, Some(next), Some(bump)) => {
+            let broken: Vec<&str> = e
+                .consumers
+                .iter()
+                .filter(|c| c.breaks)
+                .map(|c| c.repo.as_str())
+                .collect();
+            let head = format!("{name}: merging publishes {version} → {next} ({bump})");
+            if let Some(p) = &e.policy {
+                ui.bad(format!("{head}: refused, {p}"));
+            } else if broken.is_empty() {
+                ui.ok(format!("{head}; no consumer breaks"));
+            } else {
+                ui.bad(format!("{head}, which breaks {}", broken.join(", ")));
+            }
+            for c in &e.diff.changes {
+                let at = e
+                    .locations
+                    .iter()
+                    .find(|l| l.item == c.item() && l.kind == c.kind)
+                    .map(|l| match (l.line, l.kind) {
+                        (Some(n), ChangeKind::Removed) => format!("  (was {}:{n})", l.file),
+                        (Some(n), _) => format!("  ({}:{n})", l.file),
+                        (None, _) => format!("  ({})", l.file),
+                    })
+                    .unwrap_or_default();
+                ui.line(format!("    {}{at}", c.line()));
+            }
+            for line in e.diff.lines().iter().skip(e.diff.changes.len()) {
+                ui.line(format!("    {line}"));
+            }
+            for c in &e.consumers {
+                let uses = if c.declares_uses {
+                    format!(", uses {}", c.uses.join(", "))
+                } else {
+                    String::new()
+                };
+                let verdict = if c.breaks && !c.broken_items.is_empty() {
+                    format!("breaks: loses {}", c.broken_items.join(", "))
+                } else if c.breaks {
+                    format!("breaks: {next} is outside its requirement")
+                } else if !c.requirement.matches(next) {
+                    "not broken; its requirement will need widening".to_owned()
+                } else {
+                    "not broken".to_owned()
+                };
+                let on = match &c.change_branch {
+                    Some(b) => match (&b.commit, &b.note) {
+                        (_, Some(note)) => format!(" [{note}]"),
+                        (Some(commit), None) => format!(
+                            " [as on its {} at {}]",
+                            b.branch,
+                            &commit[..commit.len().min(12)]
+                        ),
+                        (None, None) => String::new(),
+                    },
+                    None => String::new(),
+                };
+                ui.line(format!(
+                    "  {} (imports {}{uses}): {verdict}{on}",
+                    c.repo, c.requirement
+                ));
+            }
+        }
+        _ => ui.ok(format!("{name}@{version}: merging publishes nothing new")),
+    }
+    for n in &e.notes {
+        ui.warn(format!("{name}: {n}"));
+    }
+}
+
 /// One import: current, stale (with what changed), in grace or broken (with why).
 pub fn print_import(ui: &Ui, i: &ImportStatus) {
     let name = format!("{}/{}", i.domain, i.contract);
@@ -63,6 +146,7 @@ pub fn print_import(ui: &Ui, i: &ImportStatus) {
                 .unwrap_or_default(),
             i.binding
         )),
+        ImportState::Stale if i.resolves.is_some() => {}
         ImportState::Stale => {
             ui.warn(format!(
                 "{name}: stale, {} (binding {})",
@@ -96,5 +180,31 @@ pub fn print_import(ui: &Ui, i: &ImportStatus) {
                 ui.line(format!("    {c}"));
             }
         }
+    }
+    if let Some(p) = &i.provider_change {
+        match (&p.commit, &p.note) {
+            (_, Some(note)) => ui.warn(format!("{name}: change '{}': {note}", p.change)),
+            (Some(commit), None) => ui.line(format!(
+                "  judged against {}'s {} ({}){}",
+                p.provider,
+                p.branch,
+                &commit[..commit.len().min(12)],
+                p.version
+                    .as_ref()
+                    .map(|v| format!(", {v} once merged"))
+                    .unwrap_or_else(|| ", which changes nothing published".into())
+            )),
+            (None, None) => {}
+        }
+    }
+    if let Some(v) = &i.resolves {
+        let once = match &i.provider_change {
+            Some(p) if p.version.is_some() => format!(" once {}'s change is published", p.provider),
+            _ => String::new(),
+        };
+        ui.ok(format!(
+            "{name}: this change resolves {v}{once} ({} changed; the next `git realm sync` after the merge records it)",
+            i.binding
+        ));
     }
 }

@@ -2,15 +2,19 @@
 //! `::warning`, `::notice`, shown as annotations on the pull request) and a
 //! markdown summary for `$GITHUB_STEP_SUMMARY`.
 //!
-//! An annotation points at the file behind what it reports: the export's source
-//! file, or the consumer's binding file. What breaks a consumer is an error, what
-//! only needs attention a warning, a compatible change a notice.
+//! An annotation points at the file behind what it reports: with `--against`, the
+//! file and line each changed item was extracted from (a removed item where it was
+//! at the base); otherwise the export's source file, or the consumer's binding
+//! file. What breaks a consumer (or what the realm's policy refuses) is an error,
+//! what only needs attention a warning, a compatible change a notice.
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::contracts::{Bump, CheckReport, ExportStatus, ImportState, ImportStatus};
 use crate::error::{Error, Result};
+use crate::gate::Verdict;
+use crate::items::ChangeKind;
 use crate::model::ValueSource;
 
 /// Escape the message of a workflow command.
@@ -26,9 +30,23 @@ fn property(s: &str) -> String {
 }
 
 fn command(level: &str, file: Option<&str>, title: &str, message: &str) -> String {
+    at_line(level, file, None, title, message)
+}
+
+/// A workflow command pointing at a line of a file.
+fn at_line(
+    level: &str,
+    file: Option<&str>,
+    line: Option<u32>,
+    title: &str,
+    message: &str,
+) -> String {
     let mut props = Vec::new();
     if let Some(f) = file {
         props.push(format!("file={}", property(f)));
+        if let Some(n) = line {
+            props.push(format!("line={n}"));
+        }
     }
     props.push(format!("title={}", property(title)));
     format!("::{level} {}::{}", props.join(","), data(message))
@@ -61,6 +79,97 @@ fn left_behind(e: &ExportStatus) -> Vec<String> {
         .collect()
 }
 
+/// The annotations of one export: one per changed item found in the code, at
+/// its file and line (`check --against`), and one for the export as a whole on
+/// its source file for what has no place (or for everything, without a base).
+fn export_annotations(e: &ExportStatus) -> Vec<String> {
+    let name = format!("{}/{}", e.domain, e.contract);
+    let (Some(next), Some(bump)) = (&e.next_version, e.bump) else {
+        return export_annotation(e).into_iter().collect();
+    };
+    if e.error.is_some() || e.locations.is_empty() {
+        return export_annotation(e).into_iter().collect();
+    }
+    let current = e
+        .version
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(p) = &e.policy {
+        out.push(command("error", source_file(e).as_deref(), &name, p));
+    }
+    let mut unplaced = false;
+    for c in &e.diff.changes {
+        let Some(l) = e
+            .locations
+            .iter()
+            .find(|l| l.item == c.item() && l.kind == c.kind)
+        else {
+            unplaced = true;
+            continue;
+        };
+        let breaks: Vec<String> = e
+            .consumers
+            .iter()
+            .filter(|k| k.breaks)
+            .filter(|k| {
+                if k.declares_uses {
+                    k.uses.iter().any(|u| crate::items::affects(c, u))
+                } else {
+                    c.kind != ChangeKind::Added
+                }
+            })
+            .map(|k| {
+                if k.declares_uses {
+                    format!(
+                        "{} (imports {}, uses {})",
+                        k.repo,
+                        k.requirement,
+                        k.broken_items.join(", ")
+                    )
+                } else {
+                    format!("{} (imports {})", k.repo, k.requirement)
+                }
+            })
+            .collect();
+        let was = if c.kind == ChangeKind::Removed {
+            " (where it was at the base)"
+        } else {
+            ""
+        };
+        let line = if breaks.is_empty() {
+            at_line(
+                "notice",
+                Some(&l.file),
+                l.line,
+                &name,
+                &format!(
+                    "{}{was}: {current} → {next} ({bump}) on merge; no consumer uses it",
+                    c.line()
+                ),
+            )
+        } else {
+            at_line(
+                "error",
+                Some(&l.file),
+                l.line,
+                &name,
+                &format!(
+                    "{}{was}: {current} → {next} ({bump}) breaks {}",
+                    c.line(),
+                    breaks.join(", ")
+                ),
+            )
+        };
+        out.push(line);
+    }
+    if unplaced && e.policy.is_none() {
+        out.extend(export_annotation(e));
+    }
+    out
+}
+
 fn export_annotation(e: &ExportStatus) -> Option<String> {
     let name = format!("{}/{}", e.domain, e.contract);
     let file = source_file(e);
@@ -70,6 +179,9 @@ fn export_annotation(e: &ExportStatus) -> Option<String> {
     let (Some(next), Some(bump)) = (&e.next_version, e.bump) else {
         return None;
     };
+    if let Some(p) = &e.policy {
+        return Some(command("error", file.as_deref(), &name, p));
+    }
     let current = e
         .version
         .as_ref()
@@ -97,11 +209,61 @@ fn export_annotation(e: &ExportStatus) -> Option<String> {
     })
 }
 
+fn import_annotations(i: &ImportStatus) -> Vec<String> {
+    let name = format!("{}/{}", i.domain, i.contract);
+    let mut out: Vec<String> = import_annotation(i).into_iter().collect();
+    if let Some(p) = &i.provider_change
+        && let Some(note) = &p.note
+    {
+        out.push(command(
+            "warning",
+            Some(&i.binding),
+            &name,
+            &format!("change '{}': {note}", p.change),
+        ));
+    }
+    if let Some(v) = &i.resolves {
+        let judged = match &i.provider_change {
+            Some(p) if p.version.is_some() => format!(
+                " once {}'s change is published (judged against its {} at {})",
+                p.provider,
+                p.branch,
+                p.commit
+                    .as_deref()
+                    .map(|c| &c[..c.len().min(12)])
+                    .unwrap_or("?")
+            ),
+            _ => String::new(),
+        };
+        out.push(command(
+            "notice",
+            Some(&i.binding),
+            &name,
+            &format!(
+                "this change resolves {v}{judged}: the next `git realm sync` after the merge records it"
+            ),
+        ));
+    }
+    out
+}
+
 fn import_annotation(i: &ImportStatus) -> Option<String> {
     let name = format!("{}/{}", i.domain, i.contract);
-    let reason = i.reason.clone().unwrap_or_default();
+    let mut reason = i.reason.clone().unwrap_or_default();
+    if let Some(p) = &i.provider_change
+        && let Some(commit) = &p.commit
+    {
+        reason.push_str(&format!(
+            " (judged against {}'s {} at {})",
+            p.provider,
+            p.branch,
+            &commit[..commit.len().min(12)]
+        ));
+    }
     match i.state {
         ImportState::Current => None,
+        // Said as a notice by `import_annotations`.
+        ImportState::Stale if i.resolves.is_some() => None,
         ImportState::Stale => Some(command(
             "warning",
             Some(&i.binding),
@@ -130,8 +292,8 @@ fn import_annotation(i: &ImportStatus) -> Option<String> {
 pub fn annotations(report: &CheckReport) -> Vec<String> {
     let mut out = Vec::new();
     for r in &report.realms {
-        out.extend(r.exports.iter().filter_map(export_annotation));
-        out.extend(r.imports.iter().filter_map(import_annotation));
+        out.extend(r.exports.iter().flat_map(export_annotations));
+        out.extend(r.imports.iter().flat_map(import_annotations));
         if let Some(c) = &r.change {
             for w in &c.waiting_on {
                 let what = w
@@ -157,17 +319,42 @@ pub fn annotations(report: &CheckReport) -> Vec<String> {
 /// The markdown summary of a check.
 pub fn summary(report: &CheckReport) -> String {
     let mut md = String::from("## git realm check\n\n");
-    md.push_str(if report.ok {
-        "✅ All contracts current.\n\n"
-    } else {
-        "❌ Something needs attention.\n\n"
+    let verdict = report
+        .realms
+        .iter()
+        .filter_map(|r| r.against.as_ref().map(|a| a.verdict))
+        .max();
+    md.push_str(match (verdict, report.ok) {
+        (Some(Verdict::Pass), true) => "✅ No consumer breaks: this can merge.\n\n",
+        (Some(Verdict::Refused), _) => "⛔ The realm's policy refuses this change.\n\n",
+        (Some(_), _) => "❌ This would break a consumer, or needs attention.\n\n",
+        (None, true) => "✅ All contracts current.\n\n",
+        (None, false) => "❌ Something needs attention.\n\n",
     });
     for r in &report.realms {
         md.push_str(&format!("### {} in realm `{}`\n\n", r.repo, r.realm));
+        if let Some(a) = &r.against {
+            md.push_str(&format!(
+                "Merging into `{}` (`{}`): **{}**\n\n",
+                cell(&a.rev),
+                &a.commit[..a.commit.len().min(12)],
+                match a.verdict {
+                    Verdict::Pass => "pass",
+                    Verdict::Breaks => "breaks",
+                    Verdict::Refused => "refused",
+                }
+            ));
+        }
         md.push_str("| contract | role | state |\n| --- | --- | --- |\n");
         for e in &r.exports {
             let state = match (&e.error, &e.next_version, e.bump) {
                 (Some(err), _, _) => format!("error: {err}"),
+                (None, Some(next), Some(bump)) if e.policy.is_some() => {
+                    format!(
+                        "{next} ({bump}) refused: {}",
+                        e.policy.as_deref().unwrap_or("")
+                    )
+                }
                 (None, Some(next), Some(bump)) => {
                     let broken = left_behind(e);
                     if bump == Bump::Major && !broken.is_empty() {
@@ -186,7 +373,7 @@ pub fn summary(report: &CheckReport) -> String {
             ));
         }
         for i in &r.imports {
-            let state = match i.state {
+            let mut state = match i.state {
                 ImportState::Current => "current".to_owned(),
                 _ => format!(
                     "{}: {}",
@@ -194,6 +381,21 @@ pub fn summary(report: &CheckReport) -> String {
                     i.reason.as_deref().unwrap_or_default()
                 ),
             };
+            if let Some(p) = &i.provider_change {
+                match (&p.commit, &p.note) {
+                    (_, Some(note)) => state.push_str(&format!(" ({note})")),
+                    (Some(c), None) => state.push_str(&format!(
+                        " (against {}'s {} at {})",
+                        p.provider,
+                        p.branch,
+                        &c[..c.len().min(12)]
+                    )),
+                    (None, None) => {}
+                }
+            }
+            if let Some(v) = &i.resolves {
+                state.push_str(&format!("; this change resolves {v}"));
+            }
             md.push_str(&format!(
                 "| {}/{} | import | {} |\n",
                 i.domain,
