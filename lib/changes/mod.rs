@@ -7,6 +7,8 @@ mod checkouts;
 pub mod consistency;
 pub mod gate;
 mod order;
+pub mod pr_body;
+pub mod publish;
 mod session;
 
 use std::path::{Path, PathBuf};
