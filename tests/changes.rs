@@ -593,6 +593,83 @@ fn pr_keeps_what_people_wrote_and_pushes_what_is_ahead() {
     );
 }
 
+/// `pr status` from any member checkout, with what `gh pr status` shows.
+#[test]
+fn pr_status_shows_checks_reviews_and_mergeability_from_any_checkout() {
+    let s = Story::new().with_contract();
+    let w = &s.w;
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    s.realm(&wt(APERTURE, CHANGE), &["pr", "--draft"]).ok();
+    let mut state = s.gh.state();
+    let a_pr = &mut state["repos"]["acme/aperture"]["pulls"][0];
+    a_pr["draft"] = false.into();
+    a_pr["checks"] = serde_json::json!([
+        {"__typename": "CheckRun", "name": "ci", "status": "COMPLETED", "conclusion": "SUCCESS"},
+        {"__typename": "CheckRun", "name": "lint", "status": "IN_PROGRESS", "conclusion": ""},
+        {"__typename": "StatusContext", "context": "deploy", "state": "FAILURE"}
+    ]);
+    a_pr["reviewDecision"] = "APPROVED".into();
+    let f_pr = &mut state["repos"]["acme/fungal-image-analysis"]["pulls"][0];
+    f_pr["reviewDecision"] = "CHANGES_REQUESTED".into();
+    f_pr["mergeable"] = "CONFLICTING".into();
+    std::fs::write(&s.gh.state, state.to_string()).unwrap();
+
+    // A member that takes no part in the change, outside any worktree.
+    w.member("ml-infra");
+    w.realm(
+        "ml-infra",
+        &["join", &w.path("letemcook.git").display().to_string()],
+    )
+    .ok();
+    let out = s.realm("ml-infra", &["pr", "status"]).code(2);
+    assert!(out.stderr.contains("--change CHANGE"), "{}", out.stderr);
+    for dir in ["ml-infra", FUNGAL] {
+        let status = s
+            .realm(dir, &["pr", "status", "--change", CHANGE, "--json"])
+            .ok()
+            .json();
+        let a = &status["prs"][0];
+        assert_eq!(a["repo"], APERTURE, "{status}");
+        assert_eq!(a["state"], "OPEN");
+        assert_eq!(a["draft"], false);
+        assert_eq!(
+            a["checks"],
+            serde_json::json!({"total": 3, "pass": 1, "fail": 1, "pending": 1, "failing": ["deploy"]})
+        );
+        assert_eq!(a["review_decision"], "APPROVED");
+        assert_eq!(a["mergeable"], "MERGEABLE");
+        let f = &status["prs"][1];
+        assert_eq!(f["draft"], true);
+        assert_eq!(f["checks"]["total"], 0);
+        assert_eq!(f["review_decision"], "CHANGES_REQUESTED");
+        assert_eq!(f["mergeable"], "CONFLICTING");
+    }
+    let text = s
+        .realm(APERTURE, &["pr", "status", "--change", CHANGE])
+        .ok()
+        .stdout;
+    assert!(
+        text.contains(
+            "checks: 1 passed, 1 failing (deploy), 1 pending · review: approved · mergeable"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("fungal-image-analysis#1: open (draft) — merge aperture#1 first"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no checks · review: changes requested · merge conflicts"),
+        "{text}"
+    );
+    // Failing checks are reported, not an exit status: --exit-code is the merge order.
+    s.realm(
+        APERTURE,
+        &["pr", "status", "--change", CHANGE, "--exit-code"],
+    )
+    .ok();
+}
+
 #[test]
 fn a_commit_interrupted_by_a_hook_is_completed_by_the_same_command() {
     let s = Story::new().with_contract();
@@ -1227,5 +1304,14 @@ fn pr_through_the_real_gh_against_a_local_fake_github() {
     assert!(f_body.contains(&a_url), "{f_body}");
     let status = real(&["pr", "status", "--json"]).ok().json();
     assert_eq!(status["prs"][0]["state"], "OPEN", "{status}");
+    // What gh reads with statusCheckRollup,reviewDecision,mergeable, typed.
+    assert_eq!(status["prs"][0]["checks"]["total"], 0, "{status}");
+    assert_eq!(status["prs"][0]["mergeable"], "MERGEABLE", "{status}");
+    assert_eq!(status["prs"][0]["review_decision"], serde_json::Value::Null);
+    assert!(
+        fake.unsupported().is_empty(),
+        "gh sent what the fake does not know: {:?}",
+        fake.unsupported()
+    );
     assert_eq!(status["order_respected"], true);
 }

@@ -108,9 +108,25 @@ pub struct PrArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum PrAction {
-    /// Show every PR's state and whether the merge order is respected
+    /// Show every PR's state, checks, review decision and mergeability, and whether the merge order is respected
+    #[command(after_long_help = concat!(
+        "Works from any checkout of a member repository: name the change with\n",
+        "--change CHANGE outside its worktrees. For every PR it shows what\n",
+        "`gh pr status` shows: open (draft), merged or closed; its checks (passed,\n",
+        "failing with their names, pending); the review decision (approved, changes\n",
+        "requested, required); whether it can merge (mergeable, merge conflicts).\n",
+        "When every PR is merged, the change is closed.\n\n",
+        "Exit status with --exit-code: 1 when the merge order was violated (a consumer\n",
+        "merged before a provider it imports from); failing checks, missing reviews and\n",
+        "conflicts are reported, not turned into an exit status. Without --exit-code,\n",
+        "0. Either way, 4 when gh could not be asked about a PR.\n\n",
+        "Examples:\n",
+        "  git realm pr status\n",
+        "  git realm pr status --change training-metrics-v2    # from any member checkout\n",
+        "  git realm pr status --json --exit-code\n",
+    ))]
     Status {
-        /// Exit 1 when a consumer was merged before its provider
+        /// Exit 1 when a consumer was merged before its provider (nothing else sets it)
         #[arg(long)]
         exit_code: bool,
     },
