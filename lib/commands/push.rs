@@ -43,6 +43,10 @@ pub struct PushArgs {
     #[arg(long)]
     pub force_with_lease: bool,
 
+    /// Print what each repo would push (from the remote-tracking refs); push nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     /// The change (default: the one whose branch or worktree you are in)
     #[arg(long, value_name = "CHANGE")]
     pub change: Option<Name>,
@@ -95,6 +99,9 @@ impl Command for PushArgs {
             })
             .collect();
         let branch = s.change.branch.clone();
+        if self.dry_run {
+            return dry_run(ui, &s, &jobs, &branch);
+        }
         let force = self.force_with_lease;
         let limit = self.jobs.limit(&repo)?;
         let results = parallel::parallel(&jobs, limit, |(r, dir)| {
@@ -177,6 +184,57 @@ impl Command for PushArgs {
         }
         Err(err.hint("fix it and re-run `git realm push`: what was pushed stays pushed"))
     }
+}
+
+/// `push --dry-run`: per repo, how far its branch is ahead of origin (as last
+/// fetched), and that refs/notes/realm would be merged and pushed with it.
+fn dry_run(
+    ui: &Ui,
+    s: &Session<'_>,
+    jobs: &[(Name, std::result::Result<PathBuf, String>)],
+    branch: &str,
+) -> Result<Exit> {
+    let mut repos = Vec::new();
+    ui.line(format!(
+        "Dry run: what `git realm push` would push for change '{}' (nothing was pushed):",
+        s.change.id
+    ));
+    for (r, dir) in jobs {
+        let ahead = match dir {
+            Ok(d) => changes::publish::ahead(d, branch)?,
+            Err(_) => None,
+        };
+        let what = match (&ahead, dir) {
+            (_, Err(why)) => why.clone(),
+            (None, Ok(d)) => format!("{} has no branch {branch}", d.display()),
+            (Some(a), _) if !a.on_origin => format!(
+                "would push {branch} to {REMOTE} (new there; {} commit(s) no remote has), and refs/notes/realm",
+                a.commits
+            ),
+            (Some(a), _) if a.commits > 0 => format!(
+                "would push {branch} to {REMOTE} ({} commit(s) ahead), and refs/notes/realm",
+                a.commits
+            ),
+            (Some(_), _) => format!(
+                "{branch} is up to date with {REMOTE}; would push refs/notes/realm if it moved"
+            ),
+        };
+        ui.line(format!("  {r}: {what}"));
+        repos.push(serde_json::json!({
+            "repo": r,
+            "commits": ahead.map(|a| a.commits),
+            "on_origin": ahead.map(|a| a.on_origin),
+            "push": ahead.is_some_and(|a| a.needs_push()),
+            "error": dir.as_ref().err(),
+        }));
+    }
+    if ui.json {
+        ui.json(&serde_json::json!({
+            "realm": s.realm, "change": s.change.id, "branch": branch,
+            "remote": REMOTE, "dry_run": true, "repos": repos,
+        }));
+    }
+    Ok(Exit::Success)
 }
 
 fn notes_text(notes: &str) -> &'static str {
