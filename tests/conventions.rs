@@ -646,7 +646,8 @@ fn dry_runs_name_what_would_happen_and_write_nothing() {
         "app",
         "(as it would leave them)",
     );
-    w.realm("app", &["maintainer", "add", "ana@example.com"]).ok();
+    w.realm("app", &["maintainer", "add", "ana@example.com"])
+        .ok();
     let out = unchanged(
         &["maintainer", "remove", "ana@example.com", "-n"],
         "app",

@@ -165,7 +165,7 @@ impl Command for DomainArgs {
                         domain: name,
                         members: repos,
                         commit: updated.commit.map(|c| c.to_string()),
-                        dry_run: dry_run,
+                        dry_run,
                         preview: updated.preview,
                     });
                 }
@@ -198,7 +198,7 @@ impl Command for DomainArgs {
                         domain: name,
                         added: member,
                         commit: updated.commit.map(|c| c.to_string()),
-                        dry_run: dry_run,
+                        dry_run,
                         preview: updated.preview,
                     });
                 }
