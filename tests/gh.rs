@@ -370,7 +370,7 @@ fn double_pr_create_edit_view_list_round_trip() {
             "--repo",
             slug,
             "--json",
-            "number,url,state,mergedAt,headRefName,baseRefName"
+            "number,url,state,mergedAt,headRefName,baseRefName,title,body"
         ])
     );
     assert_eq!(
@@ -385,7 +385,7 @@ fn double_pr_create_edit_view_list_round_trip() {
             "--state",
             "all",
             "--json",
-            "number,url,state,mergedAt,headRefName,baseRefName"
+            "number,url,state,mergedAt,headRefName,baseRefName,title,body"
         ])
     );
 }
