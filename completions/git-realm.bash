@@ -36,11 +36,11 @@ __git_realm_node ()
 		__git_realm_vopts='--realm --color' ;;
 	'maintainer add')
 		__git_realm_subs=''
-		__git_realm_opts='--key --my-key --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='--key --my-key -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='--key --realm --color' ;;
 	'maintainer remove')
 		__git_realm_subs=''
-		__git_realm_opts='--key --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='--key -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='--key --realm --color' ;;
 	'maintainer help')
 		__git_realm_subs='list add remove'
@@ -52,11 +52,11 @@ __git_realm_node ()
 		__git_realm_vopts='--realm --color' ;;
 	'domain create')
 		__git_realm_subs=''
-		__git_realm_opts='--repos --description --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='--repos --description -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='--repos --description --realm --color' ;;
 	'domain add')
 		__git_realm_subs=''
-		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='-n --dry-run --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='--realm --color' ;;
 	'domain list')
 		__git_realm_subs=''
@@ -96,11 +96,11 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'export')
 		__git_realm_subs=''
-		__git_realm_opts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --from-branch --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --from-branch -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--domain --value --file --extract --extract-key --extract-by-file --command --timeout --key --description --schema --realm --color' ;;
 	'import')
 		__git_realm_subs=''
-		__git_realm_opts='--domain --requires --binding --verify --verify-files --uses --uses-extract --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--domain --requires --binding --verify --verify-files --uses --uses-extract -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--domain --requires --binding --verify --verify-files --uses --uses-extract --realm --color' ;;
 	'check')
 		__git_realm_subs=''
@@ -108,11 +108,11 @@ __git_realm_node ()
 		__git_realm_vopts='--format --against --branch --realm --color' ;;
 	'sync')
 		__git_realm_subs=''
-		__git_realm_opts='--dry-run --no-notify --force --from-branch -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--dry-run --no-notify --notify --force --from-branch -m --message --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='-m --message --realm --color' ;;
 	'resolve')
 		__git_realm_subs=''
-		__git_realm_opts='--realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='-n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--realm --color' ;;
 	'status')
 		__git_realm_subs=''
@@ -148,11 +148,11 @@ __git_realm_node ()
 		__git_realm_vopts='-m --message -F --file -S --gpg-sign --repos --change -j --jobs --realm --color' ;;
 	'push')
 		__git_realm_subs=''
-		__git_realm_opts='--repos --force-with-lease --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--repos --force-with-lease -n --dry-run --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--repos --change -j --jobs --realm --color' ;;
 	'pr')
 		__git_realm_subs='status help'
-		__git_realm_opts='--title --body --draft --base --dry-run --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--title --update-title --body --no-push --draft --base -n --dry-run --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--title --body --base --change -j --jobs --realm --color' ;;
 	'pr status')
 		__git_realm_subs=''

@@ -41,7 +41,11 @@ const LOCATE_HINT: &str = "install GitHub's `gh` (https://cli.github.com) and pu
      or name it with $GIT_REALM_GH or `git config realm.gh PATH`";
 
 /// The fields git-realm reads about a pull request (`gh pr view/list --json ...`).
-const PR_FIELDS: &str = "number,url,state,mergedAt,headRefName,baseRefName";
+const PR_FIELDS: &str = "number,url,state,mergedAt,headRefName,baseRefName,title,body";
+
+/// What `git realm pr status` reads on top of [`PR_FIELDS`]: what `gh pr status`
+/// and `gh pr view` show about a pull request's readiness.
+const PR_STATUS_FIELDS: &str = "number,url,state,mergedAt,headRefName,baseRefName,title,body,isDraft,reviewDecision,mergeable,statusCheckRollup";
 
 /// The state of a pull request, as gh reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,96 @@ pub struct PrView {
     pub merged_at: Option<String>,
     pub head_ref_name: String,
     pub base_ref_name: String,
+    /// Its title and body (empty when not asked for).
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A pull request's readiness, as `gh pr view --json
+/// isDraft,reviewDecision,mergeable,statusCheckRollup` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrReadiness {
+    #[serde(flatten)]
+    pub view: PrView,
+    #[serde(default)]
+    pub is_draft: bool,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `REVIEW_REQUIRED`; gh prints `""` when
+    /// the repository requires no review.
+    #[serde(default)]
+    pub review_decision: Option<String>,
+    /// `MERGEABLE`, `CONFLICTING` or `UNKNOWN` (GitHub has not computed it yet).
+    #[serde(default)]
+    pub mergeable: Option<String>,
+    /// Check runs (`__typename: CheckRun`, with `status` and `conclusion`) and
+    /// commit statuses (`StatusContext`, with `state`) of the head commit.
+    #[serde(default)]
+    pub status_check_rollup: Option<Vec<CheckContext>>,
+}
+
+/// One check of a pull request's head commit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckContext {
+    #[serde(rename = "__typename", default)]
+    pub typename: String,
+    /// A check run's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A commit status's context.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// A check run's `QUEUED`, `IN_PROGRESS`, `COMPLETED`, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// A completed check run's `SUCCESS`, `FAILURE`, `NEUTRAL`, `SKIPPED`, ...
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    /// A commit status's `SUCCESS`, `FAILURE`, `ERROR`, `PENDING`, `EXPECTED`.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// Whether a check passed, failed or is still to come, as `gh pr checks` sorts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckBucket {
+    Pass,
+    Fail,
+    Pending,
+}
+
+impl CheckContext {
+    /// The check's name (a run's name, a status's context).
+    pub fn label(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.context.as_deref())
+            .unwrap_or("?")
+    }
+
+    /// Pass, fail or pending, as `gh pr checks` counts them: a run is pending
+    /// until completed; neutral and skipped runs pass; a status passes on
+    /// `SUCCESS`, fails on `FAILURE`/`ERROR`, and is pending otherwise.
+    pub fn bucket(&self) -> CheckBucket {
+        let value = if self.typename == "StatusContext"
+            || self.conclusion.is_none() && self.state.is_some()
+        {
+            self.state.as_deref().unwrap_or("")
+        } else if self.status.as_deref().is_some_and(|s| s != "COMPLETED") {
+            return CheckBucket::Pending;
+        } else {
+            self.conclusion.as_deref().unwrap_or("")
+        };
+        match value {
+            "SUCCESS" | "NEUTRAL" | "SKIPPED" => CheckBucket::Pass,
+            "FAILURE" | "ERROR" | "CANCELLED" | "TIMED_OUT" | "ACTION_REQUIRED"
+            | "STARTUP_FAILURE" | "STALE" => CheckBucket::Fail,
+            _ => CheckBucket::Pending,
+        }
+    }
 }
 
 /// The user's `gh`, and how to run it.
@@ -188,28 +282,44 @@ impl Gh {
         last_line(&out, "pr create", slug)
     }
 
-    /// `gh pr edit N --repo O/R --title T --body-file F`.
-    pub fn pr_edit(&self, slug: &str, number: u64, title: &str, body: &str) -> Result<()> {
+    /// `gh pr edit N --repo O/R [--title T] --body-file F`: the title only when
+    /// given (it is the author's once the PR exists).
+    pub fn pr_edit(&self, slug: &str, number: u64, title: Option<&str>, body: &str) -> Result<()> {
         let body = BodyFile::new(body)?;
-        self.run(
-            "pr edit",
+        let mut args: Vec<OsString> = vec![
+            "pr".into(),
+            "edit".into(),
+            number.to_string().into(),
+            "--repo".into(),
+            slug.into(),
+        ];
+        if let Some(title) = title {
+            args.extend(["--title".into(), title.into()]);
+        }
+        args.extend(["--body-file".into(), body.path()]);
+        self.run("pr edit", slug, args).map(drop)
+    }
+
+    /// `gh pr view N --repo O/R --json ...,isDraft,reviewDecision,mergeable,statusCheckRollup`:
+    /// what `gh pr status` shows about it.
+    pub fn pr_readiness(&self, slug: &str, number: u64) -> Result<PrReadiness> {
+        let out = self.run(
+            "pr view",
             slug,
             [
                 "pr".into(),
-                "edit".into(),
+                "view".into(),
                 number.to_string().into(),
                 "--repo".into(),
                 slug.into(),
-                "--title".into(),
-                title.into(),
-                "--body-file".into(),
-                body.path(),
+                "--json".into(),
+                PR_STATUS_FIELDS.into(),
             ],
-        )
-        .map(drop)
+        )?;
+        parse_json(&out, "pr view", slug)
     }
 
-    /// `gh pr view N --repo O/R --json number,url,state,mergedAt,headRefName,baseRefName`.
+    /// `gh pr view N --repo O/R --json number,url,state,mergedAt,headRefName,baseRefName,title,body`.
     pub fn pr_view(&self, slug: &str, number: u64) -> Result<PrView> {
         let out = self.run(
             "pr view",
@@ -458,14 +568,15 @@ pub fn realm_proposal_pr(
 /// Whether pull request `number` of `slug` is the change's: gh must report its head
 /// branch as `branch`. Anyone who can write the realm can record any number, and
 /// editing someone else's pull request is not ours to do; `Err` says why not.
+/// `Ok`: the pull request as gh reports it (its body, to keep what people wrote).
 pub fn confirm_head(
     gh: &Gh,
     slug: &str,
     number: u64,
     branch: &str,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<PrView, String> {
     match gh.pr_view(slug, number) {
-        Ok(view) if view.head_ref_name == branch => Ok(()),
+        Ok(view) if view.head_ref_name == branch => Ok(view),
         Ok(view) => Err(format!(
             "{slug}#{number} is a pull request from branch {}, not {branch}: not edited (the realm's record of it is wrong)",
             view.head_ref_name
@@ -561,6 +672,19 @@ mod tests {
         assert_eq!(prs[0].state, PrState::Merged);
         assert_eq!(prs[0].merged_at.as_deref(), Some("2026-01-24T10:00:00Z"));
         let err = parse_json::<PrView>("nope", "pr view", "o/n").unwrap_err();
+        let ready = r#"{"baseRefName":"main","headRefName":"feat","mergedAt":null,"number":2,"state":"OPEN","url":"u","title":"t","body":"b","isDraft":false,"reviewDecision":"","mergeable":"MERGEABLE","statusCheckRollup":[{"__typename":"CheckRun","name":"ci","status":"COMPLETED","conclusion":"SUCCESS"},{"__typename":"CheckRun","name":"lint","status":"IN_PROGRESS","conclusion":""},{"__typename":"StatusContext","context":"deploy","state":"FAILURE"}]}"#;
+        let r: PrReadiness = parse_json(ready, "pr view", "o/n").unwrap();
+        assert_eq!(r.view.title, "t");
+        let buckets: Vec<CheckBucket> = r
+            .status_check_rollup
+            .unwrap()
+            .iter()
+            .map(CheckContext::bucket)
+            .collect();
+        assert_eq!(
+            buckets,
+            [CheckBucket::Pass, CheckBucket::Pending, CheckBucket::Fail]
+        );
         assert_eq!(err.exit, crate::Exit::External);
         assert!(err.message.contains("gh pr view"), "{}", err.message);
     }

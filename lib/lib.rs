@@ -40,6 +40,7 @@ pub mod notes;
 pub mod notify;
 pub mod ops;
 pub mod parallel;
+pub mod settings;
 pub mod sources;
 pub mod store;
 pub mod trust;

@@ -488,6 +488,188 @@ fn pr_is_idempotent_and_never_opens_a_second_pr() {
     assert_eq!(s.gh.calls().len(), before);
 }
 
+/// What people write in a PR survives `git realm pr`: only git-realm's marked
+/// block is replaced, titles change only when asked, and a branch ahead of origin
+/// is pushed first (or, with `--no-push`, named in a warning).
+#[test]
+fn pr_keeps_what_people_wrote_and_pushes_what_is_ahead() {
+    let s = Story::new().with_contract();
+    let w = &s.w;
+    let a_wt = wt(APERTURE, CHANGE);
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    s.write(&a_wt, "a.txt", "a\n");
+    w.git(&a_wt, &["add", "a.txt"]).ok();
+    s.realm(&a_wt, &["commit", "-m", "feat: a"]).ok();
+    // Not pushed yet: `pr` pushes both branches first.
+    let out = s.realm(&a_wt, &["pr"]).ok();
+    assert!(
+        out.stdout.contains(&format!(
+            "aperture: pushed {BRANCH} to origin (2 new commits)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        w.rev(&format!("remotes/{APERTURE}.git"), BRANCH),
+        w.rev(&a_wt, "HEAD")
+    );
+
+    // People edit the PRs on GitHub: aperture's around git-realm's block, and
+    // fungal's body is replaced by hand, block and all.
+    let mut state = s.gh.state();
+    let a_pr = &mut state["repos"]["acme/aperture"]["pulls"][0];
+    let block = a_pr["body"].as_str().unwrap().to_owned();
+    assert!(block.starts_with("<!-- git-realm:begin -->"), "{block}");
+    a_pr["body"] = format!("Why: the masks.\n\n{block}\nReviewer: LGTM\n").into();
+    a_pr["title"] = "Masks for training metrics".into();
+    let f_pr = &mut state["repos"]["acme/fungal-image-analysis"]["pulls"][0];
+    f_pr["body"] = "Hand-written, no links.".into();
+    std::fs::write(&s.gh.state, state.to_string()).unwrap();
+
+    // One more commit, not pushed: --no-push names the repo and the count.
+    s.write(&a_wt, "b.txt", "b\n");
+    w.git(&a_wt, &["add", "b.txt"]).ok();
+    w.git(&a_wt, &["commit", "-q", "-m", "feat: b"]).ok();
+    let edits_before = s.pr_calls("edit").len();
+    let out = s.realm(&a_wt, &["pr", "--no-push"]).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "aperture: {BRANCH} has 1 commit that origin does not have (not pushed: --no-push)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_ne!(
+        w.rev(&format!("remotes/{APERTURE}.git"), BRANCH),
+        w.rev(&a_wt, "HEAD")
+    );
+    // aperture's block is current: not edited; fungal's gets the block appended.
+    let edits = s.pr_calls("edit");
+    assert_eq!(edits.len(), edits_before + 1, "{edits:?}");
+    let last = edits.last().unwrap();
+    assert_eq!(flag(last, "--repo"), "acme/fungal-image-analysis");
+    assert!(!last.contains(&"--title".to_owned()), "{last:?}");
+    let a_pr = s.gh.repo("acme/aperture")["pulls"][0].clone();
+    assert_eq!(a_pr["title"], "Masks for training metrics");
+    assert_eq!(
+        a_pr["body"],
+        format!("Why: the masks.\n\n{block}\nReviewer: LGTM\n").as_str()
+    );
+    let f_body = s.gh.repo("acme/fungal-image-analysis")["pulls"][0]["body"].clone();
+    let f_body = f_body.as_str().unwrap();
+    assert!(
+        f_body.starts_with("Hand-written, no links.\n\n<!-- git-realm:begin -->"),
+        "{f_body}"
+    );
+    assert!(f_body.contains("**Merge first:** **aperture**"), "{f_body}");
+
+    // Without --no-push the commit is pushed; titles and text still stay.
+    let out = s.realm(&a_wt, &["pr", "--json"]).ok().json();
+    assert_eq!(out["prs"][0]["pushed"], 1, "{out}");
+    assert_eq!(out["prs"][0]["title"], "Masks for training metrics");
+    assert_eq!(
+        w.rev(&format!("remotes/{APERTURE}.git"), BRANCH),
+        w.rev(&a_wt, "HEAD")
+    );
+    assert_eq!(
+        s.gh.repo("acme/aperture")["pulls"][0]["title"],
+        "Masks for training metrics"
+    );
+
+    // Retitling is asked for: the default title (the last commit's subject).
+    let dry = s.realm(&a_wt, &["pr", "-n", "--update-title"]).ok();
+    assert!(
+        dry.stdout
+            .contains("gh pr edit 1 --repo acme/aperture --title 'feat: b'"),
+        "{}",
+        dry.stdout
+    );
+    s.realm(&a_wt, &["pr", "--update-title"]).ok();
+    let a_pr = s.gh.repo("acme/aperture")["pulls"][0].clone();
+    assert_eq!(a_pr["title"], "feat: b");
+    assert!(
+        a_pr["body"].as_str().unwrap().ends_with("Reviewer: LGTM\n"),
+        "{a_pr}"
+    );
+}
+
+/// `pr status` from any member checkout, with what `gh pr status` shows.
+#[test]
+fn pr_status_shows_checks_reviews_and_mergeability_from_any_checkout() {
+    let s = Story::new().with_contract();
+    let w = &s.w;
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    s.realm(&wt(APERTURE, CHANGE), &["pr", "--draft"]).ok();
+    let mut state = s.gh.state();
+    let a_pr = &mut state["repos"]["acme/aperture"]["pulls"][0];
+    a_pr["draft"] = false.into();
+    a_pr["checks"] = serde_json::json!([
+        {"__typename": "CheckRun", "name": "ci", "status": "COMPLETED", "conclusion": "SUCCESS"},
+        {"__typename": "CheckRun", "name": "lint", "status": "IN_PROGRESS", "conclusion": ""},
+        {"__typename": "StatusContext", "context": "deploy", "state": "FAILURE"}
+    ]);
+    a_pr["reviewDecision"] = "APPROVED".into();
+    let f_pr = &mut state["repos"]["acme/fungal-image-analysis"]["pulls"][0];
+    f_pr["reviewDecision"] = "CHANGES_REQUESTED".into();
+    f_pr["mergeable"] = "CONFLICTING".into();
+    std::fs::write(&s.gh.state, state.to_string()).unwrap();
+
+    // A member that takes no part in the change, outside any worktree.
+    w.member("ml-infra");
+    w.realm(
+        "ml-infra",
+        &["join", &w.path("letemcook.git").display().to_string()],
+    )
+    .ok();
+    let out = s.realm("ml-infra", &["pr", "status"]).code(2);
+    assert!(out.stderr.contains("--change CHANGE"), "{}", out.stderr);
+    for dir in ["ml-infra", FUNGAL] {
+        let status = s
+            .realm(dir, &["pr", "status", "--change", CHANGE, "--json"])
+            .ok()
+            .json();
+        let a = &status["prs"][0];
+        assert_eq!(a["repo"], APERTURE, "{status}");
+        assert_eq!(a["state"], "OPEN");
+        assert_eq!(a["draft"], false);
+        assert_eq!(
+            a["checks"],
+            serde_json::json!({"total": 3, "pass": 1, "fail": 1, "pending": 1, "failing": ["deploy"]})
+        );
+        assert_eq!(a["review_decision"], "APPROVED");
+        assert_eq!(a["mergeable"], "MERGEABLE");
+        let f = &status["prs"][1];
+        assert_eq!(f["draft"], true);
+        assert_eq!(f["checks"]["total"], 0);
+        assert_eq!(f["review_decision"], "CHANGES_REQUESTED");
+        assert_eq!(f["mergeable"], "CONFLICTING");
+    }
+    let text = s
+        .realm(APERTURE, &["pr", "status", "--change", CHANGE])
+        .ok()
+        .stdout;
+    assert!(
+        text.contains(
+            "checks: 1 passed, 1 failing (deploy), 1 pending · review: approved · mergeable"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("fungal-image-analysis#1: open (draft) — merge aperture#1 first"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no checks · review: changes requested · merge conflicts"),
+        "{text}"
+    );
+    // Failing checks are reported, not an exit status: --exit-code is the merge order.
+    s.realm(
+        APERTURE,
+        &["pr", "status", "--change", CHANGE, "--exit-code"],
+    )
+    .ok();
+}
+
 #[test]
 fn a_commit_interrupted_by_a_hook_is_completed_by_the_same_command() {
     let s = Story::new().with_contract();
@@ -731,8 +913,10 @@ fn a_repo_without_a_local_checkout_is_named_or_cloned() {
         .ok();
 
     // ml-infra is not on GitHub: its PR is skipped with a clear line, aperture's is
-    // opened once its branch is pushed.
-    let out = s.realm("ml-infra/.worktrees/infra", &["pr"]).code(4);
+    // opened once its branch is pushed (`pr` pushes it, unless told not to).
+    let out = s
+        .realm("ml-infra/.worktrees/infra", &["pr", "--no-push"])
+        .code(4);
     assert!(
         out.stdout
             .contains("feat/infra is not on origin yet: run `git realm push` first"),
@@ -740,8 +924,17 @@ fn a_repo_without_a_local_checkout_is_named_or_cloned() {
         out.stdout
     );
     assert!(s.pr_calls("create").is_empty());
-    s.realm("ml-infra/.worktrees/infra", &["push"]).ok();
     let out = s.realm("ml-infra/.worktrees/infra", &["pr"]).ok();
+    assert!(
+        out.stdout.contains("aperture: pushed feat/infra to origin"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("ml-infra: pushed"),
+        "a repo not on GitHub has no PR to push for: {}",
+        out.stdout
+    );
     assert!(out.stdout.contains("⚠ not on GitHub"), "{}", out.stdout);
     let creates = s.pr_calls("create");
     assert_eq!(creates.len(), 1);
@@ -1111,5 +1304,14 @@ fn pr_through_the_real_gh_against_a_local_fake_github() {
     assert!(f_body.contains(&a_url), "{f_body}");
     let status = real(&["pr", "status", "--json"]).ok().json();
     assert_eq!(status["prs"][0]["state"], "OPEN", "{status}");
+    // What gh reads with statusCheckRollup,reviewDecision,mergeable, typed.
+    assert_eq!(status["prs"][0]["checks"]["total"], 0, "{status}");
+    assert_eq!(status["prs"][0]["mergeable"], "MERGEABLE", "{status}");
+    assert_eq!(status["prs"][0]["review_decision"], serde_json::Value::Null);
+    assert!(
+        fake.unsupported().is_empty(),
+        "gh sent what the fake does not know: {:?}",
+        fake.unsupported()
+    );
     assert_eq!(status["order_respected"], true);
 }

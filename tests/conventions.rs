@@ -486,3 +486,231 @@ fn without_a_utf8_locale_the_markers_are_plain() {
         status.stdout
     );
 }
+
+/// `realm.branchPrefix`, `realm.worktreeDir` and `realm.notify` from git's
+/// configuration: the global file of the test HOME, and `git -c`.
+#[test]
+fn preferences_come_from_git_config() {
+    let w = World::new();
+    std::fs::create_dir_all(w.path("github")).unwrap();
+    let gh = support::GhDouble::new(&w.path("github"));
+    provider_and_consumer(&w, &gh);
+    w.git(".", &["config", "--global", "realm.branchPrefix", "topic/"])
+        .ok();
+    w.git(".", &["config", "--global", "realm.worktreeDir", "wt"])
+        .ok();
+
+    w.realm("app", &["worktree", "ch", "--domain", "d"]).ok();
+    for name in ["app", "web"] {
+        let dir = format!("{name}/wt/ch");
+        assert_eq!(
+            w.git(&dir, &["symbolic-ref", "--short", "HEAD"])
+                .ok()
+                .stdout
+                .trim(),
+            "topic/ch"
+        );
+        let exclude = std::fs::read_to_string(w.path(name).join(".git/info/exclude")).unwrap();
+        assert!(exclude.lines().any(|l| l == "wt/"), "{exclude}");
+        assert!(!w.path(name).join(".worktrees").exists());
+    }
+    // Commands find the change from its worktree there.
+    w.write("app/wt/ch", "x.txt", "x\n");
+    w.git("app/wt/ch", &["add", "x.txt"]).ok();
+    w.realm("app/wt/ch", &["commit", "-m", "x", "--repos", "app"])
+        .ok();
+    let list = w.realm("app", &["worktree", "list"]).ok();
+    assert!(list.stdout.contains("wt/ch"), "{}", list.stdout);
+
+    // `git -c` wins over the global file, and a bad value is named.
+    let mut cmd = w.command(
+        &w.path("app"),
+        "git",
+        &[
+            "-c",
+            "realm.branchPrefix=fix/",
+            "realm",
+            "worktree",
+            "ch2",
+            "--domain",
+            "d",
+        ],
+    );
+    cmd.envs(gh.env());
+    assert_eq!(w.run_cmd(cmd).code, 0);
+    assert_eq!(
+        w.git("app/wt/ch2", &["symbolic-ref", "--short", "HEAD"])
+            .ok()
+            .stdout
+            .trim(),
+        "fix/ch2"
+    );
+    let bad = w.run_cmd(w.command(
+        &w.path("app"),
+        "git",
+        &[
+            "-c",
+            "realm.worktreeDir=../out",
+            "realm",
+            "worktree",
+            "ch3",
+            "--domain",
+            "d",
+        ],
+    ));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("realm.worktreeDir"), "{}", bad.stderr);
+    assert!(!w.path("out").exists());
+
+    // realm.notify false: sync publishes but leaves the notification pending;
+    // --notify sends it.
+    w.git("app", &["config", "realm.notify", "false"]).ok();
+    w.realm(
+        "app",
+        &[
+            "export",
+            "c",
+            "--domain",
+            "d",
+            "--value",
+            r#"["a","b","c"]"#,
+        ],
+    )
+    .ok();
+    w.git("app", &["commit", "-q", "-m", "export c"]).ok();
+    let issues = || {
+        gh.calls()
+            .iter()
+            .filter(|c| c[0] == "issue" && c[1] == "create")
+            .count()
+    };
+    let out = w.realm_env("app", &["sync"], &gh.env()).ok();
+    assert!(out.stdout.contains("c: 1.0.0 → 1.1.0"), "{}", out.stdout);
+    assert_eq!(issues(), 0, "{}", out.stdout);
+    let bad = w.run_cmd(w.command(
+        &w.path("app"),
+        "git",
+        &["-c", "realm.notify=maybe", "realm", "sync"],
+    ));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("realm.notify"), "{}", bad.stderr);
+    w.realm_env("app", &["sync", "--notify"], &gh.env()).ok();
+    assert_eq!(issues(), 1);
+}
+
+/// Every command that writes has `-n/--dry-run`: it names what it would write,
+/// and the realm, the files and the remotes stay as they were.
+#[test]
+fn dry_runs_name_what_would_happen_and_write_nothing() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    for name in ["app", "web", "extra"] {
+        w.member(name);
+        w.realm(name, &["join", &realm]).ok();
+    }
+    let log = || w.realm_log("r.git");
+    let unchanged = |args: &[&str], dir: &str, expect: &str| {
+        let before = log();
+        let out = w.realm(dir, args).ok();
+        assert!(out.stdout.contains(expect), "{args:?}:\n{}", out.stdout);
+        assert_eq!(log(), before, "{args:?} wrote to the realm");
+        out
+    };
+
+    let out = unchanged(
+        &["domain", "create", "d", "--repos", "app,web", "-n"],
+        "app",
+        "write  domains/d/domain.yaml",
+    );
+    assert!(
+        out.stdout.contains("Dry run: nothing was written"),
+        "{}",
+        out.stdout
+    );
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+    unchanged(
+        &["domain", "add", "d", "extra", "--dry-run"],
+        "app",
+        "Dry run",
+    );
+    let json = w
+        .realm("app", &["domain", "add", "d", "extra", "-n", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["dry_run"], true);
+    assert!(json["preview"]["writes"][0].is_string(), "{json}");
+
+    unchanged(
+        &["maintainer", "add", "ana@example.com", "-n"],
+        "app",
+        "(as it would leave them)",
+    );
+    w.realm("app", &["maintainer", "add", "ana@example.com"])
+        .ok();
+    let out = unchanged(
+        &["maintainer", "remove", "ana@example.com", "-n"],
+        "app",
+        "Dry run",
+    );
+    assert!(!out.stdout.contains("  ana@example.com"), "{}", out.stdout);
+
+    unchanged(
+        &["export", "c", "--domain", "d", "--value", r#"["a"]"#, "-n"],
+        "app",
+        ".realm/exports.yaml",
+    );
+    assert!(!w.path("app/.realm/exports.yaml").exists());
+    w.realm(
+        "app",
+        &["export", "c", "--domain", "d", "--value", r#"["a"]"#],
+    )
+    .ok();
+    w.git("app", &["commit", "-q", "-m", "export c"]).ok();
+
+    w.write("web", "grants.txt", "a\n");
+    w.git("web", &["add", "."]).ok();
+    w.git("web", &["commit", "-q", "-m", "grants"]).ok();
+    let import = [
+        "import",
+        "c",
+        "--domain",
+        "d",
+        "--requires",
+        "^1",
+        "--binding",
+        "grants.txt",
+    ];
+    let mut dry = import.to_vec();
+    dry.push("-n");
+    unchanged(&dry, "web", "write  domains/d/bindings/web.yaml");
+    w.realm("web", &import).ok();
+
+    // A new version makes web's import stale; resolve -n leaves it so, and no note.
+    w.realm(
+        "app",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    w.git("app", &["commit", "-q", "-m", "export b"]).ok();
+    w.realm("app", &["sync", "--no-notify"]).ok();
+    w.realm("web", &["status", "--fetch"]).ok();
+    let notes = || w.rev("web", "refs/notes/realm");
+    let before = notes();
+    unchanged(
+        &["resolve", "d/c", "-n"],
+        "web",
+        "would be resolved at 1.1.0",
+    );
+    assert_eq!(notes(), before, "resolve -n added a note");
+
+    // push -n: the branch stays off origin.
+    w.realm("app", &["worktree", "ch", "--domain", "d"]).ok();
+    let out = unchanged(
+        &["push", "-n"],
+        "app/.worktrees/ch",
+        "would push feat/ch to origin",
+    );
+    assert!(out.stdout.contains("web: would push"), "{}", out.stdout);
+    assert_eq!(w.rev("remotes/app.git", "feat/ch"), "");
+}

@@ -283,7 +283,7 @@ fn double_pr_create_edit_view_list_round_trip() {
     assert_eq!(pr["base"], "main");
     assert_eq!(pr["body"], BODY);
 
-    gh.pr_edit(slug, number, "Adopt v2 (updated)", "new body")
+    gh.pr_edit(slug, number, Some("Adopt v2 (updated)"), "new body")
         .unwrap();
     let pr = &double.repo(slug)["pulls"][0];
     assert_eq!(pr["title"], "Adopt v2 (updated)");
@@ -370,7 +370,7 @@ fn double_pr_create_edit_view_list_round_trip() {
             "--repo",
             slug,
             "--json",
-            "number,url,state,mergedAt,headRefName,baseRefName"
+            "number,url,state,mergedAt,headRefName,baseRefName,title,body"
         ])
     );
     assert_eq!(
@@ -385,7 +385,7 @@ fn double_pr_create_edit_view_list_round_trip() {
             "--state",
             "all",
             "--json",
-            "number,url,state,mergedAt,headRefName,baseRefName"
+            "number,url,state,mergedAt,headRefName,baseRefName,title,body"
         ])
     );
 }
@@ -463,7 +463,7 @@ fn real_gh_pr_create_edit_view_list_against_fake_github() {
         .unwrap_or_else(|e| fail(&fake, e));
     assert_eq!(url, "https://github.com/acme/aperture/pull/1");
     let number = pr_number_from_url(&url).unwrap();
-    gh.pr_edit(slug, number, "Adopt v2 (updated)", "new body")
+    gh.pr_edit(slug, number, Some("Adopt v2 (updated)"), "new body")
         .unwrap_or_else(|e| fail(&fake, e));
     let pr = &fake.state()["repos"][slug]["pulls"][0];
     assert_eq!(pr["title"], "Adopt v2 (updated)");
@@ -551,7 +551,7 @@ fn double_and_real_gh_agree() {
         let pr = gh
             .pr_create(slug, "realm/x", "main", "X", BODY, false)
             .unwrap();
-        gh.pr_edit(slug, 2, "X2", "b2").unwrap();
+        gh.pr_edit(slug, 2, Some("X2"), "b2").unwrap();
         let view = gh.pr_view(slug, 2).unwrap();
         let listed = gh.pr_for_branch(slug, "realm/x").unwrap();
         let none = gh.pr_for_branch(slug, "realm/y").unwrap();

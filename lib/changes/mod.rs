@@ -7,6 +7,8 @@ mod checkouts;
 pub mod consistency;
 pub mod gate;
 mod order;
+pub mod pr_body;
+pub mod publish;
 mod session;
 
 use std::path::{Path, PathBuf};
@@ -19,15 +21,18 @@ pub use checkouts::Checkouts;
 pub use order::{Dependency, dependencies, merge_order};
 pub use session::Session;
 
-/// The directory, inside each repo's checkout, that holds the worktrees of changes.
-pub const WORKTREES_DIR: &str = ".worktrees";
+/// The directory, inside each repo's checkout, that holds the worktrees of changes
+/// unless `realm.worktreeDir` says otherwise (`crate::settings::worktree_dir`).
+pub const WORKTREES_DIR: &str = crate::settings::DEFAULT_WORKTREE_DIR;
 
 /// Names that `git realm worktree` reads as subcommands, so no change may bear them.
 pub const RESERVED: [&str; 3] = ["list", "remove", "finish"];
 
-/// `<checkout>/.worktrees/<change>`.
+/// `<checkout>/<realm.worktreeDir>/<change>` (`.worktrees` by default).
 pub fn worktree_path(checkout: &Path, change: &Name) -> PathBuf {
-    checkout.join(WORKTREES_DIR).join(change.as_str())
+    checkout
+        .join(crate::settings::worktree_dir(checkout))
+        .join(change.as_str())
 }
 
 /// The main working tree of `repo` (the one `.worktrees/` lives in), also when

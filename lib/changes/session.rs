@@ -1,10 +1,10 @@
 //! The change a command acts on: found from the current worktree's branch, or
 //! named with `--change`, with the realm store and this machine's checkouts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{
-    Checkouts, WORKTREES_DIR, all_changes, current_branch, current_workdir, worktree_path,
+    Checkouts, all_changes, current_branch, current_workdir, main_checkout, worktree_path,
 };
 use crate::error::{Error, Result};
 use crate::membership;
@@ -116,9 +116,11 @@ fn locate(
     if let [one] = by_branch.as_slice() {
         return Ok(Some((*one).clone()));
     }
-    // `<checkout>/.worktrees/<change>`: the directory names the change.
+    // `<checkout>/<realm.worktreeDir>/<change>`: the directory names the change.
+    let worktrees = main_checkout(repo).join(crate::settings::worktree_dir(&main_checkout(repo)));
+    let worktrees = std::fs::canonicalize(&worktrees).unwrap_or(worktrees);
     if let Some(dir) = current_workdir(repo)
-        && dir.parent().and_then(Path::file_name) == Some(WORKTREES_DIR.as_ref())
+        && dir.parent() == Some(worktrees.as_path())
         && let Some(name) = dir.file_name().and_then(|n| n.to_str())
         && let Some(found) = mine.iter().find(|c| c.id == name)
     {

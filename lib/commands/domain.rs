@@ -49,6 +49,9 @@ pub enum DomainAction {
         /// What is being coordinated
         #[arg(long, default_value = "")]
         description: String,
+        /// Print the realm commit it would make; write nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
     /// Add a registered repository to a domain
     Add {
@@ -57,6 +60,9 @@ pub enum DomainAction {
         name: Name,
         /// The repository to add
         repo: Name,
+        /// Print the realm commit it would make; write nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
     /// List the realm's domains
     List,
@@ -96,8 +102,12 @@ struct ConsumerSummary {
 struct DomainCreated {
     domain: Name,
     members: Vec<Name>,
-    /// The realm commit, or `null` when the domain already existed so.
+    /// The realm commit, or `null` when the domain already existed so (or on a dry run).
     commit: Option<String>,
+    dry_run: bool,
+    /// On a dry run, the realm commit it would make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<serde_json::Value>,
 }
 
 /// `domain add --json`.
@@ -105,8 +115,12 @@ struct DomainCreated {
 struct MemberAdded {
     domain: Name,
     added: Name,
-    /// The realm commit, or `null` when it already was a member.
+    /// The realm commit, or `null` when it already was a member (or on a dry run).
     commit: Option<String>,
+    dry_run: bool,
+    /// On a dry run, the realm commit it would make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<serde_json::Value>,
 }
 
 impl Command for DomainArgs {
@@ -123,46 +137,69 @@ impl Command for DomainArgs {
                 name,
                 repos,
                 description,
+                dry_run,
             } => {
-                let updated = store.update(&mut ops::CreateDomain {
-                    actor: me.clone(),
-                    name: name.clone(),
-                    members: repos.clone(),
-                    description: description.clone(),
-                    created_at: git::now(&repo)?,
-                })?;
-                let members = join(&repos);
-                report_write(
+                let updated = super::realm_write(
+                    &store,
+                    &mut ops::CreateDomain {
+                        actor: me.clone(),
+                        name: name.clone(),
+                        members: repos.clone(),
+                        description: description.clone(),
+                        created_at: git::now(&repo)?,
+                    },
+                    dry_run,
                     ui,
-                    &updated.commit,
-                    &format!("Created domains/{name}/domain.yaml ({members})"),
-                    &format!("domain '{name}' already exists with these members"),
-                );
+                )?;
+                let members = join(&repos);
+                if !dry_run {
+                    report_write(
+                        ui,
+                        &updated.commit,
+                        &format!("Created domains/{name}/domain.yaml ({members})"),
+                        &format!("domain '{name}' already exists with these members"),
+                    );
+                }
                 if ui.json {
                     ui.json(&DomainCreated {
                         domain: name,
                         members: repos,
                         commit: updated.commit.map(|c| c.to_string()),
+                        dry_run,
+                        preview: updated.preview,
                     });
                 }
             }
-            DomainAction::Add { name, repo: member } => {
-                let updated = store.update(&mut ops::AddMember {
-                    actor: me.clone(),
-                    domain: name.clone(),
-                    member: member.clone(),
-                })?;
-                report_write(
+            DomainAction::Add {
+                name,
+                repo: member,
+                dry_run,
+            } => {
+                let updated = super::realm_write(
+                    &store,
+                    &mut ops::AddMember {
+                        actor: me.clone(),
+                        domain: name.clone(),
+                        member: member.clone(),
+                    },
+                    dry_run,
                     ui,
-                    &updated.commit,
-                    &format!("Added {member} to domain '{name}'"),
-                    &format!("{member} is already in domain '{name}'"),
-                );
+                )?;
+                if !dry_run {
+                    report_write(
+                        ui,
+                        &updated.commit,
+                        &format!("Added {member} to domain '{name}'"),
+                        &format!("{member} is already in domain '{name}'"),
+                    );
+                }
                 if ui.json {
                     ui.json(&MemberAdded {
                         domain: name,
                         added: member,
                         commit: updated.commit.map(|c| c.to_string()),
+                        dry_run,
+                        preview: updated.preview,
                     });
                 }
             }

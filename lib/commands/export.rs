@@ -106,6 +106,10 @@ pub struct ExportArgs {
     #[arg(long)]
     pub from_branch: bool,
 
+    /// Print the realm commit and the change to .realm/exports.yaml it would make; write nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -224,17 +228,22 @@ impl Command for ExportArgs {
             }
         }
         let today = git::now(&repo)?;
-        let updated = store.update(&mut ops::DeclareExport {
-            repo: me.clone(),
-            domain: domain.clone(),
-            contract: contract.clone(),
-            value: value.as_ref().ok().cloned(),
-            commit: Some(head.to_string().parse().map_err(Error::usage)?),
-            description: declared.description.clone(),
-            schema: declared.schema.clone(),
-            keys: declared.keys.clone(),
-            at: today,
-        })?;
+        let updated = crate::commands::realm_write(
+            &store,
+            &mut ops::DeclareExport {
+                repo: me.clone(),
+                domain: domain.clone(),
+                contract: contract.clone(),
+                value: value.as_ref().ok().cloned(),
+                commit: Some(head.to_string().parse().map_err(Error::usage)?),
+                description: declared.description.clone(),
+                schema: declared.schema.clone(),
+                keys: declared.keys.clone(),
+                at: today,
+            },
+            self.dry_run,
+            ui,
+        )?;
 
         // The source goes to the repository once the realm accepted the declaration.
         file.exports
@@ -242,6 +251,27 @@ impl Command for ExportArgs {
         file.exports.push(declared.clone());
         let file_changed =
             model::render(&file) != model::render(&before) || !exports_path(&workdir).exists();
+        if self.dry_run {
+            if ui.json {
+                ui.json(&serde_json::json!({
+                    "realm": m.realm,
+                    "domain": domain,
+                    "contract": contract,
+                    "dry_run": true,
+                    "created": updated.value == ExportDeclared::Created,
+                    "value": value.as_ref().ok().cloned().unwrap_or_default(),
+                    "exports_file": model::EXPORTS_FILE,
+                    "exports_file_changed": file_changed,
+                    "preview": updated.preview,
+                }));
+            } else if file_changed {
+                ui.line(format!(
+                    "It would write and stage {} (the export's source).",
+                    model::EXPORTS_FILE
+                ));
+            }
+            return Ok(Exit::Success);
+        }
         if file_changed {
             write_exports_file(&workdir, &file)?;
         }

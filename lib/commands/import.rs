@@ -69,6 +69,10 @@ pub struct ImportArgs {
     #[arg(long, value_name = "GLOB=REGEX")]
     pub uses_extract: Vec<String>,
 
+    /// Print the realm commit it would make; write nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -83,6 +87,10 @@ struct ImportReport {
     resolved_version: Option<String>,
     missing: Vec<String>,
     commit: Option<String>,
+    dry_run: bool,
+    /// On a dry run, the realm commit it would make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<serde_json::Value>,
 }
 
 impl Command for ImportArgs {
@@ -122,19 +130,24 @@ impl Command for ImportArgs {
         let (domain, contract) = (self.domain.clone(), self.contract.clone());
         let store = Store::member(&repo, m.realm.as_str(), &m.url);
         let workspace = WorkingTree::new(&repo);
-        let updated = store.update(&mut ops::DeclareImport {
-            repo: me.clone(),
-            domain: domain.clone(),
-            contract: contract.clone(),
-            requirement: self.requirement.clone(),
-            binding: binding_file.clone(),
-            verify: self.verify.clone(),
-            verify_files: self.verify_files.clone(),
-            uses: self.uses.clone(),
-            uses_extract,
-            at,
-            workspace: &workspace,
-        })?;
+        let updated = crate::commands::realm_write(
+            &store,
+            &mut ops::DeclareImport {
+                repo: me.clone(),
+                domain: domain.clone(),
+                contract: contract.clone(),
+                requirement: self.requirement.clone(),
+                binding: binding_file.clone(),
+                verify: self.verify.clone(),
+                verify_files: self.verify_files.clone(),
+                uses: self.uses.clone(),
+                uses_extract,
+                at,
+                workspace: &workspace,
+            },
+            self.dry_run,
+            ui,
+        )?;
         let (import, published, missing) = updated.value;
         let resolved_now = import.resolved_version.as_ref() == Some(&published.version)
             && updated.commit.is_some();
@@ -161,10 +174,13 @@ impl Command for ImportArgs {
                 resolved_version: import.resolved_version.as_ref().map(ToString::to_string),
                 missing,
                 commit: updated.commit.map(|c| c.to_string()),
+                dry_run: self.dry_run,
+                preview: updated.preview,
             });
             return Ok(Exit::Success);
         }
         match updated.commit {
+            _ if self.dry_run => {}
             Some(c) => ui.ok(format!(
                 "Importing {domain}/{contract} {} into {} (commit {})",
                 self.requirement,

@@ -53,6 +53,9 @@ pub enum MaintainerAction {
         /// Your own signing key (user.signingkey), for your own e-mail
         #[arg(long, conflicts_with = "key")]
         my_key: bool,
+        /// Print the realm commit it would make; write nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
     /// Remove a maintainer (with their keys), or only one key with --key
     Remove {
@@ -61,6 +64,9 @@ pub enum MaintainerAction {
         /// Remove only this key
         #[arg(long, value_name = "KEY")]
         key: Option<String>,
+        /// Print the realm commit it would make; write nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
 }
 
@@ -71,6 +77,10 @@ struct Report {
     maintainers: Vec<Email>,
     keys: Vec<MaintainerKey>,
     commit: Option<String>,
+    dry_run: bool,
+    /// On a dry run, the realm commit it would make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<serde_json::Value>,
 }
 
 /// A key given on the command line: literally, or the file that holds it.
@@ -101,6 +111,12 @@ impl Command for MaintainerArgs {
         let repo = git::open_current()?;
         let (m, me) = membership::one(&repo, self.global.realm.as_ref())?;
         let store = Store::member(&repo, m.realm.as_str(), &m.url);
+        let dry_run = matches!(
+            self.action,
+            Some(MaintainerAction::Add { dry_run: true, .. })
+                | Some(MaintainerAction::Remove { dry_run: true, .. })
+        );
+        let mut preview = None;
         let (file, commit) = match &self.action {
             None | Some(MaintainerAction::List) => {
                 let snapshot = store.snapshot()?;
@@ -117,7 +133,9 @@ impl Command for MaintainerArgs {
                     remove_keys: Vec::new(),
                 };
                 match action {
-                    MaintainerAction::Add { email, key, my_key } => {
+                    MaintainerAction::Add {
+                        email, key, my_key, ..
+                    } => {
                         op.add.push(email.clone());
                         let key = match (key, my_key) {
                             (Some(k), _) => Some(parse_key(k)?),
@@ -143,16 +161,20 @@ impl Command for MaintainerArgs {
                     MaintainerAction::Remove {
                         email,
                         key: Some(k),
+                        ..
                     } => {
                         op.remove_keys.push(MaintainerKey {
                             email: email.clone(),
                             key: parse_key(k)?,
                         });
                     }
-                    MaintainerAction::Remove { email, key: None } => op.remove.push(email.clone()),
+                    MaintainerAction::Remove {
+                        email, key: None, ..
+                    } => op.remove.push(email.clone()),
                     MaintainerAction::List => unreachable!("handled above"),
                 }
-                let updated = store.update(&mut op)?;
+                let updated = super::realm_write(&store, &mut op, dry_run, ui)?;
+                preview = updated.preview;
                 (updated.value, updated.commit)
             }
         };
@@ -163,6 +185,8 @@ impl Command for MaintainerArgs {
                 maintainers: file.maintainers.clone(),
                 keys: file.keys.clone(),
                 commit: commit.map(|c| c.to_string()),
+                dry_run,
+                preview,
             });
             return Ok(Exit::Success);
         }
@@ -173,7 +197,15 @@ impl Command for MaintainerArgs {
                 crate::ui::short(&c)
             ));
         }
-        ui.line(format!("Maintainers of {me} in realm '{}':", m.realm));
+        let after = if dry_run {
+            " (as it would leave them)"
+        } else {
+            ""
+        };
+        ui.line(format!(
+            "Maintainers of {me} in realm '{}'{after}:",
+            m.realm
+        ));
         for e in &file.maintainers {
             let keys: Vec<&str> = file
                 .keys

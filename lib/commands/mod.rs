@@ -25,6 +25,54 @@ pub mod worktree;
 
 use clap::CommandFactory;
 
+use crate::error::Result;
+use crate::ops::Operation;
+use crate::store::Store;
+use crate::ui::{self, Ui};
+
+/// A realm write as a command reports it: applied, or with `--dry-run` previewed.
+pub struct RealmWrite<T> {
+    pub value: T,
+    /// The new realm commit; `None` when nothing changed, or on a dry run.
+    pub commit: Option<gix::ObjectId>,
+    /// On a dry run: `{"message", "writes", "removes"}` of the commit it would make.
+    pub preview: Option<serde_json::Value>,
+}
+
+/// Apply `op` to the realm, or with `dry_run` only preview it (printing the realm
+/// commit it would make, as every `--dry-run` does) and write nothing but the
+/// local copy of the realm, refreshed first.
+pub fn realm_write<O: Operation>(
+    store: &Store<'_>,
+    op: &mut O,
+    dry_run: bool,
+    ui: &Ui,
+) -> Result<RealmWrite<O::Output>> {
+    if dry_run {
+        // Preview against the realm as it is now (only the local copy moves);
+        // offline, against the local copy.
+        if let Err(e) = store.fetch() {
+            ui.warning(format!(
+                "cannot fetch the realm ({}): previewing against the local copy",
+                e.message
+            ));
+        }
+        let p = store.preview(op)?;
+        ui::dry_run(ui, &p.message, &p.edits);
+        return Ok(RealmWrite {
+            preview: Some(ui::dry_run_json(&p.message, &p.edits)),
+            value: p.value,
+            commit: None,
+        });
+    }
+    let u = store.update(op)?;
+    Ok(RealmWrite {
+        value: u.value,
+        commit: u.commit,
+        preview: None,
+    })
+}
+
 /// The built-in subcommands, in the order `git realm help` shows them.
 pub fn builtins() -> Vec<clap::Command> {
     vec![

@@ -1,37 +1,20 @@
 //! `git realm push`: publish a change's branch and the realm notes of every
-//! participating repo, in parallel.
-//!
-//! The branch goes to `origin` with `git push -u` (the user's pre-push hooks run:
-//! it is their code). Notes are metadata and may have diverged from another
-//! machine's: they are fetched under `refs/notes/remotes/origin/realm` with a
-//! wildcard refspec (a remote without notes is not an error), merged in-process
-//! (one JSON object per line, so the union of lines is the right merge, as
-//! `git notes merge -s cat_sort_uniq` would do) with a compare-and-swap of
-//! `refs/notes/realm`, and pushed with a lease; a lost race starts over.
+//! participating repo, in parallel (`crate::changes::publish` does the pushing).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use serde::Serialize;
 
+use crate::changes::publish::{REMOTE, push_branch, push_notes};
 use crate::changes::{self, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::model::Name;
-use crate::notes::{self, NOTES_REF};
 use crate::parallel;
 use crate::ui::Ui;
 use crate::ui::{Mark, item};
-
-/// The remote every change is pushed to.
-const REMOTE: &str = "origin";
-
-/// Where the remote's notes are fetched to.
-const REMOTE_NOTES: &str = "refs/notes/remotes/origin/realm";
-
-/// How often a notes push that lost a race is retried.
-const NOTES_ATTEMPTS: u32 = 5;
 
 /// Push the change's branch and refs/notes/realm in every participating repo
 #[derive(Parser, Debug)]
@@ -59,6 +42,10 @@ pub struct PushArgs {
     /// Overwrite the remote branch if it is where we last saw it (after a rebase)
     #[arg(long)]
     pub force_with_lease: bool,
+
+    /// Print what each repo would push (from the remote-tracking refs); push nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
 
     /// The change (default: the one whose branch or worktree you are in)
     #[arg(long, value_name = "CHANGE")]
@@ -112,6 +99,9 @@ impl Command for PushArgs {
             })
             .collect();
         let branch = s.change.branch.clone();
+        if self.dry_run {
+            return dry_run(ui, &s, &jobs, &branch);
+        }
         let force = self.force_with_lease;
         let limit = self.jobs.limit(&repo)?;
         let results = parallel::parallel(&jobs, limit, |(r, dir)| {
@@ -196,6 +186,57 @@ impl Command for PushArgs {
     }
 }
 
+/// `push --dry-run`: per repo, how far its branch is ahead of origin (as last
+/// fetched), and that refs/notes/realm would be merged and pushed with it.
+fn dry_run(
+    ui: &Ui,
+    s: &Session<'_>,
+    jobs: &[(Name, std::result::Result<PathBuf, String>)],
+    branch: &str,
+) -> Result<Exit> {
+    let mut repos = Vec::new();
+    ui.line(format!(
+        "Dry run: what `git realm push` would push for change '{}' (nothing was pushed):",
+        s.change.id
+    ));
+    for (r, dir) in jobs {
+        let ahead = match dir {
+            Ok(d) => changes::publish::ahead(d, branch)?,
+            Err(_) => None,
+        };
+        let what = match (&ahead, dir) {
+            (_, Err(why)) => why.clone(),
+            (None, Ok(d)) => format!("{} has no branch {branch}", d.display()),
+            (Some(a), _) if !a.on_origin => format!(
+                "would push {branch} to {REMOTE} (new there; {} commit(s) no remote has), and refs/notes/realm",
+                a.commits
+            ),
+            (Some(a), _) if a.commits > 0 => format!(
+                "would push {branch} to {REMOTE} ({} commit(s) ahead), and refs/notes/realm",
+                a.commits
+            ),
+            (Some(_), _) => format!(
+                "{branch} is up to date with {REMOTE}; would push refs/notes/realm if it moved"
+            ),
+        };
+        ui.line(format!("  {r}: {what}"));
+        repos.push(serde_json::json!({
+            "repo": r,
+            "commits": ahead.map(|a| a.commits),
+            "on_origin": ahead.map(|a| a.on_origin),
+            "push": ahead.is_some_and(|a| a.needs_push()),
+            "error": dir.as_ref().err(),
+        }));
+    }
+    if ui.json {
+        ui.json(&serde_json::json!({
+            "realm": s.realm, "change": s.change.id, "branch": branch,
+            "remote": REMOTE, "dry_run": true, "repos": repos,
+        }));
+    }
+    Ok(Exit::Success)
+}
+
 fn notes_text(notes: &str) -> &'static str {
     match notes {
         "pushed" => " (notes pushed)",
@@ -203,94 +244,4 @@ fn notes_text(notes: &str) -> &'static str {
         "up-to-date" => " (notes up to date)",
         _ => "",
     }
-}
-
-fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
-    if !git::refs::has_branch(dir, branch)? {
-        return Err(Error::usage(format!(
-            "{} has no branch {branch} (run `git realm worktree` to make it)",
-            dir.display()
-        )));
-    }
-    match git::remotes::push_branch(dir, REMOTE, branch, force_with_lease)? {
-        git::Push::Pushed => Ok(()),
-        git::Push::Stale { reason } => {
-            let mut message = format!("{REMOTE} rejected {branch}: {reason}");
-            if !force_with_lease && reason == "non-fast-forward" {
-                message
-                    .push_str(" (if you rebased the change: `git realm push --force-with-lease`)");
-            }
-            Err(Error::external(message))
-        }
-        git::Push::Locked { reason, lock } => Err(match lock {
-            Some(lock) => Error::external(format!(
-                "{REMOTE} cannot update {branch}: the lock file {} is in the way",
-                lock.describe()
-            ))
-            .hint(lock.advice(REMOTE)),
-            None => Error::external(format!("{REMOTE} rejected {branch}: {reason}")),
-        }),
-        git::Push::Refused { reason } => Err(Error::external(format!(
-            "{REMOTE} rejected {branch}: {reason}"
-        ))),
-    }
-}
-
-/// Bring `refs/notes/realm` and origin's together, and push. Returns what it did.
-fn push_notes(dir: &Path) -> Result<&'static str> {
-    let repo = git::open_at(dir)?;
-    let mut merged = false;
-    for _ in 0..NOTES_ATTEMPTS {
-        git::fetch_into(&repo, REMOTE, "refs/notes/*", "refs/notes/remotes/origin/*")?;
-        let local = git::ref_target(&repo, NOTES_REF)?;
-        let remote = git::ref_target(&repo, REMOTE_NOTES)?;
-        let Some(mut local) = local else {
-            // Nothing noted here; keep what origin has for later reads.
-            if let Some(remote) = remote {
-                git::cas_ref(&repo, NOTES_REF, None, remote, "notes: from origin")?;
-            }
-            return Ok("none");
-        };
-        if Some(local) == remote {
-            return Ok(if merged { "merged" } else { "up-to-date" });
-        }
-        if let Some(remote) = remote {
-            if git::commits::is_ancestor(dir, local, remote)? {
-                // Only origin has news: take them, nothing to push.
-                git::cas_ref(&repo, NOTES_REF, Some(local), remote, "notes: fast-forward")?;
-                return Ok("up-to-date");
-            }
-            if !git::commits::is_ancestor(dir, remote, local)? {
-                match notes::merge(&repo, local, remote)? {
-                    Some(commit) => local = commit,
-                    // A note was added meanwhile: start over from the new notes.
-                    None => continue,
-                }
-                merged = true;
-            }
-        }
-        match git::push_with_lease(&repo, REMOTE, local, NOTES_REF, remote)? {
-            git::Push::Pushed => return Ok(if merged { "merged" } else { "pushed" }),
-            // Someone pushed notes meanwhile: fetch and merge again.
-            git::Push::Stale { .. } | git::Push::Locked { lock: None, .. } => continue,
-            git::Push::Locked {
-                lock: Some(lock), ..
-            } => {
-                return Err(Error::conflict(format!(
-                    "{REMOTE} cannot update {NOTES_REF}: the lock file {} is in the way",
-                    lock.describe()
-                ))
-                .hint(lock.advice(REMOTE)));
-            }
-            git::Push::Refused { reason } => {
-                return Err(Error::conflict(format!(
-                    "{REMOTE} refused {NOTES_REF}: {reason}"
-                )));
-            }
-        }
-    }
-    Err(Error::conflict(format!(
-        "{NOTES_REF} on {REMOTE} kept moving: gave up after {NOTES_ATTEMPTS} attempts"
-    ))
-    .hint("re-run `git realm push`"))
 }

@@ -40,6 +40,10 @@ pub struct ResolveArgs {
     #[arg(value_name = "DOMAIN/CONTRACT")]
     pub import: String,
 
+    /// Print the realm commit it would make; write nothing (no note either)
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -53,6 +57,10 @@ struct ResolveReport {
     acknowledged_by: String,
     already: bool,
     commit: Option<String>,
+    dry_run: bool,
+    /// On a dry run, the realm commit it would make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<serde_json::Value>,
 }
 
 impl Command for ResolveArgs {
@@ -106,19 +114,24 @@ impl Command for ResolveArgs {
         }
 
         let at = git::now(&repo)?;
-        let updated = store.update(&mut ops::ResolveImport {
-            repo: me.clone(),
-            domain: domain.clone(),
-            contract: contract.clone(),
-            by: by.clone(),
-            commit: head.to_string().parse().map_err(Error::usage)?,
-            at,
-        })?;
+        let updated = crate::commands::realm_write(
+            &store,
+            &mut ops::ResolveImport {
+                repo: me.clone(),
+                domain: domain.clone(),
+                contract: contract.clone(),
+                by: by.clone(),
+                commit: head.to_string().parse().map_err(Error::usage)?,
+                at,
+            },
+            self.dry_run,
+            ui,
+        )?;
         let (version, already) = match &updated.value {
             Acknowledged::Resolved(v) => (v.clone(), false),
             Acknowledged::Already(v) => (v.clone(), true),
         };
-        if !already {
+        if !already && !self.dry_run {
             notes::append(
                 &repo,
                 head,
@@ -140,10 +153,15 @@ impl Command for ResolveArgs {
                 acknowledged_by: by.to_string(),
                 already,
                 commit: updated.commit.map(|c| c.to_string()),
+                dry_run: self.dry_run,
+                preview: updated.preview,
             });
             return Ok(Exit::Success);
         }
         match updated.commit {
+            _ if self.dry_run && !already => ui.line(format!(
+                "{domain}/{contract} would be resolved at {version}, acknowledged by {by}, with a note on HEAD"
+            )),
             Some(c) if !already => ui.ok(format!(
                 "{domain}/{contract}: resolved at {version}, acknowledged by {by} (commit {})",
                 ui::short(&c)

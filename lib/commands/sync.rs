@@ -46,6 +46,7 @@ use crate::workspace::{WorkingTree, Workspace};
         "  git realm sync\n",
         "  git realm sync --dry-run\n",
         "  git realm sync -m 'Add training-metrics paths' --no-notify\n",
+        "  git config realm.notify false  # notify only with `git realm sync --notify`\n",
         "  git realm sync --force        # publish a breaking change consumers still rely on\n\n",
         crate::exit_status!()
     ),
@@ -55,9 +56,13 @@ pub struct SyncArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Do not open issues for consumers now (they stay pending for the next sync)
-    #[arg(long)]
+    /// Do not open issues for consumers now (they stay pending for the next sync); the default with `git config realm.notify false`
+    #[arg(long, overrides_with = "notify")]
     pub no_notify: bool,
+
+    /// Open issues for consumers now, even with `git config realm.notify false`
+    #[arg(long, overrides_with = "no_notify")]
+    pub notify: bool,
 
     /// Publish breaking changes even though current consumers still rely on them
     #[arg(long)]
@@ -130,6 +135,14 @@ impl Command for SyncArgs {
 }
 
 impl SyncArgs {
+    /// `--no-notify`, else not `--notify`, else `git config realm.notify false`.
+    fn no_notify(&self, repo: &gix::Repository) -> Result<bool> {
+        if self.no_notify || self.notify {
+            return Ok(self.no_notify);
+        }
+        Ok(!crate::settings::notify(repo)?)
+    }
+
     fn sync_one(
         &self,
         repo: &gix::Repository,
@@ -226,7 +239,8 @@ impl SyncArgs {
             .iter()
             .map(|p| (p.domain.clone(), p.contract.clone(), p.to.clone()))
             .collect();
-        if !self.dry_run && !self.no_notify {
+        let no_notify = self.no_notify(repo)?;
+        if !self.dry_run && !no_notify {
             let snapshot = store.snapshot()?;
             report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
             let sent = notify::send_due(repo, &store, &snapshot, &me)?;
@@ -254,7 +268,7 @@ impl SyncArgs {
             // the exit status too, as `check` does.
             exit = exit.worst(Exit::Attention);
         }
-        print_report(ui, &report, self.no_notify, exit);
+        print_report(ui, &report, no_notify, exit);
         Ok((report, exit))
     }
 }

@@ -272,6 +272,32 @@ pub fn has_branch(dir: &Path, remote: &str, branch: &str) -> Result<bool> {
     }
 }
 
+/// How many commits of the local `branch` at `dir` its remote-tracking copy
+/// `refs/remotes/<remote>/<branch>` lacks, and whether there is such a copy;
+/// without one, the commits that no remote-tracking ref has (`--not --remotes`).
+pub fn ahead_of(dir: &Path, remote: &str, branch: &str) -> Result<(u64, bool)> {
+    let tracking = format!("refs/remotes/{remote}/{branch}");
+    let tracked = Git::in_dir(dir)
+        .args(["rev-parse", "--verify", "--quiet"])
+        .arg(&tracking)
+        .output()?
+        .success;
+    let local = format!("refs/heads/{branch}");
+    let count = if tracked {
+        Git::in_dir(dir)
+            .args(["rev-list", "--count"])
+            .arg(format!("{tracking}..{local}"))
+            .run()?
+    } else {
+        Git::in_dir(dir)
+            .args(["rev-list", "--count"])
+            .arg(&local)
+            .args(["--not", "--remotes"])
+            .run()?
+    };
+    Ok((count.stdout.trim().parse().unwrap_or(0), tracked))
+}
+
 /// `git clone --quiet URL DEST`.
 pub fn clone(url: &str, dest: &Path) -> Result<()> {
     Git::bare()

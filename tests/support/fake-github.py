@@ -27,7 +27,11 @@ State (JSON, rewritten after every change, for assertions):
     {"repos": {"OWNER/NAME": {"next": N,
         "issues": [{"number", "title", "body", "url"}],
         "pulls":  [{"number", "title", "body", "url", "head", "base", "draft",
-                    "state": "OPEN|CLOSED|MERGED", "mergedAt": null|ISO}]}}}
+                    "state": "OPEN|CLOSED|MERGED", "mergedAt": null|ISO,
+                    optional: "checks": [{"__typename": "CheckRun", "name", "status",
+                    "conclusion"} | {"__typename": "StatusContext", "context", "state"}],
+                    "reviewDecision": "APPROVED|CHANGES_REQUESTED|REVIEW_REQUIRED",
+                    "mergeable": "MERGEABLE|CONFLICTING|UNKNOWN" (default MERGEABLE)}]}}}
 Issues and pull requests share one number sequence per repository, like
 GitHub. Repositories exist as soon as they are asked for (default branch main).
 """
@@ -126,6 +130,26 @@ def pull_json(slug, pr):
         "projectItems": {"nodes": [], "totalCount": 0},
         "milestone": None,
         "reviewRequests": {"nodes": [], "totalCount": 0},
+        # What `gh pr view --json reviewDecision,mergeable,statusCheckRollup` reads:
+        # gh asks for the checks of the last commit, as
+        # commits(last: 1) { nodes { commit { statusCheckRollup { contexts { nodes }}}}}.
+        "reviewDecision": pr.get("reviewDecision") or None,
+        "mergeable": pr.get("mergeable", "MERGEABLE"),
+        "statusCheckRollup": {
+            "nodes": [
+                {
+                    "commit": {
+                        "oid": "0" * 40,
+                        "statusCheckRollup": {
+                            "contexts": {
+                                "nodes": pr.get("checks", []),
+                                "pageInfo": {"hasNextPage": False, "endCursor": ""},
+                            }
+                        },
+                    }
+                }
+            ]
+        },
     }
 
 

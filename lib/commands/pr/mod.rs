@@ -8,14 +8,19 @@
 //! imports merges first. PR urls are recorded in `changes/<change>.yaml`; a re-run
 //! finds them there (or, after a crash before the record, with `gh pr list`) and
 //! edits them, so no PR is ever opened twice.
+//!
+//! What people wrote stays: git-realm owns only a marked block of each body
+//! (`crate::changes::pr_body`), and sets an existing PR's title only when asked
+//! (`--title`, `--update-title`). A branch ahead of origin is pushed first
+//! (`crate::changes::publish`), or, with `--no-push`, named in a warning.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use crate::changes::{self, Dependency, Session};
+use crate::changes::{self, Dependency, Session, pr_body, publish};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
 use crate::forge::{self, Gh};
@@ -40,10 +45,19 @@ mod status;
         "Merge order: a repo that exports a contract another repo of the change imports\n",
         "merges first. Repos not on GitHub are skipped. Re-running edits the existing\n",
         "pull requests (`gh pr edit`) and never opens a second one.\n\n",
+        "What people wrote stays: git-realm owns only the block between\n",
+        "`<!-- git-realm:begin -->` and `<!-- git-realm:end -->` in each body, and a re-run\n",
+        "replaces that block only (a body without it gets it appended). An existing PR's\n",
+        "title changes only with --title or --update-title.\n\n",
+        "A branch with commits origin does not have is pushed first (branch and realm\n",
+        "notes, as `git realm push` does); with --no-push it is not, and a warning names\n",
+        "the repo and how many commits its PR does not show.\n\n",
         "Examples:\n",
         "  git realm pr --dry-run\n",
         "  git realm pr --title 'feat: training metrics v2' --draft\n",
         "  git realm pr --body 'Adds the experiment metrics path.' --base develop\n",
+        "  git realm pr --update-title       # retitle existing PRs from the last commits\n",
+        "  git realm pr --no-push            # warn about unpushed commits, push nothing\n",
         "  git realm pr status\n",
         "  git realm pr status --json --exit-code\n\n",
         crate::exit_status!()
@@ -53,13 +67,21 @@ pub struct PrArgs {
     #[command(subcommand)]
     pub action: Option<PrAction>,
 
-    /// The title of every PR (default: each branch's last commit subject)
+    /// The title of every PR, new or existing (a new PR's default: its branch's last commit subject)
     #[arg(long, value_name = "TITLE")]
     pub title: Option<String>,
 
-    /// Text put before the links in every PR's body
+    /// Also retitle existing PRs with the default title (without it, their titles are left alone)
+    #[arg(long, conflicts_with = "title")]
+    pub update_title: bool,
+
+    /// Text before git-realm's block in every PR's body (on existing PRs it replaces the text outside the block)
     #[arg(long, value_name = "TEXT")]
     pub body: Option<String>,
+
+    /// Push no branch; warn about each one that is ahead of origin
+    #[arg(long)]
+    pub no_push: bool,
 
     /// Open the PRs as drafts
     #[arg(long)]
@@ -69,8 +91,8 @@ pub struct PrArgs {
     #[arg(long, value_name = "BRANCH")]
     pub base: Option<String>,
 
-    /// Print the gh commands that would run; run none, write nothing
-    #[arg(long)]
+    /// Print the pushes and gh commands that would run; run none, write nothing
+    #[arg(short = 'n', long)]
     pub dry_run: bool,
 
     /// The change (default: the one whose branch or worktree you are in)
@@ -86,9 +108,25 @@ pub struct PrArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum PrAction {
-    /// Show every PR's state and whether the merge order is respected
+    /// Show every PR's state, checks, review decision and mergeability, and whether the merge order is respected
+    #[command(after_long_help = concat!(
+        "Works from any checkout of a member repository: name the change with\n",
+        "--change CHANGE outside its worktrees. For every PR it shows what\n",
+        "`gh pr status` shows: open (draft), merged or closed; its checks (passed,\n",
+        "failing with their names, pending); the review decision (approved, changes\n",
+        "requested, required); whether it can merge (mergeable, merge conflicts).\n",
+        "When every PR is merged, the change is closed.\n\n",
+        "Exit status with --exit-code: 1 when the merge order was violated (a consumer\n",
+        "merged before a provider it imports from); failing checks, missing reviews and\n",
+        "conflicts are reported, not turned into an exit status. Without --exit-code,\n",
+        "0. Either way, 4 when gh could not be asked about a PR.\n\n",
+        "Examples:\n",
+        "  git realm pr status\n",
+        "  git realm pr status --change training-metrics-v2    # from any member checkout\n",
+        "  git realm pr status --json --exit-code\n",
+    ))]
     Status {
-        /// Exit 1 when a consumer was merged before its provider
+        /// Exit 1 when a consumer was merged before its provider (nothing else sets it)
         #[arg(long)]
         exit_code: bool,
     },
@@ -112,8 +150,20 @@ struct PrDryRun<'a, C: Serialize> {
     change: &'a Name,
     dry_run: bool,
     merge_order: Vec<String>,
+    /// The branches that would be pushed first (`--no-push`: that would not be).
+    pushes: Vec<PlannedPush>,
     commands: Vec<C>,
     prs: &'a [RepoPr],
+}
+
+#[derive(Serialize)]
+struct PlannedPush {
+    repo: String,
+    /// Commits origin does not have (as last fetched).
+    commits: u64,
+    /// Whether origin has the branch at all (as last fetched).
+    on_origin: bool,
+    push: bool,
 }
 
 #[derive(Serialize)]
@@ -188,9 +238,16 @@ struct RepoPr {
     /// The repos whose PRs must merge before this one.
     blocked_by: Vec<String>,
     error: Option<String>,
+    /// Commits this run pushed to origin first.
+    pushed: u64,
+    /// Commits left unpushed (`--no-push`): the PR does not show them.
+    unpushed: u64,
     /// For each of `blocked_by`: the contracts it provides to this repo.
     #[serde(skip)]
     provides: Vec<Vec<String>>,
+    /// The body GitHub has now (as gh reported it, or as this run sent it).
+    #[serde(skip)]
+    current_body: Option<String>,
 }
 
 impl PrArgs {
@@ -222,6 +279,9 @@ impl PrArgs {
                     outcome: PrOutcome::Skipped,
                     blocked_by: providers_of(r, deps),
                     error: None,
+                    pushed: 0,
+                    unpushed: 0,
+                    current_body: None,
                     provides: deps
                         .iter()
                         .filter(|d| &d.consumer == r)
@@ -242,14 +302,15 @@ impl PrArgs {
         }
 
         let gh = Gh::locate(Some(s.repo))?;
+        let limit = self.jobs.limit(s.repo)?;
+        self.publish(s, &mut prs, limit, ui);
         // Open the missing ones one after the other, in merge order; each body links
         // the PRs known so far, and the earlier ones are edited afterwards.
-        let mut sent_bodies: BTreeMap<String, String> = BTreeMap::new();
         for i in 0..prs.len() {
             let Some(slug) = prs[i].slug.clone() else {
                 continue;
             };
-            if prs[i].number.is_some() {
+            if prs[i].number.is_some() || prs[i].outcome == PrOutcome::Failed {
                 continue;
             }
             // Opened by an earlier run that died before recording it?
@@ -258,6 +319,10 @@ impl PrArgs {
                     prs[i].number = Some(found.number);
                     prs[i].url = Some(found.url);
                     prs[i].outcome = PrOutcome::Adopted;
+                    if !self.sets_title() {
+                        prs[i].title = found.title;
+                    }
+                    prs[i].current_body = Some(found.body);
                     continue;
                 }
                 Ok(None) => {}
@@ -278,7 +343,7 @@ impl PrArgs {
                 ));
                 continue;
             }
-            let body = self.body_for(s, &prs, i);
+            let body = pr_body::new_body(self.body.as_deref(), &block_for(s, &prs, i));
             match gh.pr_create(
                 &slug,
                 &s.change.branch,
@@ -292,7 +357,7 @@ impl PrArgs {
                         prs[i].number = Some(n);
                         prs[i].url = Some(url);
                         prs[i].outcome = PrOutcome::Created;
-                        sent_bodies.insert(prs[i].repo.clone(), body);
+                        prs[i].current_body = Some(body);
                     }
                     None => {
                         prs[i].outcome = PrOutcome::Failed;
@@ -309,17 +374,28 @@ impl PrArgs {
 
         // A number recorded in the realm is someone's word: edit only a PR whose head
         // is this change's branch, as gh reports it.
+        // It also gives the body and title people may have edited since.
         for p in prs.iter_mut().filter(|p| p.outcome == PrOutcome::Skipped) {
-            if let (Some(slug), Some(n)) = (&p.slug, p.number)
-                && let Err(why) = forge::confirm_head(&gh, slug, n, &s.change.branch)
-            {
-                p.outcome = PrOutcome::Failed;
-                p.error = Some(why);
+            if let (Some(slug), Some(n)) = (&p.slug, p.number) {
+                match forge::confirm_head(&gh, slug, n, &s.change.branch) {
+                    Ok(view) => {
+                        if !self.sets_title() {
+                            p.title = view.title;
+                        }
+                        p.current_body = Some(view.body);
+                    }
+                    Err(why) => {
+                        p.outcome = PrOutcome::Failed;
+                        p.error = Some(why);
+                    }
+                }
             }
         }
 
-        // Now every url is known: bring every body (and title) up to date, in parallel.
-        let edits: Vec<(usize, String, u64, String, String)> = (0..prs.len())
+        // Now every url is known: bring git-realm's block of every body up to date
+        // (and the titles, when asked), in parallel; what people wrote stays.
+        type Edit = (usize, String, u64, Option<String>, String);
+        let edits: Vec<Edit> = (0..prs.len())
             .filter_map(|i| {
                 let p = &prs[i];
                 let (Some(slug), Some(n)) = (&p.slug, p.number) else {
@@ -328,16 +404,20 @@ impl PrArgs {
                 if p.outcome == PrOutcome::Failed {
                     return None;
                 }
-                let body = self.body_for(s, &prs, i);
-                if sent_bodies.get(&p.repo) == Some(&body) {
+                let created = p.outcome == PrOutcome::Created;
+                let current = p.current_body.as_deref().unwrap_or("");
+                // A body sent just now already holds --body's text.
+                let text = if created { None } else { self.body.as_deref() };
+                let body = pr_body::update(current, &block_for(s, &prs, i), text);
+                let title = (self.sets_title() && !created).then(|| p.title.clone());
+                if body == current && title.is_none() {
                     return None;
                 }
-                Some((i, slug.clone(), n, p.title.clone(), body))
+                Some((i, slug.clone(), n, title, body))
             })
             .collect();
-        let limit = self.jobs.limit(s.repo)?;
         let results = parallel::parallel(&edits, limit, |(_, slug, n, title, body)| {
-            gh.pr_edit(slug, *n, title, body)
+            gh.pr_edit(slug, *n, title.as_deref(), body)
         });
         for ((i, ..), result) in edits.iter().zip(results) {
             let p = &mut prs[*i];
@@ -401,13 +481,110 @@ impl PrArgs {
         ))
     }
 
+    /// Whether existing PRs get a new title.
+    fn sets_title(&self) -> bool {
+        self.title.is_some() || self.update_title
+    }
+
+    /// Push every branch origin lacks commits of (or lacks altogether), in
+    /// parallel, before any PR is opened or edited; with `--no-push`, warn about
+    /// them instead. A failed push fails that repo's PR, not the others.
+    fn publish(&self, s: &Session<'_>, prs: &mut [RepoPr], limit: usize, ui: &Ui) {
+        let branch = &s.change.branch;
+        let mut todo: Vec<(usize, PathBuf, u64)> = Vec::new();
+        for (i, p) in prs.iter().enumerate() {
+            let (Some(_), Ok(repo)) = (&p.slug, p.repo.parse::<Name>()) else {
+                continue;
+            };
+            let Some(dir) = s.checkouts.get(&repo) else {
+                continue;
+            };
+            let Ok(Some(ahead)) = publish::ahead(&dir, branch) else {
+                continue;
+            };
+            if ahead.commits > 0 || !ahead.on_origin && !on_origin(&dir, branch) {
+                todo.push((i, dir, ahead.commits));
+            }
+        }
+        if self.no_push {
+            for (i, _, commits) in todo {
+                let p = &mut prs[i];
+                p.unpushed = commits;
+                if commits > 0 {
+                    ui.warning(format!(
+                        "{}: {branch} has {commits} commit{} that origin does not have (not pushed: --no-push); its pull request does not show {}",
+                        p.repo,
+                        if commits == 1 { "" } else { "s" },
+                        if commits == 1 { "it" } else { "them" },
+                    ));
+                }
+            }
+            return;
+        }
+        let results = parallel::parallel(&todo, limit, |(_, dir, _)| {
+            publish::push_branch(dir, branch, false)?;
+            publish::push_notes(dir).map(drop)
+        });
+        for ((i, _, commits), result) in todo.into_iter().zip(results) {
+            let p = &mut prs[i];
+            match result {
+                Ok(()) => {
+                    p.pushed = commits;
+                    if !ui.json {
+                        item(
+                            ui,
+                            0,
+                            Mark::Ok,
+                            format!(
+                                "{}: pushed {branch} to {} ({commits} new commit{})",
+                                p.repo,
+                                publish::REMOTE,
+                                if commits == 1 { "" } else { "s" }
+                            ),
+                        );
+                    }
+                }
+                Err(e) => {
+                    p.outcome = PrOutcome::Failed;
+                    p.error = Some(format!("push: {}", e.message));
+                }
+            }
+        }
+    }
+
     fn dry_run(&self, s: &Session<'_>, prs: &mut [RepoPr], ui: &Ui) -> Result<Exit> {
+        // What would be pushed first, from the remote-tracking refs (no network).
+        let mut pushes = Vec::new();
+        for p in prs.iter().filter(|p| p.slug.is_some()) {
+            let Some(dir) = p
+                .repo
+                .parse::<Name>()
+                .ok()
+                .and_then(|r| s.checkouts.get(&r))
+            else {
+                continue;
+            };
+            if let Ok(Some(a)) = publish::ahead(&dir, &s.change.branch)
+                && a.needs_push()
+            {
+                pushes.push(PlannedPush {
+                    repo: p.repo.clone(),
+                    commits: a.commits,
+                    on_origin: a.on_origin,
+                    push: !self.no_push,
+                });
+            }
+        }
         let mut commands = Vec::new();
         for i in 0..prs.len() {
             let Some(slug) = prs[i].slug.clone() else {
                 continue;
             };
-            let body = self.body_for(s, prs, i);
+            let block = block_for(s, prs, i);
+            let body = match prs[i].number {
+                Some(_) => pr_body::wrap(&block),
+                None => pr_body::new_body(self.body.as_deref(), &block),
+            };
             let p = &mut prs[i];
             let mut argv: Vec<String> = match p.number {
                 Some(n) => {
@@ -436,12 +613,10 @@ impl PrArgs {
                     ]
                 }
             };
-            argv.extend([
-                "--title".into(),
-                p.title.clone(),
-                "--body-file".into(),
-                "BODY".into(),
-            ]);
+            if p.number.is_none() || self.sets_title() {
+                argv.extend(["--title".into(), p.title.clone()]);
+            }
+            argv.extend(["--body-file".into(), "BODY".into()]);
             if p.number.is_none() && self.draft {
                 argv.push("--draft".into());
             }
@@ -457,10 +632,33 @@ impl PrArgs {
                 change: &s.change.id,
                 dry_run: true,
                 merge_order: prs.iter().map(|p| p.repo.clone()).collect(),
+                pushes,
                 commands: list,
                 prs,
             });
             return Ok(Exit::Success);
+        }
+        for push in &pushes {
+            let what = if push.on_origin {
+                format!(
+                    "{} commit{} ahead of origin",
+                    push.commits,
+                    if push.commits == 1 { "" } else { "s" }
+                )
+            } else {
+                "not on origin".to_owned()
+            };
+            if push.push {
+                ui.line(format!(
+                    "Would push {} of {} to origin first ({what})",
+                    s.change.branch, push.repo
+                ));
+            } else {
+                ui.warn(format!(
+                    "{}: {} is {what}; not pushed (--no-push)",
+                    push.repo, s.change.branch
+                ));
+            }
         }
         ui.line(format!(
             "Dry run: the gh commands `git realm pr` would run for change '{}', in merge order:",
@@ -485,65 +683,64 @@ impl PrArgs {
             );
         }
         ui.line(
-            "(A PR not recorded in the change is first looked up with `gh pr list --head BRANCH`.)",
+            "(A PR not recorded in the change is first looked up with `gh pr list --head BRANCH`;",
+        );
+        ui.line(
+            " an existing PR's body keeps its text: only git-realm's marked block is replaced.)",
         );
         ui.line("Dry run: nothing was run or written.");
         Ok(Exit::Success)
     }
+}
 
-    /// The body of `prs[i]`: the user's text, the change, every sibling PR in merge
-    /// order, and what must merge first.
-    fn body_for(&self, s: &Session<'_>, prs: &[RepoPr], i: usize) -> String {
-        let me = &prs[i];
-        let mut body = String::new();
-        if let Some(text) = &self.body {
-            body.push_str(text.trim_end());
-            body.push_str("\n\n---\n\n");
-        }
-        body.push_str(&format!(
-            "Part of the coordinated change **{}** (realm `{}`, branch `{}`).\n\n",
-            s.change.id, s.realm, s.change.branch
-        ));
-        body.push_str("Pull requests of this change, in merge order:\n\n");
-        for (n, p) in prs.iter().enumerate() {
-            // Its own url is unknown until it is opened: leave it out, so the body
-            // sent by `gh pr create` is already final.
-            let what = match (&p.url, &p.slug) {
-                _ if n == i => "this pull request".to_owned(),
-                (Some(url), _) => url.clone(),
-                (None, Some(_)) => "(not opened yet)".to_owned(),
-                (None, None) => "(not on GitHub: no pull request)".to_owned(),
-            };
-            body.push_str(&format!("{}. **{}**: {what}\n", n + 1, p.repo));
-        }
-        body.push('\n');
-        if me.blocked_by.is_empty() {
-            body.push_str("Nothing in this change needs to merge before this one.\n");
-        } else {
-            let first: Vec<String> = me
-                .blocked_by
-                .iter()
-                .zip(&me.provides)
-                .map(|(r, contracts)| {
-                    let link = prs
-                        .iter()
-                        .find(|p| &p.repo == r)
-                        .and_then(|p| p.url.clone())
-                        .map(|u| format!(" ({u})"))
-                        .unwrap_or_default();
-                    format!("**{r}**{link}, which provides {}", contracts.join(", "))
-                })
-                .collect();
-            body.push_str(&format!(
-                "**Merge first:** {} — this repository imports it.\n",
-                first.join("; ")
-            ));
-        }
-        body.push_str(
-            "\n<sub>Linked by git-realm. `git realm pr status` checks the merge order.</sub>\n",
-        );
-        body
+/// git-realm's block of the body of `prs[i]`: the change, every sibling PR in
+/// merge order, and what must merge first.
+fn block_for(s: &Session<'_>, prs: &[RepoPr], i: usize) -> String {
+    let me = &prs[i];
+    let mut body = String::new();
+    body.push_str(&format!(
+        "Part of the coordinated change **{}** (realm `{}`, branch `{}`).\n\n",
+        s.change.id, s.realm, s.change.branch
+    ));
+    body.push_str("Pull requests of this change, in merge order:\n\n");
+    for (n, p) in prs.iter().enumerate() {
+        // Its own url is unknown until it is opened: leave it out, so the body
+        // sent by `gh pr create` is already final.
+        let what = match (&p.url, &p.slug) {
+            _ if n == i => "this pull request".to_owned(),
+            (Some(url), _) => url.clone(),
+            (None, Some(_)) => "(not opened yet)".to_owned(),
+            (None, None) => "(not on GitHub: no pull request)".to_owned(),
+        };
+        body.push_str(&format!("{}. **{}**: {what}\n", n + 1, p.repo));
     }
+    body.push('\n');
+    if me.blocked_by.is_empty() {
+        body.push_str("Nothing in this change needs to merge before this one.\n");
+    } else {
+        let first: Vec<String> = me
+            .blocked_by
+            .iter()
+            .zip(&me.provides)
+            .map(|(r, contracts)| {
+                let link = prs
+                    .iter()
+                    .find(|p| &p.repo == r)
+                    .and_then(|p| p.url.clone())
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                format!("**{r}**{link}, which provides {}", contracts.join(", "))
+            })
+            .collect();
+        body.push_str(&format!(
+            "**Merge first:** {} — this repository imports it.\n",
+            first.join("; ")
+        ));
+    }
+    body.push_str(
+        "\n<sub>Linked by git-realm. `git realm pr status` checks the merge order.</sub>\n",
+    );
+    body
 }
 
 /// Whether origin has `branch` (a failure to ask counts as yes: gh will tell).

@@ -1,5 +1,6 @@
-//! `git realm pr status`: every pull request of a change, its state, and whether
-//! the merge order is respected.
+//! `git realm pr status`: every pull request of a change, what `gh pr status`
+//! shows of it (state, checks, review decision, mergeability), and whether the
+//! merge order is respected. Works from any member checkout with `--change`.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 
 use crate::changes::{Dependency, Session};
 use crate::error::{Exit, Result};
-use crate::forge::{Gh, PrState, PrView};
+use crate::forge::{CheckBucket, Gh, PrReadiness, PrState};
 use crate::model::{ChangeStatus, Name, PullRequest};
 use crate::ops;
 use crate::parallel;
@@ -24,10 +25,69 @@ struct PrStatus {
     /// OPEN | CLOSED | MERGED, `null` without a PR or when gh failed
     state: Option<PrState>,
     merged_at: Option<String>,
+    /// Whether it is a draft (`null` when unknown).
+    draft: Option<bool>,
+    /// The head commit's checks; `null` when unknown.
+    checks: Option<Checks>,
+    /// APPROVED | CHANGES_REQUESTED | REVIEW_REQUIRED; `null` when no review is
+    /// required or it is unknown.
+    review_decision: Option<String>,
+    /// MERGEABLE | CONFLICTING | UNKNOWN; `null` when unknown.
+    mergeable: Option<String>,
     blocked_by: Vec<String>,
     error: Option<String>,
 }
 
+/// The checks of a pull request's head commit, counted as `gh pr checks` does.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Checks {
+    total: usize,
+    pass: usize,
+    fail: usize,
+    pending: usize,
+    /// The names of the failing ones.
+    failing: Vec<String>,
+}
+
+impl Checks {
+    fn of(view: &PrReadiness) -> Checks {
+        let mut c = Checks::default();
+        for check in view.status_check_rollup.iter().flatten() {
+            c.total += 1;
+            match check.bucket() {
+                CheckBucket::Pass => c.pass += 1,
+                CheckBucket::Pending => c.pending += 1,
+                CheckBucket::Fail => {
+                    c.fail += 1;
+                    c.failing.push(check.label().to_owned());
+                }
+            }
+        }
+        c
+    }
+
+    /// `2 passed, 1 failing (lint), 1 pending`, or `no checks`.
+    fn text(&self) -> String {
+        if self.total == 0 {
+            return "no checks".to_owned();
+        }
+        let mut parts = Vec::new();
+        if self.pass > 0 {
+            parts.push(format!("{} passed", self.pass));
+        }
+        if self.fail > 0 {
+            parts.push(format!(
+                "{} failing ({})",
+                self.fail,
+                self.failing.join(", ")
+            ));
+        }
+        if self.pending > 0 {
+            parts.push(format!("{} pending", self.pending));
+        }
+        format!("checks: {}", parts.join(", "))
+    }
+}
 /// A consumer merged while a provider it depends on was not merged before it.
 #[derive(Debug, Clone, Serialize)]
 struct Violation {
@@ -74,12 +134,13 @@ pub(super) fn run(
     } else {
         None
     };
-    let views: Vec<Option<Result<PrView>>> = parallel::parallel(&jobs, limit, |(_, slug, pr)| {
-        let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
-            return None;
-        };
-        Some(gh.pr_view(slug, pr.number))
-    });
+    let views: Vec<Option<Result<PrReadiness>>> =
+        parallel::parallel(&jobs, limit, |(_, slug, pr)| {
+            let (Some(slug), Some(pr), Some(gh)) = (slug, pr, &gh) else {
+                return None;
+            };
+            Some(gh.pr_readiness(slug, pr.number))
+        });
     let mut states: Vec<PrStatus> = Vec::new();
     for ((r, _, pr), view) in jobs.iter().zip(views) {
         let mut st = PrStatus {
@@ -88,13 +149,21 @@ pub(super) fn run(
             url: pr.as_ref().map(|p| p.url.clone()),
             state: None,
             merged_at: None,
+            draft: None,
+            checks: None,
+            review_decision: None,
+            mergeable: None,
             blocked_by: providers_of(r, deps),
             error: None,
         };
         match view {
             Some(Ok(v)) => {
-                st.state = Some(v.state);
-                st.merged_at = v.merged_at;
+                st.checks = Some(Checks::of(&v));
+                st.draft = Some(v.is_draft);
+                st.review_decision = v.review_decision.filter(|d| !d.is_empty());
+                st.mergeable = v.mergeable.filter(|m| !m.is_empty());
+                st.state = Some(v.view.state);
+                st.merged_at = v.view.merged_at;
             }
             Some(Err(e)) => st.error = Some(e.message),
             None => {}
@@ -205,10 +274,12 @@ pub(super) fn run(
                         })
                         .map(|b| tag(b))
                         .collect();
-                    let state = match state {
-                        PrState::Open => "open",
-                        PrState::Closed => "closed without merging",
-                        PrState::Merged => "merged",
+                    let closed = *state == PrState::Closed;
+                    let state = match (state, p.draft) {
+                        (PrState::Open, Some(true)) => "open (draft)",
+                        (PrState::Open, _) => "open",
+                        (PrState::Closed, _) => "closed without merging",
+                        (PrState::Merged, _) => "merged",
                     };
                     let wait = if waiting.is_empty() {
                         String::new()
@@ -216,6 +287,9 @@ pub(super) fn run(
                         format!(" — merge {} first", waiting.join(", "))
                     };
                     ui.line(format!("  • {label}: {state}{wait}"));
+                    if !closed {
+                        ui.line(format!("      {}", readiness_text(p)));
+                    }
                 }
                 (None, None, Some(_)) => item(ui, 2, Mark::Warn, format!("{label}: state unknown")),
             }
@@ -264,6 +338,28 @@ pub(super) fn run(
         return Ok(Exit::External);
     }
     Ok(Exit::Success)
+}
+
+/// `checks: 2 passed · review: approved · mergeable`, as `gh pr status` words it.
+fn readiness_text(p: &PrStatus) -> String {
+    let checks = p
+        .checks
+        .as_ref()
+        .map(Checks::text)
+        .unwrap_or_else(|| "checks: unknown".to_owned());
+    let review = match p.review_decision.as_deref() {
+        Some("APPROVED") => "review: approved",
+        Some("CHANGES_REQUESTED") => "review: changes requested",
+        Some("REVIEW_REQUIRED") => "review: required",
+        Some(_) => "review: unknown",
+        None => "review: not required",
+    };
+    let mergeable = match p.mergeable.as_deref() {
+        Some("MERGEABLE") => "mergeable",
+        Some("CONFLICTING") => "merge conflicts",
+        _ => "mergeability not known yet",
+    };
+    format!("{checks} · {review} · {mergeable}")
 }
 
 /// Whether merge time `a` is no later than `b` (RFC 3339, as gh prints them).

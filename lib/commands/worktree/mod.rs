@@ -33,6 +33,10 @@ mod start;
         "Each worktree is made at <checkout>/.worktrees/<change> with\n",
         "`git worktree add -b <branch> <path> <base>`, and `.worktrees/` is added to\n",
         ".git/info/exclude. Re-running completes what is missing.\n\n",
+        "Configuration (git config, any scope, or git -c):\n",
+        "  realm.branchPrefix   what goes before CHANGE in the branch name (default feat/)\n",
+        "  realm.worktreeDir    the directory of worktrees in each checkout (default .worktrees)\n",
+        "  realm.jobs           how many repos are worked on at once (default 8)\n\n",
         "Examples:\n",
         "  git realm worktree training-metrics-v2                # the repos of this repo's domains\n",
         "  git realm worktree training-metrics-v2 --domain s3-access\n",
@@ -61,7 +65,7 @@ pub struct WorktreeArgs {
     #[arg(long, value_delimiter = ',', value_name = "REPO,...")]
     pub repos: Vec<Name>,
 
-    /// The branch name in every repo (default: feat/<change>)
+    /// The branch name in every repo (default: <realm.branchPrefix><change>, i.e. feat/<change>)
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
 

@@ -83,8 +83,13 @@ impl WorktreeArgs {
         let branch = match (&self.branch, &existing) {
             (Some(b), _) => b.clone(),
             (None, Some(c)) => c.branch.clone(),
-            (None, None) => format!("feat/{id}"),
+            (None, None) => {
+                let b = format!("{}{id}", crate::settings::branch_prefix(&repo));
+                changes::check_branch("git config realm.branchPrefix", &b)?;
+                b
+            }
         };
+        crate::settings::worktree_dir_of(&repo)?;
         if let Some(c) = &existing {
             check_same("--branch", &c.branch, Some(&branch), &id)?;
             if self.base.is_some() {
@@ -420,7 +425,7 @@ fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str
 fn exclude_worktrees(checkout: &Path) -> Result<()> {
     let repo = git::open_at(checkout)?;
     let file = repo.common_dir().join("info").join("exclude");
-    let line = format!("{}/", changes::WORKTREES_DIR);
+    let line = format!("{}/", crate::settings::worktree_dir(checkout));
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     if text
         .lines()

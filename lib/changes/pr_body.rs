@@ -1,0 +1,115 @@
+//! The part of a pull request's body that git-realm owns.
+//!
+//! A PR body is the author's and the reviewers' text; git-realm adds only the
+//! links between the change's pull requests and what must merge first, inside one
+//! marked block (as git-spice keeps its stack navigation in a marked comment):
+//!
+//! ```text
+//! <!-- git-realm:begin -->
+//! …links…
+//! <!-- git-realm:end -->
+//! ```
+//!
+//! Re-running `git realm pr` replaces that block and nothing else; a body without
+//! it (written by hand, or before git-realm marked its block) gets it appended.
+//! The markers are HTML comments, so GitHub shows nothing of them.
+
+/// Where git-realm's block starts.
+pub const BEGIN: &str = "<!-- git-realm:begin -->";
+/// Where it ends.
+pub const END: &str = "<!-- git-realm:end -->";
+
+/// `block` between the markers.
+pub fn wrap(block: &str) -> String {
+    format!("{BEGIN}\n{}\n{END}", block.trim_end())
+}
+
+/// The body of a new pull request: the user's text (if any), then the block.
+pub fn new_body(text: Option<&str>, block: &str) -> String {
+    match text.map(str::trim_end).filter(|t| !t.is_empty()) {
+        Some(text) => format!("{text}\n\n{}\n", wrap(block)),
+        None => format!("{}\n", wrap(block)),
+    }
+}
+
+/// `existing` with git-realm's block replaced by `block` (appended when it has
+/// none); everything else is kept byte for byte. With `text` (an explicit
+/// `--body`), the text outside the block is replaced by it instead.
+pub fn update(existing: &str, block: &str, text: Option<&str>) -> String {
+    if text.is_some() {
+        return new_body(text, block);
+    }
+    match find(existing) {
+        Some((start, end)) => {
+            format!("{}{}{}", &existing[..start], wrap(block), &existing[end..])
+        }
+        None if existing.trim().is_empty() => new_body(None, block),
+        None => format!("{}\n\n{}\n", existing.trim_end(), wrap(block)),
+    }
+}
+
+/// The byte range of the first complete block in `body`, markers included.
+fn find(body: &str) -> Option<(usize, usize)> {
+    let start = body.find(BEGIN)?;
+    let end = start + body[start..].find(END)? + END.len();
+    Some((start, end))
+}
+
+/// The text of git-realm's block in `body`, without the markers.
+pub fn block_of(body: &str) -> Option<&str> {
+    let (start, end) = find(body)?;
+    Some(body[start + BEGIN.len()..end - END.len()].trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_body_is_the_text_then_the_block() {
+        assert_eq!(
+            new_body(Some("Why.\n"), "links"),
+            format!("Why.\n\n{BEGIN}\nlinks\n{END}\n")
+        );
+        assert_eq!(
+            new_body(None, "links\n"),
+            format!("{BEGIN}\nlinks\n{END}\n")
+        );
+    }
+
+    #[test]
+    fn only_the_block_is_replaced() {
+        let body = format!("Intro by a human.\r\n\r\n{BEGIN}\nold\n{END}\n\nReviewer notes.\n");
+        let new = update(&body, "new", None);
+        assert_eq!(
+            new,
+            format!("Intro by a human.\r\n\r\n{BEGIN}\nnew\n{END}\n\nReviewer notes.\n")
+        );
+        assert_eq!(update(&new, "new", None), new, "idempotent");
+        assert_eq!(block_of(&new), Some("new"));
+    }
+
+    #[test]
+    fn a_body_without_the_block_gets_it_appended() {
+        assert_eq!(
+            update("Hand-written.\n", "links", None),
+            format!("Hand-written.\n\n{BEGIN}\nlinks\n{END}\n")
+        );
+        assert_eq!(
+            update("", "links", None),
+            format!("{BEGIN}\nlinks\n{END}\n")
+        );
+        // An unterminated marker is not a block: nothing is cut.
+        let broken = format!("a\n{BEGIN}\nb\n");
+        assert!(update(&broken, "links", None).starts_with(&broken.trim_end().to_owned()));
+    }
+
+    #[test]
+    fn an_explicit_text_replaces_the_rest() {
+        let body = format!("old text\n\n{BEGIN}\nold\n{END}\n");
+        assert_eq!(
+            update(&body, "new", Some("new text")),
+            format!("new text\n\n{BEGIN}\nnew\n{END}\n")
+        );
+    }
+}
