@@ -153,8 +153,19 @@ pub fn parse<T: Document>(file: &str, bytes: &[u8]) -> Result<T> {
     let de = serde_yaml::Deserializer::from_str(text);
     let doc: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
-        let inner = e.into_inner();
-        Error::invalid(file, &field, inner)
+        let inner = e.into_inner().to_string();
+        let newer = inner.starts_with("unknown field");
+        let err = Error::invalid(file, &field, inner);
+        if newer {
+            // Teams upgrade at different times: a field this build does not know
+            // is most often one a newer git-realm wrote.
+            err.hint(format!(
+                "if a newer git-realm wrote it, upgrade (this is {}); otherwise fix the file in the realm",
+                env!("CARGO_PKG_VERSION")
+            ))
+        } else {
+            err
+        }
     })?;
     doc.check(stem(file))
         .map_err(|(field, msg)| Error::invalid(file, field, msg))?;

@@ -134,3 +134,18 @@ fn render_is_canonical() {
         "name: x\nurl: /srv/x\nmaintainers:\n- a@x.org\n- b@x.org\njoined_at: 2026-01-01T00:00:00Z\n"
     );
 }
+
+#[test]
+fn an_unknown_field_suggests_a_newer_git_realm() {
+    let err = parse::<DomainFile>(
+        "domains/d/domain.yaml",
+        b"name: d\nmembers: [a]\nfrom_the_future: 1\n",
+    )
+    .err()
+    .unwrap();
+    assert!(err.message.contains("from_the_future"), "{}", err.message);
+    assert!(
+        err.hints.iter().any(|h| h.contains("newer git-realm")),
+        "{err:?}"
+    );
+}
