@@ -143,7 +143,8 @@ PY
 rss() {
   bash -c "$1" >/dev/null 2>&1 || true
   /usr/bin/time -f '%M' -o "$W/rss" bash -c "exec $2" >/dev/null 2>&1 || true
-  awk '{printf "%.1f MiB", $1/1024}' "$W/rss"
+  # The last line: /usr/bin/time puts "Command exited with non-zero status" first.
+  tail -n1 "$W/rss" | awk '{printf "%.1f MiB", $1/1024}'
 }
 
 # --- prepare scripts -------------------------------------------------------------

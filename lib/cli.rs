@@ -118,5 +118,10 @@ pub fn main<C: Command>() -> ! {
             err.exit.code()
         }
     };
+    // How much of the realm this command read (tests/scaling.rs compares it).
+    let read = crate::store::cache::objects_read();
+    if read > 0 {
+        crate::ui::verbose(&format!("{read} realm objects read"));
+    }
     std::process::exit(code)
 }

@@ -150,3 +150,52 @@ fn join_sync_and_status_run_the_same_git_processes_whatever_the_size_of_the_real
         assert!(c.contains("version: 1.1.0"), "{c}");
     }
 }
+
+/// How many realm objects `git realm ARGS -v` in `dir` says it read.
+fn objects_read(w: &World, dir: &str, args: &[&str], cache: bool) -> usize {
+    let mut all = args.to_vec();
+    all.push("-v");
+    let env = [(
+        "GIT_REALM_CACHE".to_owned(),
+        if cache { "1" } else { "0" }.to_owned(),
+    )];
+    let run = w.realm_env(dir, &all, &env).ok();
+    run.stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("realm: ")?
+                .strip_suffix(" realm objects read")
+        })
+        .unwrap_or_else(|| panic!("no object count in:\n{}", run.stderr))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn status_reads_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
+    let small = world(0);
+    let large = world(40);
+    // The first status after a fetch updated the local cache (in `world`): from
+    // then on, status reads what concerns the member, not the realm.
+    let counts: Vec<(usize, usize)> = [&small, &large]
+        .iter()
+        .map(|w| {
+            (
+                objects_read(w, "fungal", &["status"], true),
+                objects_read(w, "fungal", &["status"], false),
+            )
+        })
+        .collect();
+    let (small_cached, small_uncached) = counts[0];
+    let (large_cached, large_uncached) = counts[1];
+    assert_eq!(
+        large_cached, small_cached,
+        "status read {large_cached} objects with 40 unrelated repos, {small_cached} without"
+    );
+    // Without the cache, every domain is looked at: the counter sees it.
+    assert!(
+        large_uncached >= small_uncached + 40 * 2,
+        "uncached: {large_uncached} vs {small_uncached}"
+    );
+    assert!(small_cached <= small_uncached + 1, "{counts:?}");
+}

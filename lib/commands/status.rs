@@ -210,9 +210,10 @@ fn realm_status(
     status.registered = snapshot
         .read::<RepoFile>(&model::paths::repo(me.as_str()))?
         .is_some();
-    status.changes = crate::changes::all_changes(&snapshot)?
+    status.changes = snapshot
+        .changes_naming(me)?
         .into_iter()
-        .filter(|c| c.status == ChangeStatus::Open && c.repos.contains(me))
+        .filter(|c| c.status == ChangeStatus::Open)
         .map(|c| OpenChange {
             id: c.id.to_string(),
             branch: c.branch,

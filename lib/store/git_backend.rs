@@ -6,7 +6,7 @@
 //! files under `domains/` does not decompress `domains/` a hundred times.
 //! Pushing and fetching go through the `git` binary (see `crate::git`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -17,6 +17,7 @@ use gix::bstr::ByteSlice;
 
 use super::REALM_BRANCH;
 use super::backend::{Backend, Publish};
+use super::cache::{self, RealmCache};
 use super::edits::Edits;
 use super::snapshot::{EmptyTree, EntryKind, Snapshot, TreeRead};
 use crate::error::{Context, Error, Result};
@@ -106,11 +107,24 @@ impl<'r> GitBackend<'r> {
         let _ = std::fs::write(&path, b"");
     }
 
-    /// A snapshot of any commit of this repository (used while adopting a realm).
+    /// A snapshot of any commit of this repository (used while adopting a realm),
+    /// read without the local cache.
     pub(super) fn snapshot_of(
         repo: &'r gix::Repository,
         commit: Option<ObjectId>,
         origin: String,
+    ) -> Result<Snapshot<'r>> {
+        Self::snapshot_cached(repo, commit, origin, None)
+    }
+
+    /// A snapshot of `commit`, looking things up through the cache file `cache`
+    /// (built or updated there when it is not for this commit's tree). Only for
+    /// states the local ref holds: they are verified.
+    fn snapshot_cached(
+        repo: &'r gix::Repository,
+        commit: Option<ObjectId>,
+        origin: String,
+        cache: Option<PathBuf>,
     ) -> Result<Snapshot<'r>> {
         let Some(id) = commit else {
             return Ok(Snapshot::new(Box::new(EmptyTree), None, None, origin));
@@ -132,6 +146,11 @@ impl<'r> GitBackend<'r> {
             origin: origin.clone(),
             trees: RefCell::new(HashMap::new()),
             max_size: max_file_size(repo),
+            cache: cache.filter(|_| cache::enabled()).map(|path| CacheSlot {
+                path,
+                loaded: OnceCell::new(),
+                missing: Cell::new(false),
+            }),
         };
         Ok(Snapshot::new(
             Box::new(reader),
@@ -222,7 +241,8 @@ impl<'r> Backend<'r> for GitBackend<'r> {
     }
 
     fn snapshot(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>> {
-        Self::snapshot_of(self.repo, tip, self.origin())
+        let cache = cache::path(self.repo.common_dir(), &self.local_ref);
+        Self::snapshot_cached(self.repo, tip, self.origin(), Some(cache))
     }
 
     fn commit(
@@ -369,13 +389,69 @@ struct GitTree<'r> {
     trees: RefCell<HashMap<ObjectId, Rc<TreeEntries>>>,
     /// Files larger than this are refused from their header, unread.
     max_size: u64,
+    /// The local cache of this tree, when reading the local copy of a realm.
+    cache: Option<CacheSlot>,
+}
+
+/// Where the cache of a tree lives, and the cache once loaded (or built).
+struct CacheSlot {
+    path: PathBuf,
+    loaded: OnceCell<Option<RealmCache>>,
+    /// The file held no cache to start from (and none was built yet).
+    missing: Cell<bool>,
 }
 
 impl GitTree<'_> {
+    /// The cache of this tree: loaded from its file, or built (incrementally from
+    /// the file's older tree) and written back. `None` when it is off or cannot be
+    /// had; every lookup then reads the tree.
+    ///
+    /// Built from nothing only when `from_scratch` (for the questions only the
+    /// cache answers cheaply, about domains and changes): a first build reads every
+    /// domain, which a command that only looks up files (a `join`) need not pay.
+    fn cache(&self, from_scratch: bool) -> Option<&RealmCache> {
+        let slot = self.cache.as_ref()?;
+        if let Some(done) = slot.loaded.get() {
+            return done.as_ref();
+        }
+        if slot.missing.get() && !from_scratch {
+            return None;
+        }
+        let previous = RealmCache::load(&slot.path);
+        if previous.is_none() && !from_scratch {
+            slot.missing.set(true);
+            return None;
+        }
+        slot.loaded
+            .get_or_init(|| {
+                if previous.as_ref().is_some_and(|c| c.root() == self.root) {
+                    return previous;
+                }
+                match cache::build(self.repo, self.root, previous.as_ref(), self.max_size) {
+                    Ok(Some(built)) => {
+                        if let Err(e) = built.store(&slot.path) {
+                            ui::verbose(&format!(
+                                "cannot write the realm cache {}: {e}",
+                                slot.path.display()
+                            ));
+                        }
+                        Some(built)
+                    }
+                    Ok(None) => None,
+                    Err(e) => {
+                        ui::verbose(&format!("{}: no cache: {e}", self.origin));
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
     fn entries(&self, id: ObjectId, path: &str) -> Result<Rc<TreeEntries>> {
         if let Some(found) = self.trees.borrow().get(&id) {
             return Ok(found.clone());
         }
+        cache::count_read();
         let tree = self
             .repo
             .find_tree(id)
@@ -402,9 +478,25 @@ impl GitTree<'_> {
 
     /// The kind and object of `path`, walking from the root through cached trees.
     fn resolve(&self, path: &str) -> Result<Option<(EntryKind, ObjectId)>> {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         let mut current = (EntryKind::Dir, self.root);
         let mut walked = String::new();
-        for part in path.split('/').filter(|p| !p.is_empty()) {
+        let mut skip = 0;
+        // Under `repos/`, `changes/`, `domains/`: straight to the entry.
+        if let Some(top) = parts.first()
+            && let Some(cache) = self.cache(false)
+            && let Some(tree) = cache.dir(top)
+        {
+            match parts.get(1).map(|name| cache.entry(top, name)) {
+                None => (current, skip) = ((EntryKind::Dir, tree), 1),
+                Some(Some(Some(found))) => (current, skip) = (found, 2),
+                Some(Some(None)) => return Ok(None),
+                // An entry the cache cannot read: walk the tree.
+                Some(None) => {}
+            }
+            walked = parts[..skip].join("/");
+        }
+        for part in parts.into_iter().skip(skip) {
             if current.0 != EntryKind::Dir {
                 return Ok(None);
             }
@@ -438,6 +530,7 @@ impl TreeRead for GitTree<'_> {
     fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
         match self.resolve(path)? {
             Some((EntryKind::File, id)) => {
+                cache::count_read();
                 let header = self
                     .repo
                     .find_header(id)
@@ -453,6 +546,7 @@ impl TreeRead for GitTree<'_> {
                         ),
                     ));
                 }
+                cache::count_read();
                 let object = self
                     .repo
                     .find_object(id)
@@ -467,6 +561,9 @@ impl TreeRead for GitTree<'_> {
     }
 
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        if let Some(listed) = self.cache(false).and_then(|c| c.list(dir)) {
+            return Ok(listed);
+        }
         match self.resolve(dir)? {
             Some((EntryKind::Dir, id)) => {
                 let entries = self.entries(id, dir)?;
@@ -478,5 +575,13 @@ impl TreeRead for GitTree<'_> {
             }
             _ => Ok(Vec::new()),
         }
+    }
+
+    fn domains_naming(&self, me: &str) -> Option<Vec<String>> {
+        self.cache(true)?.domains_naming(me, self.max_size)
+    }
+
+    fn changes_naming(&self, me: &str) -> Option<Vec<String>> {
+        self.cache(true)?.changes_naming(me, self.max_size)
     }
 }

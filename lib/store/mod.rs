@@ -17,6 +17,7 @@
 //! The loop is written once, over a [`Backend`]: git for real use, memory for tests.
 
 mod backend;
+pub mod cache;
 mod edits;
 mod git_backend;
 pub mod history;

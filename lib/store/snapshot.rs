@@ -31,6 +31,18 @@ pub trait TreeRead {
     fn file(&self, path: &str) -> Result<Option<Vec<u8>>>;
     /// The entries directly in the directory `dir`, in git's tree order.
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;
+    /// From a cache, when there is one: the domains (in tree order) that may
+    /// concern `me` — every other domain has no binding of `me` and does not list
+    /// it as a member. `None`: unknown, look at every domain.
+    fn domains_naming(&self, _me: &str) -> Option<Vec<String>> {
+        None
+    }
+    /// From a cache, when there is one: the files of `changes/` (in tree order)
+    /// that list `me` among their repos, every change file being valid. `None`:
+    /// unknown, read them all.
+    fn changes_naming(&self, _me: &str) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// A realm that has no commit yet: nothing in it.
@@ -192,7 +204,22 @@ impl<'r> Snapshot<'r> {
     /// mentions `me` at all, one parse.
     pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
         let mut out = Vec::new();
-        for name in self.dir_names(model::paths::DOMAINS)? {
+        let names = match self.tree.domains_naming(me.as_str()) {
+            Some(names) => names
+                .into_iter()
+                .map(|n| {
+                    n.parse().map_err(|e| {
+                        Error::invalid(
+                            &model::paths::domain_dir(&n),
+                            "",
+                            format!("bad directory name: {e}"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<Name>>>()?,
+            None => self.dir_names(model::paths::DOMAINS)?,
+        };
+        for name in names {
             let binding_path = model::paths::binding(name.as_str(), me.as_str());
             let binding = match self.tree.file(&binding_path)? {
                 Some(bytes) => Some(model::parse::<BindingFile>(&binding_path, &bytes)?),
@@ -222,6 +249,26 @@ impl<'r> Snapshot<'r> {
             }
         }
         Ok(out)
+    }
+
+    /// The change files that list `me` among their repos, parsed; the same as
+    /// reading every change and keeping those, but with a cache only those are read.
+    pub fn changes_naming(&self, me: &Name) -> Result<Vec<model::ChangeFile>> {
+        let Some(files) = self.tree.changes_naming(me.as_str()) else {
+            let mut out = Vec::new();
+            for id in self.doc_names(model::paths::CHANGES)? {
+                let change: model::ChangeFile =
+                    self.require(&model::paths::change(id.as_str()), "change")?;
+                if change.repos.contains(me) {
+                    out.push(change);
+                }
+            }
+            return Ok(out);
+        };
+        files
+            .iter()
+            .map(|file| self.require(&format!("{}/{file}", model::paths::CHANGES), "change"))
+            .collect()
     }
 
     /// The names of the `<name>.yaml` documents directly in `dir`, validated.
