@@ -501,31 +501,16 @@ fn clone_missing(
 /// Make sure `path` is a worktree of `checkout` on `branch`. Returns whether it
 /// was created now.
 fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<bool> {
-    changes::refuse_symlinks(checkout, path)?;
     exclude_worktrees(checkout)?;
-    let listed = git::worktrees::list(checkout)?;
-    if let Some(wt) = listed.iter().find(|w| same_path(&w.path, path)) {
-        if wt.path.is_dir() {
-            return match &wt.branch {
-                Some(b) if b == branch => Ok(false),
-                other => Err(Error::conflict(format!(
-                    "{} exists but is on {}, not {branch}",
-                    path.display(),
-                    other
-                        .as_deref()
-                        .map(|b| format!("branch {b}"))
-                        .unwrap_or_else(|| "a detached HEAD".into())
-                ))),
-            };
-        }
+    if !planned_worktree(checkout, path, branch)? {
+        return Ok(false);
+    }
+    if git::worktrees::list(checkout)?
+        .iter()
+        .any(|w| same_path(&w.path, path))
+    {
         // Registered but deleted by hand: forget it so it can be made again.
         git::worktrees::prune(checkout)?;
-    } else if path.exists() {
-        return Err(Error::conflict(format!(
-            "{} exists and is not a worktree of {}",
-            path.display(),
-            checkout.display()
-        )));
     }
     // After `worktree remove` the branch was kept: `add` picks it up again.
     git::worktrees::add(checkout, path, branch, base)?;
