@@ -794,7 +794,38 @@ fn dry_runs_of_init_join_worktree_and_commit_change_nothing() {
     assert_eq!(json["dry_run"], true);
     assert_eq!(json["create_repository"], true);
     assert!(!w.path("r.git").exists());
+    // An empty repository already there is used as it is.
+    w.git(".", &["init", "-q", "--bare", "empty.git"]).ok();
+    unchanged(
+        ".",
+        &["init", "empty.git", "--name", "e", "-n"],
+        &["Would create realm 'e' in the empty repository"],
+    );
     let realm = w.bare_realm("r");
+
+    // An approval realm: join -n says it would propose, and pushes no branch.
+    let gated = w.path("gated.git").display().to_string();
+    w.realm(
+        ".",
+        &[
+            "init",
+            "gated.git",
+            "--name",
+            "gated",
+            "--admission",
+            "approval",
+        ],
+    )
+    .ok();
+    unchanged(
+        "web",
+        &["join", &gated, "--dry-run"],
+        &[
+            "write  repos/web.yaml",
+            "proposal branch join/web",
+            "realm.gated.member = web",
+        ],
+    );
 
     // join: fetched and previewed; no ref (not even a scratch one), no config.
     unchanged(
