@@ -16,11 +16,11 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'init')
 		__git_realm_subs=''
-		__git_realm_opts='--name --bare --admission --approver --require-approval --trust --hooks --github --install --grace-days --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--name --bare --admission --approver --require-approval --trust --hooks --github --install --grace-days -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--name --admission --approver --trust --install --grace-days --realm --color' ;;
 	'join')
 		__git_realm_subs=''
-		__git_realm_opts='--as --maintainer --url --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--as --maintainer --url -n --dry-run --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--as --maintainer --url --realm --color' ;;
 	'leave')
 		__git_realm_subs=''
@@ -124,7 +124,7 @@ __git_realm_node ()
 		__git_realm_vopts='--format --domain --realm --color' ;;
 	'worktree')
 		__git_realm_subs='list remove finish help'
-		__git_realm_opts='--domain --repos --branch --base --clone -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='--domain --repos --branch --base --clone -n --dry-run -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='--domain --repos --branch --base -j --jobs --realm --color' ;;
 	'worktree list')
 		__git_realm_subs=''
@@ -132,7 +132,7 @@ __git_realm_node ()
 		__git_realm_vopts='-j --jobs --realm --color' ;;
 	'worktree remove')
 		__git_realm_subs=''
-		__git_realm_opts='--force -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
+		__git_realm_opts='--force -n --dry-run -j --jobs --realm --json --color -q --quiet -v --verbose -h --help'
 		__git_realm_vopts='-j --jobs --realm --color' ;;
 	'worktree finish')
 		__git_realm_subs=''
@@ -144,7 +144,7 @@ __git_realm_node ()
 		__git_realm_vopts='' ;;
 	'commit')
 		__git_realm_subs=''
-		__git_realm_opts='-m --message -F --file --no-edit --amend --no-verify -s --signoff -S --gpg-sign -a --all --repos --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
+		__git_realm_opts='-m --message -F --file --no-edit --amend --no-verify -n --dry-run -s --signoff -S --gpg-sign -a --all --repos --change -j --jobs --realm --json --color -q --quiet -v --verbose -h --help -V --version'
 		__git_realm_vopts='-m --message -F --file -S --gpg-sign --repos --change -j --jobs --realm --color' ;;
 	'push')
 		__git_realm_subs=''

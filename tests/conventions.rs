@@ -714,3 +714,200 @@ fn dry_runs_name_what_would_happen_and_write_nothing() {
     assert!(out.stdout.contains("web: would push"), "{}", out.stdout);
     assert_eq!(w.rev("remotes/app.git", "feat/ch"), "");
 }
+
+/// Everything a dry run could touch in the world: every file (but git's object
+/// databases and index files, which reads may refresh) with its content, and
+/// every ref of the repositories in it.
+fn fingerprint(w: &World) -> Vec<String> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "objects" {
+                continue;
+            }
+            if p.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(&p, root, out);
+            } else if !(name == "index" && rel.contains(".git")) {
+                let content = std::fs::read(&p).unwrap_or_default();
+                out.push(format!("{rel} {}", String::from_utf8_lossy(&content)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(w.root.path(), w.root.path(), &mut out);
+    out.retain(|l| !l.contains("refs/realm-incoming/"));
+    out.sort();
+    out
+}
+
+/// `-n` on init, join, worktree, worktree remove and commit: each says what it
+/// would do, and no file, ref, note, config or realm commit changes.
+#[test]
+fn dry_runs_of_init_join_worktree_and_commit_change_nothing() {
+    let w = World::new();
+    w.member("app");
+    w.member("web");
+    let unchanged = |dir: &str, args: &[&str], expect: &[&str]| {
+        let before = fingerprint(&w);
+        let env = [("GIT_EDITOR".to_owned(), "false".to_owned())];
+        let out = w.realm_env(dir, args, &env).ok();
+        for e in expect {
+            assert!(
+                out.stdout.contains(e),
+                "{args:?}: no {e:?} in\n{}",
+                out.stdout
+            );
+        }
+        assert_eq!(fingerprint(&w), before, "{args:?} changed something");
+        out
+    };
+
+    // init: the realm it would create, and no directory, hook or index.
+    unchanged(
+        ".",
+        &["init", "r.git", "--name", "r", "--github", "--hooks", "-n"],
+        &[
+            "Would create realm 'r' in a new bare repository",
+            "trust owners, admission open",
+            "write  realm.yaml",
+            "name: r",
+            "test@example.com",
+            "write  .github/CODEOWNERS",
+            "hooks/pre-receive",
+            "index.yaml",
+        ],
+    );
+    assert!(!w.path("r.git").exists());
+    let json = w
+        .realm(
+            ".",
+            &["init", "r.git", "--name", "r", "--dry-run", "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["create_repository"], true);
+    assert!(!w.path("r.git").exists());
+    // An empty repository already there is used as it is.
+    w.git(".", &["init", "-q", "--bare", "empty.git"]).ok();
+    unchanged(
+        ".",
+        &["init", "empty.git", "--name", "e", "-n"],
+        &["Would create realm 'e' in the empty repository"],
+    );
+    let realm = w.bare_realm("r");
+
+    // An approval realm: join -n says it would propose, and pushes no branch.
+    let gated = w.path("gated.git").display().to_string();
+    w.realm(
+        ".",
+        &[
+            "init",
+            "gated.git",
+            "--name",
+            "gated",
+            "--admission",
+            "approval",
+        ],
+    )
+    .ok();
+    unchanged(
+        "web",
+        &["join", &gated, "--dry-run"],
+        &[
+            "write  repos/web.yaml",
+            "proposal branch join/web",
+            "realm.gated.member = web",
+        ],
+    );
+
+    // join: fetched and previewed; no ref (not even a scratch one), no config.
+    unchanged(
+        "app",
+        &["join", &realm, "-n"],
+        &[
+            "Dry run: nothing was written",
+            "write  repos/app.yaml",
+            "realm.r.url = ",
+            "realm.r.member = app",
+            "index",
+        ],
+    );
+    assert_eq!(w.realm_log("r.git").len(), 1);
+    let refs = w.git("app", &["for-each-ref"]).ok().stdout;
+    assert!(!refs.contains("refs/realm"), "{refs}");
+    for name in ["app", "web"] {
+        w.realm(name, &["join", &realm]).ok();
+    }
+    unchanged(
+        "app",
+        &["join", &realm, "-n"],
+        &["app is already registered"],
+    );
+    w.realm("app", &["domain", "create", "d", "--repos", "app,web"])
+        .ok();
+
+    // worktree: the change it would record and the worktrees it would make.
+    let out = unchanged(
+        "app",
+        &["worktree", "ch", "-n"],
+        &[
+            "write  changes/ch.yaml",
+            "branch 'feat/ch' from HEAD",
+            "app/.worktrees/ch",
+            "web/.worktrees/ch",
+        ],
+    );
+    assert!(out.stdout.contains("# this repo"), "{}", out.stdout);
+    assert!(!w.path("app/.worktrees").exists());
+    w.realm("app", &["worktree", "ch"]).ok();
+
+    // commit: what each repo would commit; no commit, note, hook or record.
+    w.write_exe(
+        "app/.git/hooks/pre-commit",
+        "#!/bin/sh\ntouch \"$GIT_DIR/../hook-ran\"\nexit 1\n",
+    );
+    w.write("app/.worktrees/ch", "new.txt", "new\n");
+    w.git("app/.worktrees/ch", &["add", "new.txt"]).ok();
+    w.write("web/.worktrees/ch", "README.md", "# web, edited\n");
+    let realm_log = w.realm_log("r.git");
+    unchanged(
+        "app/.worktrees/ch",
+        &["commit", "-n", "-m", "feat: x"],
+        &["app: commit new.txt", "web: nothing to commit", "feat: x"],
+    );
+    unchanged(
+        "app/.worktrees/ch",
+        &["commit", "-a", "--dry-run"],
+        &["web: commit README.md", "the editor"],
+    );
+    let json = w
+        .realm(
+            "app/.worktrees/ch",
+            &["commit", "-n", "-a", "-m", "x", "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(json["repos"][1]["files"][0], "README.md", "{json}");
+    assert_eq!(w.realm_log("r.git"), realm_log);
+
+    // worktree remove: what it would remove, and the work in the way.
+    unchanged(
+        "app",
+        &["worktree", "remove", "ch", "-n"],
+        &[
+            "would remove",
+            "app/.worktrees/ch",
+            "uncommitted changes",
+            "none of them",
+        ],
+    );
+    assert!(w.path("app/.worktrees/ch/new.txt").exists());
+    assert!(w.path("web/.worktrees/ch").exists());
+}

@@ -11,8 +11,11 @@
 //! ```
 //!
 //! Re-running `git realm pr` replaces that block and nothing else; a body without
-//! it (written by hand, or before git-realm marked its block) gets it appended.
-//! The markers are HTML comments, so GitHub shows nothing of them.
+//! it (written by hand) gets it appended. A body written before git-realm marked
+//! its block has the old generated section instead (from "Part of the coordinated
+//! change" to its "Linked by git-realm" footnote, after the user's text and a
+//! `---` rule): that section is replaced by the block, so the links never appear
+//! twice. The markers are HTML comments, so GitHub shows nothing of them.
 
 /// Where git-realm's block starts.
 pub const BEGIN: &str = "<!-- git-realm:begin -->";
@@ -44,7 +47,44 @@ pub fn update(existing: &str, block: &str, text: Option<&str>) -> String {
             format!("{}{}{}", &existing[..start], wrap(block), &existing[end..])
         }
         None if existing.trim().is_empty() => new_body(None, block),
-        None => format!("{}\n\n{}\n", existing.trim_end(), wrap(block)),
+        None => match find_unmarked(existing) {
+            Some((start, end)) => migrate(existing, start, end, block),
+            None => format!("{}\n\n{}\n", existing.trim_end(), wrap(block)),
+        },
+    }
+}
+
+/// How the section generated before the markers began (at the start of a line).
+const OLD_START: &str = "Part of the coordinated change **";
+/// How it ended: a footnote, closed by `</sub>`.
+const OLD_END: &str = "<sub>Linked by git-realm.";
+
+/// The byte range of the section an older git-realm generated without markers.
+fn find_unmarked(body: &str) -> Option<(usize, usize)> {
+    let start = body
+        .match_indices(OLD_START)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || body[..i].ends_with('\n'))?;
+    let foot = start + body[start..].find(OLD_END)?;
+    let end = foot + body[foot..].find("</sub>")? + "</sub>".len();
+    Some((start, end))
+}
+
+/// `existing` with its old generated section (`start..end`) replaced by the
+/// block, and the `---` rule that separated it from the user's text dropped.
+fn migrate(existing: &str, start: usize, end: usize, block: &str) -> String {
+    let mut text = existing[..start].trim_end();
+    if let Some(rest) = text.strip_suffix("---")
+        && (rest.is_empty() || rest.ends_with('\n'))
+    {
+        text = rest.trim_end();
+    }
+    let after = &existing[end..];
+    let after = if after.trim().is_empty() { "\n" } else { after };
+    if text.is_empty() {
+        format!("{}{after}", wrap(block))
+    } else {
+        format!("{text}\n\n{}{after}", wrap(block))
     }
 }
 
@@ -102,6 +142,47 @@ mod tests {
         // An unterminated marker is not a block: nothing is cut.
         let broken = format!("a\n{BEGIN}\nb\n");
         assert!(update(&broken, "links", None).starts_with(&broken.trim_end().to_owned()));
+    }
+
+    /// A body as git-realm wrote it before it marked its block: the user's
+    /// text, a rule, then the generated links.
+    const OLD: &str = "Part of the coordinated change **ch** (realm `r`, branch `feat/ch`).\n\n\
+        Pull requests of this change, in merge order:\n\n\
+        1. **app**: this pull request\n2. **web**: https://github.com/o/web/pull/2\n\n\
+        Nothing in this change needs to merge before this one.\n\n\
+        <sub>Linked by git-realm. `git realm pr status` checks the merge order.</sub>\n";
+
+    #[test]
+    fn an_old_unmarked_section_is_replaced_by_the_block() {
+        let body = format!("Why we do it.\n\n---\n\n{OLD}");
+        let new = update(&body, "links", None);
+        assert_eq!(new, format!("Why we do it.\n\n{BEGIN}\nlinks\n{END}\n"));
+        assert_eq!(update(&new, "links", None), new, "idempotent");
+
+        // Without text; with CRLF (edited on GitHub); with a reviewer's note after it.
+        assert_eq!(
+            update(OLD, "links", None),
+            format!("{BEGIN}\nlinks\n{END}\n")
+        );
+        let crlf = format!("Why.\r\n\r\n---\r\n\r\n{}", OLD.replace('\n', "\r\n"));
+        assert_eq!(
+            update(&crlf, "links", None),
+            format!("Why.\n\n{BEGIN}\nlinks\n{END}\n")
+        );
+        let noted = format!("{OLD}\nLGTM once web merges.\n");
+        assert_eq!(
+            update(&noted, "links", None),
+            format!("{BEGIN}\nlinks\n{END}\n\nLGTM once web merges.\n")
+        );
+
+        // A sentence quoting it mid-line, or without its footnote, is the user's.
+        let quoted = "We said: Part of the coordinated change **x**.\n";
+        assert_eq!(
+            update(quoted, "links", None),
+            format!("{}\n\n{BEGIN}\nlinks\n{END}\n", quoted.trim_end())
+        );
+        let cut = "Part of the coordinated change **x** (realm `r`).\n";
+        assert!(update(cut, "links", None).starts_with(cut));
     }
 
     #[test]

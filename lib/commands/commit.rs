@@ -81,6 +81,11 @@ pub struct CommitArgs {
     #[arg(long)]
     pub no_verify: bool,
 
+    /// List what each repo would commit, and commit nothing (no hooks run, no
+    /// editor opens, no note or realm record is written)
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     /// Add a Signed-off-by trailer (`git commit --signoff`)
     #[arg(short, long)]
     pub signoff: bool,
@@ -235,6 +240,9 @@ impl Command for CommitArgs {
         let repo = git::open_current()?;
         let s = Session::open(&repo, self.global.realm.as_ref(), self.change.as_ref())?;
         let repos = changes::select_repos(&s.change, &self.repos)?;
+        if self.dry_run {
+            return self.dry_run(&repo, &s, &repos, ui);
+        }
         self.text = self.decide_message(&repo, &s, &repos)?;
 
         // The round: the interrupted one with this message, else a new one.
@@ -391,6 +399,155 @@ impl Command for CommitArgs {
 }
 
 impl CommitArgs {
+    /// `--dry-run`: what each repo would commit (its staged files, or with -a its
+    /// modified tracked files); nothing is run or written.
+    fn dry_run(
+        &mut self,
+        repo: &gix::Repository,
+        s: &Session<'_>,
+        repos: &[Name],
+        ui: &Ui,
+    ) -> Result<Exit> {
+        // The message as given; the editor is not opened for a dry run.
+        let from_editor = self.message.is_empty() && self.file.is_none() && !self.no_edit;
+        if !from_editor {
+            self.text = self.decide_message(repo, s, repos)?;
+        }
+        let round = Round {
+            branch: &s.change.branch,
+            change: s.change.id.as_str(),
+            realm: s.realm.as_str(),
+        };
+        let mut results = Vec::new();
+        for r in repos {
+            let mut out = RepoCommit {
+                repo: r.to_string(),
+                worktree: None,
+                outcome: CommitOutcome::Skipped,
+                commit: None,
+                files: Vec::new(),
+                error: None,
+            };
+            match s.worktree(r) {
+                Err(why) => out.error = Some(why),
+                Ok(dir) => {
+                    if let Err(e) = self.plan_commit(&round, &dir, &mut out) {
+                        out.outcome = CommitOutcome::Failed;
+                        out.error = Some(e.message);
+                    }
+                    out.worktree = Some(dir);
+                }
+            }
+            results.push(out);
+        }
+        let message = if from_editor {
+            None
+        } else {
+            Some(self.text.clone())
+        };
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "dry_run": true,
+                "realm": s.realm,
+                "change": s.change.id,
+                "branch": s.change.branch,
+                "message": message,
+                "repos": results,
+            }));
+            return Ok(Exit::Success);
+        }
+        ui.line(format!(
+            "Dry run: nothing was committed. For change '{}', `git realm commit` would:",
+            s.change.id
+        ));
+        let verb = if self.amend { "amend" } else { "commit" };
+        let mut would = 0;
+        for c in &results {
+            match c.outcome {
+                CommitOutcome::Committed => {
+                    would += 1;
+                    item(
+                        ui,
+                        2,
+                        Mark::Ok,
+                        format!("{}: {verb} {}", c.repo, c.files.join(", ")),
+                    );
+                }
+                CommitOutcome::NothingToCommit => ui.line(format!(
+                    "    {}: nothing to commit{}",
+                    c.repo,
+                    if self.all { "" } else { " (nothing staged)" }
+                )),
+                CommitOutcome::Skipped => item(
+                    ui,
+                    2,
+                    Mark::Warn,
+                    format!(
+                        "{}: skipped: {}",
+                        c.repo,
+                        c.error.as_deref().unwrap_or("no worktree")
+                    ),
+                ),
+                _ => item(
+                    ui,
+                    2,
+                    Mark::Bad,
+                    format!("{}: {}", c.repo, c.error.as_deref().unwrap_or("failed")),
+                ),
+            }
+        }
+        match &message {
+            Some(m) => ui.line(format!(
+                "  with the message: {}",
+                m.lines().next().unwrap_or("")
+            )),
+            None => ui.line("  with the message you would write in the editor"),
+        }
+        if would > 0 {
+            ui.line(format!(
+                "then link the {would} commit(s) in refs/notes/realm and record them in changes/{}.yaml",
+                s.change.id
+            ));
+        }
+        Ok(Exit::Success)
+    }
+
+    /// What [`Self::try_commit`] would do in `dir`, into `out`, without doing it.
+    fn plan_commit(
+        &self,
+        s: &Round<'_>,
+        dir: &std::path::Path,
+        out: &mut RepoCommit,
+    ) -> Result<()> {
+        match git::refs::current_branch(dir)? {
+            Some(b) if b == s.branch => {}
+            other => {
+                out.error = Some(format!(
+                    "{} is on {}, not on the change's branch {}",
+                    dir.display(),
+                    other.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}")),
+                    s.branch
+                ));
+                return Ok(());
+            }
+        }
+        if self.amend && !self.head_in_change(s, dir)? {
+            out.error = Some(format!(
+                "the tip of {} is not a commit of change '{}': nothing to amend",
+                s.branch, s.change
+            ));
+            return Ok(());
+        }
+        out.files = git::commits::pending_files(dir, self.all)?;
+        out.outcome = if out.files.is_empty() && !self.amend {
+            CommitOutcome::NothingToCommit
+        } else {
+            refuse_locked(s, dir)?;
+            CommitOutcome::Committed
+        };
+        Ok(())
+    }
+
     /// The command line that completes this round.
     fn rerun(&self) -> String {
         let mut cmd = String::from("git realm commit");

@@ -90,6 +90,11 @@ pub struct InitArgs {
     #[arg(long, value_name = "N", default_value_t = 14)]
     pub grace_days: u32,
 
+    /// Say what the realm would be (its path, realm.yaml, hooks, GitHub files),
+    /// and create nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -143,7 +148,8 @@ impl Command for InitArgs {
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
         let path = git::absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
 
-        if gix::open(&path).is_err() {
+        let exists = gix::open(&path).is_ok();
+        if !exists {
             if path.exists()
                 && path
                     .read_dir()
@@ -155,51 +161,19 @@ impl Command for InitArgs {
                     path.display()
                 )));
             }
+            if self.dry_run {
+                return self.dry_run(&path, None, ui);
+            }
             git::repo::init(&cwd, &path, true)?;
         }
         let repo = git::open_at(&path)?;
         let store = Store::realm_repository(&repo);
         refuse_existing(&store, &path)?;
         refuse_checked_out_main(&path)?;
-
-        // Someone must own realm.yaml and approve merges: without --approver, the
-        // person creating the realm (with their signing key, if they have one).
-        let mut approvers = self.approvers.clone();
-        if approvers.is_empty()
-            && let Ok(me) = crate::changes::identity_email(&repo)
-        {
-            approvers.push(me);
+        if self.dry_run {
+            return self.dry_run(&path, Some(&repo), ui);
         }
-        let keys = match (
-            crate::changes::identity_email(&repo),
-            git::signing::user_key(&repo).and_then(|k| k.parse::<SigningKey>().ok()),
-        ) {
-            (Ok(email), Some(key)) if approvers.contains(&email) => {
-                vec![MaintainerKey { email, key }]
-            }
-            _ => Vec::new(),
-        };
-        if self.trust == Trust::Signed && keys.is_empty() {
-            return Err(Error::usage(
-                "--trust signed: your signing key is needed to sign the realm's first commit, and none is configured",
-            )
-            .hint("set up signing as git documents it (`git config user.signingkey ~/.ssh/id_ed25519.pub` and `git config gpg.format ssh`), with user.email among the approvers"));
-        }
-        let realm = RealmFile {
-            format: model::FORMAT,
-            name: self.name.clone(),
-            created_at: git::now(&repo)?,
-            trust: self.trust,
-            governance: Governance {
-                admission: self.admission,
-                approvers,
-                keys,
-                breaking_changes: BreakingChanges {
-                    require_approval: self.require_approval,
-                    grace_period_days: self.grace_days,
-                },
-            },
-        };
+        let realm = self.realm_file(&repo)?;
         if self.hooks {
             // Before anything is written: a foreign hook refuses the whole init.
             refuse_foreign_hook(&repo)?;
@@ -270,6 +244,133 @@ impl Command for InitArgs {
                 "Next: in each member repository, run `git realm join {url}`"
             ));
         }
+        Ok(Exit::Success)
+    }
+}
+
+impl InitArgs {
+    /// The realm's first `realm.yaml`.
+    fn realm_file(&self, repo: &gix::Repository) -> Result<RealmFile> {
+        // Someone must own realm.yaml and approve merges: without --approver, the
+        // person creating the realm (with their signing key, if they have one).
+        let mut approvers = self.approvers.clone();
+        if approvers.is_empty()
+            && let Ok(me) = crate::changes::identity_email(repo)
+        {
+            approvers.push(me);
+        }
+        let keys = match (
+            crate::changes::identity_email(repo),
+            git::signing::user_key(repo).and_then(|k| k.parse::<SigningKey>().ok()),
+        ) {
+            (Ok(email), Some(key)) if approvers.contains(&email) => {
+                vec![MaintainerKey { email, key }]
+            }
+            _ => Vec::new(),
+        };
+        if self.trust == Trust::Signed && keys.is_empty() {
+            return Err(Error::usage(
+                "--trust signed: your signing key is needed to sign the realm's first commit, and none is configured",
+            )
+            .hint("set up signing as git documents it (`git config user.signingkey ~/.ssh/id_ed25519.pub` and `git config gpg.format ssh`), with user.email among the approvers"));
+        }
+        Ok(RealmFile {
+            format: model::FORMAT,
+            name: self.name.clone(),
+            created_at: git::now(repo)?,
+            trust: self.trust,
+            governance: Governance {
+                admission: self.admission,
+                approvers,
+                keys,
+                breaking_changes: BreakingChanges {
+                    require_approval: self.require_approval,
+                    grace_period_days: self.grace_days,
+                },
+            },
+        })
+    }
+
+    /// `--dry-run`: what init would create at `path` (`repo`: the empty repository
+    /// already there), previewed against an empty realm; nothing is written.
+    fn dry_run(&self, path: &Path, repo: Option<&gix::Repository>, ui: &Ui) -> Result<Exit> {
+        // Identity, signing key and clock as the new repository would see them.
+        let new = repo.is_none();
+        let hook = repo.map_or_else(|| path.join("hooks").join("pre-receive"), hook_path);
+        let scratch;
+        let repo = match repo {
+            Some(r) => r,
+            None => {
+                scratch = git::repo::scratch()?;
+                &scratch.1
+            }
+        };
+        let realm = self.realm_file(repo)?;
+        if self.hooks {
+            refuse_foreign_hook(repo)?;
+        }
+        let github = self.github.then(|| ops::GithubHosting {
+            install: self.install.clone(),
+        });
+        let empty = Store::with(crate::store::memory::MemoryRealm::new().member());
+        let p = empty.preview(&mut ops::CreateRealm {
+            realm: realm.clone(),
+            github,
+        })?;
+        let yaml = p
+            .edits
+            .changes()
+            .find(|(f, _)| *f == model::paths::REALM)
+            .and_then(|(_, b)| b)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let url = path.display().to_string();
+        let index_path = index::path()?;
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "dry_run": true,
+                "realm": self.name,
+                "path": path,
+                "url": url,
+                "create_repository": new,
+                "trust": realm.trust.to_string(),
+                "admission": realm.governance.admission.to_string(),
+                "realm_yaml": yaml,
+                "preview": ui::dry_run_json(&p.message, &p.edits),
+                "hook": self.hooks.then_some(&hook),
+                "github": github_files(self.github),
+                "index": index_path,
+            }));
+            return Ok(Exit::Success);
+        }
+        ui.line(format!(
+            "Would create realm '{}' in {} {} (trust {}, admission {})",
+            self.name,
+            if new {
+                "a new bare repository"
+            } else {
+                "the empty repository"
+            },
+            path.display(),
+            realm.trust,
+            realm.governance.admission
+        ));
+        ui::dry_run(ui, &p.message, &p.edits);
+        ui.line(format!("  with {}:", model::paths::REALM));
+        for line in yaml.lines() {
+            ui.line(format!("    {line}"));
+        }
+        if self.hooks {
+            ui.line(format!(
+                "It would install the pre-receive hook {} (`git realm verify --pre-receive`)",
+                hook.display()
+            ));
+        }
+        ui.line(format!(
+            "and add realm '{}' ({url}) to the index {}",
+            self.name,
+            index_path.display()
+        ));
         Ok(Exit::Success)
     }
 }

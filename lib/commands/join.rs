@@ -54,6 +54,11 @@ pub struct JoinArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
 
+    /// Fetch the realm and say what joining would write (the realm commit or
+    /// proposal, the git config, the index), and write nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -97,7 +102,11 @@ impl Command for JoinArgs {
             None => guess_name(url.as_str(), &checkout)?,
         };
 
-        let (store, realm) = Store::adopt(&repo, &realm_url)?;
+        let (store, realm) = if self.dry_run {
+            Store::peek(&repo, &realm_url)?
+        } else {
+            Store::adopt(&repo, &realm_url)?
+        };
         if let Some(only) = &self.global.realm
             && only != &realm.name
         {
@@ -123,6 +132,10 @@ impl Command for JoinArgs {
         };
         let joined_at = git::now(&repo)?;
         let explicit = self.as_name.is_some();
+        if self.dry_run {
+            let file = registration(&guessed_name, &url, &maintainers, &keys, joined_at);
+            return self.dry_run(&store, &realm, &realm_url, &url, &checkout, file, ui);
+        }
         // `adopt` just fetched: look the repo up once, in the operation itself (an
         // open realm), or before proposing (the others).
         let (name, outcome, commit, proposal) = if realm.governance.admission == Admission::Open {
@@ -250,6 +263,84 @@ impl Command for JoinArgs {
 }
 
 impl JoinArgs {
+    /// `--dry-run`: the realm commit (or proposal) joining would make, and the
+    /// local config and index entry it would set; nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    fn dry_run(
+        &self,
+        store: &Store<'_>,
+        realm: &model::RealmFile,
+        realm_url: &str,
+        url: &Url,
+        checkout: &Path,
+        file: RepoFile,
+        ui: &Ui,
+    ) -> Result<Exit> {
+        let explicit = self.as_name.is_some();
+        let guessed = file.name.clone();
+        let open = realm.governance.admission == Admission::Open;
+        let existing = find_registration(&store.snapshot()?, &guessed, url, explicit)?;
+        let (name, preview) = match existing {
+            Some(existing) => (existing, None),
+            None => {
+                let p = store.preview(&mut ops::Join { file, explicit })?;
+                (guessed, Some(p))
+            }
+        };
+        let proposal = (!open && preview.is_some()).then(|| format!("join/{name}"));
+        let outcome = match (&preview, &proposal) {
+            (None, _) => JoinOutcome::AlreadyRegistered,
+            (Some(_), Some(_)) => JoinOutcome::Proposed,
+            (Some(_), None) => JoinOutcome::Registered,
+        };
+        let config = [
+            (format!("realm.{}.url", realm.name), realm_url.to_owned()),
+            (format!("realm.{}.member", realm.name), name.to_string()),
+            ("notes.rewriteRef".to_owned(), "refs/notes/realm".to_owned()),
+        ];
+        let index_path = index::path()?;
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "dry_run": true,
+                "realm": realm.name,
+                "realm_url": realm_url,
+                "repo": name,
+                "url": url.as_str(),
+                "outcome": outcome,
+                "proposal_branch": proposal,
+                "preview": preview.as_ref().map(|p| ui::dry_run_json(&p.message, &p.edits)),
+                "config": config.iter().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>(),
+                "index": index_path,
+                "checkout": checkout,
+            }));
+            return Ok(Exit::Success);
+        }
+        match (&preview, &proposal) {
+            (None, _) => ui.line(format!(
+                "Dry run: nothing was written. {name} is already registered in realm '{}'; joining would only restore the local config",
+                realm.name
+            )),
+            (Some(p), Some(branch)) => {
+                ui::dry_run(ui, &p.message, &p.edits);
+                ui.line(format!(
+                    "Realm '{}' admits members by approval: it would be pushed to the proposal branch {branch} of {realm_url}, not to main",
+                    realm.name
+                ));
+            }
+            (Some(p), None) => ui::dry_run(ui, &p.message, &p.edits),
+        }
+        ui.line("It would set in the local git config:");
+        for (k, v) in &config {
+            ui.line(format!("    {k} = {v}"));
+        }
+        ui.line(format!(
+            "and record {} as {name}'s checkout in the index {}",
+            checkout.display(),
+            index_path.display()
+        ));
+        Ok(Exit::Success)
+    }
+
     /// The url other members see: `--url`, or `remote.origin.url` exactly as
     /// configured (the user's personal `insteadOf` rewriting is not applied).
     fn member_url(&self, repo: &gix::Repository, checkout: &Path) -> Result<Url> {

@@ -194,6 +194,18 @@ pub fn has_changes(dir: &Path, all: bool) -> Result<bool> {
     }
 }
 
+/// The paths `git commit` (with `all`: `git commit -a`) would commit at `dir`:
+/// the staged ones, or every tracked path that differs from `HEAD`.
+pub fn pending_files(dir: &Path, all: bool) -> Result<Vec<String>> {
+    let args: &[&str] = if all {
+        &["diff", "--name-only", "HEAD", "--"]
+    } else {
+        &["diff", "--name-only", "--cached", "--"]
+    };
+    let out = Git::in_dir(dir).args(args).run()?;
+    Ok(out.stdout.lines().map(str::to_owned).collect())
+}
+
 /// The commit `HEAD` is at in the repository (or worktree) at `dir`.
 pub fn head(dir: &Path) -> Result<gix::ObjectId> {
     let repo = super::open_at(dir)?;

@@ -59,6 +59,16 @@ pub fn init(cwd: &Path, path: &Path, bare: bool) -> Result<()> {
     init.arg("--").arg(path).run().map(drop)
 }
 
+/// An empty bare repository in a temporary directory (removed when the
+/// directory is dropped), to read the user's configuration as a new repository
+/// would see it without creating one where they asked (`init --dry-run`).
+pub fn scratch() -> Result<(tempfile::TempDir, gix::Repository)> {
+    let dir = tempfile::tempdir().context(|| "cannot create a temporary directory".into())?;
+    init(dir.path(), dir.path(), true)?;
+    let repo = open_at(dir.path())?;
+    Ok((dir, repo))
+}
+
 /// `base.join(p)`, lexically normalised (no filesystem access needed).
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {

@@ -585,3 +585,50 @@ impl TreeRead for GitTree<'_> {
         self.cache(true)?.changes_naming(me, self.max_size)
     }
 }
+
+/// A realm state fetched for a dry run (`Store::peek`): reads the commit it was
+/// given, and refuses to write. No ref holds it.
+pub struct Pinned<'r> {
+    pub(super) repo: &'r gix::Repository,
+    pub(super) tip: ObjectId,
+    pub(super) url: String,
+    pub(super) local_ref: String,
+}
+
+impl<'r> Backend<'r> for Pinned<'r> {
+    fn local_tip(&self) -> Result<Option<ObjectId>> {
+        Ok(Some(self.tip))
+    }
+
+    fn fetch(&self) -> Result<Option<ObjectId>> {
+        Ok(Some(self.tip))
+    }
+
+    fn last_fetched(&self) -> Option<SystemTime> {
+        None
+    }
+
+    fn snapshot(&self, tip: Option<ObjectId>) -> Result<Snapshot<'r>> {
+        GitBackend::snapshot_of(self.repo, tip, format!("{} ({REALM_BRANCH})", self.url))
+    }
+
+    fn commit(&self, _: Option<ObjectId>, _: &Edits, _: &str, _: bool) -> Result<Option<ObjectId>> {
+        Err(Error::internal("a dry run cannot write to the realm"))
+    }
+
+    fn publish(&self, _: Option<ObjectId>, _: ObjectId) -> Result<Publish> {
+        Err(Error::internal("a dry run cannot write to the realm"))
+    }
+
+    fn publish_branch(&self, _: &str, _: ObjectId) -> Result<Publish> {
+        Err(Error::internal("a dry run cannot write to the realm"))
+    }
+
+    fn describe(&self) -> String {
+        format!("the realm at {}", self.url)
+    }
+
+    fn reference(&self) -> String {
+        self.local_ref.clone()
+    }
+}

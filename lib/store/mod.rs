@@ -297,6 +297,40 @@ impl<'r> Store<'r> {
         git::delete_ref(repo, &scratch, tip)?;
         result
     }
+    /// `adopt` for a dry run: fetch what is at `url` into a scratch ref, read and
+    /// verify it, and delete the scratch ref again. The local copy is neither
+    /// created nor moved; the store reads the fetched state and writes nothing.
+    pub fn peek(repo: &'r gix::Repository, url: &str) -> Result<(Store<'r>, RealmFile)> {
+        let scratch = format!("refs/realm-incoming/{}", std::process::id());
+        git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
+        let tip = git::ref_target(repo, &scratch)?
+            .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
+        let result = (|| {
+            let snapshot =
+                GitBackend::snapshot_of(repo, Some(tip), format!("{url} ({REALM_BRANCH})"))?;
+            snapshot.check_format()?;
+            let realm = snapshot.realm()?;
+            let local = local_ref(realm.name.as_str());
+            // Verified as a fetch would verify it, from the local copy if it has one.
+            let from = match git::ref_target(repo, &local)? {
+                Some(old) if history::is_ancestor(repo, old, tip)? => Some(old),
+                _ => None,
+            };
+            let violations = crate::trust::verify_range(repo, from, tip)?;
+            if !violations.is_empty() {
+                return Err(crate::trust::refused(&violations, url));
+            }
+            let pinned = git_backend::Pinned {
+                repo,
+                tip,
+                url: url.to_owned(),
+                local_ref: local,
+            };
+            Ok((Store::with(pinned), realm))
+        })();
+        git::delete_ref(repo, &scratch, tip)?;
+        result
+    }
 }
 
 /// Whether the commit of `edits` on `snapshot` must be signed: the realm is

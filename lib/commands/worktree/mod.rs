@@ -77,6 +77,10 @@ pub struct WorktreeArgs {
     #[arg(long)]
     pub clone: bool,
 
+    /// Say what would be recorded, cloned and created in each repo, and create nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub jobs: crate::parallel::JobsArg,
 
@@ -96,6 +100,9 @@ pub enum WorktreeAction {
         /// Remove even with uncommitted or unpushed work in a worktree
         #[arg(long)]
         force: bool,
+        /// List what would be removed and what would block it, and remove nothing
+        #[arg(short = 'n', long)]
+        dry_run: bool,
     },
     /// Finish a change: close it in the realm, remove its worktrees, delete its merged branches
     Finish {
@@ -122,9 +129,11 @@ impl Command for WorktreeArgs {
     fn run(self, ui: &Ui) -> Result<Exit> {
         match &self.action {
             Some(WorktreeAction::List) => list::run(&self.global, ui),
-            Some(WorktreeAction::Remove { change, force }) => {
-                remove::run(&self.global, &self.jobs, change, *force, ui)
-            }
+            Some(WorktreeAction::Remove {
+                change,
+                force,
+                dry_run,
+            }) => remove::run(&self.global, &self.jobs, change, *force, *dry_run, ui),
             Some(WorktreeAction::Finish {
                 change,
                 abandon,
@@ -146,7 +155,8 @@ impl Command for WorktreeArgs {
                 && self.repos.is_empty()
                 && self.branch.is_none()
                 && self.base.is_none()
-                && !self.clone =>
+                && !self.clone
+                && !self.dry_run =>
             {
                 list::run(&self.global, ui)
             }

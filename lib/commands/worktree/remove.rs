@@ -24,6 +24,8 @@ enum RemoveOutcome {
     Absent,
     Removed,
     Failed,
+    /// `--dry-run`: it is there and would be removed.
+    WouldRemove,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +51,7 @@ pub(super) fn run(
     jobs: &crate::parallel::JobsArg,
     id: &Name,
     force: bool,
+    dry_run: bool,
     ui: &Ui,
 ) -> Result<Exit> {
     let repo = git::open_current()?;
@@ -56,6 +59,49 @@ pub(super) fn run(
     let (m, me) = membership::one(&repo, global.realm.as_ref())?;
     let store = Store::member(&repo, m.realm.as_str(), &m.url);
     let change = load_change(&store, &m.realm, id)?;
+    if dry_run {
+        let targets = targets(&repo, &m.realm, &me, &change)?;
+        let blocked = unsaved(&targets, &change, limit);
+        let results: Vec<Removed> = targets
+            .iter()
+            .map(|(r, wt, checkout)| Removed {
+                repo: r.to_string(),
+                path: wt.clone(),
+                outcome: if is_worktree(checkout, wt) {
+                    RemoveOutcome::WouldRemove
+                } else {
+                    RemoveOutcome::Absent
+                },
+                error: None,
+            })
+            .collect();
+        let refused = !force && !blocked.is_empty();
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "dry_run": true,
+                "realm": m.realm,
+                "change": id,
+                "branch": change.branch,
+                "worktrees": results,
+                "blocked_by": blocked,
+                "refused": refused,
+            }));
+            return Ok(Exit::Success);
+        }
+        ui.line("Dry run: nothing was removed.");
+        print_removed(ui, &results);
+        if !blocked.is_empty() {
+            ui.line(if refused {
+                "It would remove none of them (all or nothing): this work is saved nowhere else (--force drops it):".to_owned()
+            } else {
+                "With --force it would drop this unsaved work:".to_owned()
+            });
+            for b in &blocked {
+                ui.bad(b);
+            }
+        }
+        return Ok(Exit::Success);
+    }
     let results = remove_worktrees(&repo, &m.realm, &me, &change, force, limit)?;
     let failed = results
         .iter()
@@ -91,6 +137,9 @@ pub(super) fn print_removed(ui: &Ui, results: &[Removed]) {
     for r in results {
         match r.outcome {
             RemoveOutcome::Removed => ui.ok(format!("{}: removed {}", r.repo, r.path.display())),
+            RemoveOutcome::WouldRemove => {
+                ui.ok(format!("{}: would remove {}", r.repo, r.path.display()))
+            }
             RemoveOutcome::Absent => {
                 ui.line(format!("  {}: no worktree at {}", r.repo, r.path.display()))
             }
@@ -140,33 +189,11 @@ pub(super) fn remove_worktrees(
     limit: usize,
 ) -> Result<Vec<Removed>> {
     let id = &change.id;
-    let checkouts = Checkouts::load(repo, realm, me)?;
-    let targets: Vec<(Name, PathBuf, PathBuf)> = change
-        .repos
-        .iter()
-        .filter_map(|r| {
-            checkouts
-                .get(r)
-                .map(|co| (r.clone(), worktree_path(&co, id), co))
-        })
-        .collect();
+    let targets = targets(repo, realm, me, change)?;
 
     // Look at every worktree before removing any: all or nothing.
     if !force {
-        let problems: Vec<Vec<String>> = parallel::parallel(&targets, limit, |(r, wt, _)| {
-            if !wt.is_dir() {
-                return Vec::new();
-            }
-            match unsaved_work(wt, &change.branch) {
-                Ok(list) => list.into_iter().map(|p| format!("{r}: {p}")).collect(),
-                Err(e) => vec![format!(
-                    "{r}: cannot inspect {}: {}",
-                    wt.display(),
-                    e.message
-                )],
-            }
-        });
-        let problems: Vec<String> = problems.into_iter().flatten().collect();
+        let problems = unsaved(&targets, change, limit);
         if !problems.is_empty() {
             let mut err = Error::conflict(format!(
                 "refusing to remove the worktrees of change '{id}': they hold work that is not saved elsewhere"
@@ -181,9 +208,7 @@ pub(super) fn remove_worktrees(
     }
 
     let results = parallel::parallel(&targets, limit, |(r, wt, checkout)| {
-        let listed = git::worktrees::list(checkout).unwrap_or_default();
-        let registered = listed.iter().any(|w| same_path(&w.path, wt));
-        if !registered && !wt.exists() {
+        if !is_worktree(checkout, wt) {
             return Removed {
                 repo: r.to_string(),
                 path: wt.clone(),
@@ -207,6 +232,49 @@ pub(super) fn remove_worktrees(
         }
     });
     Ok(results)
+}
+
+/// Each repo's worktree of `change` on this machine: (repo, worktree, checkout).
+fn targets(
+    repo: &gix::Repository,
+    realm: &Name,
+    me: &Name,
+    change: &ChangeFile,
+) -> Result<Vec<(Name, PathBuf, PathBuf)>> {
+    let checkouts = Checkouts::load(repo, realm, me)?;
+    Ok(change
+        .repos
+        .iter()
+        .filter_map(|r| {
+            checkouts
+                .get(r)
+                .map(|co| (r.clone(), worktree_path(&co, &change.id), co))
+        })
+        .collect())
+}
+
+/// Whether there is something to remove at `wt` (registered, or on disk).
+fn is_worktree(checkout: &Path, wt: &Path) -> bool {
+    let listed = git::worktrees::list(checkout).unwrap_or_default();
+    listed.iter().any(|w| same_path(&w.path, wt)) || wt.exists()
+}
+
+/// The work that removing `targets` would lose, as `<repo>: <what>` lines.
+fn unsaved(targets: &[(Name, PathBuf, PathBuf)], change: &ChangeFile, limit: usize) -> Vec<String> {
+    let problems: Vec<Vec<String>> = parallel::parallel(targets, limit, |(r, wt, _)| {
+        if !wt.is_dir() {
+            return Vec::new();
+        }
+        match unsaved_work(wt, &change.branch) {
+            Ok(list) => list.into_iter().map(|p| format!("{r}: {p}")).collect(),
+            Err(e) => vec![format!(
+                "{r}: cannot inspect {}: {}",
+                wt.display(),
+                e.message
+            )],
+        }
+    });
+    problems.into_iter().flatten().collect()
 }
 
 /// What removing the worktree at `dir` would lose: uncommitted files, and commits

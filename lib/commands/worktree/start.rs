@@ -123,8 +123,21 @@ impl WorktreeArgs {
                     "clone them next to this repository with --clone, or run `git realm join` in your existing checkout",
                 ));
             }
-            cloned = clone_missing(&snapshot, &m, checkouts.mine(), &missing, limit)?;
-            for c in &cloned {
+            if self.dry_run {
+                let parent = checkouts.mine().parent().unwrap_or(checkouts.mine());
+                for r in &missing {
+                    let file =
+                        snapshot.require::<RepoFile>(&model::paths::repo(r.as_str()), "repo")?;
+                    cloned.push(Cloned {
+                        repo: r.to_string(),
+                        url: file.url.to_string(),
+                        path: parent.join(r.as_str()),
+                    });
+                }
+            } else {
+                cloned = clone_missing(&snapshot, &m, checkouts.mine(), &missing, limit)?;
+            }
+            for c in cloned.iter().filter(|_| !self.dry_run) {
                 checkouts.set(&c.repo.parse().map_err(Error::usage)?, &c.path);
             }
         }
@@ -138,7 +151,7 @@ impl WorktreeArgs {
         // after a failed worktree completes the same change.
         let created_at = git::now(&repo)?;
         let created_by = changes::identity_email(&repo)?;
-        let updated = store.update(&mut ops::StartChange {
+        let mut op = ops::StartChange {
             actor: me.clone(),
             realm: m.realm.clone(),
             id: id.clone(),
@@ -148,7 +161,11 @@ impl WorktreeArgs {
             domains: domains.clone(),
             created_by,
             created_at,
-        })?;
+        };
+        if self.dry_run {
+            return self.dry_run(&store, &mut op, &checkouts, cloned, &me, ui);
+        }
+        let updated = store.update(&mut op)?;
         let change = updated.value;
 
         let jobs: Vec<(Name, Option<PathBuf>)> = change
@@ -228,6 +245,100 @@ impl WorktreeArgs {
         .hint(format!(
             "fix that, then re-run `git realm worktree {id}`: it completes what is missing"
         )))
+    }
+
+    /// `--dry-run`: the realm commit recording the change, the clones it would
+    /// make, and each repo's worktree (path, branch, base); nothing is created.
+    fn dry_run(
+        &self,
+        store: &Store<'_>,
+        op: &mut ops::StartChange,
+        checkouts: &Checkouts,
+        cloned: Vec<Cloned>,
+        me: &Name,
+        ui: &Ui,
+    ) -> Result<Exit> {
+        let realm = op.realm.clone();
+        let p = store.preview(op)?;
+        let change = p.value;
+        let base = change.base.clone().unwrap_or_else(|| "HEAD".to_owned());
+        let mut repos = Vec::new();
+        for r in &change.repos {
+            let checkout = checkouts.get(r).or_else(|| {
+                cloned
+                    .iter()
+                    .find(|c| c.repo == r.as_str())
+                    .map(|c| c.path.clone())
+            });
+            let Some(checkout) = checkout else {
+                repos.push(serde_json::json!({"repo": r, "outcome": "failed", "error": checkouts.missing_reason(r)}));
+                continue;
+            };
+            let path = worktree_path(&checkout, &change.id);
+            let (outcome, error) = if !checkout.exists() {
+                ("would-create", None)
+            } else {
+                match planned_worktree(&checkout, &path, &change.branch) {
+                    Ok(true) => ("would-create", None),
+                    Ok(false) => ("existing", None),
+                    Err(e) => ("failed", Some(e.message)),
+                }
+            };
+            repos.push(serde_json::json!({
+                "repo": r, "path": path, "outcome": outcome, "error": error,
+            }));
+        }
+        if ui.json {
+            ui.json(&serde_json::json!({
+                "dry_run": true,
+                "realm": realm,
+                "change": change.id,
+                "branch": change.branch,
+                "base": change.base,
+                "preview": ui::dry_run_json(&p.message, &p.edits),
+                "cloned": cloned,
+                "repos": repos,
+            }));
+            return Ok(Exit::Success);
+        }
+        ui::dry_run(ui, &p.message, &p.edits);
+        for c in &cloned {
+            ui.line(format!(
+                "It would clone {} from {} into {}",
+                c.repo,
+                c.url,
+                c.path.display()
+            ));
+        }
+        ui.line(format!(
+            "It would create branch '{}' from {base} in a worktree of each repo:",
+            change.branch
+        ));
+        for r in &repos {
+            let name = r["repo"].as_str().unwrap_or_default();
+            let path = r["path"].as_str().unwrap_or_default();
+            let this = if name == me.as_str() {
+                "  # this repo"
+            } else {
+                ""
+            };
+            match r["outcome"].as_str() {
+                Some("would-create") => item(ui, 2, Mark::Ok, format!("{name}: {path}{this}")),
+                Some("existing") => item(
+                    ui,
+                    2,
+                    Mark::Ok,
+                    format!("{name}: {path} (already there){this}"),
+                ),
+                _ => item(
+                    ui,
+                    2,
+                    Mark::Bad,
+                    format!("{name}: {}", r["error"].as_str().unwrap_or("failed")),
+                ),
+            }
+        }
+        Ok(Exit::Success)
     }
 
     /// The repos and domains of the change: from `--domain`, `--repos`, the change
@@ -390,35 +501,47 @@ fn clone_missing(
 /// Make sure `path` is a worktree of `checkout` on `branch`. Returns whether it
 /// was created now.
 fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<bool> {
-    changes::refuse_symlinks(checkout, path)?;
     exclude_worktrees(checkout)?;
-    let listed = git::worktrees::list(checkout)?;
-    if let Some(wt) = listed.iter().find(|w| same_path(&w.path, path)) {
-        if wt.path.is_dir() {
-            return match &wt.branch {
-                Some(b) if b == branch => Ok(false),
-                other => Err(Error::conflict(format!(
-                    "{} exists but is on {}, not {branch}",
-                    path.display(),
-                    other
-                        .as_deref()
-                        .map(|b| format!("branch {b}"))
-                        .unwrap_or_else(|| "a detached HEAD".into())
-                ))),
-            };
-        }
+    if !planned_worktree(checkout, path, branch)? {
+        return Ok(false);
+    }
+    if git::worktrees::list(checkout)?
+        .iter()
+        .any(|w| same_path(&w.path, path))
+    {
         // Registered but deleted by hand: forget it so it can be made again.
         git::worktrees::prune(checkout)?;
-    } else if path.exists() {
-        return Err(Error::conflict(format!(
-            "{} exists and is not a worktree of {}",
-            path.display(),
-            checkout.display()
-        )));
     }
     // After `worktree remove` the branch was kept: `add` picks it up again.
     git::worktrees::add(checkout, path, branch, base)?;
     Ok(true)
+}
+
+/// What [`ensure_worktree`] would do at `path`: `true` to create it, `false` when
+/// it is already there on `branch`; an error when it would fail.
+fn planned_worktree(checkout: &Path, path: &Path, branch: &str) -> Result<bool> {
+    changes::refuse_symlinks(checkout, path)?;
+    let listed = git::worktrees::list(checkout)?;
+    match listed.iter().find(|w| same_path(&w.path, path)) {
+        Some(wt) if wt.path.is_dir() => match &wt.branch {
+            Some(b) if b == branch => Ok(false),
+            other => Err(Error::conflict(format!(
+                "{} exists but is on {}, not {branch}",
+                path.display(),
+                other
+                    .as_deref()
+                    .map(|b| format!("branch {b}"))
+                    .unwrap_or_else(|| "a detached HEAD".into())
+            ))),
+        },
+        Some(_) => Ok(true),
+        None if path.exists() => Err(Error::conflict(format!(
+            "{} exists and is not a worktree of {}",
+            path.display(),
+            checkout.display()
+        ))),
+        None => Ok(true),
+    }
 }
 
 /// Add `.worktrees/` to the repository's `info/exclude` (shared by its worktrees), once.
