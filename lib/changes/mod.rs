@@ -9,6 +9,7 @@ pub mod gate;
 mod order;
 pub mod pr_body;
 pub mod publish;
+pub mod round;
 mod session;
 
 use std::path::{Path, PathBuf};

@@ -1,27 +1,19 @@
 //! `git realm commit`: one commit in every worktree of a change that has
 //! something to commit, linked to each other.
 //!
-//! Each commit is made by `git commit`, so the user's hooks and signing apply. The
-//! links are JSON lines in `refs/notes/realm` on every new commit (the change, its
-//! domains, and `<repo>@<sha>` of every sibling), and the commits are recorded in
-//! `changes/<change>.yaml`. Repos are committed one after the other: when one
-//! fails (a pre-commit hook, a lock file left by a killed git), the others stay
-//! committed, and the same command completes the round.
-//!
-//! A round is identified by an id (`round` in every note and in the change's
-//! record), never by its message: the round in progress is journaled in
-//! `$GIT_COMMON_DIR/realm/rounds/<realm>--<change>.json` (its id, its message and
-//! every repo's HEAD before it) until it completes. Re-running the same command
-//! finds the journal and links, without committing again, a repo whose HEAD
-//! carries the round's note or was committed on top of the journaled HEAD (a run
-//! killed between `git commit` and its note). A finished round leaves no journal,
-//! so a later round with the same message (`-m wip`) never re-links old commits.
+//! The links are JSON lines in `refs/notes/realm` on every new commit (the change,
+//! its domains, and `<repo>@<sha>` of every sibling), and the commits are recorded
+//! in `changes/<change>.yaml`. The repos are committed at once (`-j`), each by
+//! `git commit` (see `changes::round`): when one fails (a pre-commit hook, a lock
+//! file left by a killed git), the others stay committed, and the same command
+//! completes the round.
 
 use std::path::PathBuf;
 
 use clap::Parser;
 use serde::Serialize;
 
+use crate::changes::round::{self, CommitNote, CommitOutcome, Journal, RepoCommit, Round};
 use crate::changes::{self, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
@@ -117,36 +109,6 @@ pub struct CommitArgs {
     text: String,
 }
 
-/// What happened, per repository (serialised in kebab-case for `--json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-enum CommitOutcome {
-    Skipped,
-    Failed,
-    Committed,
-    AlreadyCommitted,
-    NothingToCommit,
-}
-
-/// What every repository's commit of one round needs to know (shared by the
-/// threads that commit in parallel).
-struct Round<'a> {
-    branch: &'a str,
-    change: &'a str,
-    realm: &'a str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct RepoCommit {
-    repo: String,
-    worktree: Option<PathBuf>,
-    /// committed | already-committed | nothing-to-commit | skipped | failed
-    outcome: CommitOutcome,
-    commit: Option<String>,
-    files: Vec<String>,
-    error: Option<String>,
-}
-
 #[derive(Debug, Serialize)]
 struct CommitReport {
     realm: String,
@@ -159,76 +121,6 @@ struct CommitReport {
     /// `<repo>@<sha>` of every commit of this round, as the notes link them.
     linked: Vec<String>,
     realm_commit: Option<String>,
-}
-
-/// The JSON line noted on each commit of a round.
-#[derive(Debug, Serialize, serde::Deserialize)]
-pub struct CommitNote {
-    pub change: String,
-    pub commits: Vec<String>,
-    pub domains: Vec<String>,
-    pub message: String,
-    pub realm: String,
-    pub repo: String,
-    /// The round's id (absent in notes written before rounds had ids).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub round: Option<String>,
-}
-
-/// The round in progress, journaled until it completes.
-#[derive(Debug, Serialize, serde::Deserialize)]
-struct Journal {
-    round: String,
-    message: String,
-    /// Each repo's HEAD before the round committed in it.
-    before: std::collections::BTreeMap<String, String>,
-}
-
-impl Journal {
-    fn path(repo: &gix::Repository, realm: &Name, change: &Name) -> PathBuf {
-        repo.common_dir()
-            .join("realm")
-            .join("rounds")
-            .join(format!("{realm}--{change}.json"))
-    }
-
-    /// The interrupted round with this message, else a new one.
-    fn open(path: &std::path::Path, message: &str) -> Journal {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| serde_json::from_str::<Journal>(&text).ok())
-            .filter(|j| j.message == message)
-            .unwrap_or_else(|| Journal {
-                round: new_round_id(),
-                message: message.to_owned(),
-                before: Default::default(),
-            })
-    }
-
-    fn save(&self, path: &std::path::Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self).expect("a journal always serialises");
-        let tmp = path.with_extension("json.tmp");
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(path.parent().expect("a journal has a folder"))?;
-            std::fs::write(&tmp, text)?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))
-    }
-}
-
-/// 16 hex digits, different for every round.
-fn new_round_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    format!("{:016x}", h.finish())
 }
 
 impl Command for CommitArgs {
@@ -268,11 +160,20 @@ impl Command for CommitArgs {
             change: s.change.id.as_str(),
             realm: s.realm.as_str(),
         };
+        let options = CommitOptions {
+            message: &self.text,
+            all: self.all,
+            amend: self.amend,
+            no_verify: self.no_verify,
+            signoff: self.signoff,
+            gpg_sign: self.gpg_sign.as_deref(),
+            no_edit: self.no_edit,
+        };
         let limit = self.jobs.limit(&repo)?;
         let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> =
             repos.iter().map(|r| (r.clone(), s.worktree(r))).collect();
         let results = crate::parallel::parallel(&jobs, limit, |(r, dir)| {
-            self.commit_one(&round_of, r, dir, &journal)
+            round::commit_one(&options, &round_of, r, dir, &journal)
         });
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
@@ -531,7 +432,7 @@ impl CommitArgs {
                 return Ok(());
             }
         }
-        if self.amend && !self.head_in_change(s, dir)? {
+        if self.amend && !round::head_in_change(s, dir)? {
             out.error = Some(format!(
                 "the tip of {} is not a commit of change '{}': nothing to amend",
                 s.branch, s.change
@@ -542,7 +443,7 @@ impl CommitArgs {
         out.outcome = if out.files.is_empty() && !self.amend {
             CommitOutcome::NothingToCommit
         } else {
-            refuse_locked(s, dir)?;
+            round::refuse_locked(s, dir)?;
             CommitOutcome::Committed
         };
         Ok(())
@@ -626,174 +527,6 @@ impl CommitArgs {
         }
         Ok(text)
     }
-
-    fn commit_one(
-        &self,
-        s: &Round<'_>,
-        repo: &Name,
-        dir: &std::result::Result<PathBuf, String>,
-        journal: &Journal,
-    ) -> RepoCommit {
-        let mut out = RepoCommit {
-            repo: repo.to_string(),
-            worktree: None,
-            outcome: CommitOutcome::Skipped,
-            commit: None,
-            files: Vec::new(),
-            error: None,
-        };
-        let dir = match dir {
-            Ok(d) => d.clone(),
-            Err(why) => {
-                out.error = Some(why.clone());
-                return out;
-            }
-        };
-        out.worktree = Some(dir.clone());
-        match self.try_commit(s, repo, &dir, journal, &mut out) {
-            Ok(()) => out,
-            Err(e) => {
-                out.outcome = CommitOutcome::Failed;
-                out.error = Some(e.message);
-                out
-            }
-        }
-    }
-
-    fn try_commit(
-        &self,
-        s: &Round<'_>,
-        repo: &Name,
-        dir: &std::path::Path,
-        journal: &Journal,
-        out: &mut RepoCommit,
-    ) -> Result<()> {
-        match git::refs::current_branch(dir)? {
-            Some(b) if b == s.branch => {}
-            other => {
-                out.outcome = CommitOutcome::Skipped;
-                out.error = Some(format!(
-                    "{} is on {}, not on the change's branch {}",
-                    dir.display(),
-                    other.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}")),
-                    s.branch
-                ));
-                return Ok(());
-            }
-        }
-        let options = CommitOptions {
-            message: &self.text,
-            all: self.all,
-            amend: self.amend,
-            no_verify: self.no_verify,
-            signoff: self.signoff,
-            gpg_sign: self.gpg_sign.as_deref(),
-            no_edit: self.no_edit,
-        };
-        if self.amend {
-            // Only a commit of this change is amended: never the base it started from.
-            if !self.head_in_change(s, dir)? {
-                out.outcome = CommitOutcome::Skipped;
-                out.error = Some(format!(
-                    "the tip of {} is not a commit of change '{}': nothing to amend",
-                    s.branch, s.change
-                ));
-                return Ok(());
-            }
-            refuse_locked(s, dir)?;
-            self.commit_checked(s, dir, &options)?;
-            out.outcome = CommitOutcome::Committed;
-        } else if git::commits::has_changes(dir, self.all)? {
-            refuse_locked(s, dir)?;
-            self.commit_checked(s, dir, &options)?;
-            out.outcome = CommitOutcome::Committed;
-        } else if self.committed_this_round(repo, dir, journal)? {
-            out.outcome = CommitOutcome::AlreadyCommitted;
-        } else {
-            out.outcome = CommitOutcome::NothingToCommit;
-            return Ok(());
-        }
-        out.commit = Some(git::commits::head(dir)?.to_string());
-        out.files = git::commits::changed_files(dir, "HEAD")?;
-        Ok(())
-    }
-
-    /// `git commit`; when git fails, a lock file it could not take says more than
-    /// git's words.
-    fn commit_checked(
-        &self,
-        s: &Round<'_>,
-        dir: &std::path::Path,
-        options: &CommitOptions<'_>,
-    ) -> Result<()> {
-        let committed = git::commits::commit(dir, options);
-        if committed.is_err() {
-            refuse_locked(s, dir)?;
-        }
-        committed
-    }
-
-    /// Whether HEAD at `dir` is a commit of this change (it carries its note).
-    fn head_in_change(&self, s: &Round<'_>, dir: &std::path::Path) -> Result<bool> {
-        let repo = git::open_at(dir)?;
-        let Ok(head) = repo.head_id() else {
-            return Ok(false);
-        };
-        Ok(notes::read(&repo, head.detach())?.iter().any(|line| {
-            serde_json::from_str::<CommitNote>(line)
-                .is_ok_and(|n| n.change == s.change && n.realm == s.realm)
-        }))
-    }
-
-    /// Whether HEAD at `dir` was committed by this round already (an earlier run
-    /// that stopped at another repo, or was killed before writing its notes): it
-    /// carries a note of this round, or it is a commit with this round's message
-    /// on top of the HEAD journaled before the round.
-    fn committed_this_round(
-        &self,
-        repo: &Name,
-        dir: &std::path::Path,
-        journal: &Journal,
-    ) -> Result<bool> {
-        let target = git::open_at(dir)?;
-        let Ok(head) = target.head_id() else {
-            return Ok(false);
-        };
-        let head = head.detach();
-        let noted = notes::read(&target, head)?.iter().any(|line| {
-            serde_json::from_str::<CommitNote>(line)
-                .is_ok_and(|n| n.round.as_deref() == Some(journal.round.as_str()))
-        });
-        if noted {
-            return Ok(true);
-        }
-        let Some(before) = journal.before.get(repo.as_str()) else {
-            return Ok(false);
-        };
-        if before == &head.to_string() {
-            return Ok(false);
-        }
-        let on_top = git::commits::first_parent(dir, head)?.map(|p| p.to_string());
-        let subject = git::commits::subject(dir, "HEAD")?;
-        Ok(on_top.as_ref() == Some(before) && subject.as_deref() == self.text.lines().next())
-    }
-}
-
-/// A lock file that blocks committing in the worktree at `dir` (left by a git
-/// killed while writing, or held by one at work): named, with its age and how to
-/// clear it, never removed.
-fn refuse_locked(s: &Round<'_>, dir: &std::path::Path) -> Result<()> {
-    let target = git::open_at(dir)?;
-    let locks = git::locks::blocking_commit(target.git_dir(), target.common_dir(), s.branch);
-    let Some(lock) = locks.first() else {
-        return Ok(());
-    };
-    Err(Error::conflict(format!(
-        "{} is locked by {}: {}",
-        dir.display(),
-        lock.describe(),
-        lock.advice(&dir.display().to_string())
-    )))
 }
 
 fn print_report(ui: &Ui, r: &CommitReport, change: &ChangeFile) {
