@@ -510,6 +510,14 @@ fn a_commit_killed_with_minus_nine_is_finished_by_re_running_it() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // The repos are committed at once: r-a's commit finishes while r-b's hook hangs.
+    while w.rev(&wt("r-a"), "HEAD") == a0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "r-a was never committed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let group = format!("-{}", child.id());
     let killed = std::process::Command::new("kill")
         .args(["-KILL", "--", &group])
