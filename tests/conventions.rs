@@ -826,6 +826,22 @@ fn dry_runs_of_init_join_worktree_and_commit_change_nothing() {
             "realm.gated.member = web",
         ],
     );
+    // A realm on GitHub: the proposal would also become a pull request.
+    w.git(
+        ".",
+        &[
+            "config",
+            "--global",
+            &format!("url.{gated}.insteadOf"),
+            "https://github.com/acme/gated.git",
+        ],
+    )
+    .ok();
+    unchanged(
+        "web",
+        &["join", "https://github.com/acme/gated.git", "-n"],
+        &["a pull request from join/web to main of acme/gated would be opened"],
+    );
 
     // join: fetched and previewed; no ref (not even a scratch one), no config.
     unchanged(
