@@ -326,7 +326,7 @@ impl JoinArgs {
                     "Realm '{}' admits members by approval: it would be pushed to the proposal branch {branch} of {realm_url}, not to main",
                     realm.name
                 ));
-                if let Some(slug) = forge::github_slug(&realm_url) {
+                if let Some(slug) = forge::github_slug(realm_url) {
                     ui.line(format!(
                         "and a pull request from {branch} to main of {slug} would be opened with gh, for an approver to merge"
                     ));
