@@ -213,19 +213,13 @@ impl<'r> Backend<'r> for GitBackend<'r> {
     fn fetch(&self) -> Result<Option<ObjectId>> {
         if let Some(url) = &self.url {
             ui::progress(&format!("Fetching the realm from {url}…"));
-            // Into a scratch ref first: the local copy moves only to a state that
-            // passes the realm's trust rules (verified incrementally, from the
-            // local copy, which only ever holds verified states).
-            // The scratch ref is this process's own: concurrent fetches in one
-            // repository (two syncs, a sync and a status) must not race on it.
-            let scratch = format!("refs/realm-incoming/{}", std::process::id());
-            git::fetch_into(self.repo, url, REALM_BRANCH, &scratch)?;
-            self.mark_fetched();
-            if let Some(new) = git::ref_target(self.repo, &scratch)? {
-                let adopted = self.adopt_verified(new, url);
-                git::delete_ref(self.repo, &scratch, new)?;
-                adopted?;
-            }
+            // The local copy moves only to a state that passes the realm's trust
+            // rules (verified incrementally, from the local copy, which only ever
+            // holds verified states).
+            with_fetched(self.repo, url, |new| {
+                self.mark_fetched();
+                self.adopt_verified(new, url)
+            })?;
         }
         self.local_tip()
     }
@@ -335,6 +329,24 @@ pub fn max_file_size(repo: &gix::Repository) -> u64 {
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n > 0)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+}
+
+/// Fetch the realm branch at `url` into a scratch ref of this process's own
+/// (concurrent fetches in one repository, two syncs or a sync and a status, must
+/// not race on one), run `f` on the fetched commit, and delete the scratch ref
+/// whatever `f` says: nothing unverified is left behind under a ref.
+pub(super) fn with_fetched<T>(
+    repo: &gix::Repository,
+    url: &str,
+    f: impl FnOnce(ObjectId) -> Result<T>,
+) -> Result<T> {
+    let scratch = format!("refs/realm-incoming/{}", std::process::id());
+    git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
+    let tip = git::ref_target(repo, &scratch)?
+        .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
+    let result = f(tip);
+    git::delete_ref(repo, &scratch, tip)?;
+    result
 }
 
 /// A realm on this machine whose `main` is checked out in a working tree: a push

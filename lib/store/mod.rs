@@ -277,11 +277,7 @@ impl<'r> Store<'r> {
     /// into a scratch ref, read `realm.yaml`, then move the commit into
     /// `refs/realm/<name>/main` (objects are already here, so this costs one fetch).
     pub fn adopt(repo: &'r gix::Repository, url: &str) -> Result<(Store<'r>, RealmFile)> {
-        let scratch = format!("refs/realm-incoming/{}", std::process::id());
-        git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
-        let tip = git::ref_target(repo, &scratch)?
-            .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
-        let result = (|| {
+        git_backend::with_fetched(repo, url, |tip| {
             let snapshot =
                 GitBackend::snapshot_of(repo, Some(tip), format!("{url} ({REALM_BRANCH})"))?;
             let realm = snapshot.realm()?;
@@ -293,19 +289,14 @@ impl<'r> Store<'r> {
             backend.adopt_verified(tip, url)?;
             backend.mark_fetched();
             Ok((Store::with(backend), realm))
-        })();
-        git::delete_ref(repo, &scratch, tip)?;
-        result
+        })
     }
+
     /// `adopt` for a dry run: fetch what is at `url` into a scratch ref, read and
     /// verify it, and delete the scratch ref again. The local copy is neither
     /// created nor moved; the store reads the fetched state and writes nothing.
     pub fn peek(repo: &'r gix::Repository, url: &str) -> Result<(Store<'r>, RealmFile)> {
-        let scratch = format!("refs/realm-incoming/{}", std::process::id());
-        git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
-        let tip = git::ref_target(repo, &scratch)?
-            .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
-        let result = (|| {
+        git_backend::with_fetched(repo, url, |tip| {
             let snapshot =
                 GitBackend::snapshot_of(repo, Some(tip), format!("{url} ({REALM_BRANCH})"))?;
             snapshot.check_format()?;
@@ -327,9 +318,7 @@ impl<'r> Store<'r> {
                 local_ref: local,
             };
             Ok((Store::with(pinned), realm))
-        })();
-        git::delete_ref(repo, &scratch, tip)?;
-        result
+        })
     }
 }
 
