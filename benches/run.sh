@@ -78,6 +78,7 @@ for m in aperture fungal leaver heavy; do
   make_member "$W/big/$m" "/srv/$m.git" big "$W/big/realm.git" "$m"
   make_member "$W/small/$m" "/srv/$m.git" small "$W/small/realm.git" "$m"
 done
+git init -q "$W/norealm" && git -C "$W/norealm" commit -q --allow-empty -m empty
 BIG0=$(git -C "$W/big/realm.git" rev-parse main)
 SMALL0=$(git -C "$W/small/realm.git" rev-parse main)
 
@@ -112,7 +113,7 @@ ab() {
   local json="$W/$key.json" all="$W/$key.times"
   : > "$all"
   for round in $(seq 1 "$ROUNDS"); do
-    local args=(-N --runs "$runs" --export-json "$json" --style none)
+    local args=(-N --warmup 1 --runs "$runs" --export-json "$json" --style none)
     [ -n "$pa" ] && args+=(--prepare "$pa" --prepare "$pb")
     hyperfine "${args[@]}" -n A "$a" -n B "$b" >/dev/null
     python3 - "$json" >> "$all" <<'PY'
@@ -158,6 +159,16 @@ script fresh-joiner 'rm -rf "$1/newbie"; git init -q "$1/newbie"; git -C "$1/new
 script floor-write 'cd "$1"; git fetch -q "$2" +refs/heads/main:refs/realm/x/main
 t=$(git rev-parse refs/realm/x/main^{tree}); c=$(git commit-tree -p refs/realm/x/main -m floor "$t")
 git push -q "$2" "$c:refs/heads/main"'
+# The floor of a write that changes one realm file: fetch, one fast-import writing
+# the file at PATH (its blob, the trees on its path, a commit), push. A join adds
+# repos/<name>.yaml, so the remote's connectivity check reads the new 10,000-entry
+# repos tree, which the commit-tree floor (same tree as before) never does.
+script floor-put 'cd "$1"; url=$2; path=$3
+git fetch -q "$url" +refs/heads/main:refs/realm/x/main
+content="floor: $RANDOM$RANDOM"
+printf "commit refs/realm/x/floor\ncommitter floor <floor@example.com> 0 +0000\ndata 5\nfloor\nfrom refs/realm/x/main^0\nM 100644 inline %s\ndata %d\n%s\n\n" \
+  "$path" "${#content}" "$content" | git fast-import --quiet --force
+git push -q "$url" refs/realm/x/floor:refs/heads/main'
 script reset-team "git -C $W/team/realm.git update-ref refs/heads/main $TEAM0
 for t in ${members[*]}; do git -C $W/team/\$t update-ref refs/realm/team/main $TEAM0; done"
 
@@ -166,16 +177,22 @@ say "measuring (ROUNDS=$ROUNDS RUNS=$RUNS)…"
 if wants status; then
   ab status-rev "\`status\` in the 10k realm ÷ \`git rev-parse HEAD\`" "<=" 2 \
     "git -C $B/fungal realm status" "git -C $B/fungal rev-parse HEAD"
+  ab status-dispatch "\`status\` in a repository in no realm ÷ \`git rev-parse HEAD\` (the dispatch floor)" "<=" 2 \
+    "git -C $W/norealm realm status" "git -C $W/norealm rev-parse HEAD"
   ab status-flat "\`status\` in the 10k realm ÷ the same member in a 10-repo realm" "<=" 1.2 \
     "git -C $B/fungal realm status" "git -C $S/fungal realm status"
-  ab status-heavy "\`status\` of a member with 2,000 imports in 200 domains ÷ a member with one import" "<=" 30 \
+  # The issue's goal is 30 ms, where a member with one import took 17.4 ms: 1.7×.
+  ab status-heavy "\`status\` of a member with 2,000 imports in 200 domains ÷ a member with one import" "<=" 1.7 \
     "git -C $B/heavy realm status" "git -C $B/fungal realm status"
-  ab check-heavy "\`check\` of a member with 2,000 imports in 200 domains ÷ a member with one import" "<=" 30 \
+  ab check-heavy "\`check\` of a member with 2,000 imports in 200 domains ÷ a member with one import" "<=" 1.7 \
     "git -C $B/heavy realm check" "git -C $B/fungal realm check"
 fi
 if wants join; then
   RUNS_OVERRIDE=${JOIN_RUNS:-3} ab join-big "\`join\` of a new repo, 10k realm ÷ fetch + commit-tree + push" "<=" 1.3 \
     "git -C $B/newbie realm join $B/realm.git -q" "$W/bin/floor-write $B/newbie $B/realm.git" \
+    "$W/bin/fresh-joiner $B $BIG0" "$W/bin/fresh-joiner $B $BIG0"
+  RUNS_OVERRIDE=${JOIN_RUNS:-3} ab join-big-put "\`join\` of a new repo, 10k realm ÷ fetch + fast-import of repos/newbie.yaml + push" "<=" 1.3 \
+    "git -C $B/newbie realm join $B/realm.git -q" "$W/bin/floor-put $B/newbie $B/realm.git repos/newbie.yaml" \
     "$W/bin/fresh-joiner $B $BIG0" "$W/bin/fresh-joiner $B $BIG0"
   RUNS_OVERRIDE=${JOIN_RUNS:-3} ab join-small "\`join\` of a new repo, 10-repo realm ÷ fetch + commit-tree + push" "<=" 1.3 \
     "git -C $S/newbie realm join $S/realm.git -q" "$W/bin/floor-write $S/newbie $S/realm.git" \
@@ -184,6 +201,9 @@ fi
 if wants sync; then
   ab sync "\`sync\` publishing one changed export, 10k realm ÷ fetch + commit-tree + push" "<=" 1.3 \
     "git -C $B/aperture realm sync -q --no-notify" "$W/bin/floor-write $B/aperture $B/realm.git" \
+    "$W/bin/reset-big" "$W/bin/reset-big"
+  ab sync-put "\`sync\` publishing one changed export, 10k realm ÷ fetch + fast-import of that contract file + push" "<=" 1.3 \
+    "git -C $B/aperture realm sync -q --no-notify" "$W/bin/floor-put $B/aperture $B/realm.git domains/s3-access/contracts/paths.yaml" \
     "$W/bin/reset-big" "$W/bin/reset-big"
 fi
 if wants graph; then
