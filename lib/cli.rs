@@ -99,14 +99,9 @@ pub fn main<C: Command>() -> ! {
     renamed_options::<C>();
     let args = C::parse();
     let global = args.global().clone();
-    let color_ui = if global.color == ColorWhen::Auto {
-        git_color_setting()
-    } else {
-        None
-    };
     let ui = Ui::new(
         global.color,
-        color_ui.as_deref(),
+        git_color_setting,
         global.quiet,
         global.verbose,
         global.json,

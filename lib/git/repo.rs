@@ -91,9 +91,15 @@ pub fn absolute(base: &Path, p: &Path) -> PathBuf {
 
 /// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
 pub fn now(repo: &gix::Repository) -> Result<crate::model::Timestamp> {
-    let seconds = match repo.committer() {
-        Some(Ok(sig)) => sig.seconds(),
-        _ => jiff::Timestamp::now().as_second(),
+    // Not `repo.committer()` unless the date is overridden: building gix's identity
+    // loads the whole time zone database (a walk of /usr/share/zoneinfo, about a
+    // millisecond per command) for a local offset that is never used here.
+    let seconds = match std::env::var_os("GIT_COMMITTER_DATE") {
+        Some(_) => match repo.committer() {
+            Some(Ok(sig)) => sig.seconds(),
+            _ => jiff::Timestamp::now().as_second(),
+        },
+        None => jiff::Timestamp::now().as_second(),
     };
     jiff::Timestamp::from_second(seconds)
         .map_err(|e| Error::usage(format!("invalid commit time: {e}")))

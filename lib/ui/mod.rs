@@ -112,7 +112,13 @@ pub enum ColorWhen {
 }
 
 /// Decide whether to colour a stream, in git's order of precedence.
-pub fn use_color(when: ColorWhen, git_color_ui: Option<&str>, is_terminal: bool) -> bool {
+/// `git_color_ui` is asked only when the answer depends on it (it opens the
+/// repository to read its configuration).
+pub fn use_color(
+    when: ColorWhen,
+    git_color_ui: impl FnOnce() -> Option<String>,
+    is_terminal: bool,
+) -> bool {
     match when {
         ColorWhen::Always => return true,
         ColorWhen::Never => return false,
@@ -124,7 +130,7 @@ pub fn use_color(when: ColorWhen, git_color_ui: Option<&str>, is_terminal: bool)
     if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
         return true;
     }
-    match git_color_ui.map(str::to_ascii_lowercase).as_deref() {
+    match git_color_ui().map(|v| v.to_ascii_lowercase()).as_deref() {
         Some("always") => return true,
         Some("never" | "false" | "no" | "off" | "0") => return false,
         _ => {}
@@ -145,7 +151,7 @@ pub struct Ui {
 impl Ui {
     pub fn new(
         when: ColorWhen,
-        git_color_ui: Option<&str>,
+        git_color_ui: impl Fn() -> Option<String>,
         quiet: bool,
         verbose: bool,
         json: bool,
@@ -156,6 +162,8 @@ impl Ui {
             !quiet && !json && std::io::stderr().is_terminal(),
             Ordering::Relaxed,
         );
+        let setting = std::cell::OnceCell::new();
+        let git_color_ui = || setting.get_or_init(&git_color_ui).clone();
         Ui {
             color: !json && use_color(when, git_color_ui, std::io::stdout().is_terminal()),
             color_stderr: use_color(when, git_color_ui, std::io::stderr().is_terminal()),
@@ -475,8 +483,8 @@ mod tests {
 
     #[test]
     fn explicit_choice_wins() {
-        assert!(use_color(ColorWhen::Always, Some("never"), false));
-        assert!(!use_color(ColorWhen::Never, Some("always"), true));
+        assert!(use_color(ColorWhen::Always, || Some("never".into()), false));
+        assert!(!use_color(ColorWhen::Never, || Some("always".into()), true));
     }
 
     #[test]
