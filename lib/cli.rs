@@ -63,11 +63,10 @@ pub trait Command: Parser {
 /// git's colour setting for git-realm: `color.realm`, else `color.ui`, from the
 /// configuration visible here (`git -c`, repository, global, system).
 fn git_color_setting() -> Option<String> {
-    let cwd = std::env::current_dir().ok()?;
-    match crate::git::discover(&cwd) {
-        Ok(repo) => crate::git::config_string(&repo, "color.realm")
+    match crate::git::open_early() {
+        Some(repo) => crate::git::config_string(&repo, "color.realm")
             .or_else(|| crate::git::config_string(&repo, "color.ui")),
-        Err(_) => crate::git::overrides::lookup("color.realm")
+        None => crate::git::overrides::lookup("color.realm")
             .or_else(|| crate::git::overrides::lookup("color.ui")),
     }
 }

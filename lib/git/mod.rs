@@ -45,4 +45,4 @@ pub use config::{
 };
 pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
-pub use repo::{absolute, discover, now, open_at, open_current};
+pub use repo::{absolute, discover, now, open_at, open_current, open_early};

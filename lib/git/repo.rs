@@ -13,6 +13,9 @@ use crate::error::{Context, Error, Result};
 /// friends (so `git -C DIR realm …` and `GIT_DIR=… git realm …` both work).
 pub fn open_current() -> Result<gix::Repository> {
     let cwd = std::env::current_dir().context(|| "cannot read the current directory".into())?;
+    if let Some(repo) = take_opened_early(&cwd) {
+        return Ok(repo);
+    }
     discover(&cwd).map_err(|e| {
         Error::usage(format!(
             "not a git repository (or any parent up to the root): {}",
@@ -20,6 +23,28 @@ pub fn open_current() -> Result<gix::Repository> {
         ))
         .hint(format!("git-realm works inside a member repository ({e})"))
     })
+}
+
+// The repository found by [`open_early`], kept for the first [`open_current`] of
+// the same directory: settings read before a command runs (git's colour setting)
+// must not cost a second discovery.
+thread_local! {
+    static OPENED_EARLY: std::cell::RefCell<Option<(PathBuf, gix::Repository)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The repository the user is in, opened before the command runs; the command's
+/// first [`open_current`] gets the same one instead of discovering it again.
+pub fn open_early() -> Option<gix::Repository> {
+    let cwd = std::env::current_dir().ok()?;
+    let repo = discover(&cwd).ok()?;
+    OPENED_EARLY.with(|slot| *slot.borrow_mut() = Some((cwd, repo.clone())));
+    Some(repo)
+}
+
+fn take_opened_early(cwd: &Path) -> Option<gix::Repository> {
+    let (dir, repo) = OPENED_EARLY.with(|slot| slot.borrow_mut().take())?;
+    (dir == cwd).then_some(repo)
 }
 
 /// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
