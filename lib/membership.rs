@@ -143,9 +143,15 @@ pub fn one(repo: &gix::Repository, only: Option<&Name>) -> Result<(Membership, N
 
 /// Record membership in the local config, and make notes follow amend/rebase.
 pub fn record(repo: &gix::Repository, realm: &Name, url: &str, member: &Name) -> Result<()> {
-    git::config_set(repo, &format!("realm.{realm}.url"), url)?;
-    git::config_set(repo, &format!("realm.{realm}.member"), member.as_str())?;
-    git::config_add_unique(repo, "notes.rewriteRef", "refs/notes/realm")
+    use git::ConfigEdit::{AddUnique, Set};
+    git::config_edit(
+        repo,
+        &[
+            Set(&format!("realm.{realm}.url"), url),
+            Set(&format!("realm.{realm}.member"), member.as_str()),
+            AddUnique("notes.rewriteRef", "refs/notes/realm"),
+        ],
+    )
 }
 
 /// Forget a membership.

@@ -1,5 +1,6 @@
-//! Git configuration: reads through gix (every scope, as configured), writes
-//! through `git config --local` so that git does the locking and the file format.
+//! Git configuration: reads through gix (every scope, as configured). Writes go to
+//! the local scope only: setting and adding through gix under git's own lock file,
+//! removing through `git config --local`.
 //!
 //! Only the local (repository) scope is ever written: git-realm never touches the
 //! user's global or system configuration. Whether a write found what it removes is
@@ -18,26 +19,71 @@ pub fn config_string(repo: &gix::Repository, key: &str) -> Option<String> {
         .map(|v| v.to_str_lossy().into_owned())
 }
 
-/// Set `key = value` in the repository's local config (git does the locking).
-pub fn config_set(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
-    Git::in_repo(repo)
-        .args(["config", "--local", key, value])
-        .run()
-        .map(drop)
+/// One change to the local configuration.
+#[derive(Debug, Clone, Copy)]
+pub enum ConfigEdit<'a> {
+    /// `key = value`, replacing the last value of `key` (as `git config KEY VALUE`).
+    Set(&'a str, &'a str),
+    /// Add `value` to the multi-valued `key` unless it is already there.
+    AddUnique(&'a str, &'a str),
 }
 
-/// Add `value` to the multi-valued `key` unless it is already there.
-pub fn config_add_unique(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
-    let out = Git::in_repo(repo)
-        .args(["config", "--local", "--get-all", key])
-        .output()?;
-    if out.stdout.lines().any(|l| l == value) {
-        return Ok(());
+/// Apply `edits` to the repository's local config (`$GIT_COMMON_DIR/config`, what
+/// `git config --local` writes) in one read-modify-write under git's own lock
+/// (`config.lock`, renamed over the file): one step instead of a `git config`
+/// process per key. gix keeps the rest of the file byte for byte and quotes values
+/// as git does.
+pub fn config_edit(repo: &gix::Repository, edits: &[ConfigEdit<'_>]) -> Result<()> {
+    use std::io::Write as _;
+    let path = repo.common_dir().join("config");
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::external(format!("cannot update {}: {e}", path.display()))
+    };
+    let mut lock = gix::lock::File::acquire_to_update_resource(
+        &path,
+        gix::lock::acquire::Fail::AfterDurationWithBackoff(std::time::Duration::from_secs(2)),
+        None,
+        0,
+    )
+    .map_err(|e| failed(&e))?;
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(failed(&e)),
+    };
+    let meta = gix::config::file::Metadata::from(gix::config::Source::Local);
+    let mut file = gix::config::File::from_bytes_no_includes(&bytes, meta, Default::default())
+        .map_err(|e| failed(&e))?;
+    for edit in edits {
+        match *edit {
+            ConfigEdit::Set(key, value) => {
+                file.set_raw_value(key, value).map_err(|e| failed(&e))?;
+            }
+            ConfigEdit::AddUnique(key, value) => {
+                let present = file
+                    .raw_values(key)
+                    .is_ok_and(|values| values.iter().any(|v| v.as_slice() == value.as_bytes()));
+                if !present {
+                    let (section, name) = key.rsplit_once('.').ok_or_else(|| {
+                        Error::internal(format!("config key without a section: {key}"))
+                    })?;
+                    let (section, subsection) = match section.split_once('.') {
+                        Some((s, sub)) => (s, Some(sub)),
+                        None => (section, None),
+                    };
+                    file.section_mut_or_create_new(section, subsection.map(Into::into))
+                        .map_err(|e| failed(&e))?
+                        .push(name, Some(value.into()))
+                        .map_err(|e| failed(&e))?;
+                }
+            }
+        }
     }
-    Git::in_repo(repo)
-        .args(["config", "--local", "--add", key, value])
-        .run()
-        .map(drop)
+    file.write_to(&mut lock)
+        .and_then(|()| lock.flush())
+        .map_err(|e| failed(&e))?;
+    lock.commit().map_err(|e| failed(&e.error))?;
+    Ok(())
 }
 
 /// Remove one value of a multi-valued key (no error when absent).
@@ -121,9 +167,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::git::repo::init(dir.path(), dir.path(), true).unwrap();
         let repo = crate::git::open_at(dir.path()).unwrap();
-        config_set(&repo, "realm.a-b.url", "/x").unwrap();
-        config_set(&repo, "realm.a-b.member", "m").unwrap();
-        config_set(&repo, "realm.a-bc.url", "/y").unwrap();
+        config_edit(
+            &repo,
+            &[
+                ConfigEdit::Set("realm.a-b.url", "/x"),
+                ConfigEdit::Set("realm.a-b.member", "m"),
+                ConfigEdit::Set("realm.a-bc.url", "/y"),
+            ],
+        )
+        .unwrap();
         assert!(has_section(&repo, "realm.a-b").unwrap());
         config_remove_section(&repo, "realm.a-b").unwrap();
         assert!(!has_section(&repo, "realm.a-b").unwrap());
@@ -133,6 +185,66 @@ mod tests {
         );
         config_remove_section(&repo, "realm.a-b").unwrap();
         config_unset_value(&repo, "notes.rewriteRef", "refs/notes/realm").unwrap();
+    }
+
+    #[test]
+    fn edits_read_back_through_git_and_keep_the_rest_of_the_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::repo::init(dir.path(), dir.path(), false).unwrap();
+        let config = dir.path().join(".git/config");
+        let mut before = std::fs::read_to_string(&config).unwrap();
+        before
+            .push_str("# a comment git-realm keeps\n[notes]\n\trewriteRef = refs/notes/commits\n");
+        std::fs::write(&config, &before).unwrap();
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        let repo = crate::git::open_at(dir.path()).unwrap();
+        let odd = r#" /srv/a b#c;d "quoted" back\slash "#;
+        let edits = [
+            ConfigEdit::Set("realm.r-1.url", odd),
+            ConfigEdit::Set("realm.r-1.member", "m"),
+            ConfigEdit::AddUnique("notes.rewriteRef", "refs/notes/realm"),
+        ];
+        config_edit(&repo, &edits).unwrap();
+        config_edit(&repo, &[ConfigEdit::Set("realm.r-1.member", "n")]).unwrap();
+        config_edit(&repo, &edits[2..]).unwrap();
+        let git = |args: &[&str]| {
+            let out = Git::in_repo(&repo).args(args).output().unwrap();
+            out.stdout
+        };
+        assert_eq!(
+            git(&["config", "--local", "realm.r-1.url"]),
+            format!("{odd}\n")
+        );
+        assert_eq!(
+            git(&["config", "--local", "--get-all", "realm.r-1.member"]),
+            "n\n"
+        );
+        assert_eq!(
+            git(&["config", "--local", "--get-all", "notes.rewriteRef"]),
+            "refs/notes/commits\nrefs/notes/realm\n",
+            "added once, after the value that was there"
+        );
+        let after = std::fs::read_to_string(&config).unwrap();
+        assert!(after.starts_with(before.trim_end()), "{after}");
+        assert_eq!(
+            std::fs::metadata(&config).unwrap().permissions().mode(),
+            mode
+        );
+        assert!(!dir.path().join(".git/config.lock").exists());
+    }
+
+    #[test]
+    fn a_held_config_lock_is_an_error_that_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::repo::init(dir.path(), dir.path(), false).unwrap();
+        let config = dir.path().join(".git/config");
+        let before = std::fs::read(&config).unwrap();
+        std::fs::write(dir.path().join(".git/config.lock"), "").unwrap();
+        let repo = crate::git::open_at(dir.path()).unwrap();
+        let err = config_edit(&repo, &[ConfigEdit::Set("realm.r.url", "/x")]).unwrap_err();
+        assert!(err.to_string().contains("config"), "{err}");
+        assert_eq!(std::fs::read(&config).unwrap(), before);
     }
 
     #[test]

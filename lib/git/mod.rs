@@ -41,7 +41,7 @@ pub mod worktrees;
 
 pub use commits::new_commit;
 pub use config::{
-    config_add_unique, config_remove_section, config_set, config_string, config_unset_value,
+    ConfigEdit, config_edit, config_remove_section, config_string, config_unset_value,
 };
 pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
