@@ -15,7 +15,7 @@ use crate::parallel;
 use crate::ui::Ui;
 use crate::ui::{Mark, item};
 
-use super::*;
+use crate::changes::prs::providers_of;
 
 #[derive(Debug, Clone, Serialize)]
 struct PrStatus {
