@@ -8,6 +8,7 @@ pub mod consistency;
 pub mod gate;
 mod order;
 pub mod pr_body;
+pub mod pr_status;
 pub mod prs;
 pub mod publish;
 pub mod round;

@@ -419,8 +419,8 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
 
 #[cfg(test)]
 mod tests {
-    use super::status::merged_before;
     use super::*;
+    use crate::changes::pr_status::merged_before;
     use clap::CommandFactory;
 
     #[test]
