@@ -156,7 +156,10 @@ pub fn record(repo: &gix::Repository, realm: &Name, url: &str, member: &Name) ->
 
 /// Forget a membership.
 pub fn forget(repo: &gix::Repository, realm: &Name) -> Result<()> {
-    git::config_remove_section(repo, &format!("realm.{realm}"))
+    git::config_edit(
+        repo,
+        &[git::ConfigEdit::RemoveSection(&format!("realm.{realm}"))],
+    )
 }
 
 /// What a command acting on several realms did with each.

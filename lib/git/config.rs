@@ -1,14 +1,11 @@
-//! Git configuration: reads through gix (every scope, as configured). Writes go to
-//! the local scope only: setting and adding through gix under git's own lock file,
-//! removing through `git config --local`.
+//! Git configuration: reads through gix (every scope, as configured); writes to the
+//! local scope only, through gix under git's own lock file.
 //!
 //! Only the local (repository) scope is ever written: git-realm never touches the
-//! user's global or system configuration. Whether a write found what it removes is
-//! read from `git config`'s exit codes, not from its messages.
+//! user's global or system configuration.
 
 use gix::bstr::ByteSlice;
 
-use super::run::Git;
 use crate::error::{Error, Result};
 
 /// The raw value of `key` in the repository's configuration (as configured: no
@@ -26,6 +23,8 @@ pub enum ConfigEdit<'a> {
     Set(&'a str, &'a str),
     /// Add `value` to the multi-valued `key` unless it is already there.
     AddUnique(&'a str, &'a str),
+    /// Remove every `[section "sub"]` (given as `section.sub`); none is no error.
+    RemoveSection(&'a str),
 }
 
 /// Apply `edits` to the repository's local config (`$GIT_COMMON_DIR/config`, what
@@ -67,15 +66,16 @@ pub fn config_edit(repo: &gix::Repository, edits: &[ConfigEdit<'_>]) -> Result<(
                     let (section, name) = key.rsplit_once('.').ok_or_else(|| {
                         Error::internal(format!("config key without a section: {key}"))
                     })?;
-                    let (section, subsection) = match section.split_once('.') {
-                        Some((s, sub)) => (s, Some(sub)),
-                        None => (section, None),
-                    };
+                    let (section, subsection) = split_section(section);
                     file.section_mut_or_create_new(section, subsection.map(Into::into))
                         .map_err(|e| failed(&e))?
                         .push(name, Some(value.into()))
                         .map_err(|e| failed(&e))?;
                 }
+            }
+            ConfigEdit::RemoveSection(section) => {
+                let (name, sub) = split_section(section);
+                while file.remove_section(name, sub.map(Into::into)).is_some() {}
             }
         }
     }
@@ -86,84 +86,21 @@ pub fn config_edit(repo: &gix::Repository, edits: &[ConfigEdit<'_>]) -> Result<(
     Ok(())
 }
 
-/// Remove one value of a multi-valued key (no error when absent).
-pub fn config_unset_value(repo: &gix::Repository, key: &str, value: &str) -> Result<()> {
-    let out = Git::in_repo(repo)
-        .args([
-            "config",
-            "--local",
-            "--fixed-value",
-            "--unset-all",
-            key,
-            value,
-        ])
-        .output()?;
-    // Exit 5: the key/value was not there, which is what we wanted.
-    match out.code {
-        Some(0 | 5) => Ok(()),
-        _ => Err(Error::external(out.reason())),
+/// `section.sub` as git names it: the section, then the subsection (which may hold dots).
+fn split_section(section: &str) -> (&str, Option<&str>) {
+    match section.split_once('.') {
+        Some((name, sub)) => (name, Some(sub)),
+        None => (section, None),
     }
-}
-
-/// Remove a whole `[section "sub"]` (no error when absent).
-pub fn config_remove_section(repo: &gix::Repository, section: &str) -> Result<()> {
-    let out = Git::in_repo(repo)
-        .args(["config", "--local", "--remove-section", section])
-        .output()?;
-    // git dies (exit 128) both when the section is absent and on real failures
-    // (a locked file exits 255, but not every failure has its own code): ask
-    // whether the section has any key left, which `--get-regexp` answers with an
-    // exit code (1: no match).
-    if out.success || !has_section(repo, section)? {
-        Ok(())
-    } else {
-        Err(Error::external(out.reason()))
-    }
-}
-
-/// Whether the local config has a key in `section` (`realm.foo`: a key
-/// `realm.foo.<name>`).
-fn has_section(repo: &gix::Repository, section: &str) -> Result<bool> {
-    // Section names are case-insensitive (git prints them lowercased), subsection
-    // names are not.
-    let (name, sub) = match section.split_once('.') {
-        Some((name, sub)) => (name.to_ascii_lowercase(), Some(sub)),
-        None => (section.to_ascii_lowercase(), None),
-    };
-    let mut pattern = format!("^{}", ere_escape(&name));
-    if let Some(sub) = sub {
-        pattern.push_str(&format!("\\.{}", ere_escape(sub)));
-    }
-    pattern.push_str("\\.[^.]*$");
-    let out = Git::in_repo(repo)
-        .args(["config", "--local", "--name-only", "--get-regexp"])
-        .arg(pattern)
-        .output()?;
-    match out.code {
-        Some(0) => Ok(true),
-        Some(1) => Ok(false),
-        _ => Err(Error::external(out.reason())),
-    }
-}
-
-/// `text` matched literally in a POSIX extended regular expression.
-fn ere_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if ".[]()*+?{}|^$\\".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::run::Git;
 
     #[test]
-    fn removing_a_section_twice_is_not_an_error() {
+    fn removing_a_section_removes_only_it_and_twice_is_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
         crate::git::repo::init(dir.path(), dir.path(), true).unwrap();
         let repo = crate::git::open_at(dir.path()).unwrap();
@@ -176,15 +113,24 @@ mod tests {
             ],
         )
         .unwrap();
-        assert!(has_section(&repo, "realm.a-b").unwrap());
-        config_remove_section(&repo, "realm.a-b").unwrap();
-        assert!(!has_section(&repo, "realm.a-b").unwrap());
-        assert!(
-            has_section(&repo, "realm.a-bc").unwrap(),
-            "only that section"
-        );
-        config_remove_section(&repo, "realm.a-b").unwrap();
-        config_unset_value(&repo, "notes.rewriteRef", "refs/notes/realm").unwrap();
+        // A second [realm "a-b"] section, as a hand edit would leave it.
+        let config = dir.path().join("config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str("[realm \"a-b\"]\n\tnote = again\n");
+        std::fs::write(&config, text).unwrap();
+        let keys = |repo: &gix::Repository| {
+            let out = Git::in_repo(repo)
+                .args(["config", "--local", "--name-only", "--list"])
+                .output()
+                .unwrap();
+            out.stdout
+        };
+        config_edit(&repo, &[ConfigEdit::RemoveSection("realm.a-b")]).unwrap();
+        let left = keys(&repo);
+        assert!(!left.contains("realm.a-b."), "{left}");
+        assert!(left.contains("realm.a-bc.url"), "only that section: {left}");
+        config_edit(&repo, &[ConfigEdit::RemoveSection("realm.a-b")]).unwrap();
+        assert_eq!(keys(&repo), left);
     }
 
     #[test]
@@ -245,11 +191,5 @@ mod tests {
         let err = config_edit(&repo, &[ConfigEdit::Set("realm.r.url", "/x")]).unwrap_err();
         assert!(err.to_string().contains("config"), "{err}");
         assert_eq!(std::fs::read(&config).unwrap(), before);
-    }
-
-    #[test]
-    fn regex_metacharacters_are_escaped() {
-        assert_eq!(ere_escape("a-b.c"), "a-b\\.c");
-        assert_eq!(ere_escape("x+(y)"), "x\\+\\(y\\)");
     }
 }

@@ -40,9 +40,7 @@ pub mod signing;
 pub mod worktrees;
 
 pub use commits::new_commit;
-pub use config::{
-    ConfigEdit, config_edit, config_remove_section, config_string, config_unset_value,
-};
+pub use config::{ConfigEdit, config_edit, config_string};
 pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
 pub use repo::{absolute, discover, now, open_at, open_current, open_early};
