@@ -38,8 +38,7 @@ fn verbose_traces_each_git_process_and_leaves_stdout_alone() {
     let realm = w.bare_realm("letemcook");
     w.member("aperture");
 
-    // A write: the realm is fetched and pushed, each git process traced; one that
-    // fails (there is no notes.rewriteRef yet) with its exit status.
+    // A write: the realm is fetched and pushed, each git process traced.
     let join = w.realm("aperture", &["join", &realm, "-v"]).ok();
     let git = traces(&join.stderr, "git");
     for wanted in [" fetch --quiet ", " push --porcelain "] {
@@ -49,13 +48,20 @@ fn verbose_traces_each_git_process_and_leaves_stdout_alone() {
             join.stderr
         );
     }
+    // A git process that answers with its exit status (`git diff --quiet`: 1,
+    // there is something to commit) is traced with it.
+    w.realm("aperture", &["worktree", "ch", "--repos", "aperture"])
+        .ok();
+    let wt = "aperture/.worktrees/ch";
+    w.write(wt, "new.txt", "x\n");
+    w.git(wt, &["add", "new.txt"]).ok();
+    let commit = w.realm(wt, &["commit", "-m", "x", "-v"]).ok();
     assert!(
-        git.iter().any(
-            |l| l.contains(" config --local --get-all notes.rewriteRef (")
-                && l.ends_with(" ms, exit 1)")
-        ),
+        traces(&commit.stderr, "git")
+            .iter()
+            .any(|l| l.contains(" diff --quiet --cached -- (") && l.ends_with(" ms, exit 1)")),
         "{}",
-        join.stderr
+        commit.stderr
     );
 
     let plain = w.realm("aperture", &["watch", "--once"]).ok();
