@@ -1,7 +1,8 @@
 //! The local realm cache (`$GIT_COMMON_DIR/realm/cache/`) never changes an
 //! answer: after random edits of a realm — members added and removed, bindings,
-//! changes, malformed files — every command shows the same with the cache as
-//! without it (`GIT_REALM_CACHE=0`), for every repo; and a cache file that is
+//! imports, contracts, changes, malformed files — every command shows the same
+//! with the cache (and its facts of every domain) as without it
+//! (`GIT_REALM_CACHE=0`), for every repo; and a cache or facts file that is
 //! corrupt, truncated or foreign is ignored.
 
 mod common;
@@ -11,6 +12,15 @@ use common::World;
 const T: &str = "2026-01-24T10:00:00Z";
 const REPOS: [&str; 6] = ["aperture", "fungal", "r1", "r2", "r3", "r4"];
 const DOMAINS: [&str; 4] = ["d1", "d2", "d3", "d4"];
+const CONTRACTS: [&str; 2] = ["c1", "c2"];
+/// What `random_edit` writes to break a file.
+const BROKEN: [&str; 5] = [
+    "name: [unclosed\n",
+    "repo: [\n",
+    "id: [\n",
+    "name: [\n",
+    "name: c\nowner: [x]\n",
+];
 
 /// A small deterministic generator (xorshift), so a failure replays.
 struct Rng(u64);
@@ -39,14 +49,16 @@ fn random_edit(rng: &mut Rng) -> (String, Option<String>) {
     let r = rng.pick(&REPOS);
     let list = |names: &[&str]| names.iter().map(|n| format!("- {n}\n")).collect::<String>();
     let broken = rng.below(12) == 0;
-    match rng.below(5) {
+    match rng.below(7) {
         0 | 1 => {
             let members = rng.some(&REPOS);
+            // Descriptions with what the facts file escapes.
+            let description = rng.pick(&["''", r#""tab\there, new\nline, back\\slash""#]);
             let text = if broken {
-                "name: [unclosed\n".to_owned()
+                BROKEN[0].to_owned()
             } else {
                 format!(
-                    "name: {d}\ndescription: ''\nmembers:\n{}created_at: {T}\n",
+                    "name: {d}\ndescription: {description}\nmembers:\n{}created_at: {T}\n",
                     list(&members)
                 )
             };
@@ -56,18 +68,58 @@ fn random_edit(rng: &mut Rng) -> (String, Option<String>) {
             let path = format!("domains/{d}/bindings/{r}.yaml");
             match rng.below(3) {
                 0 => (path, None),
-                _ if broken => (path, Some("repo: [\n".into())),
-                _ => (path, Some(format!("repo: {r}\nexports: []\nimports: []\n"))),
+                _ if broken => (path, Some(BROKEN[1].into())),
+                _ => {
+                    let mut contracts = rng.some(&CONTRACTS);
+                    if contracts.is_empty() {
+                        contracts.push(rng.pick(&CONTRACTS));
+                    }
+                    let imports: String = contracts
+                        .iter()
+                        .map(|c| {
+                            let resolved = rng.pick(&["", "  resolved_version: 1.0.0\n"]);
+                            format!(
+                                "- contract: {c}\n  version: ^1\n  binding: README.md\n{resolved}"
+                            )
+                        })
+                        .collect();
+                    let imports = if imports.is_empty() {
+                        " []\n".to_owned()
+                    } else {
+                        format!("\n{imports}")
+                    };
+                    (
+                        path,
+                        Some(format!("repo: {r}\nexports: []\nimports:{imports}")),
+                    )
+                }
             }
         }
-        3 => {
+        5 => {
+            let c = rng.pick(&CONTRACTS);
+            let path = format!("domains/{d}/contracts/{c}.yaml");
+            let version = rng.pick(&["1.0.0", "1.2.0", "2.0.0"]);
+            // Contracts break more often: only the facts read them.
+            match rng.below(4) {
+                0 => (path, None),
+                1 if rng.below(2) == 0 => (path, Some(BROKEN[3].into())),
+                _ if broken => (path, Some(BROKEN[4].into())),
+                _ => (
+                    path,
+                    Some(format!(
+                        "name: {c}\nowner: {r}\nversion: {version}\nvalue: [x]\n"
+                    )),
+                ),
+            }
+        }
+        3 | 6 => {
             let id = format!("c{}", rng.below(4));
             let path = format!("changes/{id}.yaml");
             let repos = rng.some(&REPOS);
             let status = rng.pick(&["open", "merged", "abandoned"]);
             match rng.below(4) {
                 0 => (path, None),
-                _ if broken => (path, Some("id: [\n".into())),
+                _ if broken => (path, Some(BROKEN[2].into())),
                 _ => (
                     path,
                     Some(format!(
@@ -109,7 +161,8 @@ fn apply(w: &World, edits: &[(String, Option<String>)]) {
                 w.git(work, &["add", path]).ok();
             }
             None => {
-                w.git(work, &["rm", "-q", "--ignore-unmatch", path]).ok();
+                w.git(work, &["rm", "-q", "-f", "--ignore-unmatch", path])
+                    .ok();
             }
         }
     }
@@ -152,11 +205,23 @@ fn realm_with_members() -> World {
 #[test]
 fn the_cache_never_changes_an_answer_after_random_edits() {
     let w = realm_with_members();
-    let mut rng = Rng(0x5eed_1234_abcd);
+    let mut rng = Rng(0x5eed_1234_abce);
     // What the rounds saw, so a generator that only makes broken realms fails.
-    let (mut answered, mut with_domains, mut with_changes) = (0, 0, 0);
+    let (mut answered, mut with_domains, mut with_changes, mut with_edges) = (0, 0, 0, 0);
+    // The malformed files in the realm: every third round removes them, so that
+    // realms read in full (`graph`) are not broken for good after the first one.
+    let mut broken = std::collections::BTreeSet::new();
     for round in 0..24 {
-        let edits: Vec<_> = (0..=rng.below(4)).map(|_| random_edit(&mut rng)).collect();
+        let mut edits: Vec<_> = (0..=rng.below(4)).map(|_| random_edit(&mut rng)).collect();
+        for (path, content) in &edits {
+            match content {
+                Some(text) if BROKEN.iter().any(|b| text == b) => broken.insert(path.clone()),
+                _ => broken.remove(path),
+            };
+        }
+        if round % 3 == 2 {
+            edits.extend(std::mem::take(&mut broken).into_iter().map(|p| (p, None)));
+        }
         apply(&w, &edits);
         // The cache follows the local copy: updated from the previous tree.
         w.realm("fungal", &["status", "--fetch", "-q"]);
@@ -167,7 +232,11 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
                 &["status", "--short"][..],
                 &["check", "--json"][..],
                 &["domain", "list", "--json"][..],
+                &["domain", "list"][..],
+                &["domain", "show", "d1", "--json"][..],
                 &["graph"][..],
+                &["graph", "--json"][..],
+                &["leave", "-n", "--json"][..],
             ] {
                 let cached = answer(&w, "fungal", args, true);
                 let uncached = answer(&w, "fungal", args, false);
@@ -175,6 +244,9 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
                     answered += 1;
                     with_domains += usize::from(!cached.contains(r#""domains":[]"#));
                     with_changes += usize::from(!cached.contains(r#""changes":[]"#));
+                }
+                if args == ["graph", "--json"] {
+                    with_edges += usize::from(cached.contains(r#""edges":[{"#));
                 }
                 assert_eq!(
                     cached,
@@ -186,8 +258,8 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
         }
     }
     assert!(
-        answered >= 48 && with_domains >= 12 && with_changes >= 12,
-        "too few realms worth comparing: {answered} answered, {with_domains} with domains, {with_changes} with changes"
+        answered >= 48 && with_domains >= 12 && with_changes >= 12 && with_edges >= 6,
+        "too few realms worth comparing: {answered} answered, {with_domains} with domains, {with_changes} with changes, {with_edges} with edges"
     );
     let cache = w.path("fungal/.git/realm/cache");
     assert!(
@@ -199,6 +271,27 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
 
 #[test]
 fn a_corrupt_or_foreign_cache_file_is_ignored() {
+    // The domain `d` line names fungal; the changed byte makes it name nobody.
+    corrupt_files_are_ignored(
+        "cache",
+        &["status", "--json"],
+        ("aperture,fungal", "aperture,xxxxxx"),
+    );
+}
+
+#[test]
+fn a_corrupt_or_foreign_facts_file_is_ignored() {
+    corrupt_files_are_ignored(
+        "facts",
+        &["domain", "list", "--json"],
+        ("aperture\u{1e}fungal", "aperture\u{1e}xxxxxx"),
+    );
+}
+
+/// `git realm ARGS` answers as without the cache when the file `*.EXT` it
+/// wrote is corrupt (`change` swaps a string for one of the same length), of
+/// another format, truncated, empty or garbage; and the file is written anew.
+fn corrupt_files_are_ignored(ext: &str, args: &[&str], change: (&str, &str)) {
     let w = realm_with_members();
     w.realm(
         "aperture",
@@ -206,19 +299,20 @@ fn a_corrupt_or_foreign_cache_file_is_ignored() {
     )
     .ok();
     w.realm("fungal", &["status", "--fetch", "-q"]).ok();
-    let expected = answer(&w, "fungal", &["status", "--json"], false);
+    let expected = answer(&w, "fungal", args, false);
+    assert_eq!(answer(&w, "fungal", args, true), expected);
     let dir = w.path("fungal/.git/realm/cache");
     let file = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "cache"))
-        .expect("status wrote a cache file");
+        .find(|p| p.extension().is_some_and(|e| e == ext))
+        .unwrap_or_else(|| panic!("{args:?} wrote no .{ext} file"));
     let good = std::fs::read(&file).unwrap();
     let text = String::from_utf8(good.clone()).unwrap();
-    // The domain `d` line names fungal; make it name nobody, keeping the length.
-    let unnamed = text.replacen("aperture,fungal", "aperture,xxxxxx", 1);
+    let unnamed = text.replacen(change.0, change.1, 1);
     assert_ne!(unnamed, text);
-    let foreign = text.replacen("git-realm cache 1 ", "git-realm cache 9 ", 1);
+    let format = format!("git-realm {ext} 1 ");
+    let foreign = text.replacen(&format, &format!("git-realm {ext} 9 "), 1);
     let corrupt: Vec<(&str, Vec<u8>)> = vec![
         ("a changed byte", unnamed.into_bytes()),
         ("another format", foreign.into_bytes()),
@@ -228,11 +322,7 @@ fn a_corrupt_or_foreign_cache_file_is_ignored() {
     ];
     for (what, bytes) in corrupt {
         std::fs::write(&file, &bytes).unwrap();
-        assert_eq!(
-            answer(&w, "fungal", &["status", "--json"], true),
-            expected,
-            "{what}"
-        );
+        assert_eq!(answer(&w, "fungal", args, true), expected, "{what}");
         // …and replaced by a good one.
         assert_ne!(std::fs::read(&file).unwrap(), bytes, "{what}");
     }

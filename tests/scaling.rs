@@ -203,3 +203,38 @@ fn status_reads_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
     );
     assert!(small_cached <= small_uncached + 1, "{counts:?}");
 }
+
+#[test]
+fn graph_domain_list_and_leave_read_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
+    let small = world(0);
+    let large = world(40);
+    for args in [
+        &["graph"][..],
+        &["domain", "list"][..],
+        &["leave", "-n"][..],
+    ] {
+        let counts: Vec<(usize, usize)> = [&small, &large]
+            .iter()
+            .map(|w| {
+                // The first one builds the facts of every domain.
+                w.realm("fungal", args).ok();
+                (
+                    objects_read(w, "fungal", args, true),
+                    objects_read(w, "fungal", args, false),
+                )
+            })
+            .collect();
+        let ((small_cached, small_uncached), (large_cached, large_uncached)) =
+            (counts[0], counts[1]);
+        // From the facts: no domain is parsed again, whatever the size of the realm.
+        assert_eq!(
+            large_cached, small_cached,
+            "`{args:?}` read {large_cached} objects with 40 unrelated domains, {small_cached} without"
+        );
+        // Without them, every domain is read: the counter sees it.
+        assert!(
+            large_uncached >= small_uncached + 40 * 2,
+            "`{args:?}` uncached: {large_uncached} vs {small_uncached}"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! `git realm domain`: coordination contexts between repositories.
 
+use std::borrow::Cow;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -10,7 +12,7 @@ use crate::git;
 use crate::membership;
 use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
 use crate::ops;
-use crate::store::{Snapshot, Store};
+use crate::store::{DomainFacts, Snapshot, Store};
 use crate::ui::{self, Paint, Ui};
 
 /// Create and inspect domains: coordination contexts between repositories
@@ -74,27 +76,29 @@ pub enum DomainAction {
     },
 }
 
+/// A domain as `domain list` and `domain show` print it, its strings borrowed
+/// from the realm cache's facts where it had them.
 #[derive(Serialize)]
-struct DomainSummary {
-    name: String,
-    description: String,
-    members: Vec<String>,
-    contracts: Vec<ContractSummary>,
+struct DomainSummary<'a> {
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+    members: Vec<Cow<'a, str>>,
+    contracts: Vec<ContractSummary<'a>>,
 }
 
 #[derive(Serialize)]
-struct ContractSummary {
-    name: String,
-    owner: String,
-    version: String,
-    consumers: Vec<ConsumerSummary>,
+struct ContractSummary<'a> {
+    name: Cow<'a, str>,
+    owner: Cow<'a, str>,
+    version: Cow<'a, str>,
+    consumers: Vec<ConsumerSummary<'a>>,
 }
 
 #[derive(Serialize)]
-struct ConsumerSummary {
-    repo: String,
-    requirement: String,
-    resolved_version: Option<String>,
+struct ConsumerSummary<'a> {
+    repo: Cow<'a, str>,
+    requirement: Cow<'a, str>,
+    resolved_version: Option<Cow<'a, str>>,
 }
 
 /// `domain create --json`.
@@ -280,7 +284,10 @@ fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: 
     }
 }
 
-fn summary(snapshot: &Snapshot<'_>, name: &Name) -> Result<DomainSummary> {
+fn summary<'a>(snapshot: &'a Snapshot<'_>, name: &Name) -> Result<DomainSummary<'a>> {
+    if let Some(facts) = snapshot.domain_facts(name) {
+        return Ok(summary_of(facts));
+    }
     let n = name.as_str();
     let domain =
         snapshot.require::<DomainFile>(&model::paths::domain(n), &format!("domain '{n}'"))?;
@@ -303,22 +310,59 @@ fn summary(snapshot: &Snapshot<'_>, name: &Name) -> Result<DomainSummary> {
                     .map(move |i| (b, i))
             })
             .map(|(b, i)| ConsumerSummary {
-                repo: b.repo.to_string(),
-                requirement: i.version.to_string(),
-                resolved_version: i.resolved_version.as_ref().map(ToString::to_string),
+                repo: b.repo.to_string().into(),
+                requirement: i.version.to_string().into(),
+                resolved_version: i.resolved_version.as_ref().map(|v| v.to_string().into()),
             })
             .collect();
         contracts.push(ContractSummary {
-            name: file.name.to_string(),
-            owner: file.owner.to_string(),
-            version: file.version.to_string(),
+            name: file.name.to_string().into(),
+            owner: file.owner.to_string().into(),
+            version: file.version.to_string().into(),
             consumers,
         });
     }
     Ok(DomainSummary {
-        name: domain.name.to_string(),
-        description: domain.description,
-        members: domain.members.iter().map(ToString::to_string).collect(),
+        name: domain.name.to_string().into(),
+        description: domain.description.into(),
+        members: domain
+            .members
+            .iter()
+            .map(|m| m.to_string().into())
+            .collect(),
         contracts,
     })
+}
+
+/// The same as `summary`, from the cached facts of the domain.
+fn summary_of(f: &DomainFacts) -> DomainSummary<'_> {
+    let contracts = f
+        .contracts
+        .iter()
+        .map(|c| ContractSummary {
+            name: f.str(c.name).into(),
+            owner: f.str(c.owner).into(),
+            version: f.str(c.version).into(),
+            consumers: f
+                .bindings
+                .iter()
+                .flat_map(|b| {
+                    b.imports
+                        .iter()
+                        .filter(|i| f.str(i.contract) == f.str(c.name))
+                        .map(move |i| ConsumerSummary {
+                            repo: f.str(b.repo).into(),
+                            requirement: f.str(i.requirement).into(),
+                            resolved_version: i.resolved_version.map(|v| f.str(v).into()),
+                        })
+                })
+                .collect(),
+        })
+        .collect();
+    DomainSummary {
+        name: f.str(f.name).into(),
+        description: f.str(f.description).into(),
+        members: f.members.iter().map(|m| f.str(*m).into()).collect(),
+        contracts,
+    }
 }

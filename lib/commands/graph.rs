@@ -1,6 +1,8 @@
 //! `git realm graph`: repositories, domains, contracts and provider → consumer
 //! edges, as text, Mermaid or Graphviz dot.
 
+use std::borrow::Cow;
+
 use clap::Parser;
 use serde::Serialize;
 
@@ -10,7 +12,7 @@ use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::model::{self, ContractFile, DomainFile, Name};
-use crate::store::{Snapshot, Store};
+use crate::store::{DomainFacts, Snapshot, Store};
 use crate::ui::{Paint, Ui};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -49,30 +51,31 @@ pub struct GraphArgs {
     pub global: GlobalArgs,
 }
 
+/// The graph, its strings borrowed from the realm cache's facts where it had them.
 #[derive(Serialize)]
-pub struct Graph {
+pub struct Graph<'a> {
     pub realm: String,
-    pub repos: Vec<String>,
-    pub domains: Vec<GraphDomain>,
-    pub edges: Vec<Edge>,
+    pub repos: Vec<Cow<'a, str>>,
+    pub domains: Vec<GraphDomain<'a>>,
+    pub edges: Vec<Edge<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct GraphDomain {
-    pub name: String,
-    pub members: Vec<String>,
+pub struct GraphDomain<'a> {
+    pub name: Cow<'a, str>,
+    pub members: Vec<Cow<'a, str>>,
     pub contracts: Vec<String>,
 }
 
 #[derive(Serialize)]
-pub struct Edge {
-    pub from: String,
-    pub to: String,
-    pub domain: String,
-    pub contract: String,
-    pub version: String,
-    pub requirement: String,
-    pub resolved_version: Option<String>,
+pub struct Edge<'a> {
+    pub from: Cow<'a, str>,
+    pub to: Cow<'a, str>,
+    pub domain: Cow<'a, str>,
+    pub contract: Cow<'a, str>,
+    pub version: Cow<'a, str>,
+    pub requirement: Cow<'a, str>,
+    pub resolved_version: Option<Cow<'a, str>>,
 }
 
 impl Command for GraphArgs {
@@ -100,7 +103,11 @@ impl Command for GraphArgs {
     }
 }
 
-pub fn build(snapshot: &Snapshot<'_>, realm: &str, only: Option<&Name>) -> Result<Graph> {
+pub fn build<'a>(
+    snapshot: &'a Snapshot<'_>,
+    realm: &str,
+    only: Option<&Name>,
+) -> Result<Graph<'a>> {
     let mut domains = Vec::new();
     let mut edges = Vec::new();
     let names = match only {
@@ -113,41 +120,22 @@ pub fn build(snapshot: &Snapshot<'_>, realm: &str, only: Option<&Name>) -> Resul
         }
         None => snapshot.dir_names(model::paths::DOMAINS)?,
     };
-    let mut repos: Vec<String> = match only {
+    let mut repos: Vec<Cow<'a, str>> = match only {
         Some(_) => Vec::new(),
         None => snapshot
             .doc_names(model::paths::REPOS)?
             .iter()
-            .map(ToString::to_string)
+            .map(|r| Cow::Owned(r.to_string()))
             .collect(),
     };
     for d in names {
         let ds = d.as_str();
-        let domain = snapshot.require::<DomainFile>(&model::paths::domain(ds), "domain")?;
-        let mut contract_names = Vec::new();
-        let bindings = contracts::domain_bindings(snapshot, ds)?;
-        for c in snapshot.doc_names(&model::paths::contracts_dir(ds))? {
-            let contract = snapshot
-                .require::<ContractFile>(&model::paths::contract(ds, c.as_str()), "contract")?;
-            contract_names.push(format!("{}@{}", contract.name, contract.version));
-            for consumer in contracts::consumers_among(&bindings, &contract.name) {
-                edges.push(Edge {
-                    from: contract.owner.to_string(),
-                    to: consumer.repo.clone(),
-                    domain: ds.to_owned(),
-                    contract: contract.name.to_string(),
-                    version: contract.version.to_string(),
-                    requirement: consumer.requirement.to_string(),
-                    resolved_version: consumer.resolved_version.map(|v| v.to_string()),
-                });
-            }
-        }
-        repos.extend(domain.members.iter().map(ToString::to_string));
-        domains.push(GraphDomain {
-            name: ds.to_owned(),
-            members: domain.members.iter().map(ToString::to_string).collect(),
-            contracts: contract_names,
-        });
+        let domain = match snapshot.domain_facts(&d) {
+            Some(facts) => from_facts(facts, &mut edges),
+            None => read_domain(snapshot, ds, &mut edges)?,
+        };
+        repos.extend(domain.members.iter().cloned());
+        domains.push(domain);
     }
     repos.sort();
     repos.dedup();
@@ -157,6 +145,71 @@ pub fn build(snapshot: &Snapshot<'_>, realm: &str, only: Option<&Name>) -> Resul
         domains,
         edges,
     })
+}
+
+/// Domain `ds` and its edges, read from the realm tree.
+fn read_domain<'a>(
+    snapshot: &Snapshot<'_>,
+    ds: &str,
+    edges: &mut Vec<Edge<'a>>,
+) -> Result<GraphDomain<'a>> {
+    let domain = snapshot.require::<DomainFile>(&model::paths::domain(ds), "domain")?;
+    let mut contract_names = Vec::new();
+    let bindings = contracts::domain_bindings(snapshot, ds)?;
+    for c in snapshot.doc_names(&model::paths::contracts_dir(ds))? {
+        let contract = snapshot
+            .require::<ContractFile>(&model::paths::contract(ds, c.as_str()), "contract")?;
+        contract_names.push(format!("{}@{}", contract.name, contract.version));
+        for consumer in contracts::consumers_among(&bindings, &contract.name) {
+            edges.push(Edge {
+                from: contract.owner.to_string().into(),
+                to: consumer.repo.into(),
+                domain: ds.to_owned().into(),
+                contract: contract.name.to_string().into(),
+                version: contract.version.to_string().into(),
+                requirement: consumer.requirement.to_string().into(),
+                resolved_version: consumer.resolved_version.map(|v| v.to_string().into()),
+            });
+        }
+    }
+    Ok(GraphDomain {
+        name: ds.to_owned().into(),
+        members: domain
+            .members
+            .iter()
+            .map(|m| m.to_string().into())
+            .collect(),
+        contracts: contract_names,
+    })
+}
+
+/// The same as `read_domain`, from the cached facts of the domain (whose
+/// `domain.yaml` has the name of its directory: it parsed).
+fn from_facts<'a>(f: &'a DomainFacts, edges: &mut Vec<Edge<'a>>) -> GraphDomain<'a> {
+    let ds = f.str(f.name);
+    let mut contract_names = Vec::with_capacity(f.contracts.len());
+    for c in &f.contracts {
+        let name = f.str(c.name);
+        contract_names.push(format!("{name}@{}", f.str(c.version)));
+        for b in &f.bindings {
+            for i in b.imports.iter().filter(|i| f.str(i.contract) == name) {
+                edges.push(Edge {
+                    from: f.str(c.owner).into(),
+                    to: f.str(b.repo).into(),
+                    domain: ds.into(),
+                    contract: name.into(),
+                    version: f.str(c.version).into(),
+                    requirement: f.str(i.requirement).into(),
+                    resolved_version: i.resolved_version.map(|v| f.str(v).into()),
+                });
+            }
+        }
+    }
+    GraphDomain {
+        name: ds.into(),
+        members: f.members.iter().map(|m| f.str(*m).into()).collect(),
+        contracts: contract_names,
+    }
 }
 
 fn text(ui: &Ui, g: &Graph) -> String {
@@ -177,27 +230,38 @@ fn text(ui: &Ui, g: &Graph) -> String {
     let mut by_domain: std::collections::HashMap<&str, Vec<&Edge>> =
         std::collections::HashMap::new();
     for e in &g.edges {
-        by_domain.entry(e.domain.as_str()).or_default().push(e);
+        by_domain.entry(&*e.domain).or_default().push(e);
     }
+    // Pieces pushed one by one: a large realm prints tens of thousands of lines.
     for d in &g.domains {
-        out.push_str(&format!("domain {} ({})\n", d.name, d.members.join(", ")));
-        let edges = by_domain.remove(d.name.as_str()).unwrap_or_default();
+        push_all(&mut out, &["domain ", &d.name, " ("]);
+        for (i, m) in d.members.iter().enumerate() {
+            push_all(&mut out, &[if i == 0 { "" } else { ", " }, m]);
+        }
+        out.push_str(")\n");
+        let edges = by_domain.remove(&*d.name).unwrap_or_default();
         if edges.is_empty() {
             out.push_str("  no imports yet\n");
         }
         for e in edges {
-            let at = e
-                .resolved_version
-                .as_deref()
-                .map(|v| format!(", at {v}"))
-                .unwrap_or_else(|| ", unresolved".into());
-            out.push_str(&format!(
-                "  {} ──{}@{}──▶ {} ({}{at})\n",
-                e.from, e.contract, e.version, e.to, e.requirement
-            ));
+            push_all(
+                &mut out,
+                &["  ", &e.from, " ──", &e.contract, "@", &e.version],
+            );
+            push_all(&mut out, &["──▶ ", &e.to, " (", &e.requirement]);
+            match e.resolved_version.as_deref() {
+                Some(v) => push_all(&mut out, &[", at ", v, ")\n"]),
+                None => out.push_str(", unresolved)\n"),
+            }
         }
     }
     out
+}
+
+fn push_all(out: &mut String, pieces: &[&str]) {
+    for p in pieces {
+        out.push_str(p);
+    }
 }
 
 fn id(name: &str) -> String {

@@ -112,9 +112,11 @@ impl LeaveArgs {
             let updated = store.update(&mut op)?;
             (updated.value, updated.commit)
         };
-        let open_changes: Vec<String> = crate::changes::all_changes(&store.snapshot()?)?
+        let open_changes: Vec<String> = store
+            .snapshot()?
+            .changes_naming(&me)?
             .into_iter()
-            .filter(|c| c.status == crate::model::ChangeStatus::Open && c.repos.contains(&me))
+            .filter(|c| c.status == crate::model::ChangeStatus::Open)
             .map(|c| c.id.to_string())
             .collect();
 

@@ -75,7 +75,7 @@ impl Operation for Leave {
         if snapshot.exists(&model::paths::repo(me.as_str()))? {
             edits.remove(&model::paths::repo(me.as_str()));
         }
-        for domain in snapshot.dir_names(model::paths::DOMAINS)? {
+        for domain in concerning(snapshot, me)? {
             let path = model::paths::domain(domain.as_str());
             if let Some(mut d) = snapshot.read::<DomainFile>(&path)?
                 && d.members.contains(me)
@@ -98,10 +98,23 @@ impl Operation for Leave {
     }
 }
 
+/// The domains that may concern `me`: all of them, but for those the cache knows
+/// name it nowhere (not a member, no binding, no contract it owns) and would
+/// read without an error, which leaving leaves as they are.
+fn concerning(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Name>> {
+    let mut all = snapshot.dir_names(model::paths::DOMAINS)?;
+    all.retain(|d| {
+        snapshot
+            .domain_facts(d)
+            .is_none_or(|f| f.concerns(me.as_str()))
+    });
+    Ok(all)
+}
+
 /// Every other repo importing a contract that `me` provides.
 pub fn dependents_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Dependent>> {
     let mut out = Vec::new();
-    for domain in snapshot.dir_names(model::paths::DOMAINS)? {
+    for domain in concerning(snapshot, me)? {
         let d = domain.as_str();
         let mut ours: Vec<Name> = Vec::new();
         for contract in snapshot.doc_names(&model::paths::contracts_dir(d))? {

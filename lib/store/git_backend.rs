@@ -17,6 +17,7 @@ use gix::bstr::ByteSlice;
 
 use super::REALM_BRANCH;
 use super::backend::{Backend, Publish};
+use super::cache::facts::{self, DomainFacts, Facts};
 use super::cache::{self, RealmCache};
 use super::edits::Edits;
 use super::snapshot::{EmptyTree, EntryKind, Snapshot, TreeRead};
@@ -150,6 +151,7 @@ impl<'r> GitBackend<'r> {
                 path,
                 loaded: OnceCell::new(),
                 missing: Cell::new(false),
+                facts: OnceCell::new(),
             }),
         };
         Ok(Snapshot::new(
@@ -411,6 +413,8 @@ struct CacheSlot {
     loaded: OnceCell<Option<RealmCache>>,
     /// The file held no cache to start from (and none was built yet).
     missing: Cell<bool>,
+    /// The facts of every domain (`cache::facts`), once loaded (or built).
+    facts: OnceCell<Option<Facts>>,
 }
 
 impl GitTree<'_> {
@@ -595,6 +599,18 @@ impl TreeRead for GitTree<'_> {
 
     fn changes_naming(&self, me: &str) -> Option<Vec<String>> {
         self.cache(true)?.changes_naming(me, self.max_size)
+    }
+
+    fn domain_facts(&self, name: &str) -> Option<&DomainFacts> {
+        let slot = self.cache.as_ref()?;
+        slot.facts
+            .get_or_init(|| {
+                let cache = self.cache(true)?;
+                let path = facts::path(&slot.path);
+                facts::load_or_build(self.repo, cache, &path, self.max_size)
+            })
+            .as_ref()?
+            .domain(name)
     }
 }
 

@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime};
 use gix::ObjectId;
 
 pub use backend::{Backend, Publish};
+pub use cache::facts::DomainFacts;
 pub use edits::Edits;
 pub use snapshot::{DomainView, EntryKind, Snapshot, TreeRead};
 

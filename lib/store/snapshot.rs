@@ -12,6 +12,8 @@ use gix::ObjectId;
 
 use std::collections::BTreeMap;
 
+use super::cache::facts::DomainFacts;
+
 use super::edits::Edits;
 use crate::error::{Error, Result};
 use crate::model::{self, BindingFile, Document, DomainFile, Name, RealmFile};
@@ -41,6 +43,11 @@ pub trait TreeRead {
     /// that list `me` among their repos, every change file being valid. `None`:
     /// unknown, read them all.
     fn changes_naming(&self, _me: &str) -> Option<Vec<String>> {
+        None
+    }
+    /// From a cache, when there is one: what domain `name` holds, when reading it
+    /// from the tree could not fail (see `cache::facts`). `None`: read it.
+    fn domain_facts(&self, _name: &str) -> Option<&DomainFacts> {
         None
     }
 }
@@ -249,6 +256,12 @@ impl<'r> Snapshot<'r> {
             }
         }
         Ok(out)
+    }
+
+    /// What domain `name` holds, from the cache, when reading it from the tree
+    /// could not fail; `None`: read it (the errors are the tree's to report).
+    pub fn domain_facts(&self, name: &Name) -> Option<&DomainFacts> {
+        self.tree.domain_facts(name.as_str())
     }
 
     /// The change files that list `me` among their repos, parsed; the same as

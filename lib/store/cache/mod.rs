@@ -43,6 +43,8 @@ use gix::ObjectId;
 use super::snapshot::EntryKind;
 use crate::model::{self, ChangeFile, DomainFile, Name};
 
+pub mod facts;
+
 /// The first line of a cache file: the format and the build that wrote it.
 const FORMAT: &str = concat!("git-realm cache 1 ", env!("CARGO_PKG_VERSION"));
 
@@ -155,12 +157,7 @@ impl RealmCache {
 
     /// Parse a cache file, checking its format line and its CRC.
     fn parse(data: Vec<u8>) -> Option<RealmCache> {
-        let body_end = data.len().checked_sub(13)?; // "end XXXXXXXX\n"
-        let trailer = std::str::from_utf8(&data[body_end..]).ok()?;
-        let crc = trailer.strip_prefix("end ")?.strip_suffix('\n')?;
-        if u32::from_str_radix(crc, 16).ok()? != crc32fast::hash(&data[..body_end]) {
-            return None;
-        }
+        let body_end = checked_body(&data)?.len();
         let mut lines = Lines {
             data: &data[..body_end],
             at: 0,
@@ -200,14 +197,7 @@ impl RealmCache {
 
     /// Write the cache to `path`, atomically (a temporary file renamed into place).
     pub(super) fn store(&self, path: &Path) -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".cache-")
-            .tempfile_in(dir)?;
-        tmp.write_all(&self.data)?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        write_atomically(path, &self.data)
     }
 
     fn section(&self, i: usize) -> Option<(ObjectId, &[u8])> {
@@ -295,6 +285,19 @@ impl RealmCache {
         Some(out)
     }
 
+    /// The entries of `domains/` (name, kind, tree), in tree order; `None` when
+    /// the cache does not mirror it.
+    pub(super) fn domain_entries(&self) -> Option<Vec<(String, EntryKind, ObjectId)>> {
+        let (_, lines) = self.section(DOMAINS)?;
+        let mut out = Vec::new();
+        for (_, line) in (Lines { data: lines, at: 0 }) {
+            let mut f = line.split(|b| *b == b'\t');
+            let name = std::str::from_utf8(f.next()?).ok()?;
+            out.push((name.to_owned(), kind(f.next()?)?, hex(f.next()?)?));
+        }
+        Some(out)
+    }
+
     /// The lines of section `i` by entry name (for an incremental build).
     fn lines_by_name(&self, i: usize) -> HashMap<&[u8], &[u8]> {
         let mut out = HashMap::new();
@@ -367,9 +370,7 @@ pub(super) fn build(
             end: data.len(),
         });
     }
-    let crc = crc32fast::hash(&data);
-    data.extend_from_slice(format!("end {crc:08x}\n").as_bytes());
-    Ok(Some(RealmCache::new(data, root, sections)))
+    Ok(Some(RealmCache::new(seal(data), root, sections)))
 }
 
 struct Entry {
@@ -494,6 +495,34 @@ impl Reader<'_> {
             bindings.join(",")
         ))
     }
+}
+
+/// `data` with its trailer: `end`, the CRC of `data`, a newline.
+fn seal(mut data: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&data);
+    data.extend_from_slice(format!("end {crc:08x}\n").as_bytes());
+    data
+}
+
+/// The body of a sealed file, when its trailer checks out.
+fn checked_body(data: &[u8]) -> Option<&[u8]> {
+    let body_end = data.len().checked_sub(13)?; // "end XXXXXXXX\n"
+    let trailer = std::str::from_utf8(&data[body_end..]).ok()?;
+    let crc = trailer.strip_prefix("end ")?.strip_suffix('\n')?;
+    (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(&data[..body_end]))
+        .then(|| &data[..body_end])
+}
+
+/// Write `data` to `path` atomically (a temporary file renamed into place).
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cache-")
+        .tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn names(list: &[Name]) -> String {
