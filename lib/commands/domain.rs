@@ -218,13 +218,18 @@ impl Command for DomainArgs {
                 } else if all.is_empty() {
                     ui.line(format!("No domains in realm '{}' yet. Create one with `git realm domain create NAME --repos a,b`.", m.realm));
                 } else {
+                    // One write for the whole list, not one per domain.
+                    let mut text = String::new();
                     for d in &all {
                         let contracts: Vec<String> = d
                             .contracts
                             .iter()
                             .map(|c| format!("{}@{}", c.name, c.version))
                             .collect();
-                        ui.line(format!(
+                        if !text.is_empty() {
+                            text.push('\n');
+                        }
+                        text.push_str(&format!(
                             "{}  members: {}  contracts: {}",
                             ui.paint(&d.name, Paint::Bold),
                             d.members.join(", "),
@@ -235,6 +240,7 @@ impl Command for DomainArgs {
                             }
                         ));
                     }
+                    ui.line(text);
                 }
             }
             DomainAction::Show { name } => {
