@@ -197,8 +197,9 @@ fn try_commit(
         out.outcome = CommitOutcome::NothingToCommit;
         return Ok(());
     }
-    out.commit = Some(git::commits::head(dir)?.to_string());
-    out.files = git::commits::changed_files(dir, "HEAD")?;
+    let head = git::commits::head(dir)?;
+    out.commit = Some(head.to_string());
+    out.files = git::commits::changed_files(dir, head)?;
     Ok(())
 }
 
