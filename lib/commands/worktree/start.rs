@@ -165,7 +165,9 @@ impl WorktreeArgs {
         if self.dry_run {
             return self.dry_run(&store, &mut op, &checkouts, cloned, &me, ui);
         }
-        let updated = store.update(&mut op)?;
+        // Fetched above: the first attempt starts from there (a realm that moved
+        // meanwhile refuses the push, and the next attempt fetches).
+        let updated = store.update_fetched(&mut op)?;
         let change = updated.value;
 
         let jobs: Vec<(Name, Option<PathBuf>)> = change
