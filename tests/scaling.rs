@@ -167,15 +167,16 @@ fn worktree_commit_and_push_run_one_git_process_of_each_kind_per_repo() {
     assert_eq!(count(&started, "push"), 1, "{started:?}");
     assert_eq!(count(&started, "fetch"), repos.len(), "{started:?}");
 
-    // `commit -a`: per repo one `diff` (is there anything?) and one `commit`; the
-    // files of each commit are read in-process (no `diff-tree`); one realm write.
+    // `commit -a`: one `commit` per repo, tried at once where no pre-commit hook
+    // can run (no `diff` first); the files of each commit are read in-process
+    // (no `diff-tree`); one realm write.
     let wt = "aperture/.worktrees/c";
     for r in repos {
         w.write(&format!("{r}/.worktrees/c"), "README.md", "changed\n");
     }
     let committed = git_processes(&w, wt, &["commit", "-a", "-m", "change"]);
     assert_eq!(count(&committed, "commit"), repos.len(), "{committed:?}");
-    assert_eq!(count(&committed, "diff"), repos.len(), "{committed:?}");
+    assert_eq!(count(&committed, "diff"), 0, "{committed:?}");
     assert_eq!(count(&committed, "diff-tree"), 0, "{committed:?}");
     assert_eq!(count(&committed, "fetch"), 1, "{committed:?}");
     assert_eq!(count(&committed, "push"), 1, "{committed:?}");
@@ -201,6 +202,22 @@ fn worktree_commit_and_push_run_one_git_process_of_each_kind_per_repo() {
     // Again: both up to date, still one push each.
     let again = git_processes(&w, wt, &["push"]);
     assert_eq!(again, vec!["push".to_owned(); repos.len()], "{again:?}");
+
+    // fungal has a pre-commit hook and nothing to commit: it is asked with a
+    // `diff` first, so its hook never runs; aperture commits at once.
+    let ran = w.path("hook-ran");
+    w.write_exe(
+        "fungal/.git/hooks/pre-commit",
+        &format!("#!/bin/sh\ntouch '{}'\n", ran.display()),
+    );
+    w.write(wt, "README.md", "changed again\n");
+    let second = git_processes(&w, wt, &["commit", "-a", "-m", "again"]);
+    assert_eq!(count(&second, "commit"), 1, "{second:?}");
+    assert_eq!(count(&second, "diff"), 1, "{second:?}");
+    assert!(
+        !ran.exists(),
+        "the hook ran in a repo with nothing to commit"
+    );
 }
 
 /// How many realm objects `git realm ARGS -v` in `dir` says it read.

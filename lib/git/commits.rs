@@ -215,6 +215,35 @@ pub fn head(dir: &Path) -> Result<gix::ObjectId> {
     Ok(id.detach())
 }
 
+/// Whether `git commit` in the repository at `dir` may run a `pre-commit` hook:
+/// a `pre-commit` file in its hooks folder (`core.hooksPath`, else
+/// `$GIT_COMMON_DIR/hooks`), or any `hook.*` configuration (hooks named in
+/// config). `git commit` runs that hook before it finds there is nothing to
+/// commit, so only without one may a commit be tried without asking first.
+pub fn may_run_pre_commit_hook(dir: &Path) -> Result<bool> {
+    let repo = super::open_at(dir)?;
+    let config = repo.config_snapshot();
+    if config
+        .plumbing()
+        .sections_by_name("hook")
+        .is_some_and(|mut s| s.next().is_some())
+    {
+        return Ok(true);
+    }
+    let hooks = match super::config_string(&repo, "core.hooksPath") {
+        // `~` and the like: not worth resolving here; assume a hook.
+        Some(p) if p.starts_with('~') || p.contains('$') => return Ok(true),
+        Some(p) if Path::new(&p).is_absolute() => std::path::PathBuf::from(p),
+        // Relative: to the top of the working tree, as git runs hooks from there.
+        Some(p) => match repo.workdir() {
+            Some(top) => top.join(p),
+            None => return Ok(true),
+        },
+        None => repo.common_dir().join("hooks"),
+    };
+    Ok(hooks.join("pre-commit").exists())
+}
+
 /// The first parent of `commit` in the repository at `dir` (`None`: a root commit).
 pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::ObjectId>> {
     let repo = super::open_at(dir)?;
