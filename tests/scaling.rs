@@ -82,7 +82,7 @@ fn world(unrelated: usize) -> World {
 /// The git commands `git realm ARGS` ran in `dir` (`fetch`, `push`, `config`…),
 /// sorted.
 fn git_processes(w: &World, dir: &str, args: &[&str]) -> Vec<String> {
-    let trace = w.path(&format!("trace-{dir}.log"));
+    let trace = w.path(&format!("trace-{}.log", dir.replace('/', "-")));
     let _ = std::fs::remove_file(&trace);
     let mut all = vec!["realm"];
     all.extend_from_slice(args);
@@ -153,6 +153,71 @@ fn join_sync_and_status_run_the_same_git_processes_whatever_the_size_of_the_real
             .stdout;
         assert!(c.contains("version: 1.1.0"), "{c}");
     }
+}
+
+#[test]
+fn worktree_commit_and_push_run_one_git_process_of_each_kind_per_repo() {
+    let w = world(0);
+    let repos = ["aperture", "fungal"];
+    let count = |list: &[String], what: &str| list.iter().filter(|p| *p == what).count();
+    // `worktree`: one `worktree list` and one `worktree add` per repo; the realm
+    // write (fetch, push) and each sibling's realm copy (a fetch).
+    let started = git_processes(&w, "aperture", &["worktree", "c", "--domain", "d"]);
+    assert_eq!(count(&started, "worktree"), 2 * repos.len(), "{started:?}");
+    assert_eq!(count(&started, "push"), 1, "{started:?}");
+    assert_eq!(count(&started, "fetch"), repos.len(), "{started:?}");
+
+    // `commit -a`: one `commit` per repo, tried at once where no pre-commit hook
+    // can run (no `diff` first); the files of each commit are read in-process
+    // (no `diff-tree`); one realm write.
+    let wt = "aperture/.worktrees/c";
+    for r in repos {
+        w.write(&format!("{r}/.worktrees/c"), "README.md", "changed\n");
+    }
+    let committed = git_processes(&w, wt, &["commit", "-a", "-m", "change"]);
+    assert_eq!(count(&committed, "commit"), repos.len(), "{committed:?}");
+    assert_eq!(count(&committed, "diff"), 0, "{committed:?}");
+    assert_eq!(count(&committed, "diff-tree"), 0, "{committed:?}");
+    assert_eq!(count(&committed, "fetch"), 1, "{committed:?}");
+    assert_eq!(count(&committed, "push"), 1, "{committed:?}");
+
+    // `push`: one `git push` per repo carries the branch and the notes; nothing
+    // is fetched while no other machine pushed notes.
+    let pushed = git_processes(&w, wt, &["push"]);
+    assert_eq!(pushed, vec!["push".to_owned(); repos.len()], "{pushed:?}");
+    for r in repos {
+        let (here, origin) = (format!("{r}/.worktrees/c"), format!("remotes/{r}.git"));
+        let branch = w.git(&here, &["branch", "--show-current"]).ok().stdout;
+        for pushed in [
+            format!("refs/heads/{}", branch.trim()),
+            "refs/notes/realm".into(),
+        ] {
+            assert_eq!(
+                w.rev(&origin, &pushed),
+                w.rev(&here, &pushed),
+                "{r}: {pushed}"
+            );
+        }
+    }
+    // Again: both up to date, still one push each.
+    let again = git_processes(&w, wt, &["push"]);
+    assert_eq!(again, vec!["push".to_owned(); repos.len()], "{again:?}");
+
+    // fungal has a pre-commit hook and nothing to commit: it is asked with a
+    // `diff` first, so its hook never runs; aperture commits at once.
+    let ran = w.path("hook-ran");
+    w.write_exe(
+        "fungal/.git/hooks/pre-commit",
+        &format!("#!/bin/sh\ntouch '{}'\n", ran.display()),
+    );
+    w.write(wt, "README.md", "changed again\n");
+    let second = git_processes(&w, wt, &["commit", "-a", "-m", "again"]);
+    assert_eq!(count(&second, "commit"), 1, "{second:?}");
+    assert_eq!(count(&second, "diff"), 1, "{second:?}");
+    assert!(
+        !ran.exists(),
+        "the hook ran in a repo with nothing to commit"
+    );
 }
 
 /// How many realm objects `git realm ARGS -v` in `dir` says it read.

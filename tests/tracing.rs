@@ -49,7 +49,9 @@ fn verbose_traces_each_git_process_and_leaves_stdout_alone() {
         );
     }
     // A git process that answers with its exit status (`git diff --quiet`: 1,
-    // there is something to commit) is traced with it.
+    // there is something to commit) is traced with it. (Asked before committing
+    // where a pre-commit hook may run.)
+    w.write_exe("aperture/.git/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
     w.realm("aperture", &["worktree", "ch", "--repos", "aperture"])
         .ok();
     let wt = "aperture/.worktrees/ch";

@@ -163,8 +163,9 @@ pub fn publish(s: &Session<'_>, prs: &mut [RepoPr], opts: &PrOptions) -> Vec<Pub
             .collect();
     }
     let results = parallel::parallel(&todo, opts.limit, |(_, dir, _)| {
-        publish::push_branch(dir, branch, false)?;
-        publish::push_notes(dir).map(drop)
+        let pushed = publish::push(dir, branch, false);
+        pushed.branch?;
+        pushed.notes.map(drop)
     });
     let mut done = Vec::new();
     for ((index, _, commits), result) in todo.into_iter().zip(results) {

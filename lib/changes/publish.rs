@@ -3,8 +3,10 @@
 //! pushes a branch that is ahead of origin before it opens or edits a PR).
 //!
 //! The branch goes to `origin` with `git push -u` (the user's pre-push hooks run:
-//! it is their code). Notes are metadata and may have diverged from another
-//! machine's: they are fetched under `refs/notes/remotes/origin/realm` with a
+//! it is their code), and the notes with it, in the same push, leased on origin's
+//! notes as last fetched or pushed: one process per repo when no other machine
+//! pushed notes meanwhile. Notes are metadata and may have diverged from another
+//! machine's: then (a stale lease) they are fetched under `refs/notes/remotes/origin/realm` with a
 //! wildcard refspec (a remote without notes is not an error), merged in-process
 //! (one JSON object per line, so the union of lines is the right merge, as
 //! `git notes merge -s cat_sort_uniq` would do) with a compare-and-swap of
@@ -55,16 +57,96 @@ pub fn ahead(dir: &Path, branch: &str) -> Result<Option<Ahead>> {
     }))
 }
 
-/// Push `branch` of the repository at `dir` to origin and make it its upstream;
-/// a rejection is an error that says what to do.
-pub fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<()> {
+/// What [`push`] did: the branch's outcome, and the notes' (`none`,
+/// `up-to-date`, `pushed`, `merged`), each an error that says what to do.
+pub struct Pushed {
+    pub branch: Result<()>,
+    pub notes: Result<&'static str>,
+}
+
+/// Push `branch` of the repository at `dir` to origin (making it its upstream)
+/// and `refs/notes/realm`, in one `git push` when it can: the notes go along
+/// with a lease on origin's notes as last fetched or pushed. Only when that
+/// lease is stale (notes were pushed from elsewhere) are origin's notes fetched
+/// and merged ([`push_notes`]). Without local notes, the branch goes alone and
+/// origin's notes are fetched for later reads, as `push_notes` does.
+pub fn push(dir: &Path, branch: &str, force_with_lease: bool) -> Pushed {
+    let notes = match git::open_at(dir).and_then(|repo| {
+        let local = git::ref_target(&repo, NOTES_REF)?;
+        let remote = git::ref_target(&repo, REMOTE_NOTES)?;
+        Ok((repo, local, remote))
+    }) {
+        Ok((repo, Some(local), remote)) => Some((repo, local, remote)),
+        Ok((_, None, _)) => None,
+        Err(e) => {
+            return Pushed {
+                branch: Err(e),
+                notes: Ok("failed"),
+            };
+        }
+    };
+    let also = notes
+        .as_ref()
+        .map(|(_, local, remote)| git::remotes::Leased {
+            local: *local,
+            remote_ref: NOTES_REF,
+            expected: *remote,
+        });
+    let (branch_done, leased) = match push_branch(dir, branch, force_with_lease, also.as_ref()) {
+        Ok(pushed) => pushed,
+        Err(e) => {
+            return Pushed {
+                branch: Err(e),
+                notes: Ok("failed"),
+            };
+        }
+    };
+    if branch_done.is_err() && leased.is_none() {
+        return Pushed {
+            branch: branch_done,
+            notes: Ok("failed"),
+        };
+    }
+    let notes = match (notes, leased) {
+        // The lease held: origin had what we expected, so if that was ours,
+        // there was nothing to push.
+        (Some((_, local, remote)), Some(git::Push::Pushed)) if remote == Some(local) => {
+            Ok("up-to-date")
+        }
+        (Some((repo, local, remote)), Some(git::Push::Pushed)) => {
+            // git push does not move the remote-tracking notes: the next lease
+            // starts from what origin has now.
+            git::cas_ref(&repo, REMOTE_NOTES, remote, local, "notes: pushed").map(|_| "pushed")
+        }
+        // Stale, or not decided: fetch, merge and push on their own.
+        _ => push_notes(dir),
+    };
+    Pushed {
+        branch: branch_done,
+        notes,
+    }
+}
+
+/// What became of the ref pushed along with a branch (`None`: not decided).
+type Leased = Option<git::Push>;
+
+/// Push `branch` of the repository at `dir` to origin and make it its upstream,
+/// with `also` in the same push: the branch's outcome (a rejection is an error
+/// that says what to do), and `also`'s.
+fn push_branch(
+    dir: &Path,
+    branch: &str,
+    force_with_lease: bool,
+    also: Option<&git::remotes::Leased<'_>>,
+) -> Result<(Result<()>, Leased)> {
     if !git::refs::has_branch(dir, branch)? {
         return Err(Error::usage(format!(
             "{} has no branch {branch} (run `git realm worktree` to make it)",
             dir.display()
         )));
     }
-    match git::remotes::push_branch(dir, REMOTE, branch, force_with_lease)? {
+    let pushed = git::remotes::push_branch(dir, REMOTE, branch, force_with_lease, also)?;
+    let done = match pushed.branch {
         git::Push::Pushed => Ok(()),
         git::Push::Stale { reason } => {
             let mut message = format!("{REMOTE} rejected {branch}: {reason}");
@@ -85,7 +167,8 @@ pub fn push_branch(dir: &Path, branch: &str, force_with_lease: bool) -> Result<(
         git::Push::Refused { reason } => Err(Error::external(format!(
             "{REMOTE} rejected {branch}: {reason}"
         ))),
-    }
+    };
+    Ok((done, pushed.leased))
 }
 
 /// Bring `refs/notes/realm` and origin's together, and push. Returns what it did.
@@ -122,7 +205,11 @@ pub fn push_notes(dir: &Path) -> Result<&'static str> {
             }
         }
         match git::push_with_lease(&repo, REMOTE, local, NOTES_REF, remote)? {
-            git::Push::Pushed => return Ok(if merged { "merged" } else { "pushed" }),
+            git::Push::Pushed => {
+                // The next push's lease starts from what origin has now.
+                git::cas_ref(&repo, REMOTE_NOTES, remote, local, "notes: pushed")?;
+                return Ok(if merged { "merged" } else { "pushed" });
+            }
             // Someone pushed notes meanwhile: fetch and merge again.
             git::Push::Stale { .. } | git::Push::Locked { lock: None, .. } => continue,
             git::Push::Locked {

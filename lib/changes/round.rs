@@ -187,9 +187,7 @@ fn try_commit(
         refuse_locked(s, dir)?;
         commit_checked(options, s, dir)?;
         out.outcome = CommitOutcome::Committed;
-    } else if git::commits::has_changes(dir, options.all)? {
-        refuse_locked(s, dir)?;
-        commit_checked(options, s, dir)?;
+    } else if commit_if_changed(options, s, dir)? {
         out.outcome = CommitOutcome::Committed;
     } else if committed_this_round(options, repo, dir, journal)? {
         out.outcome = CommitOutcome::AlreadyCommitted;
@@ -197,9 +195,40 @@ fn try_commit(
         out.outcome = CommitOutcome::NothingToCommit;
         return Ok(());
     }
-    out.commit = Some(git::commits::head(dir)?.to_string());
-    out.files = git::commits::changed_files(dir, "HEAD")?;
+    let head = git::commits::head(dir)?;
+    out.commit = Some(head.to_string());
+    out.files = git::commits::changed_files(dir, head)?;
     Ok(())
+}
+
+/// Commit what there is to commit at `dir`; `false` when there was nothing.
+///
+/// Usually `git commit` is simply tried (one process, not two): when it fails,
+/// `git diff --quiet` tells "nothing to commit" from a failure. But `git commit`
+/// runs the `pre-commit` hook before it finds there is nothing to commit, so in a
+/// repository that may have one (and without `--no-verify`), the diff is asked
+/// first and a repository with nothing to commit never runs the hook.
+fn commit_if_changed(
+    options: &CommitOptions<'_>,
+    s: &Round<'_>,
+    dir: &std::path::Path,
+) -> Result<bool> {
+    if !options.no_verify && git::commits::may_run_pre_commit_hook(dir)? {
+        if !git::commits::has_changes(dir, options.all)? {
+            return Ok(false);
+        }
+        refuse_locked(s, dir)?;
+        commit_checked(options, s, dir)?;
+        return Ok(true);
+    }
+    match git::commits::commit(dir, options) {
+        Ok(()) => Ok(true),
+        Err(_) if !git::commits::has_changes(dir, options.all)? => Ok(false),
+        Err(e) => {
+            refuse_locked(s, dir)?;
+            Err(e)
+        }
+    }
 }
 
 /// `git commit`; when git fails, a lock file it could not take says more than

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use serde::Serialize;
 
-use crate::changes::publish::{REMOTE, push_branch, push_notes};
+use crate::changes::publish::{self, REMOTE};
 use crate::changes::{self, Session};
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Error, Exit, Result};
@@ -119,14 +119,15 @@ impl Command for PushArgs {
                     return out;
                 }
             };
-            if let Err(e) = push_branch(dir, &branch, force) {
-                out.error = Some(e.message);
-                return out;
-            }
-            out.branch = "pushed";
-            match push_notes(dir) {
+            // One `git push` carries the branch and the notes.
+            let pushed = publish::push(dir, &branch, force);
+            match pushed.notes {
                 Ok(n) => out.notes = n,
                 Err(e) => out.error = Some(format!("notes: {}", e.message)),
+            }
+            match pushed.branch {
+                Ok(()) => out.branch = "pushed",
+                Err(e) => out.error = Some(e.message),
             }
             out
         });

@@ -215,6 +215,35 @@ pub fn head(dir: &Path) -> Result<gix::ObjectId> {
     Ok(id.detach())
 }
 
+/// Whether `git commit` in the repository at `dir` may run a `pre-commit` hook:
+/// a `pre-commit` file in its hooks folder (`core.hooksPath`, else
+/// `$GIT_COMMON_DIR/hooks`), or any `hook.*` configuration (hooks named in
+/// config). `git commit` runs that hook before it finds there is nothing to
+/// commit, so only without one may a commit be tried without asking first.
+pub fn may_run_pre_commit_hook(dir: &Path) -> Result<bool> {
+    let repo = super::open_at(dir)?;
+    let config = repo.config_snapshot();
+    if config
+        .plumbing()
+        .sections_by_name("hook")
+        .is_some_and(|mut s| s.next().is_some())
+    {
+        return Ok(true);
+    }
+    let hooks = match super::config_string(&repo, "core.hooksPath") {
+        // `~` and the like: not worth resolving here; assume a hook.
+        Some(p) if p.starts_with('~') || p.contains('$') => return Ok(true),
+        Some(p) if Path::new(&p).is_absolute() => std::path::PathBuf::from(p),
+        // Relative: to the top of the working tree, as git runs hooks from there.
+        Some(p) => match repo.workdir() {
+            Some(top) => top.join(p),
+            None => return Ok(true),
+        },
+        None => repo.common_dir().join("hooks"),
+    };
+    Ok(hooks.join("pre-commit").exists())
+}
+
 /// The first parent of `commit` in the repository at `dir` (`None`: a root commit).
 pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::ObjectId>> {
     let repo = super::open_at(dir)?;
@@ -224,20 +253,97 @@ pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::Obj
     Ok(found.parent_ids().next().map(|id| id.detach()))
 }
 
-/// The paths `rev` changed (against its first parent; all of them for a root
-/// commit), as `git diff-tree --name-only -r --root` lists them.
-pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<String>> {
-    let out = Git::in_dir(dir)
-        .args([
-            "diff-tree",
-            "--no-commit-id",
-            "--name-only",
-            "-r",
-            "--root",
-            rev,
-        ])
-        .run()?;
-    Ok(out.stdout.lines().map(str::to_owned).collect())
+/// The paths `commit` of the repository at `dir` changed (against its parent;
+/// all of them for a root commit; none for a merge), as `git diff-tree
+/// --name-only -r --root` lists them, read in-process.
+pub fn changed_files(dir: &Path, commit: gix::ObjectId) -> Result<Vec<String>> {
+    let repo = super::open_at(dir)?;
+    let found = repo
+        .find_commit(commit)
+        .context(|| format!("cannot read commit {commit} in {}", dir.display()))?;
+    let parents: Vec<gix::ObjectId> = found.parent_ids().map(|id| id.detach()).collect();
+    let tree_of = |c: &gix::Commit<'_>| -> Result<gix::ObjectId> {
+        Ok(c.tree_id()
+            .context(|| format!("cannot read the tree of {}", c.id))?
+            .detach())
+    };
+    let parent_tree = match parents.as_slice() {
+        [] => None,
+        [p] => Some(tree_of(&repo.find_commit(*p).context(|| {
+            format!("cannot read commit {p} in {}", dir.display())
+        })?)?),
+        _ => return Ok(Vec::new()),
+    };
+    tree_changes(&repo, parent_tree, Some(tree_of(&found)?))
+}
+
+/// The paths of the files (and submodules) that differ between trees `a` and `b`
+/// (absent: empty), in git's order, recursing only into trees that differ.
+pub fn tree_changes(
+    repo: &gix::Repository,
+    a: Option<gix::ObjectId>,
+    b: Option<gix::ObjectId>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    diff_trees(repo, a, b, "", &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// A tree's entries by name: whether each is a tree, its mode, its object.
+type Entries = std::collections::BTreeMap<String, (bool, u16, gix::ObjectId)>;
+
+fn entries(repo: &gix::Repository, tree: Option<gix::ObjectId>) -> Result<Entries> {
+    use gix::bstr::ByteSlice;
+    let mut out = Entries::new();
+    let Some(id) = tree else {
+        return Ok(out);
+    };
+    let t = repo
+        .find_tree(id)
+        .context(|| format!("cannot read tree {id}"))?;
+    for e in t.iter() {
+        let e = e.context(|| format!("cannot decode tree {id}"))?;
+        out.insert(
+            e.filename().to_str_lossy().into_owned(),
+            (e.mode().is_tree(), e.mode().value(), e.object_id()),
+        );
+    }
+    Ok(out)
+}
+
+fn diff_trees(
+    repo: &gix::Repository,
+    a: Option<gix::ObjectId>,
+    b: Option<gix::ObjectId>,
+    prefix: &str,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    if a == b {
+        return Ok(());
+    }
+    let ea = entries(repo, a)?;
+    let eb = entries(repo, b)?;
+    let names: std::collections::BTreeSet<&String> = ea.keys().chain(eb.keys()).collect();
+    for name in names {
+        let path = format!("{prefix}{name}");
+        let x = ea.get(name);
+        let y = eb.get(name);
+        if x == y {
+            continue;
+        }
+        let sub = |e: Option<&(bool, u16, gix::ObjectId)>| {
+            e.filter(|(dir, _, _)| *dir).map(|(_, _, id)| *id)
+        };
+        let blob = |e: Option<&(bool, u16, gix::ObjectId)>| e.is_some_and(|(dir, _, _)| !*dir);
+        if blob(x) || blob(y) {
+            out.push(path.clone());
+        }
+        if sub(x).is_some() || sub(y).is_some() {
+            diff_trees(repo, sub(x), sub(y), &format!("{path}/"), out)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether `ancestor` is an ancestor of (or the same commit as) `of`, in the

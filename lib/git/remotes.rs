@@ -144,31 +144,94 @@ fn remote_lines(stderr: &str) -> Vec<String> {
         .collect()
 }
 
+/// A ref pushed along with a change's branch, in the same `git push`: `local`
+/// to `remote_ref`, only if the remote still has `expected` there (a lease).
+pub struct Leased<'a> {
+    pub local: gix::ObjectId,
+    pub remote_ref: &'a str,
+    pub expected: Option<gix::ObjectId>,
+}
+
+/// What pushing a change's branch (and the ref leased along with it) did.
+#[derive(Debug)]
+pub struct BranchPush {
+    pub branch: Push,
+    /// The leased ref's outcome; `None` when nothing was leased or its fate was
+    /// not decided.
+    pub leased: Option<Push>,
+}
+
 /// Push the local `branch` of the repository at `dir` to the same name on
-/// `remote` and make that its upstream (`git push --set-upstream`). The user's
-/// pre-push hooks run, in the user's locale: it is their code. With
-/// `force_with_lease`, a rewritten branch replaces the remote one if the remote
-/// still has what was last fetched from it.
-pub fn push_branch(dir: &Path, remote: &str, branch: &str, force_with_lease: bool) -> Result<Push> {
+/// `remote` and make that its upstream (`git push --set-upstream`), with `also`
+/// (the realm notes, say) in the same push. The user's pre-push hooks run, in the
+/// user's locale: it is their code. With `force_with_lease`, a rewritten branch
+/// replaces the remote one if the remote still has what was last fetched from it.
+/// The refs are not pushed atomically: a stale lease on `also` does not hold the
+/// branch back.
+pub fn push_branch(
+    dir: &Path,
+    remote: &str,
+    branch: &str,
+    force_with_lease: bool,
+    also: Option<&Leased<'_>>,
+) -> Result<BranchPush> {
     let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-    let mut args = vec!["push", "--quiet", "--set-upstream"];
+    let mut args = vec!["push".to_owned(), "--quiet".into(), "--set-upstream".into()];
     if force_with_lease {
-        args.push("--force-with-lease");
+        args.push("--force-with-lease".into());
     }
-    let out = Git::in_dir(dir)
+    if let Some(l) = also {
+        let expected = l.expected.map(|id| id.to_string()).unwrap_or_default();
+        args.push(format!("--force-with-lease={}:{expected}", l.remote_ref));
+    }
+    let mut git = Git::in_dir(dir)
         .user_locale()
         .args(&args)
         .arg("--porcelain")
         .arg(remote)
-        .arg(&refspec)
-        .output()?;
-    push_outcome(&out, is_local(remote)).ok_or_else(|| {
-        Error::external(format!(
-            "`git {} {remote} {refspec}` failed: {}",
-            args.join(" "),
-            out.reason()
-        ))
+        .arg(&refspec);
+    if let Some(l) = also {
+        git = git.arg(format!("{}:{}", l.local, l.remote_ref));
+    }
+    let out = git.output()?;
+    let local = is_local(remote);
+    let branch_push =
+        ref_outcome(&out, local, &format!("refs/heads/{branch}")).ok_or_else(|| {
+            Error::external(format!(
+                "`git {} {remote} {refspec}` failed: {}",
+                args.join(" "),
+                out.reason()
+            ))
+        })?;
+    Ok(BranchPush {
+        branch: branch_push,
+        leased: also.and_then(|l| ref_outcome(&out, local, l.remote_ref)),
     })
+}
+
+/// The fate of `remote_ref` in a `git push --porcelain` of several refs (under
+/// `--quiet`, a successful push lists none). `None`: not decided (the push failed
+/// before, a hook refused it all, ...).
+fn ref_outcome(out: &Output, local: bool, remote_ref: &str) -> Option<Push> {
+    let line = out.stdout.lines().find(|l| {
+        l.split('\t')
+            .nth(1)
+            .is_some_and(|spec| spec.ends_with(&format!(":{remote_ref}")))
+    });
+    match line {
+        Some(l) if l.starts_with('!') => {
+            let only = Output {
+                success: false,
+                code: out.code,
+                stdout: l.to_owned(),
+                stderr: out.stderr.clone(),
+            };
+            push_outcome(&only, local)
+        }
+        Some(_) => Some(Push::Pushed),
+        None if out.success => Some(Push::Pushed),
+        None => None,
+    }
 }
 
 /// Fetch `remote_ref` from `url` into the local `local_ref` (forced: the local ref is

@@ -36,6 +36,11 @@ pub enum Publish {
 pub trait Backend<'r> {
     /// The local state's commit, without touching the network.
     fn local_tip(&self) -> Result<Option<ObjectId>>;
+    /// This machine's turn to write (held until dropped), for a backend that
+    /// writers on this machine share; `None` when there is nothing to take.
+    fn take_turn(&self) -> Option<super::turn::Turn> {
+        None
+    }
     /// Bring the local state up to date with the realm; the new local tip.
     fn fetch(&self) -> Result<Option<ObjectId>>;
     /// When the local state was last fetched, if that is tracked.

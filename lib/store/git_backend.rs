@@ -212,6 +212,10 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         git::ref_target(self.repo, &self.local_ref)
     }
 
+    fn take_turn(&self) -> Option<super::turn::Turn> {
+        super::turn::take(self.url.as_deref()?)
+    }
+
     fn fetch(&self) -> Result<Option<ObjectId>> {
         if let Some(url) = &self.url {
             ui::progress(&format!("Fetching the realm from {url}…"));

@@ -1,8 +1,6 @@
 //! The realm's history, for verification: which commits a range holds, who made
 //! each, and which files each one changed. Read from the object database only.
 
-use std::collections::BTreeSet;
-
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
@@ -88,60 +86,5 @@ pub fn changed_files(
     };
     let ta = a.map(tree_of).transpose()?;
     let tb = tree_of(b)?;
-    let mut out = Vec::new();
-    diff(repo, ta, Some(tb), "", &mut out)?;
-    out.sort();
-    Ok(out)
-}
-
-type Entries = std::collections::BTreeMap<String, (bool, ObjectId)>;
-
-fn entries(repo: &gix::Repository, tree: Option<ObjectId>) -> Result<Entries> {
-    let mut out = Entries::new();
-    let Some(id) = tree else {
-        return Ok(out);
-    };
-    let t = repo
-        .find_tree(id)
-        .context(|| format!("cannot read realm tree {id}"))?;
-    for e in t.iter() {
-        let e = e.context(|| format!("cannot decode realm tree {id}"))?;
-        out.insert(
-            e.filename().to_str_lossy().into_owned(),
-            (e.mode().is_tree(), e.object_id()),
-        );
-    }
-    Ok(out)
-}
-
-fn diff(
-    repo: &gix::Repository,
-    a: Option<ObjectId>,
-    b: Option<ObjectId>,
-    prefix: &str,
-    out: &mut Vec<String>,
-) -> Result<()> {
-    if a == b {
-        return Ok(());
-    }
-    let ea = entries(repo, a)?;
-    let eb = entries(repo, b)?;
-    let names: BTreeSet<&String> = ea.keys().chain(eb.keys()).collect();
-    for name in names {
-        let path = format!("{prefix}{name}");
-        let x = ea.get(name);
-        let y = eb.get(name);
-        if x == y {
-            continue;
-        }
-        let sub = |e: Option<&(bool, ObjectId)>| e.filter(|(dir, _)| *dir).map(|(_, id)| *id);
-        let blob = |e: Option<&(bool, ObjectId)>| e.is_some_and(|(dir, _)| !*dir);
-        if blob(x) || blob(y) {
-            out.push(path.clone());
-        }
-        if sub(x).is_some() || sub(y).is_some() {
-            diff(repo, sub(x), sub(y), &format!("{path}/"), out)?;
-        }
-    }
-    Ok(())
+    crate::git::commits::tree_changes(repo, ta, Some(tb))
 }

@@ -23,6 +23,7 @@ mod git_backend;
 pub mod history;
 pub mod memory;
 mod snapshot;
+mod turn;
 
 use std::time::{Duration, SystemTime};
 
@@ -161,6 +162,8 @@ impl<'r> Store<'r> {
     ) -> Result<Updated<O::Output>> {
         let mut last_reason = String::new();
         let mut last_lock: Option<git::locks::Lock> = None;
+        // Writers on this machine take turns instead of racing (see `turn`).
+        let _turn = self.backend.take_turn();
         for attempt in 1..=MAX_ATTEMPTS {
             let base = if attempt == 1 && !fetch_first {
                 self.backend.local_tip()?

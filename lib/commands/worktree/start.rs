@@ -165,7 +165,9 @@ impl WorktreeArgs {
         if self.dry_run {
             return self.dry_run(&store, &mut op, &checkouts, cloned, &me, ui);
         }
-        let updated = store.update(&mut op)?;
+        // Fetched above: the first attempt starts from there (a realm that moved
+        // meanwhile refuses the push, and the next attempt fetches).
+        let updated = store.update_fetched(&mut op)?;
         let change = updated.value;
 
         let jobs: Vec<(Name, Option<PathBuf>)> = change
@@ -502,29 +504,42 @@ fn clone_missing(
 /// was created now.
 fn ensure_worktree(checkout: &Path, path: &Path, branch: &str, base: Option<&str>) -> Result<bool> {
     exclude_worktrees(checkout)?;
-    if !planned_worktree(checkout, path, branch)? {
-        return Ok(false);
-    }
-    if git::worktrees::list(checkout)?
-        .iter()
-        .any(|w| same_path(&w.path, path))
-    {
+    match plan_worktree(checkout, path, branch)? {
+        Plan::There => return Ok(false),
         // Registered but deleted by hand: forget it so it can be made again.
-        git::worktrees::prune(checkout)?;
+        Plan::Prune => git::worktrees::prune(checkout)?,
+        Plan::Add => {}
     }
     // After `worktree remove` the branch was kept: `add` picks it up again.
     git::worktrees::add(checkout, path, branch, base)?;
     Ok(true)
 }
 
+/// What [`ensure_worktree`] does at `path` (from one listing of the worktrees).
+enum Plan {
+    /// It is already there on the branch.
+    There,
+    /// Add it.
+    Add,
+    /// Forget the registered worktree whose folder is gone, then add it.
+    Prune,
+}
+
 /// What [`ensure_worktree`] would do at `path`: `true` to create it, `false` when
 /// it is already there on `branch`; an error when it would fail.
 fn planned_worktree(checkout: &Path, path: &Path, branch: &str) -> Result<bool> {
+    Ok(!matches!(
+        plan_worktree(checkout, path, branch)?,
+        Plan::There
+    ))
+}
+
+fn plan_worktree(checkout: &Path, path: &Path, branch: &str) -> Result<Plan> {
     changes::refuse_symlinks(checkout, path)?;
     let listed = git::worktrees::list(checkout)?;
     match listed.iter().find(|w| same_path(&w.path, path)) {
         Some(wt) if wt.path.is_dir() => match &wt.branch {
-            Some(b) if b == branch => Ok(false),
+            Some(b) if b == branch => Ok(Plan::There),
             other => Err(Error::conflict(format!(
                 "{} exists but is on {}, not {branch}",
                 path.display(),
@@ -534,13 +549,13 @@ fn planned_worktree(checkout: &Path, path: &Path, branch: &str) -> Result<bool> 
                     .unwrap_or_else(|| "a detached HEAD".into())
             ))),
         },
-        Some(_) => Ok(true),
+        Some(_) => Ok(Plan::Prune),
         None if path.exists() => Err(Error::conflict(format!(
             "{} exists and is not a worktree of {}",
             path.display(),
             checkout.display()
         ))),
-        None => Ok(true),
+        None => Ok(Plan::Add),
     }
 }
 
