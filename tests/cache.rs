@@ -269,6 +269,157 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
     );
 }
 
+/// The domains and contracts fungal imports in `heavy_world`: every contract
+/// of every domain.
+const HEAVY_DOMAINS: [&str; 3] = ["h1", "h2", "h3"];
+const HEAVY_CONTRACTS: [&str; 5] = ["k1", "k2", "k3", "k4", "k5"];
+
+/// fungal's binding in domain `d`: it imports every contract, some of them
+/// with the items it uses, resolved at 1.0.0 or never.
+fn heavy_binding(rng: &mut Rng, d: &str) -> (String, Option<String>) {
+    let imports: String = HEAVY_CONTRACTS
+        .iter()
+        .map(|c| {
+            let resolved = rng.pick(&["", "  resolved_version: 1.0.0\n"]);
+            let uses = rng.pick(&["", "  uses: [x]\n"]);
+            format!("- contract: {c}\n  version: ^1\n  binding: README.md\n{resolved}{uses}")
+        })
+        .collect();
+    let text = format!("repo: fungal\nexports: []\nimports:\n{imports}");
+    (format!("domains/{d}/bindings/fungal.yaml"), Some(text))
+}
+
+/// A contract of `heavy_world` at `version` with `value`, owned by aperture.
+fn heavy_contract(c: &str, version: &str, value: &str, changelog: &str) -> String {
+    format!("name: {c}\nowner: aperture\nversion: {version}\nvalue: {value}\n{changelog}")
+}
+
+/// One random edit of what fungal's imports read: a contract republished
+/// (compatible or breaking, dropping what fungal uses), malformed, misnamed or
+/// removed; now and then a binding rewritten or malformed.
+fn heavy_edit(rng: &mut Rng) -> (String, Option<String>) {
+    let d = rng.pick(&HEAVY_DOMAINS);
+    let c = rng.pick(&HEAVY_CONTRACTS);
+    let path = format!("domains/{d}/contracts/{c}.yaml");
+    match rng.below(9) {
+        0 => (path, None),
+        1 => (path, Some(BROKEN[3].into())),
+        2 => (path, Some(heavy_contract("other", "1.0.0", "[x]", ""))),
+        3 => (
+            path,
+            Some(heavy_contract(
+                c,
+                "2.0.0",
+                "[y]",
+                "changelog:\n- version: 2.0.0\n  date: 2026-01-20\n  changes: ['removed: x']\n  removed: [x]\n",
+            )),
+        ),
+        4 if rng.below(2) == 0 => (
+            format!("domains/{d}/bindings/fungal.yaml"),
+            Some(BROKEN[1].into()),
+        ),
+        4 => heavy_binding(rng, d),
+        _ => {
+            let version = rng.pick(&["1.0.0", "1.1.0", "1.2.0"]);
+            let value = rng.pick(&["[x]", "[x, y]", "{x: 1}"]);
+            (path, Some(heavy_contract(c, version, value, "")))
+        }
+    }
+}
+
+/// A realm where fungal imports every contract of three domains, aperture
+/// providing them, and fungal's local copy of it (with its caches).
+fn heavy_world(rng: &mut Rng) -> World {
+    let w = realm_with_members();
+    let mut files = Vec::new();
+    for d in HEAVY_DOMAINS {
+        files.push((
+            format!("domains/{d}/domain.yaml"),
+            format!("name: {d}\nmembers: [aperture, fungal]\ncreated_at: {T}\n"),
+        ));
+        for c in HEAVY_CONTRACTS {
+            files.push((
+                format!("domains/{d}/contracts/{c}.yaml"),
+                heavy_contract(c, "1.0.0", "[x]", ""),
+            ));
+        }
+        let (path, text) = heavy_binding(rng, d);
+        files.push((path, text.unwrap()));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    w.edit_realm("acme.git", &refs);
+    w.realm("fungal", &["status", "--fetch", "-q"]);
+    w
+}
+
+#[test]
+fn the_parsed_documents_never_change_an_answer_of_a_member_with_many_imports() {
+    let mut rng = Rng(0x1e47_beef_0013);
+    let w = heavy_world(&mut rng);
+    let mut broken = std::collections::BTreeSet::new();
+    let (mut answered, mut limited) = (0, 0);
+    for round in 0..15 {
+        let mut edits: Vec<_> = (0..=rng.below(4)).map(|_| heavy_edit(&mut rng)).collect();
+        for (path, content) in &edits {
+            match content {
+                Some(text) if text.contains("name: other") || BROKEN.contains(&text.as_str()) => {
+                    broken.insert(path.clone())
+                }
+                _ => broken.remove(path),
+            };
+        }
+        if round % 2 == 1 {
+            // Malformed files go back to good ones, so many rounds answer.
+            for path in std::mem::take(&mut broken) {
+                let mut parts = path.split('/').skip(1);
+                let (d, file) = (parts.next().unwrap(), parts.nth(1).unwrap());
+                edits.push(match file.strip_suffix(".yaml").unwrap() {
+                    "fungal" => heavy_binding(&mut rng, d),
+                    c => (path.clone(), Some(heavy_contract(c, "1.0.0", "[x]", ""))),
+                });
+            }
+        }
+        apply(&w, &edits);
+        w.realm("fungal", &["status", "--fetch", "-q"]);
+        // Every fourth round, a size limit under some of the contracts read before.
+        let limit = round % 4 == 3;
+        if limit {
+            w.git("fungal", &["config", "realm.maxFileSize", "60"]).ok();
+        }
+        for args in [&["status", "--json"][..], &["check", "--json"][..]] {
+            // Parsed and recorded, then found; the same as read from the tree.
+            let first = answer(&w, "fungal", args, true);
+            let again = answer(&w, "fungal", args, true);
+            let uncached = answer(&w, "fungal", args, false);
+            let what = format!(
+                "round {round}, `git realm {}` after {edits:?}",
+                args.join(" ")
+            );
+            assert_eq!(first, uncached, "{what}");
+            assert_eq!(again, uncached, "{what} (a second time)");
+            if args == ["status", "--json"] {
+                answered += usize::from(first.matches(r#""contract":"k"#).count() >= 10);
+                limited += usize::from(limit && first.contains("over the limit"));
+            }
+        }
+        if limit {
+            w.git("fungal", &["config", "--unset", "realm.maxFileSize"])
+                .ok();
+        }
+    }
+    assert!(
+        answered >= 5 && limited >= 1,
+        "too few realms worth comparing: {answered} answered, {limited} over the size limit"
+    );
+    assert!(
+        w.path("fungal/.git/realm/cache/realm-acme-main.docs")
+            .exists()
+    );
+}
+
 #[test]
 fn a_corrupt_or_foreign_cache_file_is_ignored() {
     // The domain `d` line names fungal; the changed byte makes it name nobody.
@@ -276,6 +427,19 @@ fn a_corrupt_or_foreign_cache_file_is_ignored() {
         "cache",
         &["status", "--json"],
         ("aperture,fungal", "aperture,xxxxxx"),
+    );
+}
+
+#[test]
+fn a_corrupt_or_foreign_docs_file_is_ignored() {
+    // A resolved version the changed byte makes another one.
+    corrupt_files_are_ignored(
+        "docs",
+        &["status", "--json"],
+        (
+            "\"resolved_version\":\"1.0.0\"",
+            "\"resolved_version\":\"1.9.0\"",
+        ),
     );
 }
 
@@ -298,6 +462,14 @@ fn corrupt_files_are_ignored(ext: &str, args: &[&str], change: (&str, &str)) {
         &["domain", "create", "d", "--repos", "aperture,fungal"],
     )
     .ok();
+    // fungal imports: its status records the documents it parsed.
+    let mut rng = Rng(7);
+    let mut edits = vec![heavy_binding(&mut rng, "d")];
+    edits.push((
+        "domains/d/contracts/k1.yaml".into(),
+        Some(heavy_contract("k1", "1.0.0", "[x]", "")),
+    ));
+    apply(&w, &edits);
     w.realm("fungal", &["status", "--fetch", "-q"]).ok();
     let expected = answer(&w, "fungal", args, false);
     assert_eq!(answer(&w, "fungal", args, true), expected);

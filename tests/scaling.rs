@@ -68,11 +68,7 @@ fn world(unrelated: usize) -> World {
         ));
     }
     if !files.is_empty() {
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, c)| (p.as_str(), c.as_str()))
-            .collect();
-        w.edit_realm("acme.git", &refs);
+        edit(&w, &files);
     }
     w.realm("fungal", &["status", "--fetch"]).ok();
     w.realm("aperture", &["status", "--fetch"]).ok();
@@ -302,4 +298,59 @@ fn graph_domain_list_and_leave_read_as_many_realm_objects_in_a_large_realm_as_in
             "`{args:?}` uncached: {large_uncached} vs {small_uncached}"
         );
     }
+}
+
+#[test]
+fn status_of_a_member_with_many_imports_reads_no_contract_once_they_are_parsed() {
+    let one = world(0);
+    let many = world(0);
+    // fungal also imports the three contracts of each of 20 more domains.
+    let mut files = Vec::new();
+    for i in 0..20 {
+        let d = format!("h{i}");
+        files.push((
+            format!("domains/{d}/domain.yaml"),
+            format!("name: {d}\nmembers: [aperture, fungal]\ncreated_at: 2026-01-24T10:00:00Z\n"),
+        ));
+        let mut imports = String::new();
+        for c in ["c0", "c1", "c2"] {
+            files.push((
+                format!("domains/{d}/contracts/{c}.yaml"),
+                format!("name: {c}\nowner: aperture\nversion: 1.0.0\nvalue: [x]\n"),
+            ));
+            imports.push_str(&format!(
+                "- contract: {c}\n  version: ^1\n  binding: README.md\n  resolved_version: 1.0.0\n"
+            ));
+        }
+        files.push((
+            format!("domains/{d}/bindings/fungal.yaml"),
+            format!("repo: fungal\nexports: []\nimports:\n{imports}"),
+        ));
+    }
+    edit(&many, &files);
+    // The first status after the fetch parses them, and records them parsed.
+    many.realm("fungal", &["status", "--fetch"]).ok();
+    let (one_cached, many_cached, many_uncached) = (
+        objects_read(&one, "fungal", &["status"], true),
+        objects_read(&many, "fungal", &["status"], true),
+        objects_read(&many, "fungal", &["status"], false),
+    );
+    assert_eq!(
+        many_cached, one_cached,
+        "status read {many_cached} objects with 61 imports, {one_cached} with one"
+    );
+    // Without the cache, every binding and contract is read: the counter sees it.
+    assert!(
+        many_uncached >= one_cached + 80 * 2,
+        "uncached: {many_uncached} vs {one_cached}"
+    );
+}
+
+/// Commit `files` (path, content) onto the realm's main branch.
+fn edit(w: &World, files: &[(String, String)]) {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    w.edit_realm("acme.git", &refs);
 }

@@ -65,7 +65,7 @@ pub(super) fn import_status(
     grace_days: u32,
 ) -> Result<ImportStatus> {
     let path = model::paths::contract(domain, import.contract.as_str());
-    let contract = snapshot.read::<ContractFile>(&path)?;
+    let contract = snapshot.read_cached::<ContractFile>(&path)?;
     judge_import(domain, import, contract, ws, today, grace_days)
 }
 

@@ -17,6 +17,7 @@ use gix::bstr::ByteSlice;
 
 use super::REALM_BRANCH;
 use super::backend::{Backend, Publish};
+use super::cache::docs::{self, Docs};
 use super::cache::facts::{self, DomainFacts, Facts};
 use super::cache::{self, RealmCache};
 use super::edits::Edits;
@@ -148,6 +149,7 @@ impl<'r> GitBackend<'r> {
             trees: RefCell::new(HashMap::new()),
             max_size: max_file_size(repo),
             cache: cache.filter(|_| cache::enabled()).map(|path| CacheSlot {
+                docs: Docs::new(docs::path(&path)),
                 path,
                 loaded: OnceCell::new(),
                 missing: Cell::new(false),
@@ -419,6 +421,8 @@ struct CacheSlot {
     missing: Cell<bool>,
     /// The facts of every domain (`cache::facts`), once loaded (or built).
     facts: OnceCell<Option<Facts>>,
+    /// The documents parsed before and since (`cache::docs`).
+    docs: Docs,
 }
 
 impl GitTree<'_> {
@@ -615,6 +619,18 @@ impl TreeRead for GitTree<'_> {
             })
             .as_ref()?
             .domain(name)
+    }
+
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<Vec<u8>>> {
+        let slot = self.cache.as_ref()?;
+        slot.docs
+            .lookup(self.cache(false)?, path, kind, self.max_size)
+    }
+
+    fn remember_doc(&self, path: &str, kind: &str, size: u64, json: &[u8]) {
+        if let (Some(slot), Some(cache)) = (&self.cache, self.cache(false)) {
+            slot.docs.remember(cache, path, kind, size, json);
+        }
     }
 }
 

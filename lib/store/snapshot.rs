@@ -50,6 +50,15 @@ pub trait TreeRead {
     fn domain_facts(&self, _name: &str) -> Option<&DomainFacts> {
         None
     }
+    /// From a cache, when there is one: the document at `path` as parsed
+    /// earlier as type `kind` (JSON of the value); `Some(None)` when it is not
+    /// recorded but could be (`remember_doc`), `None` when it cannot.
+    fn cached_doc(&self, _path: &str, _kind: &str) -> Option<Option<Vec<u8>>> {
+        None
+    }
+    /// Record the document at `path`, parsed as `kind` from `size` bytes, as
+    /// `json`, for `cached_doc` to find.
+    fn remember_doc(&self, _path: &str, _kind: &str, _size: u64, _json: &[u8]) {}
 }
 
 /// A realm that has no commit yet: nothing in it.
@@ -152,6 +161,42 @@ impl<'r> Snapshot<'r> {
         }
     }
 
+    /// `read`, through the cache of parsed documents when there is one (for the
+    /// documents a member reads by the thousand: its bindings, the contracts it
+    /// imports).
+    pub fn read_cached<T: Document + PartialEq>(&self, path: &str) -> Result<Option<T>> {
+        self.parsed(path, || self.read_bytes(path))
+    }
+
+    /// The document `bytes` reads at `path`, from the cache of parsed documents
+    /// when it holds it; else parsed, and recorded when its JSON reads back as
+    /// the same value.
+    fn parsed<T: Document + PartialEq>(
+        &self,
+        path: &str,
+        bytes: impl FnOnce() -> Result<Option<Vec<u8>>>,
+    ) -> Result<Option<T>> {
+        let kind = std::any::type_name::<T>();
+        let cached = self.tree.cached_doc(path, kind);
+        if let Some(Some(json)) = &cached
+            && let Ok(doc) = serde_json::from_slice::<T>(json)
+        {
+            return Ok(Some(doc));
+        }
+        let Some(bytes) = bytes()? else {
+            return Ok(None);
+        };
+        let doc: T = model::parse(path, &bytes)?;
+        if cached.is_some()
+            && let Ok(json) = serde_json::to_vec(&doc)
+            && serde_json::from_slice::<T>(&json).is_ok_and(|back| back == doc)
+        {
+            self.tree
+                .remember_doc(path, kind, bytes.len() as u64, &json);
+        }
+        Ok(Some(doc))
+    }
+
     /// Parse the document at `path`, which must exist.
     pub fn require<T: Document>(&self, path: &str, what: &str) -> Result<T> {
         self.read(path)?.ok_or_else(|| {
@@ -228,10 +273,8 @@ impl<'r> Snapshot<'r> {
         };
         for name in names {
             let binding_path = model::paths::binding(name.as_str(), me.as_str());
-            let binding = match self.tree.file(&binding_path)? {
-                Some(bytes) => Some(model::parse::<BindingFile>(&binding_path, &bytes)?),
-                None => None,
-            };
+            let binding: Option<BindingFile> =
+                self.parsed(&binding_path, || self.tree.file(&binding_path))?;
             let member = match &binding {
                 Some(_) => true,
                 None => {

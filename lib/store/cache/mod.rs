@@ -43,6 +43,7 @@ use gix::ObjectId;
 use super::snapshot::EntryKind;
 use crate::model::{self, ChangeFile, DomainFile, Name};
 
+pub mod docs;
 pub mod facts;
 
 /// The first line of a cache file: the format and the build that wrote it.
@@ -157,14 +158,8 @@ impl RealmCache {
 
     /// Parse a cache file, checking its format line and its CRC.
     fn parse(data: Vec<u8>) -> Option<RealmCache> {
-        let body_end = checked_body(&data)?.len();
-        let mut lines = Lines {
-            data: &data[..body_end],
-            at: 0,
-        };
-        if lines.next()?.1 != FORMAT.as_bytes() {
-            return None;
-        }
+        let mut lines = body_lines(&data, FORMAT)?;
+        let body_end = lines.data.len();
         let root = hex(lines.next()?.1.strip_prefix(b"root ")?)?;
         let mut sections = [None; 3];
         let mut current: Option<(usize, ObjectId, usize)> = None;
@@ -511,6 +506,16 @@ fn checked_body(data: &[u8]) -> Option<&[u8]> {
     let crc = trailer.strip_prefix("end ")?.strip_suffix('\n')?;
     (u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(&data[..body_end]))
         .then(|| &data[..body_end])
+}
+
+/// The lines of a sealed file after its format line, when its trailer checks
+/// out and its format line is `format`.
+fn body_lines<'a>(data: &'a [u8], format: &str) -> Option<Lines<'a>> {
+    let mut lines = Lines {
+        data: checked_body(data)?,
+        at: 0,
+    };
+    (lines.next()?.1 == format.as_bytes()).then_some(lines)
 }
 
 /// Write `data` to `path` atomically (a temporary file renamed into place).
