@@ -7,7 +7,7 @@
 //! fetch and push again, so the work grows with the square of the writers (2.3×
 //! the time of the same syncs one after another, on 2 cores). So a write first
 //! takes this machine's turn for the realm url: an advisory lock (`flock`) on a
-//! file next to the index, `locks/<hash of the url>.lock`. The kernel releases it
+//! file next to the index, `locks/<CRC-32 of the url>.lock`. The kernel releases it
 //! when its holder exits, even under `kill -9`, so a crashed writer never blocks
 //! the next one.
 //!
@@ -67,9 +67,7 @@ pub fn take(url: &str) -> Option<Turn> {
 
 /// `locks/<hash>.lock` next to the index (so per user, and per test world).
 fn lock_path(url: &str) -> Option<PathBuf> {
-    use std::hash::{Hash, Hasher};
     let index = crate::index::path().ok()?;
-    // A stable hash (FNV-1a): every process must name the same file.
     // A path names one realm however it is spelled.
     let key = match crate::git::remotes::is_local(url) {
         true => std::fs::canonicalize(url.strip_prefix("file://").unwrap_or(url))
@@ -77,27 +75,14 @@ fn lock_path(url: &str) -> Option<PathBuf> {
             .unwrap_or_else(|_| url.to_owned()),
         false => url.to_owned(),
     };
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    key.hash(&mut h);
+    // A stable checksum (every process must name the same file); two realms that
+    // happened to share one would only share a turn.
     Some(
         index
             .parent()?
             .join("locks")
-            .join(format!("{:016x}.lock", h.finish())),
+            .join(format!("{:08x}.lock", crc32fast::hash(key.as_bytes()))),
     )
-}
-
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 #[cfg(test)]
