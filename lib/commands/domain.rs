@@ -10,7 +10,7 @@ use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
-use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
+use crate::model::{self, Name};
 use crate::ops;
 use crate::store::{DomainFacts, Snapshot, Store};
 use crate::ui::{self, Paint, Ui};
@@ -76,29 +76,64 @@ pub enum DomainAction {
     },
 }
 
-/// A domain as `domain list` and `domain show` print it, its strings borrowed
-/// from the realm cache's facts where it had them.
-#[derive(Serialize)]
-struct DomainSummary<'a> {
-    name: Cow<'a, str>,
-    description: Cow<'a, str>,
-    members: Vec<Cow<'a, str>>,
-    contracts: Vec<ContractSummary<'a>>,
+/// A domain as `domain list` and `domain show` print it, borrowed from the
+/// realm cache's facts where it had them.
+struct DomainSummary<'a>(Cow<'a, DomainFacts>);
+
+/// `{name, description, members, contracts: [{name, owner, version, consumers:
+/// [{repo, requirement, resolved_version}]}]}`, built one domain at a time as
+/// it is written.
+impl Serialize for DomainSummary<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Domain<'a> {
+            name: &'a str,
+            description: &'a str,
+            members: Vec<&'a str>,
+            contracts: Vec<Contract<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Contract<'a> {
+            name: &'a str,
+            owner: &'a str,
+            version: &'a str,
+            consumers: Vec<Consumer<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Consumer<'a> {
+            repo: &'a str,
+            requirement: &'a str,
+            resolved_version: Option<&'a str>,
+        }
+        let f = &*self.0;
+        let contracts = f.contracts.iter().map(|c| Contract {
+            name: f.str(c.name),
+            owner: f.str(c.owner),
+            version: f.str(c.version),
+            consumers: f
+                .consumers(c)
+                .map(|(b, i)| Consumer {
+                    repo: f.str(b.repo),
+                    requirement: f.str(i.requirement),
+                    resolved_version: i.resolved_version.map(|v| f.str(v)),
+                })
+                .collect(),
+        });
+        Domain {
+            name: f.str(f.name),
+            description: f.str(f.description),
+            members: f.members.iter().map(|m| f.str(*m)).collect(),
+            contracts: contracts.collect(),
+        }
+        .serialize(s)
+    }
 }
 
+/// `domain list --json`.
 #[derive(Serialize)]
-struct ContractSummary<'a> {
-    name: Cow<'a, str>,
-    owner: Cow<'a, str>,
-    version: Cow<'a, str>,
-    consumers: Vec<ConsumerSummary<'a>>,
-}
-
-#[derive(Serialize)]
-struct ConsumerSummary<'a> {
-    repo: Cow<'a, str>,
-    requirement: Cow<'a, str>,
-    resolved_version: Option<Cow<'a, str>>,
+struct DomainList<'a> {
+    realm: &'a Name,
+    domains: Vec<DomainSummary<'a>>,
 }
 
 /// `domain create --json`.
@@ -214,31 +249,35 @@ impl Command for DomainArgs {
                     all.push(summary(&snapshot, &d)?);
                 }
                 if ui.json {
-                    ui.json(&serde_json::json!({ "realm": m.realm, "domains": all }));
+                    ui.json(&DomainList {
+                        realm: &m.realm,
+                        domains: all,
+                    });
                 } else if all.is_empty() {
                     ui.line(format!("No domains in realm '{}' yet. Create one with `git realm domain create NAME --repos a,b`.", m.realm));
                 } else {
                     // One write for the whole list, not one per domain.
                     let mut text = String::new();
-                    for d in &all {
-                        let contracts: Vec<String> = d
-                            .contracts
-                            .iter()
-                            .map(|c| format!("{}@{}", c.name, c.version))
-                            .collect();
+                    for DomainSummary(f) in &all {
                         if !text.is_empty() {
                             text.push('\n');
                         }
-                        text.push_str(&format!(
-                            "{}  members: {}  contracts: {}",
-                            ui.paint(&d.name, Paint::Bold),
-                            d.members.join(", "),
-                            if contracts.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                contracts.join(", ")
-                            }
-                        ));
+                        text.push_str(&ui.paint(f.str(f.name), Paint::Bold));
+                        text.push_str("  members: ");
+                        for (i, m) in f.members.iter().enumerate() {
+                            text.push_str(if i == 0 { "" } else { ", " });
+                            text.push_str(f.str(*m));
+                        }
+                        text.push_str("  contracts: ");
+                        if f.contracts.is_empty() {
+                            text.push_str("none");
+                        }
+                        for (i, c) in f.contracts.iter().enumerate() {
+                            text.push_str(if i == 0 { "" } else { ", " });
+                            text.push_str(f.str(c.name));
+                            text.push('@');
+                            text.push_str(f.str(c.version));
+                        }
                     }
                     ui.line(text);
                 }
@@ -249,30 +288,33 @@ impl Command for DomainArgs {
                 if ui.json {
                     ui.json(&s);
                 } else {
+                    let f = &*s.0;
                     ui.line(ui.paint(
-                        &format!("Domain '{}' in realm '{}'", s.name, m.realm),
+                        &format!("Domain '{}' in realm '{}'", f.str(f.name), m.realm),
                         Paint::Bold,
                     ));
-                    if !s.description.is_empty() {
-                        ui.line(format!("  {}", s.description));
+                    if !f.str(f.description).is_empty() {
+                        ui.line(format!("  {}", f.str(f.description)));
                     }
-                    ui.line(format!("  Members: {}", s.members.join(", ")));
-                    if s.contracts.is_empty() {
+                    let members: Vec<&str> = f.members.iter().map(|m| f.str(*m)).collect();
+                    ui.line(format!("  Members: {}", members.join(", ")));
+                    if f.contracts.is_empty() {
                         ui.line("  Contracts: none yet");
                     }
-                    for c in &s.contracts {
+                    for c in &f.contracts {
                         ui.line(format!(
                             "  Contract {}@{} (provided by {})",
-                            c.name, c.version, c.owner
+                            f.str(c.name),
+                            f.str(c.version),
+                            f.str(c.owner)
                         ));
-                        for consumer in &c.consumers {
-                            let resolved = consumer
-                                .resolved_version
-                                .as_deref()
-                                .unwrap_or("never resolved");
+                        for (b, i) in f.consumers(c) {
+                            let resolved =
+                                i.resolved_version.map_or("never resolved", |v| f.str(v));
                             ui.line(format!(
                                 "    → {} imports {} (at {resolved})",
-                                consumer.repo, consumer.requirement
+                                f.str(b.repo),
+                                f.str(i.requirement)
                             ));
                         }
                     }
@@ -291,84 +333,6 @@ fn report_write(ui: &Ui, commit: &Option<gix::ObjectId>, done: &str, unchanged: 
 }
 
 fn summary<'a>(snapshot: &'a Snapshot<'_>, name: &Name) -> Result<DomainSummary<'a>> {
-    if let Some(facts) = snapshot.domain_facts(name) {
-        return Ok(summary_of(facts));
-    }
-    let n = name.as_str();
-    let domain =
-        snapshot.require::<DomainFile>(&model::paths::domain(n), &format!("domain '{n}'"))?;
-    let mut bindings = Vec::new();
-    for r in snapshot.doc_names(&model::paths::bindings_dir(n))? {
-        bindings.push(
-            snapshot.require::<BindingFile>(&model::paths::binding(n, r.as_str()), "binding")?,
-        );
-    }
-    let mut contracts = Vec::new();
-    for c in snapshot.doc_names(&model::paths::contracts_dir(n))? {
-        let file =
-            snapshot.require::<ContractFile>(&model::paths::contract(n, c.as_str()), "contract")?;
-        let consumers = bindings
-            .iter()
-            .flat_map(|b| {
-                b.imports
-                    .iter()
-                    .filter(|i| i.contract == file.name)
-                    .map(move |i| (b, i))
-            })
-            .map(|(b, i)| ConsumerSummary {
-                repo: b.repo.to_string().into(),
-                requirement: i.version.to_string().into(),
-                resolved_version: i.resolved_version.as_ref().map(|v| v.to_string().into()),
-            })
-            .collect();
-        contracts.push(ContractSummary {
-            name: file.name.to_string().into(),
-            owner: file.owner.to_string().into(),
-            version: file.version.to_string().into(),
-            consumers,
-        });
-    }
-    Ok(DomainSummary {
-        name: domain.name.to_string().into(),
-        description: domain.description.into(),
-        members: domain
-            .members
-            .iter()
-            .map(|m| m.to_string().into())
-            .collect(),
-        contracts,
-    })
-}
-
-/// The same as `summary`, from the cached facts of the domain.
-fn summary_of(f: &DomainFacts) -> DomainSummary<'_> {
-    let contracts = f
-        .contracts
-        .iter()
-        .map(|c| ContractSummary {
-            name: f.str(c.name).into(),
-            owner: f.str(c.owner).into(),
-            version: f.str(c.version).into(),
-            consumers: f
-                .bindings
-                .iter()
-                .flat_map(|b| {
-                    b.imports
-                        .iter()
-                        .filter(|i| f.str(i.contract) == f.str(c.name))
-                        .map(move |i| ConsumerSummary {
-                            repo: f.str(b.repo).into(),
-                            requirement: f.str(i.requirement).into(),
-                            resolved_version: i.resolved_version.map(|v| f.str(v).into()),
-                        })
-                })
-                .collect(),
-        })
-        .collect();
-    DomainSummary {
-        name: f.str(f.name).into(),
-        description: f.str(f.description).into(),
-        members: f.members.iter().map(|m| f.str(*m).into()).collect(),
-        contracts,
-    }
+    let facts = snapshot.domain_facts_or_read(name, &format!("domain '{name}'"))?;
+    Ok(DomainSummary(facts))
 }

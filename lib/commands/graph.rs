@@ -7,11 +7,10 @@ use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::contracts;
 use crate::error::{Exit, Result};
 use crate::git;
 use crate::membership;
-use crate::model::{self, ContractFile, DomainFile, Name};
+use crate::model::{self, DomainFile, Name};
 use crate::store::{DomainFacts, Snapshot, Store};
 use crate::ui::{Paint, Ui};
 
@@ -51,31 +50,97 @@ pub struct GraphArgs {
     pub global: GlobalArgs,
 }
 
-/// The graph, its strings borrowed from the realm cache's facts where it had them.
-#[derive(Serialize)]
+/// The graph: the repositories and, for each domain, what it holds (borrowed
+/// from the realm cache's facts where it had them). The edges are not stored:
+/// [`edges_of`] derives them from a domain's facts as they are printed, so a realm
+/// with 40,000 edges never holds them all in memory.
 pub struct Graph<'a> {
     pub realm: String,
     pub repos: Vec<Cow<'a, str>>,
-    pub domains: Vec<GraphDomain<'a>>,
-    pub edges: Vec<Edge<'a>>,
+    pub domains: Vec<Cow<'a, DomainFacts>>,
 }
 
+/// A domain as `--json` prints it.
 #[derive(Serialize)]
-pub struct GraphDomain<'a> {
-    pub name: Cow<'a, str>,
-    pub members: Vec<Cow<'a, str>>,
-    pub contracts: Vec<String>,
+struct GraphDomain<'a> {
+    name: &'a str,
+    members: Vec<&'a str>,
+    contracts: Vec<String>,
 }
 
+/// One provider → consumer edge: an import of a contract by a binding.
 #[derive(Serialize)]
 pub struct Edge<'a> {
-    pub from: Cow<'a, str>,
-    pub to: Cow<'a, str>,
-    pub domain: Cow<'a, str>,
-    pub contract: Cow<'a, str>,
-    pub version: Cow<'a, str>,
-    pub requirement: Cow<'a, str>,
-    pub resolved_version: Option<Cow<'a, str>>,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub domain: &'a str,
+    pub contract: &'a str,
+    pub version: &'a str,
+    pub requirement: &'a str,
+    pub resolved_version: Option<&'a str>,
+}
+
+/// The edges of a domain: for each contract in its order, each import of it in
+/// the order of the bindings.
+pub fn edges_of(f: &DomainFacts) -> impl Iterator<Item = Edge<'_>> {
+    f.contracts.iter().flat_map(move |c| {
+        f.consumers(c).map(move |(b, i)| Edge {
+            from: f.str(c.owner),
+            to: f.str(b.repo),
+            domain: f.str(f.name),
+            contract: f.str(c.name),
+            version: f.str(c.version),
+            requirement: f.str(i.requirement),
+            resolved_version: i.resolved_version.map(|v| f.str(v)),
+        })
+    })
+}
+
+/// `name@version` of every contract of a domain.
+fn contract_names(f: &DomainFacts) -> Vec<String> {
+    let names = f
+        .contracts
+        .iter()
+        .map(|c| (f.str(c.name), f.str(c.version)));
+    names
+        .map(|(name, version)| [name, version].join("@"))
+        .collect()
+}
+
+impl Graph<'_> {
+    fn edges(&self) -> impl Iterator<Item = Edge<'_>> {
+        self.domains.iter().flat_map(|d| edges_of(d))
+    }
+}
+
+/// `{realm, repos, domains: [{name, members, contracts}], edges: [...]}`.
+impl Serialize for Graph<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Seq<I>(std::cell::Cell<Option<I>>);
+        impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.take().into_iter().flatten())
+            }
+        }
+        fn seq<I>(items: I) -> Seq<I> {
+            Seq(std::cell::Cell::new(Some(items)))
+        }
+        let domains = self.domains.iter().map(|f| GraphDomain {
+            name: f.str(f.name),
+            members: f.members.iter().map(|m| f.str(*m)).collect(),
+            contracts: contract_names(f),
+        });
+        let mut g = s.serialize_struct("Graph", 4)?;
+        g.serialize_field("realm", &self.realm)?;
+        g.serialize_field("repos", &self.repos)?;
+        g.serialize_field("domains", &seq(domains))?;
+        g.serialize_field("edges", &seq(self.edges()))?;
+        g.end()
+    }
 }
 
 impl Command for GraphArgs {
@@ -94,7 +159,10 @@ impl Command for GraphArgs {
             return Ok(Exit::Success);
         }
         let text = match self.format {
-            Format::Text => text(ui, &graph),
+            Format::Text => {
+                text(ui, &graph);
+                return Ok(Exit::Success);
+            }
             Format::Mermaid => mermaid(&graph),
             Format::Dot => dot(&graph),
         };
@@ -108,8 +176,6 @@ pub fn build<'a>(
     realm: &str,
     only: Option<&Name>,
 ) -> Result<Graph<'a>> {
-    let mut domains = Vec::new();
-    let mut edges = Vec::new();
     let names = match only {
         Some(d) => {
             snapshot.require::<DomainFile>(
@@ -124,18 +190,24 @@ pub fn build<'a>(
         Some(_) => Vec::new(),
         None => snapshot
             .doc_names(model::paths::REPOS)?
-            .iter()
-            .map(|r| Cow::Owned(r.to_string()))
+            .into_iter()
+            .map(|r| Cow::Owned(r.into()))
             .collect(),
     };
-    for d in names {
-        let ds = d.as_str();
-        let domain = match snapshot.domain_facts(&d) {
-            Some(facts) => from_facts(facts, &mut edges),
-            None => read_domain(snapshot, ds, &mut edges)?,
-        };
-        repos.extend(domain.members.iter().cloned());
-        domains.push(domain);
+    let mut domains = Vec::with_capacity(names.len());
+    for d in &names {
+        let facts = snapshot.domain_facts_or_read(d, "domain")?;
+        if let Cow::Borrowed(f) = facts {
+            repos.extend(f.members.iter().map(|m| Cow::Borrowed(f.str(*m))));
+        } else {
+            repos.extend(
+                facts
+                    .members
+                    .iter()
+                    .map(|m| facts.str(*m).to_owned().into()),
+            );
+        }
+        domains.push(facts);
     }
     repos.sort();
     repos.dedup();
@@ -143,125 +215,40 @@ pub fn build<'a>(
         realm: realm.to_owned(),
         repos,
         domains,
-        edges,
     })
 }
 
-/// Domain `ds` and its edges, read from the realm tree.
-fn read_domain<'a>(
-    snapshot: &Snapshot<'_>,
-    ds: &str,
-    edges: &mut Vec<Edge<'a>>,
-) -> Result<GraphDomain<'a>> {
-    let domain = snapshot.require::<DomainFile>(&model::paths::domain(ds), "domain")?;
-    let mut contract_names = Vec::new();
-    let bindings = contracts::domain_bindings(snapshot, ds)?;
-    for c in snapshot.doc_names(&model::paths::contracts_dir(ds))? {
-        let contract = snapshot
-            .require::<ContractFile>(&model::paths::contract(ds, c.as_str()), "contract")?;
-        contract_names.push(format!("{}@{}", contract.name, contract.version));
-        for consumer in contracts::consumers_among(&bindings, &contract.name) {
-            edges.push(Edge {
-                from: contract.owner.to_string().into(),
-                to: consumer.repo.into(),
-                domain: ds.to_owned().into(),
-                contract: contract.name.to_string().into(),
-                version: contract.version.to_string().into(),
-                requirement: consumer.requirement.to_string().into(),
-                resolved_version: consumer.resolved_version.map(|v| v.to_string().into()),
-            });
-        }
-    }
-    Ok(GraphDomain {
-        name: ds.to_owned().into(),
-        members: domain
-            .members
-            .iter()
-            .map(|m| m.to_string().into())
-            .collect(),
-        contracts: contract_names,
-    })
-}
-
-/// The same as `read_domain`, from the cached facts of the domain (whose
-/// `domain.yaml` has the name of its directory: it parsed).
-fn from_facts<'a>(f: &'a DomainFacts, edges: &mut Vec<Edge<'a>>) -> GraphDomain<'a> {
-    let ds = f.str(f.name);
-    let mut contract_names = Vec::with_capacity(f.contracts.len());
-    for c in &f.contracts {
-        let name = f.str(c.name);
-        contract_names.push(format!("{name}@{}", f.str(c.version)));
-        for b in &f.bindings {
-            for i in b.imports.iter().filter(|i| f.str(i.contract) == name) {
-                edges.push(Edge {
-                    from: f.str(c.owner).into(),
-                    to: f.str(b.repo).into(),
-                    domain: ds.into(),
-                    contract: name.into(),
-                    version: f.str(c.version).into(),
-                    requirement: f.str(i.requirement).into(),
-                    resolved_version: i.resolved_version.map(|v| f.str(v).into()),
-                });
-            }
-        }
-    }
-    GraphDomain {
-        name: ds.into(),
-        members: f.members.iter().map(|m| f.str(*m).into()).collect(),
-        contracts: contract_names,
-    }
-}
-
-fn text(ui: &Ui, g: &Graph) -> String {
-    let mut out = format!(
-        "{}\n",
-        ui.paint(
-            &format!(
-                "Realm '{}': {} repos, {} domains",
-                g.realm,
-                g.repos.len(),
-                g.domains.len()
-            ),
-            Paint::Bold
-        )
+/// The text graph, written to stdout as it is made.
+fn text(ui: &Ui, g: &Graph) {
+    let mut out = ui.stdout_text();
+    let header = format!(
+        "Realm '{}': {} repos, {} domains",
+        g.realm,
+        g.repos.len(),
+        g.domains.len()
     );
-    // Edges grouped by domain once: filtering all edges for each domain is
-    // quadratic (2,000 domains × 20,000 edges in a large realm).
-    let mut by_domain: std::collections::HashMap<&str, Vec<&Edge>> =
-        std::collections::HashMap::new();
-    for e in &g.edges {
-        by_domain.entry(&*e.domain).or_default().push(e);
-    }
-    // Pieces pushed one by one: a large realm prints tens of thousands of lines.
+    out.push_all(&[&ui.paint(&header, Paint::Bold), "\n"]);
     for d in &g.domains {
-        push_all(&mut out, &["domain ", &d.name, " ("]);
+        out.push_all(&["domain ", d.str(d.name), " ("]);
         for (i, m) in d.members.iter().enumerate() {
-            push_all(&mut out, &[if i == 0 { "" } else { ", " }, m]);
+            out.push_all(&[if i == 0 { "" } else { ", " }, d.str(*m)]);
         }
-        out.push_str(")\n");
-        let edges = by_domain.remove(&*d.name).unwrap_or_default();
-        if edges.is_empty() {
-            out.push_str("  no imports yet\n");
-        }
-        for e in edges {
-            push_all(
-                &mut out,
-                &["  ", &e.from, " ──", &e.contract, "@", &e.version],
-            );
-            push_all(&mut out, &["──▶ ", &e.to, " (", &e.requirement]);
-            match e.resolved_version.as_deref() {
-                Some(v) => push_all(&mut out, &[", at ", v, ")\n"]),
-                None => out.push_str(", unresolved)\n"),
+        out.push(")\n");
+        let mut none = true;
+        for e in edges_of(d) {
+            none = false;
+            out.push_all(&["  ", e.from, " ──", e.contract, "@", e.version]);
+            out.push_all(&["──▶ ", e.to, " (", e.requirement]);
+            match e.resolved_version {
+                Some(v) => out.push_all(&[", at ", v, ")\n"]),
+                None => out.push(", unresolved)\n"),
             }
         }
+        if none {
+            out.push("  no imports yet\n");
+        }
     }
-    out
-}
-
-fn push_all(out: &mut String, pieces: &[&str]) {
-    for p in pieces {
-        out.push_str(p);
-    }
+    out.finish();
 }
 
 fn id(name: &str) -> String {
@@ -274,24 +261,24 @@ fn mermaid(g: &Graph) -> String {
         out.push_str(&format!("  {}[\"{r}\"]\n", id(r)));
     }
     for d in &g.domains {
+        let name = d.str(d.name);
         out.push_str(&format!(
-            "  subgraph {}[\"{}\"]\n",
-            id(&format!("domain-{}", d.name)),
-            d.name
+            "  subgraph {}[\"{name}\"]\n",
+            id(&format!("domain-{name}")),
         ));
         for m in &d.members {
-            out.push_str(&format!("    {}\n", id(m)));
+            out.push_str(&format!("    {}\n", id(d.str(*m))));
         }
         out.push_str("  end\n");
     }
-    for e in &g.edges {
+    for e in g.edges() {
         out.push_str(&format!(
             "  {} -->|\"{}/{}@{}\"| {}\n",
-            id(&e.from),
+            id(e.from),
             e.domain,
             e.contract,
             e.version,
-            id(&e.to)
+            id(e.to)
         ));
     }
     out
@@ -305,14 +292,14 @@ fn dot(g: &Graph) -> String {
     for d in &g.domains {
         out.push_str(&format!(
             "  subgraph \"cluster_{0}\" {{\n    label=\"{0}\";\n",
-            d.name
+            d.str(d.name)
         ));
         for m in &d.members {
-            out.push_str(&format!("    \"{m}\";\n"));
+            out.push_str(&format!("    \"{}\";\n", d.str(*m)));
         }
         out.push_str("  }\n");
     }
-    for e in &g.edges {
+    for e in g.edges() {
         out.push_str(&format!(
             "  \"{}\" -> \"{}\" [label=\"{}/{}@{} ({})\"];\n",
             e.from, e.to, e.domain, e.contract, e.version, e.requirement

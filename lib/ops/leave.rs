@@ -103,11 +103,7 @@ impl Operation for Leave {
 /// read without an error, which leaving leaves as they are.
 fn concerning(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Name>> {
     let mut all = snapshot.dir_names(model::paths::DOMAINS)?;
-    all.retain(|d| {
-        snapshot
-            .domain_facts(d)
-            .is_none_or(|f| f.concerns(me.as_str()))
-    });
+    all.retain(|d| snapshot.domain_concerns(d, me).unwrap_or(true));
     Ok(all)
 }
 

@@ -426,6 +426,18 @@ struct CacheSlot {
 }
 
 impl GitTree<'_> {
+    /// The facts of every domain (`cache::facts`), loaded or built once.
+    fn facts(&self) -> Option<&Facts> {
+        let slot = self.cache.as_ref()?;
+        slot.facts
+            .get_or_init(|| {
+                let cache = self.cache(true)?;
+                let path = facts::path(&slot.path);
+                facts::load_or_build(self.repo, cache, &path, self.max_size)
+            })
+            .as_ref()
+    }
+
     /// The cache of this tree: loaded from its file, or built (incrementally from
     /// the file's older tree) and written back. `None` when it is off or cannot be
     /// had; every lookup then reads the tree.
@@ -610,15 +622,11 @@ impl TreeRead for GitTree<'_> {
     }
 
     fn domain_facts(&self, name: &str) -> Option<&DomainFacts> {
-        let slot = self.cache.as_ref()?;
-        slot.facts
-            .get_or_init(|| {
-                let cache = self.cache(true)?;
-                let path = facts::path(&slot.path);
-                facts::load_or_build(self.repo, cache, &path, self.max_size)
-            })
-            .as_ref()?
-            .domain(name)
+        self.facts()?.domain(name)
+    }
+
+    fn domain_concerns(&self, name: &str, me: &str) -> Option<bool> {
+        self.facts()?.concerns(name, me)
     }
 
     fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<Vec<u8>>> {

@@ -50,6 +50,11 @@ pub trait TreeRead {
     fn domain_facts(&self, _name: &str) -> Option<&DomainFacts> {
         None
     }
+    /// From a cache, when there is one: whether domain `name` has anything to
+    /// do with repo `me` (`DomainFacts::concerns`). `None`: read it.
+    fn domain_concerns(&self, _name: &str, _me: &str) -> Option<bool> {
+        None
+    }
     /// From a cache, when there is one: the document at `path` as parsed
     /// earlier as type `kind` (JSON of the value); `Some(None)` when it is not
     /// recorded but could be (`remember_doc`), `None` when it cannot.
@@ -307,6 +312,42 @@ impl<'r> Snapshot<'r> {
         self.tree.domain_facts(name.as_str())
     }
 
+    /// Whether domain `name` has anything to do with repo `me` (a member, a
+    /// binding, a contract it owns), when the cache knows; `None`: read it.
+    pub fn domain_concerns(&self, name: &Name, me: &Name) -> Option<bool> {
+        self.tree.domain_concerns(name.as_str(), me.as_str())
+    }
+
+    /// What domain `name` holds: from the cache when it has it, else read from
+    /// the tree, with its errors (`what` names the domain when it is missing).
+    pub fn domain_facts_or_read(
+        &self,
+        name: &Name,
+        what: &str,
+    ) -> Result<std::borrow::Cow<'_, DomainFacts>> {
+        if let Some(facts) = self.domain_facts(name) {
+            return Ok(std::borrow::Cow::Borrowed(facts));
+        }
+        let n = name.as_str();
+        let domain = self.require::<model::DomainFile>(&model::paths::domain(n), what)?;
+        let mut bindings = Vec::new();
+        for r in self.doc_names(&model::paths::bindings_dir(n))? {
+            let path = model::paths::binding(n, r.as_str());
+            bindings.push((
+                r.into(),
+                self.require::<model::BindingFile>(&path, "binding")?,
+            ));
+        }
+        let mut contracts = Vec::new();
+        for c in self.doc_names(&model::paths::contracts_dir(n))? {
+            let path = model::paths::contract(n, c.as_str());
+            contracts.push(self.require::<model::ContractFile>(&path, "contract")?);
+        }
+        Ok(std::borrow::Cow::Owned(DomainFacts::from_documents(
+            &domain, &contracts, &bindings,
+        )))
+    }
+
     /// The change files that list `me` among their repos, parsed; the same as
     /// reading every change and keeping those, but with a cache only those are read.
     pub fn changes_naming(&self, me: &Name) -> Result<Vec<model::ChangeFile>> {
@@ -330,22 +371,27 @@ impl<'r> Snapshot<'r> {
     /// The names of the `<name>.yaml` documents directly in `dir`, validated.
     pub fn doc_names(&self, dir: &str) -> Result<Vec<Name>> {
         let mut names = Vec::new();
-        for (file, kind) in self.entries(dir)? {
-            let path = format!("{dir}/{file}");
-            let stem = file
-                .strip_suffix(".yaml")
-                .filter(|_| kind == EntryKind::File)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        &path,
-                        "",
-                        "unexpected entry (only <name>.yaml files belong here)",
-                    )
-                })?;
-            names.push(
-                stem.parse()
-                    .map_err(|e| Error::invalid(&path, "", format!("bad file name: {e}")))?,
-            );
+        for (mut file, kind) in self.entries(dir)? {
+            // The path only for an error: a large realm lists 10,000 repos.
+            let path = |file: &str| format!("{dir}/{file}");
+            if kind != EntryKind::File || !file.ends_with(".yaml") {
+                return Err(Error::invalid(
+                    &path(&file),
+                    "",
+                    "unexpected entry (only <name>.yaml files belong here)",
+                ));
+            }
+            let stem = file.len() - ".yaml".len();
+            if let Err(e) = model::check_name(&file[..stem]) {
+                return Err(Error::invalid(
+                    &path(&file),
+                    "",
+                    format!("bad file name: {e}"),
+                ));
+            }
+            // The listing's own string becomes the name: no copy.
+            file.truncate(stem);
+            names.push(Name::try_from(file).map_err(|e| Error::invalid(dir, "", e))?);
         }
         Ok(names)
     }
@@ -354,18 +400,18 @@ impl<'r> Snapshot<'r> {
     pub fn dir_names(&self, dir: &str) -> Result<Vec<Name>> {
         let mut names = Vec::new();
         for (file, kind) in self.entries(dir)? {
-            let path = format!("{dir}/{file}");
+            let path = || format!("{dir}/{file}");
             if kind != EntryKind::Dir {
                 return Err(Error::invalid(
-                    &path,
+                    &path(),
                     "",
                     "unexpected file (only directories belong here)",
                 ));
             }
-            names.push(
-                file.parse()
-                    .map_err(|e| Error::invalid(&path, "", format!("bad directory name: {e}")))?,
-            );
+            names
+                .push(file.parse().map_err(|e| {
+                    Error::invalid(&path(), "", format!("bad directory name: {e}"))
+                })?);
         }
         Ok(names)
     }

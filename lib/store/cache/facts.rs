@@ -40,7 +40,7 @@ const IMPORT_FIELDS: char = '\u{1c}';
 /// What a domain holds, as its readers need it (every string as the parsed
 /// document displays it). The strings live in one buffer, read with
 /// [`DomainFacts::str`], so reading the facts of every domain allocates little.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DomainFacts {
     text: String,
     /// `name` of `domain.yaml`.
@@ -80,6 +80,18 @@ pub struct ImportFacts {
     pub resolved_version: Option<Span>,
 }
 
+/// Equal when they hold the same strings, wherever in their buffers.
+impl PartialEq for DomainFacts {
+    fn eq(&self, other: &Self) -> bool {
+        let (mut mine, mut theirs) = (String::new(), String::new());
+        self.write(&mut mine);
+        other.write(&mut theirs);
+        mine == theirs
+    }
+}
+
+impl Eq for DomainFacts {}
+
 impl DomainFacts {
     /// The string at `span`.
     pub fn str(&self, span: Span) -> &str {
@@ -103,6 +115,22 @@ impl DomainFacts {
         Span(start, self.text.len() as u32)
     }
 
+    /// The imports of contract `c`: in the order of the bindings, each binding's
+    /// imports of it in their order.
+    pub fn consumers<'s>(
+        &'s self,
+        c: &'s ContractFacts,
+    ) -> impl Iterator<Item = (&'s BindingFacts, &'s ImportFacts)> {
+        let name = self.str(c.name);
+        self.bindings.iter().flat_map(move |b| {
+            let mine = b
+                .imports
+                .iter()
+                .filter(move |i| self.str(i.contract) == name);
+            mine.map(move |i| (b, i))
+        })
+    }
+
     /// Whether the domain has anything to do with repo `me`: it lists it as a
     /// member, has a binding file for it, or a contract it owns.
     pub fn concerns(&self, me: &str) -> bool {
@@ -111,50 +139,104 @@ impl DomainFacts {
             || self.contracts.iter().any(|c| self.str(c.owner) == me)
     }
 
+    /// A line as `write` wrote it. One pass over its bytes: every separator ends
+    /// a token, and which separator it is says where the next token belongs.
+    /// When the line holds no escape, its buffer is the line itself and the spans
+    /// point into it (the usual case: no copying per string).
     fn parse(line: &str) -> Option<DomainFacts> {
+        let raw = memchr::memchr(b'\\', line.as_bytes()).is_none();
         let mut f = DomainFacts {
-            text: String::with_capacity(line.len()),
+            text: if raw {
+                line.to_owned()
+            } else {
+                String::with_capacity(line.len())
+            },
             ..DomainFacts::default()
         };
-        let mut fields = line.split('\t');
-        f.name = f.push_escaped(fields.next()?);
-        f.description = f.push_escaped(fields.next()?);
-        for m in list(fields.next()?, ITEMS) {
-            let span = f.push_escaped(m);
-            f.members.push(span);
-        }
-        for item in list(fields.next()?, ITEMS) {
-            let mut c = item.split(FIELDS);
-            let contract = ContractFacts {
-                name: f.push_escaped(c.next()?),
-                version: f.push_escaped(c.next()?),
-                owner: f.push_escaped(c.next()?),
-            };
-            f.contracts.push(contract);
-        }
-        for item in list(fields.next()?, ITEMS) {
-            let mut b = item.split(FIELDS);
-            let (file, repo) = (f.push_escaped(b.next()?), f.push_escaped(b.next()?));
-            let mut imports = Vec::new();
-            for import in list(b.next()?, IMPORTS) {
-                let mut i = import.split(IMPORT_FIELDS);
-                let contract = f.push_escaped(i.next()?);
-                let requirement = f.push_escaped(i.next()?);
-                let resolved = i.next()?;
-                imports.push(ImportFacts {
-                    contract,
-                    requirement,
-                    resolved_version: (!resolved.is_empty()).then(|| f.push_escaped(resolved)),
-                });
+        let mut tokens = Tokens { line, at: 0 };
+        let mut take = |f: &mut DomainFacts, want: &[u8]| -> Option<(Span, u8)> {
+            let (start, end, sep) = tokens.next()?;
+            if !want.contains(&sep) {
+                return None;
             }
-            f.bindings.push(BindingFacts {
+            let span = if raw {
+                Span(start as u32, end as u32)
+            } else {
+                f.push_escaped(&line[start..end])
+            };
+            Some((span, sep))
+        };
+        const TAB: u8 = b'\t';
+        const END: u8 = 0;
+        let (items, fields) = (ITEMS as u8, FIELDS as u8);
+        let (imports, import_fields) = (IMPORTS as u8, IMPORT_FIELDS as u8);
+        f.name = take(&mut f, &[TAB])?.0;
+        f.description = take(&mut f, &[TAB])?.0;
+        // A list ends at the separator of the field that holds it; an empty list
+        // is one empty token.
+        loop {
+            let (m, sep) = take(&mut f, &[items, TAB])?;
+            if !(sep == TAB && f.members.is_empty() && m.0 == m.1) {
+                f.members.push(m);
+            }
+            if sep == TAB {
+                break;
+            }
+        }
+        loop {
+            let (name, sep) = take(&mut f, &[fields, TAB])?;
+            if sep == TAB {
+                // Only an empty list ends here.
+                (f.contracts.is_empty() && name.0 == name.1).then_some(())?;
+                break;
+            }
+            let version = take(&mut f, &[fields])?.0;
+            let (owner, sep) = take(&mut f, &[items, TAB])?;
+            f.contracts.push(ContractFacts {
+                name,
+                version,
+                owner,
+            });
+            if sep == TAB {
+                break;
+            }
+        }
+        loop {
+            let (file, sep) = take(&mut f, &[fields, END])?;
+            if sep == END {
+                (f.bindings.is_empty() && file.0 == file.1).then_some(())?;
+                break;
+            }
+            let repo = take(&mut f, &[fields])?.0;
+            let mut binding = BindingFacts {
                 file,
                 repo,
-                imports,
-            });
-        }
-        if fields.next().is_some() {
-            return None;
+                imports: Vec::new(),
+            };
+            let sep = loop {
+                let (contract, sep) = take(&mut f, &[import_fields, items, END])?;
+                if sep != import_fields {
+                    // No imports: one empty token.
+                    if contract.0 != contract.1 || !binding.imports.is_empty() {
+                        return None;
+                    }
+                    break sep;
+                }
+                let requirement = take(&mut f, &[import_fields])?.0;
+                let (resolved, sep) = take(&mut f, &[imports, items, END])?;
+                binding.imports.push(ImportFacts {
+                    contract,
+                    requirement,
+                    resolved_version: (resolved.0 != resolved.1).then_some(resolved),
+                });
+                if sep != imports {
+                    break sep;
+                }
+            };
+            f.bindings.push(binding);
+            if sep == END {
+                break;
+            }
         }
         Some(f)
     }
@@ -199,9 +281,27 @@ impl DomainFacts {
     }
 }
 
-/// The items of a list field (none when it is empty).
-fn list(field: &str, sep: char) -> impl Iterator<Item = &str> {
-    field.split(sep).filter(|_| !field.is_empty())
+/// The tokens of a line: each one's start and end, and the separator after it
+/// (0 at the end of the line).
+struct Tokens<'l> {
+    line: &'l str,
+    at: usize,
+}
+
+impl Tokens<'_> {
+    fn next(&mut self) -> Option<(usize, usize, u8)> {
+        let bytes = self.line.as_bytes();
+        let start = self.at;
+        if start > bytes.len() {
+            return None;
+        }
+        let mut end = start;
+        while end < bytes.len() && !matches!(bytes[end], b'\t' | 0x1c..=0x1f) {
+            end += 1;
+        }
+        self.at = end + 1;
+        Some((start, end, bytes.get(end).copied().unwrap_or(0)))
+    }
 }
 
 /// A field with no tab, newline, separator or lone backslash: each such byte is
@@ -243,42 +343,89 @@ fn unescape_into(s: &str, out: &mut String) {
 /// The facts of every domain of one realm tree.
 pub struct Facts {
     root: ObjectId,
-    /// By domain name: its tree and its facts (`None`: read it from the tree).
-    domains: HashMap<String, (ObjectId, Option<DomainFacts>)>,
+    /// The file's text (without its trailer).
+    body: String,
+    /// By domain name: what the file says of it.
+    domains: HashMap<String, Known>,
+}
+
+/// One domain's line of the file.
+struct Known {
+    tree: ObjectId,
+    /// Where its facts are in `body`; `None`: read it from the tree.
+    facts: Option<std::ops::Range<usize>>,
+    /// Its facts parsed, the first time they are asked for (`None` if they do
+    /// not parse: read it from the tree).
+    parsed: std::cell::OnceCell<Option<DomainFacts>>,
 }
 
 impl Facts {
-    /// The facts of domain `name`, when they are known.
+    /// The facts of domain `name`, when they are known. Each domain's line is
+    /// parsed when first asked for: `leave` asks for few.
     pub fn domain(&self, name: &str) -> Option<&DomainFacts> {
-        self.domains.get(name)?.1.as_ref()
+        let known = self.domains.get(name)?;
+        let line = known.facts.clone()?;
+        known
+            .parsed
+            .get_or_init(|| DomainFacts::parse(&self.body[line]))
+            .as_ref()
     }
 
-    fn parse(data: &[u8]) -> Option<Facts> {
-        let body = std::str::from_utf8(checked_body(data)?).ok()?;
-        let mut lines = body.lines();
-        if lines.next()? != FORMAT {
+    /// Whether domain `name` has anything to do with repo `me` (see
+    /// [`DomainFacts::concerns`]), when its facts are known. A line that does
+    /// not hold `me` anywhere is answered without parsing it (names are never
+    /// escaped).
+    pub fn concerns(&self, name: &str, me: &str) -> Option<bool> {
+        let line = self.domains.get(name)?.facts.clone()?;
+        if memchr::memmem::find(self.body[line].as_bytes(), me.as_bytes()).is_none() {
+            return Some(false);
+        }
+        Some(self.domain(name)?.concerns(me))
+    }
+
+    /// The header and the lines of a file, each line split only as far as its
+    /// name and tree (the file's bytes are kept as they are, for the facts).
+    fn parse(data: Vec<u8>) -> Option<Facts> {
+        let body_end = checked_body(&data)?.len();
+        let mut data = String::from_utf8(data).ok()?;
+        data.truncate(body_end);
+        let (format, text) = data.split_once('\n')?;
+        let (root, body) = text.split_once('\n')?;
+        if format != FORMAT {
             return None;
         }
-        let root = hex(lines.next()?.strip_prefix("root ")?.as_bytes())?;
+        let root = hex(root.strip_prefix("root ")?.as_bytes())?;
         let mut domains = HashMap::new();
-        for line in lines {
+        let mut at = data.len() - body.len();
+        for line in body.split_terminator('\n') {
+            let start = at;
+            at += line.len() + 1;
             let mut f = line.splitn(4, '\t');
             let (name, tree) = (f.next()?, hex(f.next()?.as_bytes())?);
             let facts = match (f.next()?, f.next()) {
                 ("-", None) => None,
-                ("+", Some(rest)) => Some(DomainFacts::parse(rest)?),
+                ("+", Some(rest)) => Some(start + line.len() - rest.len()..start + line.len()),
                 _ => return None,
             };
-            domains.insert(name.to_owned(), (tree, facts));
+            let known = Known {
+                tree,
+                facts,
+                parsed: std::cell::OnceCell::new(),
+            };
+            domains.insert(name.to_owned(), known);
         }
-        Some(Facts { root, domains })
+        Some(Facts {
+            root,
+            body: data,
+            domains,
+        })
     }
 
-    /// What this file knows of domain `name` at `tree`: `Some(facts or none)`
-    /// when it has a line for them.
-    fn known(&self, name: &str, tree: ObjectId) -> Option<Option<&DomainFacts>> {
-        let (id, facts) = self.domains.get(name)?;
-        (*id == tree).then_some(facts.as_ref())
+    /// What this file knows of domain `name` at `tree`: `Some(its facts as
+    /// written, or none)` when it has a line for them.
+    fn known(&self, name: &str, tree: ObjectId) -> Option<Option<&str>> {
+        let known = self.domains.get(name)?;
+        (known.tree == tree).then(|| known.facts.clone().map(|line| &self.body[line]))
     }
 }
 
@@ -296,7 +443,7 @@ pub(crate) fn load_or_build(
     path: &Path,
     max_size: u64,
 ) -> Option<Facts> {
-    let previous = std::fs::read(path).ok().and_then(|d| Facts::parse(&d));
+    let previous = std::fs::read(path).ok().and_then(Facts::parse);
     if previous.as_ref().is_some_and(|f| f.root == cache.root()) {
         return previous;
     }
@@ -304,26 +451,27 @@ pub(crate) fn load_or_build(
     let mut text = format!("{FORMAT}\nroot {}\n", cache.root());
     for (name, kind, tree) in cache.domain_entries()? {
         text.push_str(&format!("{name}\t{tree}\t"));
-        // A domain whose tree did not change: the same facts.
-        let built;
-        let facts = match previous.as_ref().and_then(|p| p.known(&name, tree)) {
-            Some(known) => known,
+        // A domain whose tree did not change: the same facts, as written.
+        match previous.as_ref().and_then(|p| p.known(&name, tree)) {
+            Some(Some(written)) => {
+                text.push_str("+\t");
+                text.push_str(written);
+            }
+            Some(None) => text.push('-'),
             None => {
                 let entry = Entry {
                     name,
                     kind,
                     id: tree,
                 };
-                built = domain_facts(&reader, &entry);
-                built.as_ref()
+                match domain_facts(&reader, &entry) {
+                    Some(facts) => {
+                        text.push_str("+\t");
+                        facts.write(&mut text);
+                    }
+                    None => text.push('-'),
+                }
             }
-        };
-        match facts {
-            Some(facts) => {
-                text.push_str("+\t");
-                facts.write(&mut text);
-            }
-            None => text.push('-'),
         }
         text.push('\n');
     }
@@ -334,7 +482,7 @@ pub(crate) fn load_or_build(
             path.display()
         ));
     }
-    Facts::parse(&data)
+    Facts::parse(data)
 }
 
 /// The facts of one domain, when reading it through the tree could not fail.
@@ -347,43 +495,63 @@ fn domain_facts(reader: &Reader<'_>, entry: &Entry) -> Option<DomainFacts> {
     let file = |n: &str| inside.iter().find(|e| e.name == n);
     let domain_yaml = file("domain.yaml")?;
     let domain: DomainFile = parse(reader, domain_yaml, &model::paths::domain(name))?;
-    let mut f = DomainFacts::default();
-    f.name = f.push(domain.name.as_str());
-    f.description = f.push(&domain.description);
-    for m in &domain.members {
-        let span = f.push(m.as_str());
-        f.members.push(span);
-    }
+    let mut contracts = Vec::new();
     for (stem, e) in docs(reader, file("contracts"))? {
-        let c: ContractFile = parse(reader, &e, &model::paths::contract(name, &stem))?;
-        let contract = ContractFacts {
-            name: f.push(c.name.as_str()),
-            version: f.push(&c.version.to_string()),
-            owner: f.push(c.owner.as_str()),
-        };
-        f.contracts.push(contract);
+        contracts.push(parse(reader, &e, &model::paths::contract(name, &stem))?);
     }
+    let mut bindings = Vec::new();
     for (stem, e) in docs(reader, file("bindings"))? {
-        let b: BindingFile = parse(reader, &e, &model::paths::binding(name, &stem))?;
-        let (file, repo) = (f.push(&stem), f.push(b.repo.as_str()));
-        let mut imports = Vec::new();
-        for i in &b.imports {
-            let contract = f.push(i.contract.as_str());
-            let requirement = f.push(&i.version.to_string());
-            let resolved = i.resolved_version.as_ref().map(ToString::to_string);
-            imports.push(ImportFacts {
-                contract,
-                requirement,
-                resolved_version: resolved.map(|v| f.push(&v)),
+        let b = parse(reader, &e, &model::paths::binding(name, &stem))?;
+        bindings.push((stem, b));
+    }
+    Some(DomainFacts::from_documents(&domain, &contracts, &bindings))
+}
+
+impl DomainFacts {
+    /// The facts of a domain from its parsed documents: `domain.yaml`, the
+    /// contracts in the order of `contracts/`, and the bindings with the stems of
+    /// their files in the order of `bindings/`.
+    pub fn from_documents(
+        domain: &DomainFile,
+        contracts: &[ContractFile],
+        bindings: &[(String, BindingFile)],
+    ) -> DomainFacts {
+        let mut f = DomainFacts::default();
+        f.name = f.push(domain.name.as_str());
+        f.description = f.push(&domain.description);
+        for m in &domain.members {
+            let span = f.push(m.as_str());
+            f.members.push(span);
+        }
+        for c in contracts {
+            let contract = ContractFacts {
+                name: f.push(c.name.as_str()),
+                version: f.push(&c.version.to_string()),
+                owner: f.push(c.owner.as_str()),
+            };
+            f.contracts.push(contract);
+        }
+        for (stem, b) in bindings {
+            let (file, repo) = (f.push(stem), f.push(b.repo.as_str()));
+            let mut imports = Vec::new();
+            for i in &b.imports {
+                let contract = f.push(i.contract.as_str());
+                let requirement = f.push(&i.version.to_string());
+                let resolved = i.resolved_version.as_ref().map(ToString::to_string);
+                imports.push(ImportFacts {
+                    contract,
+                    requirement,
+                    resolved_version: resolved.map(|v| f.push(&v)),
+                });
+            }
+            f.bindings.push(BindingFacts {
+                file,
+                repo,
+                imports,
             });
         }
-        f.bindings.push(BindingFacts {
-            file,
-            repo,
-            imports,
-        });
+        f
     }
-    Some(f)
 }
 
 /// The `<name>.yaml` files of a directory entry (none when it is absent), when
@@ -465,5 +633,36 @@ mod tests {
         let mut line = String::new();
         empty.write(&mut line);
         assert_eq!(DomainFacts::parse(&line), Some(empty));
+    }
+
+    #[test]
+    fn a_line_without_escapes_is_its_own_buffer_and_damage_is_refused() {
+        let mut f = DomainFacts::default();
+        f.name = f.push("d");
+        f.description = f.push("");
+        let member = f.push("a");
+        f.members.push(member);
+        let (file, repo) = (f.push("a"), f.push("a"));
+        let import = ImportFacts {
+            contract: f.push("c"),
+            requirement: f.push("^1"),
+            resolved_version: None,
+        };
+        f.bindings.push(BindingFacts {
+            file,
+            repo,
+            imports: vec![import],
+        });
+        let mut line = String::new();
+        f.write(&mut line);
+        let parsed = DomainFacts::parse(&line).unwrap();
+        assert_eq!(parsed.text, line);
+        assert_eq!(parsed, f);
+        assert_eq!(DomainFacts::parse(&format!("{line}\t")), None);
+        assert_eq!(DomainFacts::parse(&format!("{line}\u{1c}")), None);
+        for end in 0..line.len() {
+            // Whatever a truncated line gives, it is no panic.
+            let _ = DomainFacts::parse(&line[..end]);
+        }
     }
 }
