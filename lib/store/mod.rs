@@ -25,7 +25,7 @@ pub mod memory;
 mod snapshot;
 mod turn;
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use gix::ObjectId;
 
@@ -45,7 +45,8 @@ use git_backend::GitBackend;
 pub const REALM_BRANCH: &str = "refs/heads/main";
 
 /// How many times an operation is re-applied when others keep pushing first
-/// (with `backoff` between attempts: about 4s of sleep in all, at most).
+/// (with `backoff` between attempts: 2 + 22 × 4 = 90 slots of sleep in all, at
+/// most, so 45s with the longest slot; half that on average).
 const MAX_ATTEMPTS: u32 = 24;
 
 /// The local ref holding a member's copy of `realm`.
@@ -165,6 +166,7 @@ impl<'r> Store<'r> {
         // Writers on this machine take turns instead of racing (see `turn`).
         let _turn = self.backend.take_turn();
         for attempt in 1..=MAX_ATTEMPTS {
+            let started = Instant::now();
             let base = if attempt == 1 && !fetch_first {
                 self.backend.local_tip()?
             } else {
@@ -214,7 +216,7 @@ impl<'r> Store<'r> {
                 "realm moved or busy while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
                 attempt + 1
             ));
-            std::thread::sleep(backoff(attempt));
+            std::thread::sleep(backoff(attempt, started.elapsed()));
         }
         if let Some(lock) = &last_lock {
             return Err(self.locked(lock));
@@ -345,32 +347,80 @@ fn must_sign(snapshot: &Snapshot<'_>, edits: &Edits) -> Result<bool> {
     Ok(realm.is_some_and(|r| r.trust == crate::model::Trust::Signed))
 }
 
-/// Exponential backoff with jitter: 10ms, 20ms, … doubling up to 160ms, each
-/// scaled by a random factor in [0.5, 1.5) so racing writers spread out (so never
-/// more than 240ms). A lost race already costs a fetch and a push, which is what
-/// spreads writers the most; long sleeps only add idle time (16 concurrent syncs
-/// spent most of their extra wall time asleep with a 1.28s ceiling).
-fn backoff(attempt: u32) -> Duration {
+/// The shortest and the longest a slot of [`backoff`] can be, whatever an attempt
+/// took: writers of a fast local realm still spread over tens of milliseconds, and
+/// one slow fetch does not make a writer sleep for long.
+const SLOT_MIN: Duration = Duration::from_millis(20);
+const SLOT_MAX: Duration = Duration::from_millis(500);
+
+/// The window of [`backoff`] stops doubling after this many lost races: 2^2 = 4
+/// slots. The slot already grows with the number of writers racing (they share the
+/// realm's server and, in the benchmark, two cores), so a window that doubled on to
+/// 16 slots would count the writers twice: with 16 syncs racing on one machine, caps
+/// of 3 and 4 left more time asleep than they saved in lost races.
+const WINDOW_CAP: u32 = 2;
+
+/// Binary exponential backoff, as Ethernet's: after the `lost`-th lost race, wait
+/// a uniformly random time in [0, 2^lost) slots (the window stops doubling at
+/// 2^[`WINDOW_CAP`] slots), where a slot is how long the lost attempt took here,
+/// from its fetch to the refused push, clamped to [`SLOT_MIN`]..[`SLOT_MAX`]. An
+/// attempt is the time in which another writer's push makes ours lose, so racing
+/// writers spread over a few of them instead of racing again in step. The fixed
+/// sleep this replaces (10ms doubling to 160ms, ±50%) could not spread 16 writers
+/// whose attempts took 80ms and more: they raced in rounds, each landing one commit
+/// and making the others fetch and push again. Never more than 4 × 500ms = 2s.
+fn backoff(lost: u32, attempt: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let base = 10u64 << attempt.saturating_sub(1).min(4);
+    let slot = attempt.clamp(SLOT_MIN, SLOT_MAX);
+    let slots = 1u64 << lost.clamp(1, WINDOW_CAP);
+    // RandomState is seeded from the OS once per process (then stepped per thread):
+    // two writers never draw the same sequence.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
-    h.write_u32(attempt);
-    let jitter = h.finish() % 1000; // 0..1000 per mille
-    Duration::from_millis(base / 2 + base * jitter / 1000)
+    h.write_u32(lost);
+    let draw = h.finish() % 1_000_000; // [0, 1) in millionths
+    let window = slot.as_micros() as u64 * slots;
+    Duration::from_micros(window * draw / 1_000_000)
 }
 
 #[cfg(test)]
 mod backoff_tests {
+    use super::{MAX_ATTEMPTS, SLOT_MAX, SLOT_MIN, WINDOW_CAP, backoff};
+    use std::time::Duration;
+
+    /// Each sleep stays inside its window: [0, 2^lost slots), the slot clamped, the
+    /// window capped; so all the sleeps of one update stay under 46 seconds.
     #[test]
-    fn backoff_stays_short() {
-        for attempt in 1..=super::MAX_ATTEMPTS {
-            let d = super::backoff(attempt);
-            assert!(d >= std::time::Duration::from_millis(5), "{attempt}: {d:?}");
+    fn backoff_stays_in_its_window() {
+        for took in [
+            Duration::ZERO,
+            Duration::from_millis(5),
+            Duration::from_millis(150),
+            Duration::from_secs(30),
+        ] {
+            let slot = took.clamp(SLOT_MIN, SLOT_MAX);
+            let mut windows = Duration::ZERO;
+            for lost in 1..MAX_ATTEMPTS {
+                let window = slot * (1 << lost.min(WINDOW_CAP));
+                let d = backoff(lost, took);
+                assert!(d < window, "lost {lost}, took {took:?}: {d:?} ≥ {window:?}");
+                windows += window;
+            }
             assert!(
-                d < std::time::Duration::from_millis(240),
-                "{attempt}: {d:?}"
+                windows <= Duration::from_secs(45),
+                "took {took:?}: {windows:?}"
             );
         }
+        assert!(backoff(WINDOW_CAP + 10, Duration::from_secs(3600)) < Duration::from_secs(2));
+    }
+
+    /// The draws are spread over the window, not stuck at one end of it.
+    #[test]
+    fn backoff_spreads() {
+        let took = Duration::from_millis(100);
+        let draws: Vec<Duration> = (0..200).map(|_| backoff(WINDOW_CAP, took)).collect();
+        let window = took * (1 << WINDOW_CAP);
+        assert!(draws.iter().any(|d| *d < window / 4), "{draws:?}");
+        assert!(draws.iter().any(|d| *d > window * 3 / 4), "{draws:?}");
     }
 }
