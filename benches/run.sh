@@ -216,6 +216,15 @@ if wants graph; then
   ab leave "\`leave\` in the 10k realm ÷ \`status\` there" "<=" 3 \
     "git -C $B/leaver realm leave -q" "git -C $B/fungal realm status" \
     "$W/bin/reset-big" "$W/bin/reset-big"
+  # The floor of that write: the same fetch, a commit of the very tree leave
+  # writes (taken from one leave beforehand), the same push.
+  "$W/bin/reset-big"; git -C "$B/leaver" realm leave -q
+  git -C "$B/realm.git" rev-parse 'main^{tree}' > "$W/leave-tree"; "$W/bin/reset-big"
+  script floor-leave "cd $B/leaver; git fetch -q $B/realm.git +refs/heads/main:refs/realm/x/main
+c=\$(git commit-tree -p refs/realm/x/main -m floor $(cat "$W/leave-tree")); git push -q $B/realm.git \$c:refs/heads/main"
+  ab leave-floor "\`leave\` in the 10k realm ÷ fetch + commit-tree of the tree it writes + push" "<=" 1.3 \
+    "git -C $B/leaver realm leave -q" "$W/bin/floor-leave" \
+    "$W/bin/reset-big" "$W/bin/reset-big"
 fi
 # Coordinated changes across the team.
 wt=$W/team/t01/.worktrees/bench
@@ -272,6 +281,8 @@ RSS[status-heavy]=$(rss true "git -C $B/heavy realm status")
 RSS[check-heavy]=$(rss true "git -C $B/heavy realm check")
 RSS[graph]=$(rss true "git -C $B/fungal realm graph")
 RSS[domain-list]=$(rss true "git -C $B/fungal realm domain list")
+RSS[graph-json]=$(rss true "git -C $B/fungal realm graph --json")
+RSS[domain-list-json]=$(rss true "git -C $B/fungal realm domain list --json")
 RSS[domain-show]=$(rss true "git -C $B/fungal realm domain show s3-access")
 RSS[sync]=$(rss "$W/bin/reset-big" "git -C $B/aperture realm sync -q --no-notify")
 RSS[leave]=$(rss "$W/bin/reset-big" "git -C $B/leaver realm leave -q")
@@ -293,6 +304,6 @@ echo "Peak RSS in the 10k realm (command and the git processes it ran):"
 echo
 echo "| command | peak RSS |"
 echo "| --- | --- |"
-for k in status status-heavy check-heavy graph domain-list domain-show sync leave join export import domain-create; do
+for k in status status-heavy check-heavy graph graph-json domain-list domain-list-json domain-show sync leave join export import domain-create; do
   echo "| $k | ${RSS[$k]} |"
 done

@@ -338,12 +338,24 @@ pub(super) fn build(
         match previous.and_then(|p| p.section(i).filter(|(t, _)| *t == tree)) {
             Some((_, lines)) => data.extend_from_slice(lines),
             None => {
-                let old = previous.map(|p| p.lines_by_name(i)).unwrap_or_default();
+                // A repos line is only its head: nothing to reuse, nothing to look up
+                // (10,000 entries in a large realm).
+                let old = match previous {
+                    Some(p) if i != REPOS => p.lines_by_name(i),
+                    _ => HashMap::new(),
+                };
+                let mut head = String::new();
+                let mut hex = [0u8; 64];
                 for entry in reader.entries(tree)? {
                     if entry.name.contains(['\t', '\n']) || entry.name.starts_with('@') {
                         return Ok(None);
                     }
-                    let head = format!("{}\t{}\t{}", entry.name, entry.kind_char(), entry.id);
+                    head.clear();
+                    head.push_str(&entry.name);
+                    head.push('\t');
+                    head.push(entry.kind_char());
+                    head.push('\t');
+                    head.push_str(entry.id.hex_to_buf(&mut hex));
                     match old.get(entry.name.as_bytes()) {
                         // Same name, kind and object: the same facts.
                         Some(line) if line.starts_with(head.as_bytes()) => {
