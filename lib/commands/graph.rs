@@ -186,14 +186,13 @@ pub fn build<'a>(
         }
         None => snapshot.dir_names(model::paths::DOMAINS)?,
     };
-    let mut repos: Vec<Cow<'a, str>> = match only {
+    let registered = match only {
         Some(_) => Vec::new(),
-        None => snapshot
-            .doc_names(model::paths::REPOS)?
-            .into_iter()
-            .map(|r| Cow::Owned(r.into()))
-            .collect(),
+        None => snapshot.doc_names(model::paths::REPOS)?,
     };
+    // Every registered repository and every member of a domain, once.
+    let mut repos: Vec<Cow<'a, str>> = Vec::with_capacity(registered.len() + 6 * names.len());
+    repos.extend(registered.into_iter().map(|r| Cow::Owned(r.into())));
     let mut domains = Vec::with_capacity(names.len());
     for d in &names {
         let facts = snapshot.domain_facts_or_read(d, "domain")?;

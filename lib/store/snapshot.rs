@@ -370,8 +370,9 @@ impl<'r> Snapshot<'r> {
 
     /// The names of the `<name>.yaml` documents directly in `dir`, validated.
     pub fn doc_names(&self, dir: &str) -> Result<Vec<Name>> {
-        let mut names = Vec::new();
-        for (mut file, kind) in self.entries(dir)? {
+        let entries = self.entries(dir)?;
+        let mut names = Vec::with_capacity(entries.len());
+        for (mut file, kind) in entries {
             // The path only for an error: a large realm lists 10,000 repos.
             let path = |file: &str| format!("{dir}/{file}");
             if kind != EntryKind::File || !file.ends_with(".yaml") {

@@ -423,7 +423,10 @@ impl StdoutText<'_> {
 
     pub fn push_all(&mut self, pieces: &[&str]) {
         for p in pieces {
-            self.push(p);
+            self.buf.push_str(p);
+        }
+        if self.buf.len() >= Self::CHUNK {
+            self.flush();
         }
     }
 
@@ -607,6 +610,17 @@ mod tests {
                 c as u32
             );
             assert_eq!(escaped.contains(c), !unsafe_char(c), "U+{:04X}", c as u32);
+        }
+        // Wherever it falls.
+        let some = [
+            '\u{1b}', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2069}', '\u{061c}', '─', 'é', '\n',
+        ];
+        for c in some {
+            for before in 0..20 {
+                let text = format!("{}{c}{}", "a".repeat(before), "b".repeat(9));
+                let escaped = escape(&text);
+                assert_eq!(escaped.contains(c), !unsafe_char(c), "{c:?} after {before}");
+            }
         }
     }
 

@@ -395,7 +395,8 @@ impl Facts {
             return None;
         }
         let root = hex(root.strip_prefix("root ")?.as_bytes())?;
-        let mut domains = HashMap::new();
+        let mut domains =
+            HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
         let mut at = data.len() - body.len();
         for line in body.split_terminator('\n') {
             let start = at;

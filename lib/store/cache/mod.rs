@@ -226,7 +226,7 @@ impl RealmCache {
     pub(super) fn list(&self, dir: &str) -> Option<Vec<(String, EntryKind)>> {
         let i = DIRS.iter().position(|d| *d == dir)?;
         let (_, lines) = self.section(i)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', lines).count());
         for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             let mut fields = line.split(|b| *b == b'\t');
             let name = std::str::from_utf8(fields.next()?).ok()?;
