@@ -51,6 +51,9 @@ pub struct DomainFacts {
     pub contracts: Vec<ContractFacts>,
     /// In the order of `bindings/`.
     pub bindings: Vec<BindingFacts>,
+    /// The imports of every binding, binding after binding (see
+    /// [`DomainFacts::imports_of`]): one vector for the domain, not one each.
+    imports: Vec<ImportFacts>,
 }
 
 /// A string of a [`DomainFacts`]: where it is in its buffer.
@@ -70,7 +73,8 @@ pub struct BindingFacts {
     pub file: Span,
     /// `repo` of the binding.
     pub repo: Span,
-    pub imports: Vec<ImportFacts>,
+    /// Where its imports are in the domain's.
+    imports: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +119,21 @@ impl DomainFacts {
         Span(start, self.text.len() as u32)
     }
 
+    /// The imports of binding `b`, in its order.
+    pub fn imports_of(&self, b: &BindingFacts) -> &[ImportFacts] {
+        &self.imports[b.imports.0 as usize..b.imports.1 as usize]
+    }
+
+    /// Add binding `file`/`repo` whose imports are the ones added since `first`.
+    fn push_binding(&mut self, file: Span, repo: Span, first: usize) {
+        let imports = (first as u32, self.imports.len() as u32);
+        self.bindings.push(BindingFacts {
+            file,
+            repo,
+            imports,
+        });
+    }
+
     /// The imports of contract `c`: in the order of the bindings, each binding's
     /// imports of it in their order.
     pub fn consumers<'s>(
@@ -123,8 +142,8 @@ impl DomainFacts {
     ) -> impl Iterator<Item = (&'s BindingFacts, &'s ImportFacts)> {
         let name = self.str(c.name);
         self.bindings.iter().flat_map(move |b| {
-            let mine = b
-                .imports
+            let mine = self
+                .imports_of(b)
                 .iter()
                 .filter(move |i| self.str(i.contract) == name);
             mine.map(move |i| (b, i))
@@ -145,12 +164,28 @@ impl DomainFacts {
     /// point into it (the usual case: no copying per string).
     fn parse(line: &str) -> Option<DomainFacts> {
         let raw = memchr::memchr(b'\\', line.as_bytes()).is_none();
+        // Every list sized at once from its separators (no field holds one raw).
+        let bytes = line.as_bytes();
+        let mut tabs = memchr::memchr_iter(b'\t', bytes);
+        let [_, second, third, fourth] = [tabs.next()?, tabs.next()?, tabs.next()?, tabs.next()?];
+        let items = |r: &[u8]| match r.is_empty() {
+            true => 0,
+            false => memchr::memchr_iter(ITEMS as u8, r).count() + 1,
+        };
+        let members = &bytes[second + 1..third];
+        let contracts = &bytes[third + 1..fourth];
+        let bindings = &bytes[fourth + 1..];
+        let imports = memchr::memchr_iter(IMPORT_FIELDS as u8, bindings).count() / 2;
         let mut f = DomainFacts {
             text: if raw {
                 line.to_owned()
             } else {
                 String::with_capacity(line.len())
             },
+            members: Vec::with_capacity(items(members)),
+            contracts: Vec::with_capacity(items(contracts)),
+            bindings: Vec::with_capacity(items(bindings)),
+            imports: Vec::with_capacity(imports),
             ..DomainFacts::default()
         };
         let mut tokens = Tokens { line, at: 0 };
@@ -208,23 +243,19 @@ impl DomainFacts {
                 break;
             }
             let repo = take(&mut f, &[fields])?.0;
-            let mut binding = BindingFacts {
-                file,
-                repo,
-                imports: Vec::new(),
-            };
+            let first = f.imports.len();
             let sep = loop {
                 let (contract, sep) = take(&mut f, &[import_fields, items, END])?;
                 if sep != import_fields {
                     // No imports: one empty token.
-                    if contract.0 != contract.1 || !binding.imports.is_empty() {
+                    if contract.0 != contract.1 || f.imports.len() != first {
                         return None;
                     }
                     break sep;
                 }
                 let requirement = take(&mut f, &[import_fields])?.0;
                 let (resolved, sep) = take(&mut f, &[imports, items, END])?;
-                binding.imports.push(ImportFacts {
+                f.imports.push(ImportFacts {
                     contract,
                     requirement,
                     resolved_version: (resolved.0 != resolved.1).then_some(resolved),
@@ -233,7 +264,7 @@ impl DomainFacts {
                     break sep;
                 }
             };
-            f.bindings.push(binding);
+            f.push_binding(file, repo, first);
             if sep == END {
                 break;
             }
@@ -264,8 +295,8 @@ impl DomainFacts {
             .bindings
             .iter()
             .map(|b| {
-                let imports = b
-                    .imports
+                let imports = self
+                    .imports_of(b)
                     .iter()
                     .map(|i| {
                         let resolved = i.resolved_version.map(field).unwrap_or_default();
@@ -534,22 +565,19 @@ impl DomainFacts {
         }
         for (stem, b) in bindings {
             let (file, repo) = (f.push(stem), f.push(b.repo.as_str()));
-            let mut imports = Vec::new();
+            let first = f.imports.len();
             for i in &b.imports {
                 let contract = f.push(i.contract.as_str());
                 let requirement = f.push(&i.version.to_string());
                 let resolved = i.resolved_version.as_ref().map(ToString::to_string);
-                imports.push(ImportFacts {
+                let resolved_version = resolved.map(|v| f.push(&v));
+                f.imports.push(ImportFacts {
                     contract,
                     requirement,
-                    resolved_version: resolved.map(|v| f.push(&v)),
+                    resolved_version,
                 });
             }
-            f.bindings.push(BindingFacts {
-                file,
-                repo,
-                imports,
-            });
+            f.push_binding(file, repo, first);
         }
         f
     }
@@ -613,17 +641,10 @@ mod tests {
             requirement: f.push("^1"),
             resolved_version: None,
         };
-        f.bindings.push(BindingFacts {
-            file,
-            repo,
-            imports: vec![first, second],
-        });
+        f.imports.extend([first, second]);
+        f.push_binding(file, repo, 0);
         let (file, repo) = (f.push("a"), f.push("a"));
-        f.bindings.push(BindingFacts {
-            file,
-            repo,
-            imports: Vec::new(),
-        });
+        f.push_binding(file, repo, 2);
         let mut line = String::new();
         f.write(&mut line);
         assert!(!line.contains('\n'));
@@ -649,11 +670,8 @@ mod tests {
             requirement: f.push("^1"),
             resolved_version: None,
         };
-        f.bindings.push(BindingFacts {
-            file,
-            repo,
-            imports: vec![import],
-        });
+        f.imports.push(import);
+        f.push_binding(file, repo, 0);
         let mut line = String::new();
         f.write(&mut line);
         let parsed = DomainFacts::parse(&line).unwrap();
