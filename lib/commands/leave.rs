@@ -106,19 +106,13 @@ impl LeaveArgs {
             realm: m.realm.clone(),
             force: self.force,
         };
-        let (left, commit) = if self.dry_run {
+        let (mut left, commit) = if self.dry_run {
             (store.preview(&mut op)?.value, None)
         } else {
             let updated = store.update(&mut op)?;
             (updated.value, updated.commit)
         };
-        let open_changes: Vec<String> = store
-            .snapshot()?
-            .changes_naming(&me)?
-            .into_iter()
-            .filter(|c| c.status == crate::model::ChangeStatus::Open)
-            .map(|c| c.id.to_string())
-            .collect();
+        let open_changes = std::mem::take(&mut left.open_changes);
 
         if !self.dry_run {
             membership::forget(repo, &m.realm)?;

@@ -33,6 +33,10 @@ pub struct Left {
     pub exports: Vec<String>,
     pub domains: Vec<String>,
     pub dependents: Vec<Dependent>,
+    /// The open changes that still list the repository (leaving leaves them as
+    /// they are): read from the state it left, which leaving does not change.
+    #[serde(skip)]
+    pub open_changes: Vec<String>,
 }
 
 impl Operation for Leave {
@@ -68,8 +72,15 @@ impl Operation for Leave {
                 "they can drop them with `git realm remove import CONTRACT --domain DOMAIN`, or leave anyway with --force",
             ));
         }
+        let open_changes = snapshot
+            .changes_naming(me)?
+            .into_iter()
+            .filter(|c| c.status == model::ChangeStatus::Open)
+            .map(|c| c.id.to_string())
+            .collect();
         let mut left = Left {
             dependents,
+            open_changes,
             ..Left::default()
         };
         if snapshot.exists(&model::paths::repo(me.as_str()))? {

@@ -518,8 +518,11 @@ impl GitTree<'_> {
         let mut current = (EntryKind::Dir, self.root);
         let mut walked = String::new();
         let mut skip = 0;
-        // Under `repos/`, `changes/`, `domains/`: straight to the entry.
+        // Under `repos/`, `changes/`, `domains/`: straight to the entry. A file at
+        // the root (`realm.yaml`) needs no cache, so none is loaded (or built, for
+        // a tree just written) to read it.
         if let Some(top) = parts.first()
+            && cache::DIRS.contains(top)
             && let Some(cache) = self.cache(false)
             && let Some(tree) = cache.dir(top)
         {

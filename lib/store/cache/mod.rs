@@ -50,7 +50,7 @@ pub mod facts;
 const FORMAT: &str = concat!("git-realm cache 1 ", env!("CARGO_PKG_VERSION"));
 
 /// The directories of the realm root the cache mirrors, in section order.
-const DIRS: [&str; 3] = [
+pub(super) const DIRS: [&str; 3] = [
     model::paths::REPOS,
     model::paths::CHANGES,
     model::paths::DOMAINS,
