@@ -362,6 +362,68 @@ fn malformed_yaml_is_refused_naming_the_file() {
     assert_eq!(w.rev("letemcook.git", "main"), before);
 }
 
+/// A realm with hundreds of registrations: `join` reads them all, and what it
+/// reports is decided in tree order.
+#[test]
+fn a_large_realm_is_read_in_full_and_in_tree_order() {
+    let w = World::new();
+    let realm = w.bare_realm("letemcook");
+    w.member("aperture");
+    w.member("fungal");
+    let aperture_url = w.path("remotes/aperture.git").display().to_string();
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            // aperture's url, registered near the end under another name.
+            let url = if i == 290 {
+                aperture_url.clone()
+            } else {
+                format!("/srv/r{i:03}.git")
+            };
+            (
+                format!("repos/r{i:03}.yaml"),
+                format!("name: r{i:03}\nurl: {url}\njoined_at: 2026-01-24T10:00:00Z\n"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    w.edit_realm("letemcook.git", &refs);
+
+    // The url is found under its other name, near the end of the scan.
+    let before = w.rev("letemcook.git", "main");
+    let out = w.realm("aperture", &["join", &realm]).ok();
+    assert!(
+        out.stdout.contains("r290 is already registered"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(w.rev("letemcook.git", "main"), before);
+
+    // Two malformed registrations: the first in tree order is the one named,
+    // and nothing is written.
+    w.edit_realm(
+        "letemcook.git",
+        &[
+            (
+                "repos/r120.yaml",
+                "name: r120\nurl: ../r120.git\njoined_at: 2026-01-24T10:00:00Z\n",
+            ),
+            ("repos/r250.yaml", "name: [unclosed\nurl: /srv/r250\n"),
+        ],
+    );
+    let before = w.rev("letemcook.git", "main");
+    let out = w.realm("fungal", &["join", &realm]).code(2);
+    assert!(
+        out.stderr.contains("invalid repos/r120.yaml") && out.stderr.contains("`url`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("r250"), "{}", out.stderr);
+    assert_eq!(w.rev("letemcook.git", "main"), before);
+}
+
 #[test]
 fn a_traversal_name_is_refused_naming_the_field() {
     assert_refused(

@@ -63,6 +63,10 @@ pub struct JoinArgs {
     pub global: GlobalArgs,
 }
 
+/// Memory for decoded delta bases while reading the realm (git's own default
+/// `core.deltaBaseCacheLimit` is 96 MiB).
+const PACK_CACHE_BYTES: usize = 64 << 20;
+
 /// What happened, per repository (serialised in kebab-case for `--json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -93,7 +97,14 @@ impl Command for JoinArgs {
     }
 
     fn run(self, ui: &Ui) -> Result<Exit> {
-        let repo = git::open_current()?;
+        let mut repo = git::open_current()?;
+        // A fresh joiner reads every registration from the pack it just fetched:
+        // keep the delta bases decoded, or each blob inflates its whole chain again.
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                PACK_CACHE_BYTES,
+            ))
+        });
         let checkout = checkout_path(&repo);
         let realm_url = normalize_realm_url(&self.realm_url)?;
         let url = self.member_url(&repo, &checkout)?;

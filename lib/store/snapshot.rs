@@ -142,14 +142,18 @@ impl<'r> Snapshot<'r> {
 
     /// The raw bytes of the file at `path`, if there is one.
     pub fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        // A file is read with one lookup of its path; only what is not one is
+        // looked up again, to tell a directory from nothing.
+        if let Some(bytes) = self.tree.file(path)? {
+            return Ok(Some(bytes));
+        }
         match self.tree.kind(path)? {
-            None => Ok(None),
             Some(EntryKind::Dir) => Err(Error::invalid(
                 path,
                 "",
                 "expected a file, found a directory",
             )),
-            Some(EntryKind::File) => self.tree.file(path),
+            _ => Ok(None),
         }
     }
 
