@@ -145,7 +145,7 @@ impl DomainFacts {
             let mine = self
                 .imports_of(b)
                 .iter()
-                .filter(move |i| self.str(i.contract) == name);
+                .filter(move |i| same(self.str(i.contract), name));
             mine.map(move |i| (b, i))
         })
     }
@@ -310,6 +310,13 @@ impl DomainFacts {
             .collect();
         out.push_str(&join(bindings, ITEMS));
     }
+}
+
+/// Whether two short strings (names) are equal, compared in place: `==` calls
+/// `memcmp`, which costs more than the comparison itself for a name of a few
+/// bytes (`graph` compares 480,000 pairs in a 2,000-domain realm).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The tokens of a line: each one's start and end, and the separator after it

@@ -227,10 +227,16 @@ impl RealmCache {
         let i = DIRS.iter().position(|d| *d == dir)?;
         let (_, lines) = self.section(i)?;
         let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', lines).count());
-        for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            let mut fields = line.split(|b| *b == b'\t');
-            let name = std::str::from_utf8(fields.next()?).ok()?;
-            out.push((name.to_owned(), kind(fields.next()?)?));
+        let lines = Lines { data: lines, at: 0 }.map(|(_, l)| l);
+        for line in lines.filter(|l| !l.is_empty()) {
+            // `name TAB kind TAB …`
+            let tab = memchr::memchr(b'\t', line)?;
+            let name = std::str::from_utf8(&line[..tab]).ok()?;
+            let kind = kind(line.get(tab + 1..tab + 2)?)?;
+            if !matches!(line.get(tab + 2), None | Some(b'\t')) {
+                return None;
+            }
+            out.push((name.to_owned(), kind));
         }
         Some(out)
     }
