@@ -56,7 +56,8 @@ impl Operation for Leave {
 
     fn apply(&mut self, snapshot: &Snapshot<'_>, edits: &mut Edits) -> Result<Left> {
         let me = &self.repo;
-        let dependents = dependents_of(snapshot, me)?;
+        let domains = concerning(snapshot, me)?;
+        let dependents = dependents_in(snapshot, me, &domains)?;
         if !dependents.is_empty() && !self.force {
             let mut err = Error::conflict(format!(
                 "{me} cannot leave realm '{}': other repositories import its exports",
@@ -86,7 +87,7 @@ impl Operation for Leave {
         if snapshot.exists(&model::paths::repo(me.as_str()))? {
             edits.remove(&model::paths::repo(me.as_str()));
         }
-        for domain in concerning(snapshot, me)? {
+        for domain in domains {
             let path = model::paths::domain(domain.as_str());
             if let Some(mut d) = snapshot.read::<DomainFile>(&path)?
                 && d.members.contains(me)
@@ -118,10 +119,11 @@ fn concerning(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Name>> {
     Ok(all)
 }
 
-/// Every other repo importing a contract that `me` provides.
-pub fn dependents_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<Dependent>> {
+/// Every other repo importing a contract that `me` provides in one of `domains`
+/// (those [`concerning`] it).
+fn dependents_in(snapshot: &Snapshot<'_>, me: &Name, domains: &[Name]) -> Result<Vec<Dependent>> {
     let mut out = Vec::new();
-    for domain in concerning(snapshot, me)? {
+    for domain in domains {
         let d = domain.as_str();
         let mut ours: Vec<Name> = Vec::new();
         for contract in snapshot.doc_names(&model::paths::contracts_dir(d))? {

@@ -34,7 +34,7 @@ pub use contracts::{DeclareExport, DeclareImport, ExportDeclared};
 pub use domain::{AddMember, CreateDomain, require_member, require_registered};
 pub use init::{CreateRealm, GithubHosting};
 pub use join::{Join, Registration, find_registration, same_url};
-pub use leave::{Dependent, Leave, Left, dependents_of};
+pub use leave::{Dependent, Leave, Left};
 pub use lifecycle::{
     CloseChange, Consumer, DomainContents, RemoveDomain, RemoveExport, RemoveImport,
 };

@@ -366,8 +366,8 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
             break None;
         };
         let at = from + at;
-        // After 0xe2 only 0x80 and 0x81 lead to U+200E–206F: box drawing and
-        // arrows (U+2500…) need no decoding.
+        // After 0xe2 only 0x80 and 0x81 (U+2000–207F) can start one of
+        // U+200E–2069: box drawing and arrows (U+2500…) need no decoding.
         let candidate = bytes[at] != 0xe2 || matches!(bytes.get(at + 1), Some(0x80 | 0x81));
         if candidate && text[at..].chars().next().is_some_and(unsafe_char) {
             break Some(at);
@@ -415,10 +415,7 @@ impl StdoutText<'_> {
     const CHUNK: usize = 64 * 1024;
 
     pub fn push(&mut self, piece: &str) {
-        self.buf.push_str(piece);
-        if self.buf.len() >= Self::CHUNK {
-            self.flush();
-        }
+        self.push_all(&[piece]);
     }
 
     pub fn push_all(&mut self, pieces: &[&str]) {

@@ -229,14 +229,9 @@ impl RealmCache {
         let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', lines).count());
         let lines = Lines { data: lines, at: 0 }.map(|(_, l)| l);
         for line in lines.filter(|l| !l.is_empty()) {
-            // `name TAB kind TAB …`
-            let tab = memchr::memchr(b'\t', line)?;
-            let name = std::str::from_utf8(&line[..tab]).ok()?;
-            let kind = kind(line.get(tab + 1..tab + 2)?)?;
-            if !matches!(line.get(tab + 2), None | Some(b'\t')) {
-                return None;
-            }
-            out.push((name.to_owned(), kind));
+            let mut fields = line.split(|b| *b == b'\t');
+            let name = std::str::from_utf8(fields.next()?).ok()?;
+            out.push((name.to_owned(), kind(fields.next()?)?));
         }
         Some(out)
     }
@@ -273,11 +268,9 @@ impl RealmCache {
     pub(super) fn changes_naming(&self, me: &str, max_size: u64) -> Option<Vec<String>> {
         let (_, lines) = self.section(CHANGES)?;
         let mut out = Vec::new();
-        for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            let f: Vec<&[u8]> = line.split(|b| *b == b'\t').collect();
-            let [name, _, _, size, state, repos] = f[..] else {
-                return None;
-            };
+        let lines = Lines { data: lines, at: 0 }.map(|(_, l)| l);
+        for line in lines.filter(|l| !l.is_empty()) {
+            let [name, _, _, size, state, repos] = tab_fields::<6>(line)?;
             let size: u64 = std::str::from_utf8(size).ok()?.parse().ok()?;
             if state != b"+" || size > max_size {
                 return None;
@@ -306,7 +299,7 @@ impl RealmCache {
     fn lines_by_name(&self, i: usize) -> HashMap<&[u8], &[u8]> {
         let mut out = HashMap::new();
         if let Some((_, lines)) = self.section(i) {
-            for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            for (_, line) in (Lines { data: lines, at: 0 }).filter(|(_, l)| !l.is_empty()) {
                 let name = line.split(|b| *b == b'\t').next().unwrap_or_default();
                 out.insert(name, line);
             }
