@@ -266,6 +266,42 @@ fn status_reads_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
 }
 
 #[test]
+fn sync_reads_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
+    let small = world(0);
+    let large = world(40);
+    let counts: Vec<usize> = [&small, &large]
+        .iter()
+        .map(|w| {
+            w.write("aperture", "v.json", r#"["a","b"]"#);
+            w.git("aperture", &["commit", "-q", "-am", "more"]).ok();
+            let run = w.realm("aperture", &["sync", "--no-notify", "-v"]).ok();
+            // Who is left to tell comes from the state the sync wrote.
+            assert!(
+                run.stdout.contains("fungal: not on GitHub") && run.stdout.contains("c@1.1.0"),
+                "{}",
+                run.stdout
+            );
+            run.stderr
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("realm: ")?
+                        .strip_suffix(" realm objects read")
+                })
+                .expect("an object count")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    // That state is read with the cache of the state the sync started from, not
+    // by looking at every domain of the realm.
+    assert_eq!(
+        counts[0], counts[1],
+        "sync read {} objects with 40 unrelated domains, {} without",
+        counts[1], counts[0]
+    );
+}
+
+#[test]
 fn graph_domain_list_and_leave_read_as_many_realm_objects_in_a_large_realm_as_in_a_small_one() {
     let small = world(0);
     let large = world(40);

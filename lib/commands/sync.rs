@@ -164,8 +164,23 @@ impl SyncArgs {
 
         let mut op = SyncPlan::new(me.clone(), self.message.clone(), self.force, at, &workspace);
         op.from_branch = self.from_branch;
+        let no_notify = self.no_notify(repo)?;
+        // Left unsent, the notifications are reported from the state the sync
+        // published, read as it was written (no snapshot of the new commit).
+        let mut unsent = None;
         let plan = if self.dry_run {
             store.preview(&mut op)?.value
+        } else if no_notify {
+            let (updated, read) = store.update_and_read(&mut op, |after, plan| {
+                let published = published_versions(&plan.published);
+                Ok((
+                    notify::pending(after, &me)?,
+                    notify::unreachable(after, &published)?,
+                ))
+            })?;
+            report.commit = updated.commit.map(|c| c.to_string());
+            unsent = Some(read);
+            updated.value
         } else {
             let updated = store.update(&mut op)?;
             report.commit = updated.commit.map(|c| c.to_string());
@@ -234,13 +249,11 @@ impl SyncArgs {
         } else {
             Exit::Success
         };
-        let published: Vec<(String, String, Version)> = report
-            .published
-            .iter()
-            .map(|p| (p.domain.clone(), p.contract.clone(), p.to.clone()))
-            .collect();
-        let no_notify = self.no_notify(repo)?;
-        if !self.dry_run && !no_notify {
+        let published = published_versions(&report.published);
+        if let Some((pending, unreachable)) = unsent {
+            report.notifications = pending;
+            report.skipped_notifications = unreachable;
+        } else if !self.dry_run && !no_notify {
             let snapshot = store.snapshot()?;
             report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
             let sent = notify::send_due(repo, &store, &snapshot, &me)?;
@@ -254,13 +267,9 @@ impl SyncArgs {
                 exit = sent.exit;
             }
             report.notifications = sent.notifications;
-        } else if !self.dry_run || !report.published.is_empty() {
+        } else if self.dry_run && !report.published.is_empty() {
             let snapshot = store.snapshot()?;
-            report.notifications = if self.dry_run {
-                notify::would_send(&snapshot, &published)?
-            } else {
-                notify::pending(&snapshot, &me)?
-            };
+            report.notifications = notify::would_send(&snapshot, &published)?;
             report.skipped_notifications = notify::unreachable(&snapshot, &published)?;
         }
         if !report.export_errors.is_empty() {
@@ -430,4 +439,12 @@ fn print_report(ui: &Ui, r: &SyncReport, no_notify: bool, exit: Exit) {
         }
         (None, _) => ui.ok("Realm unchanged"),
     }
+}
+
+/// The `(domain, contract, version)` of each published export.
+fn published_versions(published: &[Published]) -> Vec<(String, String, Version)> {
+    published
+        .iter()
+        .map(|p| (p.domain.clone(), p.contract.clone(), p.to.clone()))
+        .collect()
 }

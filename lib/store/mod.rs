@@ -146,21 +146,35 @@ impl<'r> Store<'r> {
     /// state; it decides from the snapshot alone, so re-applying it is correct.
     /// An error from `op` aborts the update and nothing is written.
     pub fn update<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
-        self.update_inner(op, true)
+        Ok(self.update_inner(op, true, |_, _| Ok(()))?.0)
+    }
+
+    /// `update`, then `read` the state it left (the state it started from with
+    /// the edits laid over it, which is what it published) along with the
+    /// operation's output. Reading it this way needs no snapshot of the new realm
+    /// commit, and so no cache of it: what the write did not touch is read as
+    /// the state it started from was.
+    pub fn update_and_read<O: Operation + ?Sized, R>(
+        &self,
+        op: &mut O,
+        read: impl FnOnce(&Snapshot<'_>, &O::Output) -> Result<R>,
+    ) -> Result<(Updated<O::Output>, R)> {
+        self.update_inner(op, true, read)
     }
 
     /// `update`, right after the caller fetched (`adopt`): the first attempt starts
     /// from the local state instead of fetching again. If the realm moved in
     /// between, the publish is refused and the next attempt fetches.
     pub fn update_fetched<O: Operation + ?Sized>(&self, op: &mut O) -> Result<Updated<O::Output>> {
-        self.update_inner(op, false)
+        Ok(self.update_inner(op, false, |_, _| Ok(()))?.0)
     }
 
-    fn update_inner<O: Operation + ?Sized>(
+    fn update_inner<O: Operation + ?Sized, R>(
         &self,
         op: &mut O,
         fetch_first: bool,
-    ) -> Result<Updated<O::Output>> {
+        read: impl FnOnce(&Snapshot<'_>, &O::Output) -> Result<R>,
+    ) -> Result<(Updated<O::Output>, R)> {
         let mut last_reason = String::new();
         let mut last_lock: Option<git::locks::Lock> = None;
         // Writers on this machine take turns instead of racing (see `turn`).
@@ -178,19 +192,23 @@ impl<'r> Store<'r> {
             let message = crate::ops::message(op, &edits);
             let sign = must_sign(&snapshot, &edits)?;
             let Some(commit) = self.backend.commit(base, &edits, &message, sign)? else {
-                return Ok(Updated {
+                let read = read(&snapshot, &value)?;
+                let updated = Updated {
                     commit: None,
                     value,
                     attempts: attempt,
-                });
+                };
+                return Ok((updated, read));
             };
             match self.backend.publish(base, commit)? {
                 Publish::Published => {
-                    return Ok(Updated {
+                    let read = read(&snapshot.with_edits(&edits), &value)?;
+                    let updated = Updated {
                         commit: Some(commit),
                         value,
                         attempts: attempt,
-                    });
+                    };
+                    return Ok((updated, read));
                 }
                 // A hook, permissions, a protected branch: retrying cannot help.
                 Publish::Refused { reason } => {

@@ -461,6 +461,18 @@ impl Overlay<'_> {
         }
         None
     }
+
+    /// Whether the edits change anything at or below `dir`: only then may what
+    /// the base's cache says about `dir` be out of date.
+    fn touches(&self, dir: &str) -> bool {
+        let below = format!("{dir}/");
+        self.edited(dir).is_some()
+            || self
+                .changes
+                .range(below.clone()..)
+                .next()
+                .is_some_and(|(p, _)| p.starts_with(&below))
+    }
 }
 
 impl TreeRead for Overlay<'_> {
@@ -507,6 +519,77 @@ impl TreeRead for Overlay<'_> {
         });
         Ok(out)
     }
+
+    // The base's cache still answers for whatever the edits leave alone, so
+    // reading the state a write left costs no new cache (`Store::update_and_read`).
+
+    fn domains_naming(&self, me: &str) -> Option<Vec<String>> {
+        let domains = model::paths::DOMAINS;
+        // Removed (even if written again below) or replaced by a file: the
+        // base's list says nothing.
+        if self.changes.contains_key(domains)
+            || matches!(self.edited(domains), Some(None | Some(EntryKind::File)))
+        {
+            return None;
+        }
+        let mut names = self.base.domains_naming(me)?;
+        // A domain the edits touch may name `me` now: look at it too.
+        let below = format!("{domains}/");
+        let touched = self
+            .changes
+            .range(below.clone()..)
+            .take_while(|(p, _)| p.starts_with(&below))
+            .filter_map(|(p, _)| p[below.len()..].split('/').next());
+        let mut added = false;
+        for name in touched {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+                added = true;
+            }
+        }
+        if added {
+            // Tree order: every domain is a directory.
+            names.sort_by_cached_key(|n| format!("{n}/"));
+        }
+        Some(names)
+    }
+
+    fn changes_naming(&self, me: &str) -> Option<Vec<String>> {
+        if self.touches(model::paths::CHANGES) {
+            return None;
+        }
+        self.base.changes_naming(me)
+    }
+
+    fn domain_facts(&self, name: &str) -> Option<&DomainFacts> {
+        if self.touches(&model::paths::domain_dir(name)) {
+            return None;
+        }
+        self.base.domain_facts(name)
+    }
+
+    fn domain_concerns(&self, name: &str, me: &str) -> Option<bool> {
+        if self.touches(&model::paths::domain_dir(name)) {
+            return None;
+        }
+        self.base.domain_concerns(name, me)
+    }
+
+    // A file the edits leave alone holds the base's bytes, so the base's parsed
+    // copy of it is the overlay's too.
+
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<Vec<u8>>> {
+        if self.edited(path).is_some() {
+            return None;
+        }
+        self.base.cached_doc(path, kind)
+    }
+
+    fn remember_doc(&self, path: &str, kind: &str, size: u64, json: &[u8]) {
+        if self.edited(path).is_none() {
+            self.base.remember_doc(path, kind, size, json);
+        }
+    }
 }
 
 /// A domain as it concerns one repository (see `Snapshot::domains_of`).
@@ -520,4 +603,113 @@ pub struct DomainView {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// A tree whose "cache" gives fixed answers, to see which of them an overlay
+    /// passes on and which it must not.
+    #[derive(Default)]
+    struct Cached {
+        files: BTreeMap<String, Vec<u8>>,
+        naming: Vec<String>,
+        remembered: RefCell<Vec<String>>,
+    }
+
+    impl TreeRead for Cached {
+        fn kind(&self, path: &str) -> Result<Option<EntryKind>> {
+            let below = format!("{path}/");
+            Ok(if self.files.contains_key(path) {
+                Some(EntryKind::File)
+            } else if self.files.keys().any(|p| p.starts_with(&below)) {
+                Some(EntryKind::Dir)
+            } else {
+                None
+            })
+        }
+        fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.files.get(path).cloned())
+        }
+        fn list(&self, _: &str) -> Result<Vec<(String, EntryKind)>> {
+            unreachable!("the overlay answers from the cache")
+        }
+        fn domains_naming(&self, _: &str) -> Option<Vec<String>> {
+            Some(self.naming.clone())
+        }
+        fn changes_naming(&self, _: &str) -> Option<Vec<String>> {
+            Some(vec!["c1.yaml".to_owned()])
+        }
+        fn domain_concerns(&self, _: &str, _: &str) -> Option<bool> {
+            Some(false)
+        }
+        fn cached_doc(&self, _: &str, _: &str) -> Option<Option<Vec<u8>>> {
+            Some(Some(b"{}".to_vec()))
+        }
+        fn remember_doc(&self, path: &str, _: &str, _: u64, _: &[u8]) {
+            self.remembered.borrow_mut().push(path.to_owned());
+        }
+    }
+
+    fn overlay<'a>(base: &'a Cached, edits: &Edits) -> Overlay<'a> {
+        Overlay {
+            base,
+            changes: edits
+                .changes()
+                .map(|(p, b)| (p.to_owned(), b.map(<[u8]>::to_vec)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_overlay_answers_from_the_base_cache_only_where_the_edits_leave_it_alone() {
+        let base = Cached {
+            files: BTreeMap::from([
+                ("domains/b/domain.yaml".to_owned(), b"b".to_vec()),
+                ("domains/z/domain.yaml".to_owned(), b"z".to_vec()),
+            ]),
+            naming: vec!["b".to_owned(), "z".to_owned()],
+            ..Cached::default()
+        };
+        let mut edits = Edits::default();
+        edits.put_bytes("domains/new/bindings/me.yaml", b"n".to_vec());
+        edits.put_bytes("domains/b/contracts/x.yaml", b"x".to_vec());
+        let after = overlay(&base, &edits);
+
+        // A domain the edits touch may name `me` now; tree order is kept.
+        assert_eq!(
+            after.domains_naming("me"),
+            Some(vec!["b".to_owned(), "new".to_owned(), "z".to_owned()])
+        );
+        assert_eq!(after.domain_concerns("b", "me"), None, "touched");
+        assert_eq!(after.domain_concerns("new", "me"), None, "new");
+        assert_eq!(after.domain_concerns("z", "me"), Some(false));
+        assert_eq!(after.changes_naming("me"), Some(vec!["c1.yaml".to_owned()]));
+
+        // A written file is parsed from the edits; one left alone keeps the
+        // base's parsed copy, even in a domain the edits touch.
+        assert_eq!(
+            after.cached_doc("domains/b/contracts/x.yaml", "contract"),
+            None
+        );
+        assert_eq!(
+            after.cached_doc("domains/b/bindings/other.yaml", "binding"),
+            Some(Some(b"{}".to_vec()))
+        );
+        after.remember_doc("domains/b/contracts/x.yaml", "contract", 1, b"{}");
+        after.remember_doc("domains/b/domain.yaml", "domain", 1, b"{}");
+        assert_eq!(*base.remembered.borrow(), ["domains/b/domain.yaml"]);
+
+        // A change file written, or `domains/` removed: the cache cannot tell.
+        edits.put_bytes("changes/c2.yaml", b"c".to_vec());
+        assert_eq!(overlay(&base, &edits).changes_naming("me"), None);
+        edits.remove("domains");
+        let gone = overlay(&base, &edits);
+        assert_eq!(gone.domains_naming("me"), None);
+        assert_eq!(gone.domain_concerns("z", "me"), None);
+        assert_eq!(gone.cached_doc("domains/z/domain.yaml", "domain"), None);
+    }
 }
