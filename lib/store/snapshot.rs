@@ -187,8 +187,10 @@ impl<'r> Snapshot<'r> {
     ) -> Result<Option<T>> {
         let kind = std::any::type_name::<T>();
         let cached = self.tree.cached_doc(path, kind);
+        // Checked as UTF-8 once, not string by string as `from_slice` would.
         if let Some(Some(json)) = &cached
-            && let Ok(doc) = serde_json::from_slice::<T>(json)
+            && let Ok(json) = std::str::from_utf8(json)
+            && let Ok(doc) = serde_json::from_str::<T>(json)
         {
             return Ok(Some(doc));
         }

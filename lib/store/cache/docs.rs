@@ -51,6 +51,9 @@ pub(crate) struct Docs {
     /// The tree of every domain of the realm tree the fresh lines were read from
     /// (the sections worth keeping).
     current: OnceCell<HashMap<String, ObjectId>>,
+    /// The domain of the last lookup, with the realm tree it was found in: a
+    /// member reads a domain's binding and then its contracts one after another.
+    last: RefCell<Option<(ObjectId, Key)>>,
 }
 
 /// A docs file: its bytes, and the byte range of each section's lines.
@@ -94,7 +97,27 @@ impl Docs {
             file: OnceCell::new(),
             fresh: RefCell::default(),
             current: OnceCell::new(),
+            last: RefCell::default(),
         }
+    }
+
+    /// `key`, remembering the last domain looked up.
+    fn key<'p>(&self, cache: &RealmCache, path: &'p str) -> Option<(Key, &'p str)> {
+        if let Some((root, key)) = &*self.last.borrow()
+            && *root == cache.root()
+            && let Some(rel) = path
+                .strip_prefix(model::paths::DOMAINS)
+                .and_then(|p| p.strip_prefix('/'))
+                .and_then(|p| p.strip_prefix(key.0.as_str()))
+                .and_then(|p| p.strip_prefix('/'))
+            && !rel.is_empty()
+            && !rel.contains(['\t', '\n'])
+        {
+            return Some((key.clone(), rel));
+        }
+        let (key, rel) = key(cache, path)?;
+        *self.last.borrow_mut() = Some((cache.root(), key.clone()));
+        Some((key, rel))
     }
 
     /// `Some(json)` of the document at `path` parsed as `kind`, `Some(None)` when
@@ -107,7 +130,7 @@ impl Docs {
         kind: &str,
         max_size: u64,
     ) -> Option<Option<Vec<u8>>> {
-        let (key, rel) = key(cache, path)?;
+        let (key, rel) = self.key(cache, path)?;
         let file = self
             .file
             .get_or_init(|| File::parse(std::fs::read(&self.path).ok()?));
@@ -137,7 +160,7 @@ impl Docs {
         size: u64,
         json: &[u8],
     ) {
-        let Some((key, rel)) = key(cache, path) else {
+        let Some((key, rel)) = self.key(cache, path) else {
             return;
         };
         if memchr::memchr2(b'\n', b'\t', json).is_some() || kind.contains(['\t', '\n']) {
