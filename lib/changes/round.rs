@@ -161,7 +161,10 @@ fn try_commit(
     journal: &Journal,
     out: &mut RepoCommit,
 ) -> Result<()> {
-    match git::refs::current_branch(dir)? {
+    // Opened once: HEAD and refs are read from disk at each use, so it sees
+    // the commit `git commit` makes below.
+    let target = git::open_at(dir)?;
+    match git::refs::branch_of(&target) {
         Some(b) if b == s.branch => {}
         other => {
             out.outcome = CommitOutcome::Skipped;
@@ -187,7 +190,7 @@ fn try_commit(
         refuse_locked(s, dir)?;
         commit_checked(options, s, dir)?;
         out.outcome = CommitOutcome::Committed;
-    } else if commit_if_changed(options, s, dir)? {
+    } else if commit_if_changed(options, s, &target, dir)? {
         out.outcome = CommitOutcome::Committed;
     } else if committed_this_round(options, repo, dir, journal)? {
         out.outcome = CommitOutcome::AlreadyCommitted;
@@ -195,9 +198,9 @@ fn try_commit(
         out.outcome = CommitOutcome::NothingToCommit;
         return Ok(());
     }
-    let head = git::commits::head(dir)?;
+    let head = git::commits::head_of(&target)?;
     out.commit = Some(head.to_string());
-    out.files = git::commits::changed_files(dir, head)?;
+    out.files = git::commits::changed_files(&target, head)?;
     Ok(())
 }
 
@@ -211,9 +214,10 @@ fn try_commit(
 fn commit_if_changed(
     options: &CommitOptions<'_>,
     s: &Round<'_>,
+    target: &gix::Repository,
     dir: &std::path::Path,
 ) -> Result<bool> {
-    if !options.no_verify && git::commits::may_run_pre_commit_hook(dir)? {
+    if !options.no_verify && git::commits::may_run_pre_commit_hook(target)? {
         if !git::commits::has_changes(dir, options.all)? {
             return Ok(false);
         }

@@ -140,13 +140,18 @@ impl Command for CommitArgs {
         // The round: the interrupted one with this message, else a new one.
         let journal_path = Journal::path(&repo, &s.realm, &s.change.id);
         let mut journal = Journal::open(&journal_path, &self.text);
-        for r in &repos {
-            if journal.before.contains_key(r.as_str()) {
-                continue;
-            }
-            if let Ok(dir) = s.worktree(r)
-                && let Ok(head) = git::commits::head(&dir)
-            {
+        let limit = self.jobs.limit(&repo)?;
+        let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> =
+            repos.iter().map(|r| (r.clone(), s.worktree(r))).collect();
+        let unjournaled: Vec<&(Name, std::result::Result<PathBuf, String>)> = jobs
+            .iter()
+            .filter(|(r, _)| !journal.before.contains_key(r.as_str()))
+            .collect();
+        let heads = crate::parallel::parallel(&unjournaled, limit, |(_, dir)| {
+            dir.as_ref().ok().and_then(|d| git::commits::head(d).ok())
+        });
+        for ((r, _), head) in unjournaled.iter().zip(heads) {
+            if let Some(head) = head {
                 journal.before.insert(r.to_string(), head.to_string());
             }
         }
@@ -169,9 +174,6 @@ impl Command for CommitArgs {
             gpg_sign: self.gpg_sign.as_deref(),
             no_edit: self.no_edit,
         };
-        let limit = self.jobs.limit(&repo)?;
-        let jobs: Vec<(Name, std::result::Result<PathBuf, String>)> =
-            repos.iter().map(|r| (r.clone(), s.worktree(r))).collect();
         let results = crate::parallel::parallel(&jobs, limit, |(r, dir)| {
             round::commit_one(&options, &round_of, r, dir, &journal)
         });

@@ -208,11 +208,21 @@ pub fn pending_files(dir: &Path, all: bool) -> Result<Vec<String>> {
 
 /// The commit `HEAD` is at in the repository (or worktree) at `dir`.
 pub fn head(dir: &Path) -> Result<gix::ObjectId> {
-    let repo = super::open_at(dir)?;
+    head_of(&super::open_at(dir)?)
+}
+
+/// `head` of a repository already open (read from disk again at each call, so
+/// it sees a commit a `git` process made since).
+pub fn head_of(repo: &gix::Repository) -> Result<gix::ObjectId> {
     let id = repo
         .head_id()
-        .context(|| format!("cannot resolve HEAD in {}", dir.display()))?;
+        .context(|| format!("cannot resolve HEAD in {}", where_is(repo)))?;
     Ok(id.detach())
+}
+
+/// The repository's working tree, else its git dir, for messages.
+fn where_is(repo: &gix::Repository) -> std::path::Display<'_> {
+    repo.workdir().unwrap_or_else(|| repo.git_dir()).display()
 }
 
 /// Whether `git commit` in the repository at `dir` may run a `pre-commit` hook:
@@ -220,8 +230,7 @@ pub fn head(dir: &Path) -> Result<gix::ObjectId> {
 /// `$GIT_COMMON_DIR/hooks`), or any `hook.*` configuration (hooks named in
 /// config). `git commit` runs that hook before it finds there is nothing to
 /// commit, so only without one may a commit be tried without asking first.
-pub fn may_run_pre_commit_hook(dir: &Path) -> Result<bool> {
-    let repo = super::open_at(dir)?;
+pub fn may_run_pre_commit_hook(repo: &gix::Repository) -> Result<bool> {
     let config = repo.config_snapshot();
     if config
         .plumbing()
@@ -230,7 +239,7 @@ pub fn may_run_pre_commit_hook(dir: &Path) -> Result<bool> {
     {
         return Ok(true);
     }
-    let hooks = match super::config_string(&repo, "core.hooksPath") {
+    let hooks = match super::config_string(repo, "core.hooksPath") {
         // `~` and the like: not worth resolving here; assume a hook.
         Some(p) if p.starts_with('~') || p.contains('$') => return Ok(true),
         Some(p) if Path::new(&p).is_absolute() => std::path::PathBuf::from(p),
@@ -256,11 +265,10 @@ pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::Obj
 /// The paths `commit` of the repository at `dir` changed (against its parent;
 /// all of them for a root commit; none for a merge), as `git diff-tree
 /// --name-only -r --root` lists them, read in-process.
-pub fn changed_files(dir: &Path, commit: gix::ObjectId) -> Result<Vec<String>> {
-    let repo = super::open_at(dir)?;
+pub fn changed_files(repo: &gix::Repository, commit: gix::ObjectId) -> Result<Vec<String>> {
     let found = repo
         .find_commit(commit)
-        .context(|| format!("cannot read commit {commit} in {}", dir.display()))?;
+        .context(|| format!("cannot read commit {commit} in {}", where_is(repo)))?;
     let parents: Vec<gix::ObjectId> = found.parent_ids().map(|id| id.detach()).collect();
     let tree_of = |c: &gix::Commit<'_>| -> Result<gix::ObjectId> {
         Ok(c.tree_id()
@@ -270,11 +278,11 @@ pub fn changed_files(dir: &Path, commit: gix::ObjectId) -> Result<Vec<String>> {
     let parent_tree = match parents.as_slice() {
         [] => None,
         [p] => Some(tree_of(&repo.find_commit(*p).context(|| {
-            format!("cannot read commit {p} in {}", dir.display())
+            format!("cannot read commit {p} in {}", where_is(repo))
         })?)?),
         _ => return Ok(Vec::new()),
     };
-    tree_changes(&repo, parent_tree, Some(tree_of(&found)?))
+    tree_changes(repo, parent_tree, Some(tree_of(&found)?))
 }
 
 /// The paths of the files (and submodules) that differ between trees `a` and `b`

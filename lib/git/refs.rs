@@ -115,10 +115,14 @@ pub fn current_branch(dir: &Path) -> Result<Option<String>> {
     let Ok(repo) = super::open_at(dir) else {
         return Ok(None);
     };
-    Ok(repo
-        .head_name()
+    Ok(branch_of(&repo))
+}
+
+/// `current_branch` of a repository already open.
+pub fn branch_of(repo: &gix::Repository) -> Option<String> {
+    repo.head_name()
         .ok()
         .flatten()
         .map(|name| name.shorten().to_string())
-        .filter(|b| !b.is_empty()))
+        .filter(|b| !b.is_empty())
 }
