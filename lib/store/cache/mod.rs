@@ -161,27 +161,35 @@ impl RealmCache {
         let mut lines = body_lines(&data, FORMAT)?;
         let body_end = lines.data.len();
         let root = hex(lines.next()?.1.strip_prefix(b"root ")?)?;
+        let body = lines.data;
         let mut sections = [None; 3];
-        let mut current: Option<(usize, ObjectId, usize)> = None;
-        let mut close = |current: Option<(usize, ObjectId, usize)>, end: usize| {
-            if let Some((i, tree, start)) = current {
-                sections[i] = Some(Section { tree, start, end });
+        // Only the section headers (`@dir tree`, the only lines that start with
+        // `@`) are looked at, found with one search rather than line by line: the
+        // 12,000 lines of a large realm are read when asked for.
+        let headers = memchr::memmem::Finder::new(b"\n@");
+        let mut at = lines.at;
+        while at < body_end {
+            let line_end = memchr::memchr(b'\n', &body[at..]).map_or(body_end, |n| at + n);
+            let (dir, id) = split2(body[at..line_end].strip_prefix(b"@")?, b' ')?;
+            let i = DIRS.iter().position(|d| d.as_bytes() == dir)?;
+            let start = (line_end + 1).min(body_end);
+            let end = headers
+                .find(&body[line_end..])
+                .map_or(body_end, |n| line_end + n + 1);
+            match id {
+                // A directory the cache does not mirror has no lines.
+                b"-" if start != end => return None,
+                b"-" => {}
+                id => {
+                    sections[i] = Some(Section {
+                        tree: hex(id)?,
+                        start,
+                        end,
+                    })
+                }
             }
-        };
-        while let Some((at, line)) = lines.next() {
-            if let Some(header) = line.strip_prefix(b"@") {
-                close(current.take(), at);
-                let (dir, id) = split2(header, b' ')?;
-                let i = DIRS.iter().position(|d| d.as_bytes() == dir)?;
-                current = match id {
-                    b"-" => None,
-                    id => Some((i, hex(id)?, lines.at)),
-                };
-            } else if current.is_none() {
-                return None;
-            }
+            at = end;
         }
-        close(current.take(), body_end);
         Some(RealmCache::new(data, root, sections))
     }
 
@@ -655,5 +663,23 @@ mod tests {
         assert!(RealmCache::parse(other.into_bytes()).is_none());
         assert!(RealmCache::parse(b"garbage".to_vec()).is_none());
         assert!(RealmCache::parse(Vec::new()).is_none());
+        // Sealed, but not the shape of a cache: an entry under a directory it
+        // does not mirror, an entry before any section, an unknown section.
+        for body in [
+            format!("{FORMAT}\nroot {id}\n@repos {id}\na\tf\t{id}\n@changes -\nx\tf\t{id}\n"),
+            format!("{FORMAT}\nroot {id}\na\tf\t{id}\n@repos {id}\n"),
+            format!("{FORMAT}\nroot {id}\n@other {id}\n"),
+        ] {
+            let sealed = format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes()));
+            assert!(RealmCache::parse(sealed.into_bytes()).is_none(), "{body}");
+        }
+        // Empty sections, and sections in another order, are fine.
+        let body =
+            format!("{FORMAT}\nroot {id}\n@domains {id}\n@repos {id}\na\tf\t{id}\n@changes -\n");
+        let sealed = format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes()));
+        let ok = RealmCache::parse(sealed.into_bytes()).expect("a valid cache");
+        assert_eq!(ok.entry("repos", "a"), Some(Some((EntryKind::File, id))));
+        assert_eq!(ok.entry("domains", "a"), Some(None));
+        assert_eq!(ok.entry("changes", "a"), None);
     }
 }
