@@ -225,7 +225,7 @@ fn where_is(repo: &gix::Repository) -> std::path::Display<'_> {
     repo.workdir().unwrap_or_else(|| repo.git_dir()).display()
 }
 
-/// Whether `git commit` in the repository at `dir` may run a `pre-commit` hook:
+/// Whether `git commit` in `repo` may run a `pre-commit` hook:
 /// a `pre-commit` file in its hooks folder (`core.hooksPath`, else
 /// `$GIT_COMMON_DIR/hooks`), or any `hook.*` configuration (hooks named in
 /// config). `git commit` runs that hook before it finds there is nothing to
@@ -262,7 +262,7 @@ pub fn first_parent(dir: &Path, commit: gix::ObjectId) -> Result<Option<gix::Obj
     Ok(found.parent_ids().next().map(|id| id.detach()))
 }
 
-/// The paths `commit` of the repository at `dir` changed (against its parent;
+/// The paths `commit` of `repo` changed (against its parent;
 /// all of them for a root commit; none for a merge), as `git diff-tree
 /// --name-only -r --root` lists them, read in-process.
 pub fn changed_files(repo: &gix::Repository, commit: gix::ObjectId) -> Result<Vec<String>> {
