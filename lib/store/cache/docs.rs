@@ -103,19 +103,14 @@ impl Docs {
 
     /// `key`, remembering the last domain looked up.
     fn key<'p>(&self, cache: &RealmCache, path: &'p str) -> Option<(Key, &'p str)> {
+        let (name, rel) = domain_and_rel(path)?;
         if let Some((root, key)) = &*self.last.borrow()
             && *root == cache.root()
-            && let Some(rel) = path
-                .strip_prefix(model::paths::DOMAINS)
-                .and_then(|p| p.strip_prefix('/'))
-                .and_then(|p| p.strip_prefix(key.0.as_str()))
-                .and_then(|p| p.strip_prefix('/'))
-            && !rel.is_empty()
-            && !rel.contains(['\t', '\n'])
+            && key.0 == name
         {
             return Some((key.clone(), rel));
         }
-        let (key, rel) = key(cache, path)?;
+        let key = key(cache, name)?;
         *self.last.borrow_mut() = Some((cache.root(), key.clone()));
         Some((key, rel))
     }
@@ -266,9 +261,9 @@ fn line_of(lines: &[u8], rel: impl AsRef<[u8]>, kind: impl AsRef<[u8]>) -> Optio
         })
 }
 
-/// The domain of `path` (`domains/<name>/<rel>`) as of the tree the cache
-/// describes, and `rel`; `None` when the cache does not know it.
-fn key<'p>(cache: &RealmCache, path: &'p str) -> Option<(Key, &'p str)> {
+/// The domain `name` and the path `rel` in it of `path` (`domains/<name>/<rel>`),
+/// when a docs file can hold it.
+fn domain_and_rel(path: &str) -> Option<(&str, &str)> {
     let rest = path
         .strip_prefix(model::paths::DOMAINS)?
         .strip_prefix('/')?;
@@ -276,8 +271,14 @@ fn key<'p>(cache: &RealmCache, path: &'p str) -> Option<(Key, &'p str)> {
     if name.contains('\t') || rel.contains(['\t', '\n']) || rel.is_empty() {
         return None;
     }
+    Some((name, rel))
+}
+
+/// Domain `name` as of the tree the cache describes; `None` when the cache does
+/// not know it.
+fn key(cache: &RealmCache, name: &str) -> Option<Key> {
     match cache.entry(model::paths::DOMAINS, name)?? {
-        (EntryKind::Dir, tree) => Some(((name.to_owned(), tree), rel)),
+        (EntryKind::Dir, tree) => Some((name.to_owned(), tree)),
         (EntryKind::File, _) => None,
     }
 }
