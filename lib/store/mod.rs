@@ -22,6 +22,7 @@ mod edits;
 mod git_backend;
 pub mod history;
 pub mod memory;
+mod overlay;
 mod snapshot;
 mod turn;
 
