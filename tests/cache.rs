@@ -483,8 +483,15 @@ fn corrupt_files_are_ignored(ext: &str, args: &[&str], change: (&str, &str)) {
     let text = String::from_utf8(good.clone()).unwrap();
     let unnamed = text.replacen(change.0, change.1, 1);
     assert_ne!(unnamed, text);
-    let format = format!("git-realm {ext} 1 ");
-    let foreign = text.replacen(&format, &format!("git-realm {ext} 9 "), 1);
+    // The format line is `git-realm EXT N VERSION`: the same file in format 99.
+    let format = text.lines().next().unwrap();
+    let number = format.split(' ').nth(2).unwrap();
+    let foreign = text.replacen(
+        format,
+        &format.replacen(&format!(" {number} "), " 99 ", 1),
+        1,
+    );
+    assert_ne!(foreign, text);
     let corrupt: Vec<(&str, Vec<u8>)> = vec![
         ("a changed byte", unnamed.into_bytes()),
         ("another format", foreign.into_bytes()),
@@ -497,5 +504,111 @@ fn corrupt_files_are_ignored(ext: &str, args: &[&str], change: (&str, &str)) {
         assert_eq!(answer(&w, "fungal", args, true), expected, "{what}");
         // …and replaced by a good one.
         assert_ne!(std::fs::read(&file).unwrap(), bytes, "{what}");
+    }
+}
+
+/// The tree `id` written again with its entries in reverse order: what git never
+/// writes, but a hand-made realm can hold (`hash-object --literally`).
+fn reversed_tree(w: &World, dir: &str, id: &str) -> String {
+    let listing = w.git(dir, &["ls-tree", "-z", id]).ok().stdout;
+    let mut tree = Vec::new();
+    for entry in listing.split('\0').filter(|e| !e.is_empty()).rev() {
+        let (head, name) = entry.split_once('\t').unwrap();
+        let fields: Vec<&str> = head.split(' ').collect();
+        let mode = fields[0].trim_start_matches('0');
+        tree.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+        let oid = fields[2];
+        tree.extend(
+            (0..oid.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&oid[i..i + 2], 16).unwrap()),
+        );
+    }
+    let file = w.path("reversed-tree");
+    std::fs::write(&file, tree).unwrap();
+    let written = w.git(
+        dir,
+        &[
+            "hash-object",
+            "-t",
+            "tree",
+            "--literally",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+    );
+    written.ok().stdout.trim().to_owned()
+}
+
+#[test]
+fn a_realm_tree_out_of_git_order_answers_as_without_the_cache() {
+    let w = realm_with_members();
+    w.realm(
+        "aperture",
+        &["domain", "create", "d", "--repos", "aperture,fungal"],
+    )
+    .ok();
+    // Enough entries that a bisection of the reversed trees would miss most.
+    let mut edits: Vec<(String, Option<String>)> = (0..24)
+        .map(|i| {
+            let r = format!("r{i:02}");
+            (
+                format!("repos/{r}.yaml"),
+                Some(format!("name: {r}\nurl: /srv/{r}.git\njoined_at: {T}\n")),
+            )
+        })
+        .collect();
+    edits.extend((0..12).map(|i| {
+        let d = format!("e{i:02}");
+        (
+            format!("domains/{d}/domain.yaml"),
+            Some(format!(
+                "name: {d}\nmembers:\n- r{i:02}\n- fungal\ncreated_at: {T}\n"
+            )),
+        )
+    }));
+    apply(&w, &edits);
+    // The same commit, with `repos/` and `domains/` out of order.
+    let work = "edit";
+    w.git(".", &["clone", "-q", "acme.git", work]).ok();
+    let mut root = String::new();
+    for line in w.git(work, &["ls-tree", "HEAD"]).ok().stdout.lines() {
+        let (head, name) = line.split_once('\t').unwrap();
+        let id = head.split(' ').nth(2).unwrap();
+        let id = match name {
+            "repos" | "domains" => reversed_tree(&w, work, id),
+            _ => id.to_owned(),
+        };
+        let kind = head.split(' ').nth(1).unwrap();
+        let mode = head.split(' ').next().unwrap();
+        root.push_str(&format!("{mode} {kind} {id}\t{name}\n"));
+    }
+    let tree_file = w.path("root-tree");
+    std::fs::write(&tree_file, &root).unwrap();
+    let mut mktree = w.command(&w.path(work), "git", &["mktree"]);
+    mktree.stdin(std::fs::File::open(&tree_file).unwrap());
+    let root_id = w.run_cmd(mktree).ok().stdout.trim().to_owned();
+    let commit = w
+        .git(
+            work,
+            &["commit-tree", &root_id, "-p", "HEAD", "-m", "out of order"],
+        )
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    w.git(
+        work,
+        &["push", "-q", "origin", &format!("{commit}:refs/heads/main")],
+    )
+    .ok();
+    w.realm("fungal", &["status", "--fetch", "-q"]);
+    for me in ["fungal", "r03", "r20", "nobody"] {
+        w.git("fungal", &["config", "realm.acme.member", me]).ok();
+        for args in [&["status", "--json"][..], &["domain", "list", "--json"][..]] {
+            let cached = answer(&w, "fungal", args, true);
+            let uncached = answer(&w, "fungal", args, false);
+            assert_eq!(cached, uncached, "as {me}, `git realm {}`", args.join(" "));
+        }
     }
 }

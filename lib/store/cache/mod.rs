@@ -47,7 +47,7 @@ pub mod docs;
 pub mod facts;
 
 /// The first line of a cache file: the format and the build that wrote it.
-const FORMAT: &str = concat!("git-realm cache 1 ", env!("CARGO_PKG_VERSION"));
+const FORMAT: &str = concat!("git-realm cache 2 ", env!("CARGO_PKG_VERSION"));
 
 /// The directories of the realm root the cache mirrors, in section order.
 pub(super) const DIRS: [&str; 3] = [
@@ -88,12 +88,22 @@ pub(super) fn path(common_dir: &Path, local_ref: &str) -> PathBuf {
         .join(format!("{key}.cache"))
 }
 
-/// One mirrored directory: its tree, and the byte range of its lines.
+/// One mirrored directory: its tree, the byte range of its lines, and what the
+/// builder found true of all of them (its header line is
+/// `@dir tree order largest length`, or `@dir -` for a directory not there).
 #[derive(Debug, Clone, Copy)]
 struct Section {
     tree: ObjectId,
     start: usize,
     end: usize,
+    /// The names strictly increase in git's tree order (header `s`; `u` when not),
+    /// so a name is found by bisection. A tree git wrote always does; a
+    /// hand-made one may not, and is then scanned as before.
+    sorted: bool,
+    /// `domains/` only: the largest `domain.yaml` when every line is a valid
+    /// domain that parsed (header: the size, or `-`). Then only the lines that
+    /// contain a name can concern it, and one search over the section finds them.
+    largest: Option<u64>,
 }
 
 /// The cache of one realm tree (see the module documentation).
@@ -120,6 +130,9 @@ type LineMap = HashMap<Vec<u8>, (usize, usize)>;
 
 /// Lookups answered by scanning a section before it is mapped by name.
 const SCANNED_LOOKUPS: u32 = 16;
+/// Lookups answered by bisecting a sorted section before it is mapped by name
+/// (a bisection of 10,000 lines costs about what mapping six lines does).
+const BISECTED_LOOKUPS: u32 = 1024;
 
 impl RealmCache {
     fn new(data: Vec<u8>, root: ObjectId, sections: [Option<Section>; 3]) -> Self {
@@ -137,6 +150,12 @@ impl RealmCache {
         let section = self.sections[i]?;
         let lines = &self.data[section.start..section.end];
         self.lookups.set(self.lookups.get() + 1);
+        if section.sorted
+            && self.lookups.get() <= BISECTED_LOOKUPS
+            && let Some(found) = bisect_line(lines, name)
+        {
+            return found;
+        }
         if self.lookups.get() <= SCANNED_LOOKUPS {
             return find_line(lines, name);
         }
@@ -163,31 +182,40 @@ impl RealmCache {
         let root = hex(lines.next()?.1.strip_prefix(b"root ")?)?;
         let body = lines.data;
         let mut sections = [None; 3];
-        // Only the section headers (`@dir tree`, the only lines that start with
-        // `@`) are looked at, found with one search rather than line by line: the
-        // 12,000 lines of a large realm are read when asked for.
-        let headers = memchr::memmem::Finder::new(b"\n@");
+        // Only the section headers are read: each says how long its lines are,
+        // so the 12,000 lines of a large realm are not even searched until asked for.
         let mut at = lines.at;
         while at < body_end {
             let line_end = memchr::memchr(b'\n', &body[at..]).map_or(body_end, |n| at + n);
-            let (dir, id) = split2(body[at..line_end].strip_prefix(b"@")?, b' ')?;
+            let (dir, fields) = split2(body[at..line_end].strip_prefix(b"@")?, b' ')?;
             let i = DIRS.iter().position(|d| d.as_bytes() == dir)?;
             let start = (line_end + 1).min(body_end);
-            let end = headers
-                .find(&body[line_end..])
-                .map_or(body_end, |n| line_end + n + 1);
-            match id {
+            if fields == b"-" {
                 // A directory the cache does not mirror has no lines.
-                b"-" if start != end => return None,
-                b"-" => {}
-                id => {
-                    sections[i] = Some(Section {
-                        tree: hex(id)?,
-                        start,
-                        end,
-                    })
-                }
+                at = start;
+                continue;
             }
+            let [tree, order, largest, length] = fields_of::<4>(fields, b' ')?;
+            let number = |field: &[u8]| std::str::from_utf8(field).ok()?.parse::<u64>().ok();
+            let end = start.checked_add(usize::try_from(number(length)?).ok()?)?;
+            // The lines end with a newline, right before the next header.
+            if end > body_end || (end > start && body[end - 1] != b'\n') {
+                return None;
+            }
+            sections[i] = Some(Section {
+                tree: hex(tree)?,
+                start,
+                end,
+                sorted: match order {
+                    b"s" => true,
+                    b"u" => false,
+                    _ => return None,
+                },
+                largest: match largest {
+                    b"-" => None,
+                    n => Some(number(n)?),
+                },
+            });
             at = end;
         }
         Some(RealmCache::new(data, root, sections))
@@ -248,7 +276,8 @@ impl RealmCache {
     /// anything but "no binding, not a member", in tree order; `None` when the
     /// cache cannot tell (the caller reads every domain).
     pub(super) fn domains_naming(&self, me: &str, max_size: u64) -> Option<Vec<String>> {
-        let (_, lines) = self.section(DOMAINS)?;
+        let section = self.sections[DOMAINS]?;
+        let lines = &self.data[section.start..section.end];
         let mut out = Vec::new();
         // Most lines do not name `me` at all: a substring search says so before
         // any list is split (this scan is most of `status` in a 2,000-domain realm).
@@ -256,6 +285,22 @@ impl RealmCache {
         let named = |list: &[u8]| {
             finder.find(list).is_some() && list.split(|b| *b == b',').any(|n| n == me.as_bytes())
         };
+        if section.largest.is_some_and(|largest| largest <= max_size) {
+            // Every domain is valid, parsed and small enough: only a line that
+            // contains `me` somewhere can name it, and one search finds those.
+            let mut at = 0;
+            while let Some(hit) = finder.find(&lines[at..]) {
+                let start = memchr::memrchr(b'\n', &lines[..at + hit]).map_or(0, |n| n + 1);
+                let end =
+                    memchr::memchr(b'\n', &lines[at + hit..]).map_or(lines.len(), |n| at + hit + n);
+                let [name, _, _, _, _, _, members, bindings] = tab_fields::<8>(&lines[start..end])?;
+                if named(members) || named(bindings) {
+                    out.push(std::str::from_utf8(name).ok()?.to_owned());
+                }
+                at = end;
+            }
+            return Some(out);
+        }
         let lines = Lines { data: lines, at: 0 }.map(|(_, l)| l);
         for line in lines.filter(|l| !l.is_empty()) {
             let [name, _, _, valid, size, state, members, bindings] = tab_fields::<8>(line)?;
@@ -340,23 +385,31 @@ pub(super) fn build(
             data.extend_from_slice(format!("@{dir} -\n").as_bytes());
             continue;
         };
-        data.extend_from_slice(format!("@{dir} {tree}\n").as_bytes());
-        let start = data.len();
-        match previous.and_then(|p| p.section(i).filter(|(t, _)| *t == tree)) {
-            Some((_, lines)) => data.extend_from_slice(lines),
-            None => {
+        let before = previous.and_then(|p| Some(p).zip(p.sections[i]));
+        let (lines, sorted, largest) = match before {
+            Some((p, s)) if s.tree == tree => {
+                (p.data[s.start..s.end].to_vec(), s.sorted, s.largest)
+            }
+            _ => {
                 // A repos line is only its head: nothing to reuse, nothing to look up
                 // (10,000 entries in a large realm).
-                let old = match previous {
-                    Some(p) if i != REPOS => p.lines_by_name(i),
+                let old = match before {
+                    Some((p, _)) if i != REPOS => p.lines_by_name(i),
                     _ => HashMap::new(),
                 };
+                let mut lines = Vec::new();
+                let mut sorted = true;
+                let mut last: Option<Entry> = None;
                 let mut head = String::new();
                 let mut hex = [0u8; 64];
                 for entry in reader.entries(tree)? {
                     if entry.name.contains(['\t', '\n']) || entry.name.starts_with('@') {
                         return Ok(None);
                     }
+                    sorted &= last.as_ref().is_none_or(|l| {
+                        tree_order(l.name.as_bytes(), l.kind, entry.name.as_bytes(), entry.kind)
+                            .is_lt()
+                    });
                     head.clear();
                     head.push_str(&entry.name);
                     head.push('\t');
@@ -366,25 +419,42 @@ pub(super) fn build(
                     match old.get(entry.name.as_bytes()) {
                         // Same name, kind and object: the same facts.
                         Some(line) if line.starts_with(head.as_bytes()) => {
-                            data.extend_from_slice(line);
+                            lines.extend_from_slice(line);
                         }
                         _ => {
-                            data.extend_from_slice(head.as_bytes());
+                            lines.extend_from_slice(head.as_bytes());
                             match i {
                                 REPOS => {}
-                                CHANGES => data.extend(reader.change_facts(&entry).as_bytes()),
-                                _ => data.extend(reader.domain_facts(&entry)?.as_bytes()),
+                                CHANGES => lines.extend(reader.change_facts(&entry).as_bytes()),
+                                _ => lines.extend(reader.domain_facts(&entry)?.as_bytes()),
                             }
                         }
                     }
-                    data.push(b'\n');
+                    lines.push(b'\n');
+                    last = Some(entry);
                 }
+                let largest = if i == DOMAINS {
+                    largest_domain(&lines)
+                } else {
+                    None
+                };
+                (lines, sorted, largest)
             }
-        }
+        };
+        let order = if sorted { 's' } else { 'u' };
+        let largest_field = largest.map_or("-".to_owned(), |n| n.to_string());
+        let length = lines.len();
+        data.extend_from_slice(
+            format!("@{dir} {tree} {order} {largest_field} {length}\n").as_bytes(),
+        );
+        let start = data.len();
+        data.extend_from_slice(&lines);
         sections[i] = Some(Section {
             tree,
             start,
             end: data.len(),
+            sorted,
+            largest,
         });
     }
     Ok(Some(RealmCache::new(seal(data), root, sections)))
@@ -554,10 +624,15 @@ fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
 
 /// Exactly `N` tab-separated fields of `line`, or `None`.
 fn tab_fields<const N: usize>(line: &[u8]) -> Option<[&[u8]; N]> {
+    fields_of(line, b'\t')
+}
+
+/// Exactly `N` fields of `line` separated by `sep`, or `None`.
+fn fields_of<const N: usize>(line: &[u8], sep: u8) -> Option<[&[u8]; N]> {
     let mut out = [&line[..0]; N];
     let mut rest = line;
     for (i, field) in out.iter_mut().enumerate() {
-        match memchr::memchr(b'\t', rest) {
+        match memchr::memchr(sep, rest) {
             Some(at) if i + 1 < N => {
                 *field = &rest[..at];
                 rest = &rest[at + 1..];
@@ -588,6 +663,58 @@ fn hex(field: &[u8]) -> Option<ObjectId> {
 fn split2(line: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
     let at = line.iter().position(|b| *b == sep)?;
     Some((&line[..at], &line[at + 1..]))
+}
+
+/// How git orders tree entries: by name, a directory's name as if it ended in `/`.
+fn tree_order(a: &[u8], a_kind: EntryKind, b: &[u8], b_kind: EntryKind) -> std::cmp::Ordering {
+    let slash = |kind| match kind {
+        EntryKind::Dir => &b"/"[..],
+        EntryKind::File => &b""[..],
+    };
+    a.iter()
+        .chain(slash(a_kind))
+        .cmp(b.iter().chain(slash(b_kind)))
+}
+
+/// The largest `domain.yaml` of a domains section when every line is a valid
+/// domain that parsed; `None` when some line is not (or does not split).
+fn largest_domain(lines: &[u8]) -> Option<u64> {
+    let mut largest = 0;
+    for (_, line) in (Lines { data: lines, at: 0 }) {
+        let [_, _, _, valid, size, state, _, _] = tab_fields::<8>(line)?;
+        if valid != b"1" || state != b"+" {
+            return None;
+        }
+        largest = largest.max(std::str::from_utf8(size).ok()?.parse().ok()?);
+    }
+    Some(largest)
+}
+
+/// The line for entry `name` in a section whose names strictly increase in tree
+/// order, by bisection: `Some(None)` when there is none, `None` when a line does
+/// not split (the caller scans instead). The same line `find_line` finds: a name
+/// can be a file and a directory, and the file sorts first.
+fn bisect_line<'a>(lines: &'a [u8], name: &[u8]) -> Option<Option<&'a [u8]>> {
+    for kind in [EntryKind::File, EntryKind::Dir] {
+        // `lo` is the start of a line, `hi` the end of the range still searched.
+        let (mut lo, mut hi) = (0, lines.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = memchr::memrchr(b'\n', &lines[lo..mid]).map_or(lo, |n| lo + n + 1);
+            let end = memchr::memchr(b'\n', &lines[start..hi]).map_or(hi, |n| start + n);
+            let line = &lines[start..end];
+            let (line_name, rest) = split2(line, b'\t')?;
+            let line_kind = self::kind(rest.split(|b| *b == b'\t').next()?)?;
+            match tree_order(line_name, line_kind, name, kind) {
+                // `b/` asked as a file has the key of the directory `b`.
+                std::cmp::Ordering::Equal if line_name != name => break,
+                std::cmp::Ordering::Equal => return Some(Some(line)),
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start,
+            }
+        }
+    }
+    Some(None)
 }
 
 /// The line of `lines` (a section) for entry `name`.
@@ -637,14 +764,24 @@ mod tests {
         assert_eq!(tab_fields::<3>(b"a\tb"), None, "a field missing");
     }
 
+    /// A section of a hand-made cache: its header, then its lines.
+    fn section(dir: &str, id: ObjectId, lines: &str) -> String {
+        format!("@{dir} {id} s - {}\n{lines}", lines.len())
+    }
+
+    fn sealed(body: &str) -> Vec<u8> {
+        format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes())).into_bytes()
+    }
+
     #[test]
     fn a_corrupt_or_foreign_file_is_not_a_cache() {
         let id = ObjectId::empty_tree(gix::hash::Kind::Sha1);
-        let mut data =
-            format!("{FORMAT}\nroot {id}\n@repos {id}\na\tf\t{id}\n@changes -\n@domains -\n")
-                .into_bytes();
-        let crc = crc32fast::hash(&data);
-        data.extend_from_slice(format!("end {crc:08x}\n").as_bytes());
+        let a = format!("a\tf\t{id}\n");
+        let body = format!(
+            "{FORMAT}\nroot {id}\n{}@changes -\n@domains -\n",
+            section("repos", id, &a)
+        );
+        let data = sealed(&body);
         let good = RealmCache::parse(data.clone()).expect("a valid cache");
         assert_eq!(good.root(), id);
         assert_eq!(good.entry("repos", "a"), Some(Some((EntryKind::File, id))));
@@ -656,30 +793,100 @@ mod tests {
         assert!(RealmCache::parse(flipped).is_none());
         assert!(RealmCache::parse(data[..data.len() - 3].to_vec()).is_none());
         // Another build's file, with a valid checksum of its own.
-        let body = String::from_utf8(data[..data.len() - 13].to_vec())
-            .unwrap()
-            .replacen(FORMAT, "git-realm cache 1 0.0.0-other", 1);
-        let other = format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes()));
-        assert!(RealmCache::parse(other.into_bytes()).is_none());
+        let other = body.replacen(FORMAT, "git-realm cache 2 0.0.0-other", 1);
+        assert!(RealmCache::parse(sealed(&other)).is_none());
         assert!(RealmCache::parse(b"garbage".to_vec()).is_none());
         assert!(RealmCache::parse(Vec::new()).is_none());
         // Sealed, but not the shape of a cache: an entry under a directory it
-        // does not mirror, an entry before any section, an unknown section.
+        // does not mirror, an entry before any section, an unknown section, a
+        // section longer than the file or not ending at a line, a header with a
+        // field missing or unknown.
+        let b = format!("b\tf\t{id}\n");
         for body in [
-            format!("{FORMAT}\nroot {id}\n@repos {id}\na\tf\t{id}\n@changes -\nx\tf\t{id}\n"),
-            format!("{FORMAT}\nroot {id}\na\tf\t{id}\n@repos {id}\n"),
-            format!("{FORMAT}\nroot {id}\n@other {id}\n"),
+            format!("{}@changes -\nx\tf\t{id}\n", section("repos", id, &a)),
+            format!("a\tf\t{id}\n{}", section("repos", id, "")),
+            section("other", id, ""),
+            format!("@repos {id} s - 46\n{a}"),
+            format!("@repos {id} s - 44\n{a}"),
+            format!("@repos {id} s 45\n{a}"),
+            format!("@repos {id} x - 45\n{a}"),
+            format!("@repos {id} s - 45 1\n{a}"),
         ] {
-            let sealed = format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes()));
-            assert!(RealmCache::parse(sealed.into_bytes()).is_none(), "{body}");
+            let body = format!("{FORMAT}\nroot {id}\n{body}");
+            assert!(RealmCache::parse(sealed(&body)).is_none(), "{body}");
         }
         // Empty sections, and sections in another order, are fine.
-        let body =
-            format!("{FORMAT}\nroot {id}\n@domains {id}\n@repos {id}\na\tf\t{id}\n@changes -\n");
-        let sealed = format!("{body}end {:08x}\n", crc32fast::hash(body.as_bytes()));
-        let ok = RealmCache::parse(sealed.into_bytes()).expect("a valid cache");
+        let body = format!(
+            "{FORMAT}\nroot {id}\n{}{}@changes -\n",
+            section("domains", id, ""),
+            section("repos", id, &a)
+        );
+        let ok = RealmCache::parse(sealed(&body)).expect("a valid cache");
         assert_eq!(ok.entry("repos", "a"), Some(Some((EntryKind::File, id))));
         assert_eq!(ok.entry("domains", "a"), Some(None));
         assert_eq!(ok.entry("changes", "a"), None);
+        // Two sections, the first one's lines right before the second's header.
+        let body = format!(
+            "{FORMAT}\nroot {id}\n{}{}@changes -\n",
+            section("repos", id, &a),
+            section("domains", id, &b)
+        );
+        let ok = RealmCache::parse(sealed(&body)).expect("a valid cache");
+        assert_eq!(ok.entry("repos", "b"), Some(None));
+        assert_eq!(ok.entry("domains", "b"), Some(Some((EntryKind::File, id))));
+    }
+
+    #[test]
+    fn a_sorted_section_is_bisected_to_the_line_a_scan_finds() {
+        let id = ObjectId::empty_tree(gix::hash::Kind::Sha1);
+        // Git's tree order: a directory sorts as if its name ended in '/', so
+        // `api-v2/` < `api/` < `api0`, and `b` the file < `b.txt` < `b/`.
+        let entries = [
+            ("api-v2", 'd'),
+            ("api", 'd'),
+            ("api0", 'f'),
+            ("b", 'f'),
+            ("b.txt", 'f'),
+            ("b", 'd'),
+            ("c", 'f'),
+        ];
+        for w in entries.windows(2) {
+            let kind = |k| {
+                if k == 'd' {
+                    EntryKind::Dir
+                } else {
+                    EntryKind::File
+                }
+            };
+            assert!(
+                tree_order(
+                    w[0].0.as_bytes(),
+                    kind(w[0].1),
+                    w[1].0.as_bytes(),
+                    kind(w[1].1)
+                )
+                .is_lt(),
+                "{w:?}"
+            );
+        }
+        let lines: String = entries
+            .iter()
+            .map(|(name, kind)| format!("{name}\t{kind}\t{id}\n"))
+            .collect();
+        for name in [
+            "api-v2", "api", "api0", "b", "b.txt", "c", "a", "api-", "b/", "d", "",
+        ] {
+            assert_eq!(
+                bisect_line(lines.as_bytes(), name.as_bytes()),
+                Some(find_line(lines.as_bytes(), name.as_bytes())),
+                "{name}"
+            );
+        }
+        assert_eq!(bisect_line(b"", b"a"), Some(None));
+        assert_eq!(
+            bisect_line(b"no tabs\n", b"a"),
+            None,
+            "a line that does not split"
+        );
     }
 }
