@@ -7,7 +7,7 @@
 //! Pushing and fetching go through the `git` binary (see `crate::git`).
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::SystemTime;
@@ -395,10 +395,45 @@ fn explain_refusal(reason: String) -> String {
     )
 }
 
-/// The entries of one decoded tree: by name for lookups, in tree order for listing.
+/// The entries of one decoded tree, in tree order.
 struct TreeEntries {
-    order: Vec<String>,
-    by_name: BTreeMap<String, (EntryKind, ObjectId)>,
+    entries: Vec<(String, EntryKind, ObjectId)>,
+    /// Lookups so far, and once there were many, where each name is. Most trees
+    /// are asked for one name (`repos/` for one registration: 10,000 entries
+    /// that a map would copy again), so the first few lookups scan.
+    lookups: Cell<u32>,
+    by_name: OnceCell<HashMap<String, usize>>,
+}
+
+/// Lookups answered by scanning a tree's entries before they are mapped by name.
+const SCANNED_LOOKUPS: u32 = 16;
+
+impl TreeEntries {
+    /// The entry `name`. A hand-made tree can hold a name twice: the last one
+    /// counts, for a lookup and in a listing alike.
+    fn get(&self, name: &str) -> Option<(EntryKind, ObjectId)> {
+        self.lookups.set(self.lookups.get() + 1);
+        let at = if self.lookups.get() <= SCANNED_LOOKUPS {
+            self.entries.iter().rposition(|(n, _, _)| n == name)
+        } else {
+            let by_name = self.by_name.get_or_init(|| {
+                let names = self.entries.iter().map(|(n, _, _)| n.clone());
+                names.zip(0..).collect()
+            });
+            by_name.get(name).copied()
+        };
+        at.map(|i| (self.entries[i].1, self.entries[i].2))
+    }
+
+    /// Each entry's name in tree order, with the kind a lookup of it gives.
+    fn list(&self) -> Vec<(String, EntryKind)> {
+        let mut last = HashMap::with_capacity(self.entries.len());
+        for (name, kind, _) in &self.entries {
+            last.insert(name.as_str(), *kind);
+        }
+        let names = self.entries.iter().map(|(name, _, _)| name);
+        names.map(|n| (n.clone(), last[n.as_str()])).collect()
+    }
 }
 
 /// A realm tree read from the object database, each tree decoded at most once.
@@ -493,8 +528,9 @@ impl GitTree<'_> {
             .find_tree(id)
             .context(|| format!("{}: cannot read {}", self.origin, display(path)))?;
         let mut entries = TreeEntries {
-            order: Vec::new(),
-            by_name: BTreeMap::new(),
+            entries: Vec::new(),
+            lookups: Cell::new(0),
+            by_name: OnceCell::new(),
         };
         for e in tree.iter() {
             let e = e.context(|| format!("{}: cannot decode {}", self.origin, display(path)))?;
@@ -504,8 +540,7 @@ impl GitTree<'_> {
             } else {
                 EntryKind::File
             };
-            entries.order.push(name.clone());
-            entries.by_name.insert(name, (kind, e.object_id()));
+            entries.entries.push((name, kind, e.object_id()));
         }
         let entries = Rc::new(entries);
         self.trees.borrow_mut().insert(id, entries.clone());
@@ -540,9 +575,9 @@ impl GitTree<'_> {
                 return Ok(None);
             }
             let entries = self.entries(current.1, &walked)?;
-            match entries.by_name.get(part) {
+            match entries.get(part) {
                 None => return Ok(None),
-                Some(found) => current = *found,
+                Some(found) => current = found,
             }
             if !walked.is_empty() {
                 walked.push('/');
@@ -604,14 +639,7 @@ impl TreeRead for GitTree<'_> {
             return Ok(listed);
         }
         match self.resolve(dir)? {
-            Some((EntryKind::Dir, id)) => {
-                let entries = self.entries(id, dir)?;
-                Ok(entries
-                    .order
-                    .iter()
-                    .map(|name| (name.clone(), entries.by_name[name].0))
-                    .collect())
-            }
+            Some((EntryKind::Dir, id)) => Ok(self.entries(id, dir)?.list()),
             _ => Ok(Vec::new()),
         }
     }
@@ -689,5 +717,44 @@ impl<'r> Backend<'r> for Pinned<'r> {
 
     fn reference(&self) -> String {
         self.local_ref.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_entries_answer_the_same_scanned_or_mapped_and_the_last_of_a_name_counts() {
+        let id = |n: u8| ObjectId::from_bytes_or_panic(&[n; 20]);
+        // A hand-made tree can hold a name twice.
+        let mut entries: Vec<_> = (0..40u8)
+            .map(|i| (format!("e{i:02}"), EntryKind::File, id(i)))
+            .collect();
+        entries.insert(5, ("twice".into(), EntryKind::Dir, id(100)));
+        entries.push(("twice".into(), EntryKind::File, id(101)));
+        let tree = TreeEntries {
+            entries,
+            lookups: Cell::new(0),
+            by_name: OnceCell::new(),
+        };
+        let asked = ["twice", "e00", "e39", "missing", "e17"];
+        let mut answers = Vec::new();
+        // Past SCANNED_LOOKUPS, the map answers: the same as the scans before it.
+        for round in 0..10 {
+            let now: Vec<_> = asked.iter().map(|n| tree.get(n)).collect();
+            if round == 0 {
+                answers = now.clone();
+            }
+            assert_eq!(now, answers, "round {round}");
+        }
+        assert!(tree.by_name.get().is_some(), "the map was never built");
+        assert_eq!(answers[0], Some((EntryKind::File, id(101))));
+        assert_eq!(answers[1], Some((EntryKind::File, id(0))));
+        assert_eq!(answers[3], None);
+        let listed = tree.list();
+        assert_eq!(listed.len(), 42);
+        assert_eq!(listed[5], ("twice".to_owned(), EntryKind::File));
+        assert_eq!(listed[41], ("twice".to_owned(), EntryKind::File));
     }
 }
