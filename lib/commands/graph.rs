@@ -83,16 +83,14 @@ pub struct Edge<'a> {
 /// The edges of a domain: for each contract in its order, each import of it in
 /// the order of the bindings.
 pub fn edges_of(f: &DomainFacts) -> impl Iterator<Item = Edge<'_>> {
-    f.contracts.iter().flat_map(move |c| {
-        f.consumers(c).map(move |(b, i)| Edge {
-            from: f.str(c.owner),
-            to: f.str(b.repo),
-            domain: f.str(f.name),
-            contract: f.str(c.name),
-            version: f.str(c.version),
-            requirement: f.str(i.requirement),
-            resolved_version: i.resolved_version.map(|v| f.str(v)),
-        })
+    f.imports_by_contract().into_iter().map(|(c, b, i)| Edge {
+        from: f.str(c.owner),
+        to: f.str(b.repo),
+        domain: f.str(f.name),
+        contract: f.str(c.name),
+        version: f.str(c.version),
+        requirement: f.str(i.requirement),
+        resolved_version: i.resolved_version.map(|v| f.str(v)),
     })
 }
 

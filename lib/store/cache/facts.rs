@@ -150,6 +150,38 @@ impl DomainFacts {
         })
     }
 
+    /// What [`consumers`](Self::consumers) gives for every contract in turn, as
+    /// (contract, binding, import), found in one pass over the imports: each
+    /// import looks its contract up once, instead of every contract scanning
+    /// every import (most of `graph`'s own work, 40,000 edges in a large realm).
+    pub fn imports_by_contract(&self) -> Vec<(&ContractFacts, &BindingFacts, &ImportFacts)> {
+        let names: Vec<&str> = self.contracts.iter().map(|c| self.str(c.name)).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            // Two contracts of one name (a hand-made realm): each has the imports.
+            let each = self.contracts.iter();
+            return each
+                .flat_map(|c| self.consumers(c).map(move |(b, i)| (c, b, i)))
+                .collect();
+        }
+        let mut found = Vec::with_capacity(self.imports.len());
+        for b in &self.bindings {
+            for i in self.imports_of(b) {
+                let contract = self.str(i.contract);
+                if let Some(at) = names.iter().position(|n| same(n, contract)) {
+                    found.push((at, b, i));
+                }
+            }
+        }
+        // Stable: within a contract, the imports stay in the order of the bindings.
+        found.sort_by_key(|(at, _, _)| *at);
+        let found = found.into_iter();
+        found
+            .map(|(at, b, i)| (&self.contracts[at], b, i))
+            .collect()
+    }
+
     /// Whether the domain has anything to do with repo `me`: it lists it as a
     /// member, has a binding file for it, or a contract it owns.
     pub fn concerns(&self, me: &str) -> bool {
@@ -689,6 +721,51 @@ mod tests {
         for end in 0..line.len() {
             // Whatever a truncated line gives, it is no panic.
             let _ = DomainFacts::parse(&line[..end]);
+        }
+    }
+
+    #[test]
+    fn imports_by_contract_are_what_consumers_give_contract_by_contract() {
+        // Small random domains: imports of known and unknown contracts, bindings
+        // without imports, and sometimes two contracts of one name.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut below = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..300 {
+            let mut f = DomainFacts::default();
+            f.name = f.push("d");
+            let names = ["a", "b", "c", "dd", "e"];
+            for _ in 0..below(5) {
+                let contract = ContractFacts {
+                    name: f.push(names[below(5) as usize]),
+                    version: f.push("1.0.0"),
+                    owner: f.push("o"),
+                };
+                f.contracts.push(contract);
+            }
+            for b in 0..below(5) {
+                let first = f.imports.len();
+                for r in 0..below(4) {
+                    let import = ImportFacts {
+                        contract: f.push(names[below(5) as usize]),
+                        requirement: f.push(&format!("^{b}.{r}")),
+                        resolved_version: None,
+                    };
+                    f.imports.push(import);
+                }
+                let (file, repo) = (f.push(&format!("r{b}")), f.push(&format!("r{b}")));
+                f.push_binding(file, repo, first);
+            }
+            let expected: Vec<_> = f
+                .contracts
+                .iter()
+                .flat_map(|c| f.consumers(c).map(move |(b, i)| (c, b, i)))
+                .collect();
+            assert_eq!(f.imports_by_contract(), expected, "round {round}: {f:?}");
         }
     }
 }
