@@ -234,7 +234,10 @@ script worktree-loop "for t in ${members[*]}; do git -C $W/team/\$t worktree add
 script edit-worktrees "git -C $W/team/realm.git update-ref refs/heads/main \$(cat $W/team/with-change)
 for t in ${members[*]}; do w=$W/team/\$t/.worktrees/bench; git -C \$w reset -q --hard $BASE; git -C \$w update-ref -d refs/notes/realm 2>/dev/null || true; git -C \$w update-ref refs/realm/team/main \$(cat $W/team/with-change); echo change >> \$w/README.md; done"
 script commit-loop "for t in ${members[*]}; do git -C $W/team/\$t/.worktrees/bench commit -q -a -m change; done"
-script unpush "for t in ${members[*]}; do git -C $W/team/\$t.git update-ref -d refs/heads/feat/bench 2>/dev/null || true; git -C $W/team/\$t.git update-ref -d refs/notes/realm 2>/dev/null || true; done"
+# Back to nothing pushed: the remotes lose the branch and the notes, and the members
+# what they last saw of origin's notes (else every push after the first would find
+# origin's notes gone from under its lease, and fetch and push them again).
+script unpush "for t in ${members[*]}; do git -C $W/team/\$t.git update-ref -d refs/heads/feat/bench 2>/dev/null || true; git -C $W/team/\$t.git update-ref -d refs/notes/realm 2>/dev/null || true; git -C $W/team/\$t update-ref -d refs/notes/remotes/origin/realm 2>/dev/null || true; done"
 script push-loop "for t in ${members[*]}; do git -C $W/team/\$t/.worktrees/bench push -q origin feat/bench refs/notes/realm; done"
 if wants worktree; then
   ab worktree "\`worktree\` across $TEAM repos ($FILES files each) ÷ a sequential \`git worktree add\` loop" "<=" 0.6 \
