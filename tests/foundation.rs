@@ -362,27 +362,34 @@ fn malformed_yaml_is_refused_naming_the_file() {
     assert_eq!(w.rev("letemcook.git", "main"), before);
 }
 
-/// A realm with hundreds of registrations: `join` reads them all, and what it
-/// reports is decided in tree order.
+/// A realm with a thousand registrations: `join` reads them all (in chunks it
+/// parses in parallel), and what it reports is decided in tree order, across the
+/// chunks as within one.
 #[test]
 fn a_large_realm_is_read_in_full_and_in_tree_order() {
     let w = World::new();
     let realm = w.bare_realm("letemcook");
-    w.member("aperture");
-    w.member("fungal");
-    let aperture_url = w.path("remotes/aperture.git").display().to_string();
-    let files: Vec<(String, String)> = (0..300)
-        .map(|i| {
-            // aperture's url, registered near the end under another name.
-            let url = if i == 290 {
-                aperture_url.clone()
-            } else {
-                format!("/srv/r{i:03}.git")
-            };
-            (
-                format!("repos/r{i:03}.yaml"),
-                format!("name: r{i:03}\nurl: {url}\njoined_at: 2026-01-24T10:00:00Z\n"),
-            )
+    for m in ["aperture", "fungal", "shroom"] {
+        w.member(m);
+    }
+    let url = |m: &str| w.path(&format!("remotes/{m}.git")).display().to_string();
+    let registration = |i: usize, url: &str| {
+        (
+            format!("repos/r{i:04}.yaml"),
+            format!("name: r{i:04}\nurl: {url}\njoined_at: 2026-01-24T10:00:00Z\n"),
+        )
+    };
+    let files: Vec<(String, String)> = (0..1100)
+        .map(|i| match i {
+            // aperture's url near the end, with a malformed registration after
+            // it in the same chunk; fungal's in the second chunk.
+            1090 => registration(i, &url("aperture")),
+            600 => registration(i, &url("fungal")),
+            1095 => (
+                format!("repos/r{i:04}.yaml"),
+                "name: [unclosed\n".to_owned(),
+            ),
+            _ => registration(i, &format!("/srv/r{i:04}.git")),
         })
         .collect();
     let refs: Vec<(&str, &str)> = files
@@ -391,36 +398,51 @@ fn a_large_realm_is_read_in_full_and_in_tree_order() {
         .collect();
     w.edit_realm("letemcook.git", &refs);
 
-    // The url is found under its other name, near the end of the scan.
+    // aperture's url is found under its other name, before the malformed file
+    // that comes after it in tree order; so is fungal's, chunks before it.
     let before = w.rev("letemcook.git", "main");
-    let out = w.realm("aperture", &["join", &realm]).ok();
+    for (member, other) in [("aperture", "r1090"), ("fungal", "r0600")] {
+        let out = w.realm(member, &["join", &realm]).ok();
+        assert!(
+            out.stdout
+                .contains(&format!("{other} is already registered")),
+            "{member}: {}",
+            out.stdout
+        );
+    }
+    assert_eq!(w.rev("letemcook.git", "main"), before);
+
+    // A repo registered nowhere reads them all: the malformed one is named, and
+    // nothing is written.
+    let out = w.realm("shroom", &["join", &realm]).code(2);
     assert!(
-        out.stdout.contains("r290 is already registered"),
+        out.stderr.contains("invalid repos/r1095.yaml"),
         "{}",
-        out.stdout
+        out.stderr
     );
     assert_eq!(w.rev("letemcook.git", "main"), before);
 
-    // Two malformed registrations: the first in tree order is the one named,
-    // and nothing is written.
+    // Malformed registrations in the first two chunks: the first in tree order
+    // is the one named.
     w.edit_realm(
         "letemcook.git",
         &[
             (
-                "repos/r120.yaml",
-                "name: r120\nurl: ../r120.git\njoined_at: 2026-01-24T10:00:00Z\n",
+                "repos/r0120.yaml",
+                "name: r0120\nurl: ../r120.git\njoined_at: 2026-01-24T10:00:00Z\n",
             ),
-            ("repos/r250.yaml", "name: [unclosed\nurl: /srv/r250\n"),
+            ("repos/r0250.yaml", "name: [unclosed\nurl: /srv/r250\n"),
+            ("repos/r0700.yaml", "name: [unclosed\n"),
         ],
     );
     let before = w.rev("letemcook.git", "main");
-    let out = w.realm("fungal", &["join", &realm]).code(2);
+    let out = w.realm("shroom", &["join", &realm]).code(2);
     assert!(
-        out.stderr.contains("invalid repos/r120.yaml") && out.stderr.contains("`url`"),
+        out.stderr.contains("invalid repos/r0120.yaml") && out.stderr.contains("`url`"),
         "{}",
         out.stderr
     );
-    assert!(!out.stderr.contains("r250"), "{}", out.stderr);
+    assert!(!out.stderr.contains("r0250"), "{}", out.stderr);
     assert_eq!(w.rev("letemcook.git", "main"), before);
 }
 

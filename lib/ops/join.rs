@@ -73,11 +73,16 @@ pub fn find_registration(
     if !explicit {
         // Every registration is read and validated (a bad file is an error even
         // when it is not ours), once per attempt.
-        for other in snapshot.doc_names(model::paths::REPOS)? {
-            let file = snapshot.require::<RepoFile>(&model::paths::repo(other.as_str()), "repo")?;
-            if same_url(file.url.as_str(), url.as_str()) {
-                return Ok(Some(file.name));
-            }
+        let names = snapshot.doc_names(model::paths::REPOS)?;
+        let paths: Vec<String> = names
+            .iter()
+            .map(|n| model::paths::repo(n.as_str()))
+            .collect();
+        let found = snapshot.find_document(&paths, "repo", |file: RepoFile| {
+            same_url(file.url.as_str(), url.as_str()).then_some(file.name)
+        })?;
+        if found.is_some() {
+            return Ok(found);
         }
     }
     Ok(None)

@@ -168,6 +168,53 @@ impl<'r> Snapshot<'r> {
         }
     }
 
+    /// The first answer `decide` gives for the documents at `paths`, each read as
+    /// [`require`](Self::require) reads it (`what` names them when one is missing),
+    /// in order: the first error in that order is the answer when it comes before
+    /// any decision. The bytes are read in order, since a snapshot is not shared
+    /// between threads, and parsed on every core a chunk at a time (a join reads
+    /// the 10,000 registrations of a large realm, and YAML is most of its work).
+    pub fn find_document<T: Document + Send, R>(
+        &self,
+        paths: &[String],
+        what: &str,
+        mut decide: impl FnMut(T) -> Option<R>,
+    ) -> Result<Option<R>> {
+        const CHUNK: usize = 512;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for chunk in paths.chunks(CHUNK) {
+            let mut read = Vec::with_capacity(chunk.len());
+            let mut unread = None;
+            for path in chunk {
+                match self.read_bytes(path) {
+                    Ok(Some(bytes)) => read.push((path, bytes)),
+                    Ok(None) => {
+                        unread = Some(Error::usage(format!(
+                            "{what} does not exist in the realm ({path} is missing)"
+                        )));
+                        break;
+                    }
+                    Err(e) => {
+                        unread = Some(e);
+                        break;
+                    }
+                }
+            }
+            let parsed = crate::parallel::parallel(&read, threads, |(path, bytes)| {
+                model::parse::<T>(path, bytes)
+            });
+            for doc in parsed {
+                if let Some(answer) = decide(doc?) {
+                    return Ok(Some(answer));
+                }
+            }
+            if let Some(e) = unread {
+                return Err(e);
+            }
+        }
+        Ok(None)
+    }
+
     /// `read`, through the cache of parsed documents when there is one (for the
     /// documents a member reads by the thousand: its bindings, the contracts it
     /// imports).

@@ -200,8 +200,8 @@ impl World {
             let full = self.path(&work).join(path);
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, content).unwrap();
-            self.git(&work, &["add", path]).ok();
         }
+        self.git(&work, &["add", "-A"]).ok();
         self.git(&work, &["commit", "-q", "-m", "hand edit"]).ok();
         self.git(&work, &["push", "-q", "origin", "main"]).ok();
         std::fs::remove_dir_all(self.path(&work)).unwrap();
