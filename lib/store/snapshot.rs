@@ -181,7 +181,11 @@ impl<'r> Snapshot<'r> {
         mut decide: impl FnMut(T) -> Option<R>,
     ) -> Result<Option<R>> {
         const CHUNK: usize = 512;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Threads are started for each chunk: beyond a few, starting them costs
+        // more than the share of 512 small documents each would parse.
+        const MAX_THREADS: usize = 4;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(MAX_THREADS);
         for chunk in paths.chunks(CHUNK) {
             let mut read = Vec::with_capacity(chunk.len());
             let mut unread = None;
