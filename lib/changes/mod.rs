@@ -33,8 +33,19 @@ pub const RESERVED: [&str; 3] = ["list", "remove", "finish"];
 
 /// `<checkout>/<realm.worktreeDir>/<change>` (`.worktrees` by default).
 pub fn worktree_path(checkout: &Path, change: &Name) -> PathBuf {
+    worktree_path_of(
+        checkout,
+        crate::git::open_at(checkout).ok().as_ref(),
+        change,
+    )
+}
+
+/// [`worktree_path`] with the checkout's repository already open (`None`: it
+/// cannot be, and the default directory is used).
+pub fn worktree_path_of(checkout: &Path, repo: Option<&gix::Repository>, change: &Name) -> PathBuf {
+    let dir = repo.and_then(|r| crate::settings::worktree_dir_of(r).ok());
     checkout
-        .join(crate::settings::worktree_dir(checkout))
+        .join(dir.unwrap_or_else(|| crate::settings::DEFAULT_WORKTREE_DIR.to_owned()))
         .join(change.as_str())
 }
 
@@ -88,15 +99,20 @@ pub fn check_base(flag: &str, base: &str) -> Result<()> {
 /// Refuse a change branch that is the default branch of the repository checked out
 /// at `checkout` (what `origin/HEAD` names, or `init.defaultBranch`): `push` would
 /// publish the user's unpushed default branch and `pr` open a PR from it.
-pub fn refuse_default_branch(repo: &Name, checkout: &Path, branch: &str) -> Result<()> {
-    let mut defaults: Vec<String> = crate::git::remotes::default_branch(checkout, "origin")
+/// (`checkout` is that repository, opened: `None` when it cannot be, and then
+/// there is nothing to refuse.)
+pub fn refuse_default_branch(
+    repo: &Name,
+    checkout: Option<&gix::Repository>,
+    branch: &str,
+) -> Result<()> {
+    let Some(checkout) = checkout else {
+        return Ok(());
+    };
+    let mut defaults: Vec<String> = crate::git::remotes::default_branch_of(checkout, "origin")
         .into_iter()
         .collect();
-    if let Ok(r) = crate::git::open_at(checkout)
-        && let Some(b) = crate::git::config_string(&r, "init.defaultBranch")
-    {
-        defaults.push(b);
-    }
+    defaults.extend(crate::git::config_string(checkout, "init.defaultBranch"));
     if defaults.iter().any(|d| d == branch) {
         return Err(Error::usage(format!(
             "the change's branch {branch} is the default branch of {repo}: a change needs a branch of its own"

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use super::{
-    Checkouts, all_changes, current_branch, current_workdir, main_checkout, worktree_path,
+    Checkouts, all_changes, current_branch, current_workdir, main_checkout, worktree_path_of,
 };
 use crate::error::{Error, Result};
+use crate::git;
 use crate::membership;
 use crate::model::{self, ChangeFile, Name};
 use crate::store::{Snapshot, Store};
@@ -20,6 +21,8 @@ pub struct Session<'r> {
     pub store: Store<'r>,
     pub change: ChangeFile,
     pub checkouts: Checkouts,
+    /// The checkouts of the change's repos, each opened once for the session.
+    opened: git::Opened,
 }
 
 impl<'r> Session<'r> {
@@ -42,9 +45,11 @@ impl<'r> Session<'r> {
             }
         };
         let checkouts = Checkouts::load(repo, &m.realm, &me)?;
+        let opened = git::Opened::default();
         for r in &change.repos {
             if let Some(dir) = checkouts.get(r) {
-                super::refuse_default_branch(r, &dir, &change.branch)?;
+                let checkout = opened.open(&dir).ok();
+                super::refuse_default_branch(r, checkout.as_ref(), &change.branch)?;
             }
         }
         Ok(Session {
@@ -55,6 +60,7 @@ impl<'r> Session<'r> {
             store,
             change,
             checkouts,
+            opened,
         })
     }
 
@@ -83,7 +89,8 @@ impl<'r> Session<'r> {
             .checkouts
             .get(repo)
             .ok_or_else(|| self.checkouts.missing_reason(repo))?;
-        let path = worktree_path(&checkout, &self.change.id);
+        let opened = self.opened.open(&checkout).ok();
+        let path = worktree_path_of(&checkout, opened.as_ref(), &self.change.id);
         if !path.is_dir() {
             return Err(format!(
                 "no worktree at {} (run `git realm worktree {}`)",

@@ -43,4 +43,4 @@ pub use commits::new_commit;
 pub use config::{ConfigEdit, config_edit, config_string};
 pub use refs::{cas_ref, delete_ref, ref_target, set_ref};
 pub use remotes::{Push, fetch_into, ls_remote, push_with_lease};
-pub use repo::{absolute, discover, now, open_at, open_current, open_early};
+pub use repo::{Opened, absolute, discover, now, open_at, open_current, open_early};

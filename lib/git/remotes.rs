@@ -375,7 +375,11 @@ pub fn clone(url: &str, dest: &Path) -> Result<()> {
 /// (the remote's default branch when it was cloned or last asked), without the
 /// `<remote>/` prefix. `None` when that is not known.
 pub fn default_branch(dir: &Path, remote: &str) -> Option<String> {
-    let repo = super::open_at(dir).ok()?;
+    default_branch_of(&super::open_at(dir).ok()?, remote)
+}
+
+/// [`default_branch`] of a repository already open.
+pub fn default_branch_of(repo: &gix::Repository, remote: &str) -> Option<String> {
     let head = repo
         .try_find_reference(format!("refs/remotes/{remote}/HEAD").as_str())
         .ok()??;

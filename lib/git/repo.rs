@@ -53,6 +53,28 @@ pub fn open_at(path: &Path) -> Result<gix::Repository> {
         .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
 }
 
+/// The repositories a command visits several times (a change's checkouts: to
+/// refuse its default branch, then to find its worktree): each is opened once
+/// and shared, since opening (configuration, object database) is most of what
+/// such a visit costs. HEAD, refs and objects are still read from disk at each
+/// use; the configuration is the one read at the first open, so this is only for
+/// repositories whose configuration the command leaves alone. One thread's: gix
+/// is built without its thread-safe handles.
+#[derive(Default)]
+pub struct Opened(std::cell::RefCell<std::collections::HashMap<PathBuf, gix::Repository>>);
+
+impl Opened {
+    /// The repository at exactly `path`, as [`open_at`] opens it.
+    pub fn open(&self, path: &Path) -> Result<gix::Repository> {
+        if let Some(repo) = self.0.borrow().get(path) {
+            return Ok(repo.clone());
+        }
+        let repo = open_at(path)?;
+        self.0.borrow_mut().insert(path.to_owned(), repo.clone());
+        Ok(repo)
+    }
+}
+
 /// The repository `dir` is in, found as git finds it (`GIT_DIR`, `GIT_WORK_TREE`,
 /// `GIT_CEILING_DIRECTORIES`…), with `git -c` overrides applied.
 pub fn discover(dir: &Path) -> gix::Result<gix::Repository> {
@@ -128,4 +150,44 @@ pub fn now(repo: &gix::Repository) -> Result<crate::model::Timestamp> {
     };
     jiff::Timestamp::from_second(seconds)
         .map_err(|e| Error::usage(format!("invalid commit time: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_opened_repository_is_shared_and_still_reads_its_refs_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path(), dir.path(), true).unwrap();
+        let opened = Opened::default();
+        let first = opened.open(dir.path()).unwrap();
+        assert!(opened.open(&dir.path().join("missing")).is_err());
+        // A ref written by another handle (as `git commit` would) is seen by
+        // the shared one opened before it.
+        let empty = first.empty_tree().id;
+        let commit = first
+            .write_object(gix::objs::Commit {
+                tree: empty,
+                parents: Default::default(),
+                author: gix::actor::Signature::default(),
+                committer: gix::actor::Signature::default(),
+                encoding: None,
+                message: "x".into(),
+                extra_headers: Vec::new(),
+            })
+            .unwrap()
+            .detach();
+        let other = open_at(dir.path()).unwrap();
+        super::super::set_ref(&other, "refs/heads/main", commit, "test").unwrap();
+        let again = opened.open(dir.path()).unwrap();
+        assert_eq!(again.git_dir(), first.git_dir());
+        let seen = again
+            .find_reference("refs/heads/main")
+            .unwrap()
+            .id()
+            .detach();
+        assert_eq!(seen, commit);
+        assert_eq!(opened.0.borrow().len(), 1, "opened once");
+    }
 }

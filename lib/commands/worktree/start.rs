@@ -144,7 +144,11 @@ impl WorktreeArgs {
 
         for r in &repos {
             if let Some(dir) = checkouts.get(r) {
-                changes::refuse_default_branch(r, &dir, &branch)?;
+                changes::refuse_default_branch(
+                    r,
+                    crate::git::open_at(&dir).ok().as_ref(),
+                    &branch,
+                )?;
             }
         }
         // The realm learns about the change first: teammates see it, and a re-run
