@@ -28,9 +28,13 @@ pub fn branch_prefix(repo: &gix::Repository) -> String {
 /// value that is not a plain relative path reads as the default here;
 /// [`check_worktree_dir`] is what refuses it.
 pub fn worktree_dir(checkout: &Path) -> String {
-    crate::git::open_at(checkout)
-        .ok()
-        .and_then(|r| worktree_dir_of(&r).ok())
+    worktree_dir_or_default(crate::git::open_at(checkout).ok().as_ref())
+}
+
+/// [`worktree_dir`] of a checkout already open (`None`: it cannot be).
+pub fn worktree_dir_or_default(checkout: Option<&gix::Repository>) -> String {
+    checkout
+        .and_then(|r| worktree_dir_of(r).ok())
         .unwrap_or_else(|| DEFAULT_WORKTREE_DIR.to_owned())
 }
 

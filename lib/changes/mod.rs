@@ -33,19 +33,16 @@ pub const RESERVED: [&str; 3] = ["list", "remove", "finish"];
 
 /// `<checkout>/<realm.worktreeDir>/<change>` (`.worktrees` by default).
 pub fn worktree_path(checkout: &Path, change: &Name) -> PathBuf {
-    worktree_path_of(
-        checkout,
-        crate::git::open_at(checkout).ok().as_ref(),
-        change,
-    )
+    checkout
+        .join(crate::settings::worktree_dir(checkout))
+        .join(change.as_str())
 }
 
 /// [`worktree_path`] with the checkout's repository already open (`None`: it
 /// cannot be, and the default directory is used).
 pub fn worktree_path_of(checkout: &Path, repo: Option<&gix::Repository>, change: &Name) -> PathBuf {
-    let dir = repo.and_then(|r| crate::settings::worktree_dir_of(r).ok());
     checkout
-        .join(dir.unwrap_or_else(|| crate::settings::DEFAULT_WORKTREE_DIR.to_owned()))
+        .join(crate::settings::worktree_dir_or_default(repo))
         .join(change.as_str())
 }
 
