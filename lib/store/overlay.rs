@@ -99,10 +99,8 @@ impl TreeRead for Overlay<'_> {
                 out.push((name, kind));
             }
         }
-        // git's tree order: a directory sorts as if its name ended with '/'.
-        out.sort_by_key(|(name, kind)| match kind {
-            EntryKind::Dir => format!("{name}/"),
-            EntryKind::File => name.clone(),
+        out.sort_by(|(a, a_kind), (b, b_kind)| {
+            super::cache::tree_order(a.as_bytes(), *a_kind, b.as_bytes(), *b_kind)
         });
         Ok(out)
     }
