@@ -20,6 +20,7 @@ mod backend;
 pub mod cache;
 mod edits;
 mod git_backend;
+mod git_tree;
 pub mod history;
 pub mod memory;
 mod overlay;
