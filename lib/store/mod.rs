@@ -232,11 +232,15 @@ impl<'r> Store<'r> {
                     last_lock = lock;
                 }
             }
+            let took = started.elapsed();
+            let wait = backoff(attempt, took);
             ui::verbose(&format!(
-                "realm moved or busy while writing ({last_reason}); re-applying on the new state (attempt {}/{MAX_ATTEMPTS})",
-                attempt + 1
+                "realm moved or busy while writing ({last_reason}); re-applying on the new state in {} ms (attempt {}/{MAX_ATTEMPTS}; this one took {} ms)",
+                wait.as_millis(),
+                attempt + 1,
+                took.as_millis()
             ));
-            std::thread::sleep(backoff(attempt, started.elapsed()));
+            std::thread::sleep(wait);
         }
         if let Some(lock) = &last_lock {
             return Err(self.locked(lock));
