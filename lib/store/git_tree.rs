@@ -311,7 +311,7 @@ impl TreeRead for GitTree<'_> {
         self.facts()?.concerns(name, me)
     }
 
-    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<Vec<u8>>> {
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<&[u8]>> {
         let slot = self.cache.as_ref()?;
         slot.docs
             .lookup(self.cache(false)?, path, kind, self.max_size)

@@ -161,7 +161,7 @@ impl TreeRead for Overlay<'_> {
     // A file the edits leave alone holds the base's bytes, so the base's parsed
     // copy of it is the overlay's too.
 
-    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<Vec<u8>>> {
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<&[u8]>> {
         if self.edited(path).is_some() {
             return None;
         }
@@ -217,8 +217,8 @@ mod tests {
         fn domain_concerns(&self, _: &str, _: &str) -> Option<bool> {
             Some(false)
         }
-        fn cached_doc(&self, _: &str, _: &str) -> Option<Option<Vec<u8>>> {
-            Some(Some(b"{}".to_vec()))
+        fn cached_doc(&self, _: &str, _: &str) -> Option<Option<&[u8]>> {
+            Some(Some(b"{}"))
         }
         fn remember_doc(&self, path: &str, _: &str, _: u64, _: &[u8]) {
             self.remembered.borrow_mut().push(path.to_owned());
@@ -268,7 +268,7 @@ mod tests {
         );
         assert_eq!(
             after.cached_doc("domains/b/bindings/other.yaml", "binding"),
-            Some(Some(b"{}".to_vec()))
+            Some(Some(&b"{}"[..]))
         );
         after.remember_doc("domains/b/contracts/x.yaml", "contract", 1, b"{}");
         after.remember_doc("domains/b/domain.yaml", "domain", 1, b"{}");

@@ -56,7 +56,7 @@ pub trait TreeRead {
     /// From a cache, when there is one: the document at `path` as parsed
     /// earlier as type `kind` (JSON of the value); `Some(None)` when it is not
     /// recorded but could be (`remember_doc`), `None` when it cannot.
-    fn cached_doc(&self, _path: &str, _kind: &str) -> Option<Option<Vec<u8>>> {
+    fn cached_doc(&self, _path: &str, _kind: &str) -> Option<Option<&[u8]>> {
         None
     }
     /// Record the document at `path`, parsed as `kind` from `size` bytes, as

@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::{EntryKind, Lines, RealmCache, body_lines, hex, seal, write_atomically};
+use super::{
+    EntryKind, FileBytes, Lines, RealmCache, body_lines, hex, read_file, seal, write_atomically,
+};
 use crate::model;
 
 /// The first line of a docs file: the format and the build that wrote it.
@@ -34,6 +36,9 @@ const FORMAT: &str = concat!("git-realm docs 1 ", env!("CARGO_PKG_VERSION"));
 
 /// A domain as of one tree: its name and tree id.
 type Key = (String, ObjectId);
+
+/// The tree of each domain looked up, by name (`None`: not one the cache knows).
+type DomainTrees = HashMap<String, Option<ObjectId>>;
 
 /// Where the documents of the realm cached at `cache_path` live.
 pub(crate) fn path(cache_path: &Path) -> PathBuf {
@@ -51,19 +56,21 @@ pub(crate) struct Docs {
     /// The tree of every domain of the realm tree the fresh lines were read from
     /// (the sections worth keeping).
     current: OnceCell<HashMap<String, ObjectId>>,
-    /// The domain of the last lookup, with the realm tree it was found in: a
-    /// member reads a domain's binding and then its contracts one after another.
-    last: RefCell<Option<(ObjectId, Key)>>,
+    /// The realm tree of the lookups so far, and the tree of each domain they
+    /// looked up in it: a member reads every domain's binding, then each domain's
+    /// contracts, and each domain is found in the realm cache once.
+    trees: RefCell<Option<(ObjectId, DomainTrees)>>,
 }
 
 /// A docs file: its bytes, and the byte range of each section's lines.
 struct File {
-    data: Vec<u8>,
+    data: FileBytes,
     sections: HashMap<Key, (usize, usize)>,
 }
 
 impl File {
-    fn parse(data: Vec<u8>) -> Option<File> {
+    fn parse(data: impl Into<FileBytes>) -> Option<File> {
+        let data = data.into();
         let mut lines = body_lines(&data, FORMAT)?;
         let body_end = lines.data.len();
         let mut sections = HashMap::new();
@@ -97,22 +104,26 @@ impl Docs {
             file: OnceCell::new(),
             fresh: RefCell::default(),
             current: OnceCell::new(),
-            last: RefCell::default(),
+            trees: RefCell::default(),
         }
     }
 
-    /// `key`, remembering the last domain looked up.
+    /// The key of the domain `path` is in, and the path in it; each domain's
+    /// tree is looked up once per realm tree.
     fn key<'p>(&self, cache: &RealmCache, path: &'p str) -> Option<(Key, &'p str)> {
         let (name, rel) = domain_and_rel(path)?;
-        if let Some((root, key)) = &*self.last.borrow()
-            && *root == cache.root()
-            && key.0 == name
-        {
-            return Some((key.clone(), rel));
+        let mut trees = self.trees.borrow_mut();
+        let (root, by_name) = trees.get_or_insert_with(|| (cache.root(), HashMap::new()));
+        if *root != cache.root() {
+            (*root, *by_name) = (cache.root(), HashMap::new());
         }
-        let key = key(cache, name)?;
-        *self.last.borrow_mut() = Some((cache.root(), key.clone()));
-        Some((key, rel))
+        let tree = match by_name.get(name) {
+            Some(tree) => *tree,
+            None => *by_name
+                .entry(name.to_owned())
+                .or_insert_with(|| domain_tree(cache, name)),
+        };
+        Some(((name.to_owned(), tree?), rel))
     }
 
     /// `Some(json)` of the document at `path` parsed as `kind`, `Some(None)` when
@@ -124,11 +135,11 @@ impl Docs {
         path: &str,
         kind: &str,
         max_size: u64,
-    ) -> Option<Option<Vec<u8>>> {
+    ) -> Option<Option<&[u8]>> {
         let (key, rel) = self.key(cache, path)?;
         let file = self
             .file
-            .get_or_init(|| File::parse(std::fs::read(&self.path).ok()?));
+            .get_or_init(|| File::parse(read_file(&self.path)?));
         let Some(lines) = file.as_ref().and_then(|f| f.section(&key)) else {
             return Some(None);
         };
@@ -140,7 +151,7 @@ impl Docs {
             .next()
             .and_then(|s| std::str::from_utf8(s).ok()?.parse().ok());
         match (size, f.next()) {
-            (Some(size), Some(json)) if size <= max_size => Some(Some(json.to_vec())),
+            (Some(size), Some(json)) if size <= max_size => Some(Some(json)),
             _ => Some(None),
         }
     }
@@ -184,7 +195,7 @@ impl Docs {
         let (Some(current), false) = (self.current.get(), fresh.is_empty()) else {
             return Ok(());
         };
-        let on_disk = std::fs::read(&self.path).ok().and_then(File::parse);
+        let on_disk = read_file(&self.path).and_then(File::parse);
         let mut sections: BTreeMap<Key, Vec<u8>> = BTreeMap::new();
         if let Some(file) = &on_disk {
             for key in file.sections.keys() {
@@ -274,11 +285,11 @@ fn domain_and_rel(path: &str) -> Option<(&str, &str)> {
     Some((name, rel))
 }
 
-/// Domain `name` as of the tree the cache describes; `None` when the cache does
-/// not know it.
-fn key(cache: &RealmCache, name: &str) -> Option<Key> {
+/// The tree of domain `name` as of the realm tree the cache describes; `None`
+/// when the cache does not know it.
+fn domain_tree(cache: &RealmCache, name: &str) -> Option<ObjectId> {
     match cache.entry(model::paths::DOMAINS, name)?? {
-        (EntryKind::Dir, tree) => Some((name.to_owned(), tree)),
+        (EntryKind::Dir, tree) => Some(tree),
         (EntryKind::File, _) => None,
     }
 }

@@ -9,6 +9,53 @@ use gix::ObjectId;
 
 use super::EntryKind;
 
+/// Files at least this large are mapped rather than read: a realm cache of a
+/// 10,000-repo realm is about 0.8 MB, and reading it copied every page into
+/// memory faulted in for the copy (a sixth of a heavy member's `status` was the
+/// kernel reading its two cache files). Below it, a read costs less than the
+/// mapping and its unmapping.
+const MAP_AT: u64 = 64 * 1024;
+
+/// The bytes of a cache file: mapped when large, read when small, or built here.
+pub(super) enum FileBytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Owned(v) => v,
+            FileBytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl From<Vec<u8>> for FileBytes {
+    fn from(v: Vec<u8>) -> Self {
+        FileBytes::Owned(v)
+    }
+}
+
+/// The bytes of the cache file at `path`, if it can be read.
+pub(super) fn read_file(path: &Path) -> Option<FileBytes> {
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len < MAP_AT {
+        let mut data = Vec::with_capacity(usize::try_from(len).ok()? + 1);
+        std::io::Read::read_to_end(&mut &file, &mut data).ok()?;
+        return Some(FileBytes::Owned(data));
+    }
+    // SAFETY: a mapped file must not change while it is mapped. These files are
+    // only ever replaced by rename (`write_atomically`), which leaves the mapped
+    // one as it was; a program that truncated one in place would stop this one
+    // with SIGBUS, as it would git, which maps its index and packs the same way.
+    // The bytes are checked (format line, CRC) before anything is read from them.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    Some(FileBytes::Mapped(map))
+}
+
 /// `data` with its trailer: `end`, the CRC of `data`, a newline.
 pub(super) fn seal(mut data: Vec<u8>) -> Vec<u8> {
     let crc = crc32fast::hash(&data);
@@ -164,6 +211,31 @@ impl<'a> Iterator for Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small file is read and a large one mapped, both giving the file's bytes;
+    /// a file replaced the way the caches are written leaves the bytes already
+    /// mapped as they were, and the next read finds the new ones.
+    #[test]
+    fn cache_files_are_read_small_and_mapped_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c");
+        write_atomically(&path, b"small").unwrap();
+        let small = read_file(&path).unwrap();
+        assert!(matches!(small, FileBytes::Owned(_)));
+        assert_eq!(&*small, b"small");
+
+        let large: Vec<u8> = (0..MAP_AT + 3).map(|i| (i % 251) as u8).collect();
+        write_atomically(&path, &large).unwrap();
+        let mapped = read_file(&path).unwrap();
+        assert!(matches!(mapped, FileBytes::Mapped(_)));
+        assert_eq!(&*mapped, &large[..]);
+
+        let newer: Vec<u8> = large.iter().map(|b| b ^ 0xff).collect();
+        write_atomically(&path, &newer).unwrap();
+        assert_eq!(&*mapped, &large[..], "the mapped bytes are the old file's");
+        assert_eq!(&*read_file(&path).unwrap(), &newer[..]);
+        assert!(read_file(&dir.path().join("missing")).is_none());
+    }
 
     #[test]
     fn fields_split_exactly() {

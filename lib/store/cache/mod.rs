@@ -49,8 +49,8 @@ mod lines;
 
 pub(in crate::store) use lines::tree_order;
 use lines::{
-    Lines, bisect_line, body_lines, checked_body, fields_of, find_line, hex, kind, seal, split2,
-    tab_fields, write_atomically,
+    FileBytes, Lines, bisect_line, body_lines, checked_body, fields_of, find_line, hex, kind,
+    read_file, seal, split2, tab_fields, write_atomically,
 };
 
 /// The first line of a cache file: the format and the build that wrote it.
@@ -123,7 +123,7 @@ struct Section {
 ///   `domain.yaml`, `state` whether it parsed (`-`: read that domain), `members`
 ///   the names it lists and `bindings` the repos with a binding file.
 pub struct RealmCache {
-    data: Vec<u8>,
+    data: FileBytes,
     root: ObjectId,
     sections: [Option<Section>; 3],
     /// Lookups so far, and once there were many, each section's lines by name
@@ -142,7 +142,7 @@ const SCANNED_LOOKUPS: u32 = 16;
 const BISECTED_LOOKUPS: u32 = 1024;
 
 impl RealmCache {
-    fn new(data: Vec<u8>, root: ObjectId, sections: [Option<Section>; 3]) -> Self {
+    fn new(data: FileBytes, root: ObjectId, sections: [Option<Section>; 3]) -> Self {
         RealmCache {
             data,
             root,
@@ -183,7 +183,8 @@ impl RealmCache {
     }
 
     /// Parse a cache file, checking its format line and its CRC.
-    fn parse(data: Vec<u8>) -> Option<RealmCache> {
+    fn parse(data: impl Into<FileBytes>) -> Option<RealmCache> {
+        let data = data.into();
         let mut lines = body_lines(&data, FORMAT)?;
         let body_end = lines.data.len();
         let root = hex(lines.next()?.1.strip_prefix(b"root ")?)?;
@@ -230,7 +231,7 @@ impl RealmCache {
 
     /// Read the cache file at `path`, if it is a valid one.
     pub(super) fn load(path: &Path) -> Option<RealmCache> {
-        RealmCache::parse(std::fs::read(path).ok()?)
+        RealmCache::parse(read_file(path)?)
     }
 
     /// Write the cache to `path`, atomically (a temporary file renamed into place).
@@ -465,7 +466,7 @@ pub(super) fn build(
             largest,
         });
     }
-    Ok(Some(RealmCache::new(seal(data), root, sections)))
+    Ok(Some(RealmCache::new(seal(data).into(), root, sections)))
 }
 
 struct Entry {
