@@ -42,6 +42,26 @@ export PATH="$BIN:$PATH"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/realm-bench.XXXXXX")
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$W"' EXIT
+
+# The floor of the spec's dispatch, with nothing to do: `git empty` runs
+# `git-empty`, which only execs `git-empty-sub` next to it (as `git-realm` execs
+# `git-realm-status`), which does nothing. Three programs, as `git realm status`
+# is; built here, before HOME moves (rustup finds its toolchain from HOME).
+mkdir -p "$W/floor"
+if command -v rustc >/dev/null; then
+  echo 'fn main() {}' > "$W/floor/sub.rs"
+  cat > "$W/floor/exec.rs" <<'RS'
+use std::os::unix::process::CommandExt;
+fn main() {
+    let sub = std::env::current_exe().unwrap().with_file_name("git-empty-sub");
+    let err = std::process::Command::new(sub).exec();
+    panic!("{err}");
+}
+RS
+  rustc --edition 2021 -O -o "$W/floor/git-empty-sub" "$W/floor/sub.rs"
+  rustc --edition 2021 -O -o "$W/floor/git-empty" "$W/floor/exec.rs"
+fi
+export PATH="$PATH:$W/floor"
 export HOME="$W/home" XDG_CONFIG_HOME="$W/home/.config" GIT_CONFIG_GLOBAL="$W/home/.gitconfig" \
   GIT_CONFIG_NOSYSTEM=1 GIT_REALM_INDEX="$W/home/index.yaml" NO_COLOR=1
 mkdir -p "$HOME" "$W/bin"
@@ -179,8 +199,16 @@ say "measuring (ROUNDS=$ROUNDS RUNS=$RUNS)…"
 if wants status; then
   ab status-rev "\`status\` in the 10k realm ÷ \`git rev-parse HEAD\`" "<=" 2 \
     "git -C $B/fungal realm status" "git -C $B/fungal rev-parse HEAD"
-  ab status-dispatch "\`status\` in a repository in no realm ÷ \`git rev-parse HEAD\` (the dispatch floor)" "<=" 2 \
+  ab status-dispatch "\`status\` in a repository in no realm ÷ \`git rev-parse HEAD\`" "<=" 2 \
     "git -C $W/norealm realm status" "git -C $W/norealm rev-parse HEAD"
+  if [ -x "$W/floor/git-empty" ]; then
+    ab dispatch-floor "\`git empty\`: git → a program that only execs → a program that does nothing (the spec's dispatch, empty) ÷ \`git rev-parse HEAD\`" "<=" 2 \
+      "git -C $W/norealm empty" "git -C $W/norealm rev-parse HEAD"
+    ab status-over-floor "\`status\` in the 10k realm ÷ \`git empty\` (its dispatch with nothing to do)" "<=" 2 \
+      "git -C $B/fungal realm status" "git -C $B/fungal empty"
+  else
+    say "  no rustc: the rows of the empty dispatch are left out"
+  fi
   ab status-flat "\`status\` in the 10k realm ÷ the same member in a 10-repo realm" "<=" 1.2 \
     "git -C $B/fungal realm status" "git -C $S/fungal realm status"
   # The issue's goal is 30 ms, where a member with one import took 17.4 ms: 1.7×.
@@ -224,6 +252,10 @@ if wants graph; then
 c=\$(git commit-tree -p refs/realm/x/main -m floor $(cat "$W/leave-tree")); git push -q $B/realm.git \$c:refs/heads/main"
   ab leave-floor "\`leave\` in the 10k realm ÷ fetch + commit-tree of the tree it writes + push" "<=" 1.3 \
     "git -C $B/leaver realm leave -q" "$W/bin/floor-leave" \
+    "$W/bin/reset-big" "$W/bin/reset-big"
+  # And that floor alone against `status`: a write's fetch and push.
+  ab leave-floor-status "fetch + commit-tree of the tree \`leave\` writes + push, 10k realm ÷ \`status\` there" "<=" 3 \
+    "$W/bin/floor-leave" "git -C $B/fungal realm status" \
     "$W/bin/reset-big" "$W/bin/reset-big"
 fi
 # Coordinated changes across the team.
