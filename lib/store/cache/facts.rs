@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::{Entry, Reader, RealmCache, checked_body, hex, seal, write_atomically};
+use super::{
+    Entry, FileBytes, Reader, RealmCache, checked_body, hex, read_file, seal, write_atomically,
+};
 use crate::model::{self, BindingFile, ContractFile, DomainFile, Name};
 
 /// The first line of a facts file: the format and the build that wrote it.
@@ -413,8 +415,9 @@ fn unescape_into(s: &str, out: &mut String) {
 /// The facts of every domain of one realm tree.
 pub struct Facts {
     root: ObjectId,
-    /// The file's text (without its trailer).
-    body: String,
+    /// The file's bytes, mapped when large; a domain's facts are checked as
+    /// UTF-8 when the file is parsed, and again (a line) when they are read.
+    data: FileBytes,
     /// By domain name: what the file says of it.
     domains: HashMap<String, Known>,
 }
@@ -437,7 +440,7 @@ impl Facts {
         let line = known.facts.clone()?;
         known
             .parsed
-            .get_or_init(|| DomainFacts::parse(&self.body[line]))
+            .get_or_init(|| DomainFacts::parse(std::str::from_utf8(&self.data[line]).ok()?))
             .as_ref()
     }
 
@@ -447,7 +450,7 @@ impl Facts {
     /// escaped).
     pub fn concerns(&self, name: &str, me: &str) -> Option<bool> {
         let line = self.domains.get(name)?.facts.clone()?;
-        if memchr::memmem::find(self.body[line].as_bytes(), me.as_bytes()).is_none() {
+        if memchr::memmem::find(&self.data[line], me.as_bytes()).is_none() {
             return Some(false);
         }
         Some(self.domain(name)?.concerns(me))
@@ -455,11 +458,10 @@ impl Facts {
 
     /// The header and the lines of a file, each line split only as far as its
     /// name and tree (the file's bytes are kept as they are, for the facts).
-    fn parse(data: Vec<u8>) -> Option<Facts> {
-        let body_end = checked_body(&data)?.len();
-        let mut data = String::from_utf8(data).ok()?;
-        data.truncate(body_end);
-        let (format, text) = data.split_once('\n')?;
+    fn parse(data: impl Into<FileBytes>) -> Option<Facts> {
+        let data = data.into();
+        let all = std::str::from_utf8(checked_body(&data)?).ok()?;
+        let (format, text) = all.split_once('\n')?;
         let (root, body) = text.split_once('\n')?;
         if format != FORMAT {
             return None;
@@ -467,7 +469,7 @@ impl Facts {
         let root = hex(root.strip_prefix("root ")?.as_bytes())?;
         let mut domains =
             HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
-        let mut at = data.len() - body.len();
+        let mut at = all.len() - body.len();
         for line in body.split_terminator('\n') {
             let start = at;
             at += line.len() + 1;
@@ -487,7 +489,7 @@ impl Facts {
         }
         Some(Facts {
             root,
-            body: data,
+            data,
             domains,
         })
     }
@@ -496,7 +498,9 @@ impl Facts {
     /// written, or none)` when it has a line for them.
     fn known(&self, name: &str, tree: ObjectId) -> Option<Option<&str>> {
         let known = self.domains.get(name)?;
-        (known.tree == tree).then(|| known.facts.clone().map(|line| &self.body[line]))
+        let facts = known.facts.clone();
+        (known.tree == tree)
+            .then(|| facts.and_then(|line| std::str::from_utf8(&self.data[line]).ok()))
     }
 }
 
@@ -514,7 +518,7 @@ pub(crate) fn load_or_build(
     path: &Path,
     max_size: u64,
 ) -> Option<Facts> {
-    let previous = std::fs::read(path).ok().and_then(Facts::parse);
+    let previous = read_file(path).and_then(Facts::parse);
     if previous.as_ref().is_some_and(|f| f.root == cache.root()) {
         return previous;
     }
