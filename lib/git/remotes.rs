@@ -396,6 +396,24 @@ pub fn default_branch_of(repo: &gix::Repository, remote: &str) -> Option<String>
 
 /// Whether `commit` is on any remote-tracking branch (as last fetched; no network).
 pub fn on_remote(repo: &gix::Repository, commit: gix::ObjectId) -> Result<bool> {
+    // Two answers need no walk of history: no remote-tracking branch at all (a
+    // repository with no remote, or never fetched), or one whose tip is the
+    // commit (just pulled or pushed). Anything else, or a ref that cannot be
+    // read, is left to git, whose `--contains` uses the commit-graph.
+    if let Ok(refs) = repo.references()
+        && let Ok(iter) = refs.remote_branches().and_then(|i| i.peeled())
+    {
+        let mut any = false;
+        for r in iter {
+            any = true;
+            if r.ok().and_then(|r| r.try_id().map(|id| id.detach())) == Some(commit) {
+                return Ok(true);
+            }
+        }
+        if !any {
+            return Ok(false);
+        }
+    }
     let out = Git::in_repo(repo)
         .args([
             "for-each-ref",
@@ -412,6 +430,43 @@ pub fn on_remote(repo: &gix::Repository, commit: gix::ObjectId) -> Result<bool> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A commit is on a remote when a remote-tracking branch is at it or after
+    /// it, with or without asking git; not when there is none or they are behind.
+    #[test]
+    fn a_commit_is_on_a_remote_branch_at_it_or_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::repo::init(dir.path(), dir.path(), false).unwrap();
+        let repo = crate::git::open_at(dir.path()).unwrap();
+        let commit = |parents: Vec<gix::ObjectId>, message: &str| {
+            repo.write_object(gix::objs::Commit {
+                tree: repo.empty_tree().id,
+                parents: parents.into(),
+                author: gix::actor::Signature::default(),
+                committer: gix::actor::Signature::default(),
+                encoding: None,
+                message: message.into(),
+                extra_headers: Vec::new(),
+            })
+            .unwrap()
+            .detach()
+        };
+        let first = commit(vec![], "first");
+        let second = commit(vec![first], "second");
+        let third = commit(vec![second], "third");
+        let set = |name: &str, id| crate::git::set_ref(&repo, name, id, "test").unwrap();
+        set("refs/heads/main", second);
+        assert!(
+            !on_remote(&repo, second).unwrap(),
+            "no remote-tracking branch"
+        );
+        set("refs/remotes/origin/main", second);
+        assert!(on_remote(&repo, second).unwrap(), "at its tip");
+        assert!(on_remote(&repo, first).unwrap(), "behind its tip");
+        assert!(!on_remote(&repo, third).unwrap(), "after its tip");
+        set("refs/remotes/origin/main", first);
+        assert!(!on_remote(&repo, second).unwrap(), "after its tip");
+    }
 
     fn failed(stdout: &str, stderr: &str) -> Output {
         Output {
