@@ -25,6 +25,7 @@ pub mod paths;
 mod changes;
 mod domains;
 mod exports;
+mod flat;
 mod realm;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,10 @@ pub use values::*;
 /// A realm document: parsed with the file and field named on error, checked
 /// against its location, and written in a stable form.
 pub trait Document: DeserializeOwned + Serialize {
+    /// Every field takes its value from a scalar's text (strings and types made
+    /// from strings, lists of them, optional ones), so a file in the flat shape
+    /// can be read without the YAML parser (see `flat`).
+    const FLAT: bool = false;
     /// Cross-field checks and checks against the file's own name (`stem`).
     fn check(&self, _stem: &str) -> std::result::Result<(), (&'static str, String)> {
         Ok(())
@@ -150,6 +155,11 @@ pub fn stem(path: &str) -> &str {
 pub fn parse<T: Document>(file: &str, bytes: &[u8]) -> Result<T> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::invalid(file, "", "the file is not UTF-8"))?;
+    if T::FLAT
+        && let Some(doc) = flat::parse(text, stem(file))
+    {
+        return Ok(doc);
+    }
     let de = serde_yaml::Deserializer::from_str(text);
     let doc: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();

@@ -163,6 +163,9 @@ impl Document for RealmFile {
 }
 
 impl Document for RepoFile {
+    // Name, Url, ForgeSlug, Email and Timestamp are all read from a string;
+    // `keys` (a list of maps) is never in the flat shape.
+    const FLAT: bool = true;
     fn check(&self, stem: &str) -> std::result::Result<(), (&'static str, String)> {
         must_match("name", &self.name, stem)?;
         // The forge slug is where notifications and pull requests go: for a repo
