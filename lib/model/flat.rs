@@ -184,10 +184,7 @@ mod tests {
             "'/srv/r1.git'",
             "!!str /srv/r1.git",
             "/srv/r1.git:",
-            "o/r1",
             "'o/r1'",
-            "null",
-            "~",
         ];
         let extra = [
             "  more",

@@ -440,7 +440,7 @@ impl Facts {
         let line = known.facts.clone()?;
         known
             .parsed
-            .get_or_init(|| DomainFacts::parse(std::str::from_utf8(&self.data[line]).ok()?))
+            .get_or_init(|| DomainFacts::parse(self.line(line)?))
             .as_ref()
     }
 
@@ -499,8 +499,13 @@ impl Facts {
     fn known(&self, name: &str, tree: ObjectId) -> Option<Option<&str>> {
         let known = self.domains.get(name)?;
         let facts = known.facts.clone();
-        (known.tree == tree)
-            .then(|| facts.and_then(|line| std::str::from_utf8(&self.data[line]).ok()))
+        (known.tree == tree).then(|| facts.and_then(|line| self.line(line)))
+    }
+
+    /// The text of a domain's facts (the file was checked as UTF-8 when parsed,
+    /// and the line ends at a separator, so this only fails on a changed file).
+    fn line(&self, line: std::ops::Range<usize>) -> Option<&str> {
+        std::str::from_utf8(&self.data[line]).ok()
     }
 }
 
