@@ -1,7 +1,5 @@
 //! `git realm domain`: coordination contexts between repositories.
 
-use std::borrow::Cow;
-
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -78,7 +76,7 @@ pub enum DomainAction {
 
 /// A domain as `domain list` and `domain show` print it, borrowed from the
 /// realm cache's facts where it had them.
-struct DomainSummary<'a>(Cow<'a, DomainFacts>);
+struct DomainSummary<'a>(DomainFacts<'a>);
 
 /// `{name, description, members, contracts: [{name, owner, version, consumers:
 /// [{repo, requirement, resolved_version}]}]}`, built one domain at a time as
@@ -105,7 +103,7 @@ impl Serialize for DomainSummary<'_> {
             requirement: &'a str,
             resolved_version: Option<&'a str>,
         }
-        let f = &*self.0;
+        let f = &self.0;
         let contracts = f.contracts.iter().map(|c| Contract {
             name: f.str(c.name),
             owner: f.str(c.owner),
@@ -288,7 +286,7 @@ impl Command for DomainArgs {
                 if ui.json {
                     ui.json(&s);
                 } else {
-                    let f = &*s.0;
+                    let f = &s.0;
                     ui.line(ui.paint(
                         &format!("Domain '{}' in realm '{}'", f.str(f.name), m.realm),
                         Paint::Bold,

@@ -1,13 +1,13 @@
 //! `git realm graph`: repositories, domains, contracts and provider → consumer
 //! edges, as text, Mermaid or Graphviz dot.
 
-use std::borrow::Cow;
+use std::collections::HashSet;
 
 use clap::Parser;
 use serde::Serialize;
 
 use crate::cli::{Command, EXIT_STATUS, GlobalArgs};
-use crate::error::{Exit, Result};
+use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::membership;
 use crate::model::{self, DomainFile, Name};
@@ -50,14 +50,21 @@ pub struct GraphArgs {
     pub global: GlobalArgs,
 }
 
-/// The graph: the repositories and, for each domain, what it holds (borrowed
-/// from the realm cache's facts where it had them). The edges are not stored:
-/// [`edges_of`] derives them from a domain's facts as they are printed, so a realm
-/// with 40,000 edges never holds them all in memory.
+/// The graph: the repositories and the domains. A domain's facts are parsed
+/// from the realm cache each time they are printed and dropped after, so a
+/// realm of 2,000 domains and 40,000 edges is never all in memory; only the
+/// domains the cache does not know are kept, as read from the tree.
 pub struct Graph<'a> {
     pub realm: String,
-    pub repos: Vec<Cow<'a, str>>,
-    pub domains: Vec<Cow<'a, DomainFacts>>,
+    snapshot: &'a Snapshot<'a>,
+    /// In tree order; with the facts of a domain read from the tree.
+    domains: Vec<(Name, Option<DomainFacts<'static>>)>,
+    /// The registered repositories (all of them without `--domain`).
+    registered: Vec<Name>,
+    /// The members of a domain that are not registered, sorted.
+    unregistered: Vec<String>,
+    /// Why reading a domain failed while the graph was written as JSON.
+    failure: std::cell::RefCell<Option<Error>>,
 }
 
 /// A domain as `--json` prints it.
@@ -82,7 +89,7 @@ pub struct Edge<'a> {
 
 /// The edges of a domain: for each contract in its order, each import of it in
 /// the order of the bindings.
-pub fn edges_of(f: &DomainFacts) -> impl Iterator<Item = Edge<'_>> {
+pub fn edges_of<'f>(f: &'f DomainFacts<'_>) -> impl Iterator<Item = Edge<'f>> {
     f.imports_by_contract().into_iter().map(|(c, b, i)| Edge {
         from: f.str(c.owner),
         to: f.str(b.repo),
@@ -106,37 +113,77 @@ fn contract_names(f: &DomainFacts) -> Vec<String> {
 }
 
 impl Graph<'_> {
-    fn edges(&self) -> impl Iterator<Item = Edge<'_>> {
-        self.domains.iter().flat_map(|d| edges_of(d))
+    /// How many repositories: the registered ones and the other members.
+    pub fn repo_count(&self) -> usize {
+        self.registered.len() + self.unregistered.len()
+    }
+
+    /// Every repository, sorted.
+    pub fn repos(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.registered.iter().map(Name::as_str).collect();
+        all.extend(self.unregistered.iter().map(String::as_str));
+        all.sort_unstable();
+        all
+    }
+
+    /// Each domain's facts in turn, for as long as `each` looks at them.
+    pub fn each_domain(&self, mut each: impl FnMut(&DomainFacts<'_>)) -> Result<()> {
+        for (name, read) in &self.domains {
+            match read {
+                Some(facts) => each(facts),
+                None => each(&self.snapshot.domain_facts_or_read(name, "domain")?),
+            }
+        }
+        Ok(())
     }
 }
 
-/// `{realm, repos, domains: [{name, members, contracts}], edges: [...]}`.
+/// `{realm, repos, domains: [{name, members, contracts}], edges: [...]}`, each
+/// domain parsed as it is written.
 impl Serialize for Graph<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        struct Seq<I>(std::cell::Cell<Option<I>>);
-        impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+        use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+        /// The domains, or their edges, as one sequence.
+        struct Seq<'g, 'a>(&'g Graph<'a>, bool);
+        impl Serialize for Seq<'_, '_> {
             fn serialize<S: serde::Serializer>(
                 &self,
                 s: S,
             ) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.take().into_iter().flatten())
+                let Seq(graph, edges) = *self;
+                let mut seq = s.serialize_seq(None)?;
+                let mut failed = None;
+                let walked = graph.each_domain(|f| {
+                    if failed.is_some() {
+                        return;
+                    }
+                    let written = if edges {
+                        edges_of(f).try_for_each(|e| seq.serialize_element(&e))
+                    } else {
+                        seq.serialize_element(&GraphDomain {
+                            name: f.str(f.name),
+                            members: f.members.iter().map(|m| f.str(*m)).collect(),
+                            contracts: contract_names(f),
+                        })
+                    };
+                    failed = written.err();
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                if let Err(e) = walked {
+                    let message = S::Error::custom(&e);
+                    graph.failure.replace(Some(e));
+                    return Err(message);
+                }
+                seq.end()
             }
         }
-        fn seq<I>(items: I) -> Seq<I> {
-            Seq(std::cell::Cell::new(Some(items)))
-        }
-        let domains = self.domains.iter().map(|f| GraphDomain {
-            name: f.str(f.name),
-            members: f.members.iter().map(|m| f.str(*m)).collect(),
-            contracts: contract_names(f),
-        });
         let mut g = s.serialize_struct("Graph", 4)?;
         g.serialize_field("realm", &self.realm)?;
-        g.serialize_field("repos", &self.repos)?;
-        g.serialize_field("domains", &seq(domains))?;
-        g.serialize_field("edges", &seq(self.edges()))?;
+        g.serialize_field("repos", &self.repos())?;
+        g.serialize_field("domains", &Seq(self, false))?;
+        g.serialize_field("edges", &Seq(self, true))?;
         g.end()
     }
 }
@@ -153,24 +200,29 @@ impl Command for GraphArgs {
         let snapshot = store.snapshot()?;
         let graph = build(&snapshot, m.realm.as_str(), self.domain.as_ref())?;
         if ui.json {
-            ui.json(&graph);
+            if let Err(e) = ui.try_json(&graph) {
+                let failure = graph.failure.take();
+                return Err(failure.unwrap_or_else(|| Error::internal(e.to_string())));
+            }
             return Ok(Exit::Success);
         }
         let text = match self.format {
             Format::Text => {
-                text(ui, &graph);
+                text(ui, &graph)?;
                 return Ok(Exit::Success);
             }
-            Format::Mermaid => mermaid(&graph),
-            Format::Dot => dot(&graph),
+            Format::Mermaid => mermaid(&graph)?,
+            Format::Dot => dot(&graph)?,
         };
         crate::ui::stdout_raw(&crate::ui::escape(&text));
         Ok(Exit::Success)
     }
 }
 
+/// The graph of the realm (of one domain with `only`): every domain read once
+/// here, to check it and find its members.
 pub fn build<'a>(
-    snapshot: &'a Snapshot<'_>,
+    snapshot: &'a Snapshot<'a>,
     realm: &str,
     only: Option<&Name>,
 ) -> Result<Graph<'a>> {
@@ -188,44 +240,52 @@ pub fn build<'a>(
         Some(_) => Vec::new(),
         None => snapshot.doc_names(model::paths::REPOS)?,
     };
-    // Every registered repository and every member of a domain, once.
-    let mut repos: Vec<Cow<'a, str>> = Vec::with_capacity(registered.len() + 6 * names.len());
-    repos.extend(registered.into_iter().map(|r| Cow::Owned(r.into())));
+    let known: HashSet<&str> = registered.iter().map(Name::as_str).collect();
+    let mut unregistered = Vec::new();
     let mut domains = Vec::with_capacity(names.len());
-    for d in &names {
-        let facts = snapshot.domain_facts_or_read(d, "domain")?;
-        if let Cow::Borrowed(f) = facts {
-            repos.extend(f.members.iter().map(|m| Cow::Borrowed(f.str(*m))));
-        } else {
-            repos.extend(
-                facts
-                    .members
-                    .iter()
-                    .map(|m| facts.str(*m).to_owned().into()),
-            );
-        }
-        domains.push(facts);
+    for name in names {
+        let mut note_members = |f: &DomainFacts<'_>| {
+            let members = f.members.iter().map(|m| f.str(*m));
+            let others = members.filter(|m| !known.contains(m));
+            unregistered.extend(others.map(str::to_owned));
+        };
+        let read = match snapshot.domain_facts(&name) {
+            Some(cached) => {
+                note_members(&cached);
+                None
+            }
+            None => {
+                let read = snapshot.read_domain_facts(&name, "domain")?;
+                note_members(&read);
+                Some(read)
+            }
+        };
+        domains.push((name, read));
     }
-    repos.sort();
-    repos.dedup();
+    drop(known);
+    unregistered.sort_unstable();
+    unregistered.dedup();
     Ok(Graph {
         realm: realm.to_owned(),
-        repos,
+        snapshot,
         domains,
+        registered,
+        unregistered,
+        failure: Default::default(),
     })
 }
 
 /// The text graph, written to stdout as it is made.
-fn text(ui: &Ui, g: &Graph) {
+fn text(ui: &Ui, g: &Graph) -> Result<()> {
     let mut out = ui.stdout_text();
     let header = format!(
         "Realm '{}': {} repos, {} domains",
         g.realm,
-        g.repos.len(),
+        g.repo_count(),
         g.domains.len()
     );
     out.push_all(&[&ui.paint(&header, Paint::Bold), "\n"]);
-    for d in &g.domains {
+    g.each_domain(|d| {
         out.push_all(&["domain ", d.str(d.name), " ("]);
         for (i, m) in d.members.iter().enumerate() {
             out.push_all(&[if i == 0 { "" } else { ", " }, d.str(*m)]);
@@ -244,20 +304,21 @@ fn text(ui: &Ui, g: &Graph) {
         if none {
             out.push("  no imports yet\n");
         }
-    }
+    })?;
     out.finish();
+    Ok(())
 }
 
 fn id(name: &str) -> String {
     name.replace('-', "_")
 }
 
-fn mermaid(g: &Graph) -> String {
+fn mermaid(g: &Graph) -> Result<String> {
     let mut out = String::from("graph LR\n");
-    for r in &g.repos {
+    for r in g.repos() {
         out.push_str(&format!("  {}[\"{r}\"]\n", id(r)));
     }
-    for d in &g.domains {
+    g.each_domain(|d| {
         let name = d.str(d.name);
         out.push_str(&format!(
             "  subgraph {}[\"{name}\"]\n",
@@ -267,26 +328,28 @@ fn mermaid(g: &Graph) -> String {
             out.push_str(&format!("    {}\n", id(d.str(*m))));
         }
         out.push_str("  end\n");
-    }
-    for e in g.edges() {
-        out.push_str(&format!(
-            "  {} -->|\"{}/{}@{}\"| {}\n",
-            id(e.from),
-            e.domain,
-            e.contract,
-            e.version,
-            id(e.to)
-        ));
-    }
-    out
+    })?;
+    g.each_domain(|d| {
+        for e in edges_of(d) {
+            out.push_str(&format!(
+                "  {} -->|\"{}/{}@{}\"| {}\n",
+                id(e.from),
+                e.domain,
+                e.contract,
+                e.version,
+                id(e.to)
+            ));
+        }
+    })?;
+    Ok(out)
 }
 
-fn dot(g: &Graph) -> String {
+fn dot(g: &Graph) -> Result<String> {
     let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n", g.realm);
-    for r in &g.repos {
+    for r in g.repos() {
         out.push_str(&format!("  \"{r}\" [shape=box];\n"));
     }
-    for d in &g.domains {
+    g.each_domain(|d| {
         out.push_str(&format!(
             "  subgraph \"cluster_{0}\" {{\n    label=\"{0}\";\n",
             d.str(d.name)
@@ -295,13 +358,15 @@ fn dot(g: &Graph) -> String {
             out.push_str(&format!("    \"{}\";\n", d.str(*m)));
         }
         out.push_str("  }\n");
-    }
-    for e in g.edges() {
-        out.push_str(&format!(
-            "  \"{}\" -> \"{}\" [label=\"{}/{}@{} ({})\"];\n",
-            e.from, e.to, e.domain, e.contract, e.version, e.requirement
-        ));
-    }
+    })?;
+    g.each_domain(|d| {
+        for e in edges_of(d) {
+            out.push_str(&format!(
+                "  \"{}\" -> \"{}\" [label=\"{}/{}@{} ({})\"];\n",
+                e.from, e.to, e.domain, e.contract, e.version, e.requirement
+            ));
+        }
+    })?;
     out.push_str("}\n");
-    out
+    Ok(out)
 }

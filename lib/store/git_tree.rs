@@ -303,7 +303,7 @@ impl TreeRead for GitTree<'_> {
         self.cache(true)?.changes_naming(me, self.max_size)
     }
 
-    fn domain_facts(&self, name: &str) -> Option<&DomainFacts> {
+    fn domain_facts(&self, name: &str) -> Option<DomainFacts<'_>> {
         self.facts()?.domain(name)
     }
 

@@ -144,7 +144,7 @@ impl TreeRead for Overlay<'_> {
         self.base.changes_naming(me)
     }
 
-    fn domain_facts(&self, name: &str) -> Option<&DomainFacts> {
+    fn domain_facts(&self, name: &str) -> Option<DomainFacts<'_>> {
         if self.touches(&model::paths::domain_dir(name)) {
             return None;
         }

@@ -45,7 +45,7 @@ pub trait TreeRead {
     }
     /// From a cache, when there is one: what domain `name` holds, when reading it
     /// from the tree could not fail (see `cache::facts`). `None`: read it.
-    fn domain_facts(&self, _name: &str) -> Option<&DomainFacts> {
+    fn domain_facts(&self, _name: &str) -> Option<DomainFacts<'_>> {
         None
     }
     /// From a cache, when there is one: whether domain `name` has anything to
@@ -363,7 +363,7 @@ impl<'r> Snapshot<'r> {
 
     /// What domain `name` holds, from the cache, when reading it from the tree
     /// could not fail; `None`: read it (the errors are the tree's to report).
-    pub fn domain_facts(&self, name: &Name) -> Option<&DomainFacts> {
+    pub fn domain_facts(&self, name: &Name) -> Option<DomainFacts<'_>> {
         self.tree.domain_facts(name.as_str())
     }
 
@@ -375,14 +375,16 @@ impl<'r> Snapshot<'r> {
 
     /// What domain `name` holds: from the cache when it has it, else read from
     /// the tree, with its errors (`what` names the domain when it is missing).
-    pub fn domain_facts_or_read(
-        &self,
-        name: &Name,
-        what: &str,
-    ) -> Result<std::borrow::Cow<'_, DomainFacts>> {
-        if let Some(facts) = self.domain_facts(name) {
-            return Ok(std::borrow::Cow::Borrowed(facts));
+    pub fn domain_facts_or_read(&self, name: &Name, what: &str) -> Result<DomainFacts<'_>> {
+        match self.domain_facts(name) {
+            Some(facts) => Ok(facts),
+            None => self.read_domain_facts(name, what),
         }
+    }
+
+    /// What domain `name` holds, read from the tree (documents parsed, their
+    /// errors reported; `what` names the domain when it is missing).
+    pub fn read_domain_facts(&self, name: &Name, what: &str) -> Result<DomainFacts<'static>> {
         let n = name.as_str();
         let domain = self.require::<model::DomainFile>(&model::paths::domain(n), what)?;
         let mut bindings = Vec::new();
@@ -398,9 +400,7 @@ impl<'r> Snapshot<'r> {
             let path = model::paths::contract(n, c.as_str());
             contracts.push(self.require::<model::ContractFile>(&path, "contract")?);
         }
-        Ok(std::borrow::Cow::Owned(DomainFacts::from_documents(
-            &domain, &contracts, &bindings,
-        )))
+        Ok(DomainFacts::from_documents(&domain, &contracts, &bindings))
     }
 
     /// The change files that list `me` among their repos, parsed; the same as

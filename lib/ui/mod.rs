@@ -248,8 +248,14 @@ impl Ui {
 
     /// The one JSON document of a `--json` run.
     pub fn json<T: Serialize>(&self, value: &T) {
-        let text = serde_json::to_string_pretty(value).expect("JSON output always serialises");
-        out(&text);
+        self.try_json(value).expect("JSON output always serialises");
+    }
+
+    /// The one JSON document of a `--json` run, of a value whose serialization
+    /// can fail (it reads as it writes): nothing is printed when it does.
+    pub fn try_json<T: Serialize>(&self, value: &T) -> serde_json::Result<()> {
+        out(&serde_json::to_string_pretty(value)?);
+        Ok(())
     }
 
     /// `warning: text` on stderr, as git prints its warnings (also under `-q` and

@@ -19,6 +19,7 @@
 //! being `name TAB description TAB members TAB contracts TAB bindings` where lists
 //! are joined by separators no field holds (fields are escaped, see `escape`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -43,8 +44,9 @@ const IMPORT_FIELDS: char = '\u{1c}';
 /// document displays it). The strings live in one buffer, read with
 /// [`DomainFacts::str`], so reading the facts of every domain allocates little.
 #[derive(Debug, Clone, Default)]
-pub struct DomainFacts {
-    text: String,
+pub struct DomainFacts<'a> {
+    /// Borrowed from the facts file when the line holds no escape.
+    text: Cow<'a, str>,
     /// `name` of `domain.yaml`.
     pub name: Span,
     pub description: Span,
@@ -87,7 +89,7 @@ pub struct ImportFacts {
 }
 
 /// Equal when they hold the same strings, wherever in their buffers.
-impl PartialEq for DomainFacts {
+impl PartialEq for DomainFacts<'_> {
     fn eq(&self, other: &Self) -> bool {
         let (mut mine, mut theirs) = (String::new(), String::new());
         self.write(&mut mine);
@@ -96,9 +98,9 @@ impl PartialEq for DomainFacts {
     }
 }
 
-impl Eq for DomainFacts {}
+impl Eq for DomainFacts<'_> {}
 
-impl DomainFacts {
+impl<'a> DomainFacts<'a> {
     /// The string at `span`.
     pub fn str(&self, span: Span) -> &str {
         &self.text[span.0 as usize..span.1 as usize]
@@ -106,9 +108,10 @@ impl DomainFacts {
 
     /// Add `s` to the buffer.
     fn push(&mut self, s: &str) -> Span {
-        let start = self.text.len() as u32;
-        self.text.push_str(s);
-        Span(start, self.text.len() as u32)
+        let text = self.text.to_mut();
+        let start = text.len() as u32;
+        text.push_str(s);
+        Span(start, text.len() as u32)
     }
 
     /// Add an escaped field to the buffer, unescaped.
@@ -116,9 +119,10 @@ impl DomainFacts {
         if memchr::memchr(b'\\', field.as_bytes()).is_none() {
             return self.push(field);
         }
-        let start = self.text.len() as u32;
-        unescape_into(field, &mut self.text);
-        Span(start, self.text.len() as u32)
+        let text = self.text.to_mut();
+        let start = text.len() as u32;
+        unescape_into(field, text);
+        Span(start, text.len() as u32)
     }
 
     /// The imports of binding `b`, in its order.
@@ -196,7 +200,7 @@ impl DomainFacts {
     /// a token, and which separator it is says where the next token belongs.
     /// When the line holds no escape, its buffer is the line itself and the spans
     /// point into it (the usual case: no copying per string).
-    fn parse(line: &str) -> Option<DomainFacts> {
+    fn parse(line: &'a str) -> Option<DomainFacts<'a>> {
         let raw = memchr::memchr(b'\\', line.as_bytes()).is_none();
         // Every list sized at once from its separators (no field holds one raw).
         let bytes = line.as_bytes();
@@ -212,9 +216,9 @@ impl DomainFacts {
         let imports = memchr::memchr_iter(IMPORT_FIELDS as u8, bindings).count() / 2;
         let mut f = DomainFacts {
             text: if raw {
-                line.to_owned()
+                Cow::Borrowed(line)
             } else {
-                String::with_capacity(line.len())
+                Cow::Owned(String::with_capacity(line.len()))
             },
             members: Vec::with_capacity(items(members)),
             contracts: Vec::with_capacity(items(contracts)),
@@ -427,21 +431,16 @@ struct Known {
     tree: ObjectId,
     /// Where its facts are in `body`; `None`: read it from the tree.
     facts: Option<std::ops::Range<usize>>,
-    /// Its facts parsed, the first time they are asked for (`None` if they do
-    /// not parse: read it from the tree).
-    parsed: std::cell::OnceCell<Option<DomainFacts>>,
 }
 
 impl Facts {
-    /// The facts of domain `name`, when they are known. Each domain's line is
-    /// parsed when first asked for: `leave` asks for few.
-    pub fn domain(&self, name: &str) -> Option<&DomainFacts> {
-        let known = self.domains.get(name)?;
-        let line = known.facts.clone()?;
-        known
-            .parsed
-            .get_or_init(|| DomainFacts::parse(self.line(line)?))
-            .as_ref()
+    /// The facts of domain `name`, when they are known (`None` too when its
+    /// line does not parse: read it from the tree). Parsed at each call and
+    /// not kept, borrowing the file's bytes: a reader of every domain (`graph`)
+    /// holds one domain at a time, and the file is not copied.
+    pub fn domain(&self, name: &str) -> Option<DomainFacts<'_>> {
+        let line = self.domains.get(name)?.facts.clone()?;
+        DomainFacts::parse(self.line(line)?)
     }
 
     /// Whether domain `name` has anything to do with repo `me` (see
@@ -480,11 +479,7 @@ impl Facts {
                 ("+", Some(rest)) => Some(start + line.len() - rest.len()..start + line.len()),
                 _ => return None,
             };
-            let known = Known {
-                tree,
-                facts,
-                parsed: std::cell::OnceCell::new(),
-            };
+            let known = Known { tree, facts };
             domains.insert(name.to_owned(), known);
         }
         Some(Facts {
@@ -566,7 +561,7 @@ pub(crate) fn load_or_build(
 }
 
 /// The facts of one domain, when reading it through the tree could not fail.
-fn domain_facts(reader: &Reader<'_>, entry: &Entry) -> Option<DomainFacts> {
+fn domain_facts(reader: &Reader<'_>, entry: &Entry) -> Option<DomainFacts<'static>> {
     let name = entry.name.as_str();
     if entry.kind != super::EntryKind::Dir || name.parse::<Name>().is_err() {
         return None;
@@ -587,7 +582,7 @@ fn domain_facts(reader: &Reader<'_>, entry: &Entry) -> Option<DomainFacts> {
     Some(DomainFacts::from_documents(&domain, &contracts, &bindings))
 }
 
-impl DomainFacts {
+impl DomainFacts<'static> {
     /// The facts of a domain from its parsed documents: `domain.yaml`, the
     /// contracts in the order of `contracts/`, and the bindings with the stems of
     /// their files in the order of `bindings/`.
@@ -595,7 +590,7 @@ impl DomainFacts {
         domain: &DomainFile,
         contracts: &[ContractFile],
         bindings: &[(String, BindingFile)],
-    ) -> DomainFacts {
+    ) -> DomainFacts<'static> {
         let mut f = DomainFacts::default();
         f.name = f.push(domain.name.as_str());
         f.description = f.push(&domain.description);
@@ -723,7 +718,8 @@ mod tests {
         let mut line = String::new();
         f.write(&mut line);
         let parsed = DomainFacts::parse(&line).unwrap();
-        assert_eq!(parsed.text, line);
+        // Borrowed, not copied: the file's bytes are the buffer.
+        assert!(matches!(parsed.text, Cow::Borrowed(text) if std::ptr::eq(text, line.as_str())));
         assert_eq!(parsed, f);
         assert_eq!(DomainFacts::parse(&format!("{line}\t")), None);
         assert_eq!(DomainFacts::parse(&format!("{line}\u{1c}")), None);
