@@ -236,6 +236,7 @@ fn the_cache_never_changes_an_answer_after_random_edits() {
                 &["domain", "show", "d1", "--json"][..],
                 &["graph"][..],
                 &["graph", "--json"][..],
+                &["graph", "--format", "dot"][..],
                 &["leave", "-n", "--json"][..],
             ] {
                 let cached = answer(&w, "fungal", args, true);

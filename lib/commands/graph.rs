@@ -370,3 +370,73 @@ fn dot(g: &Graph) -> Result<String> {
     out.push_str("}\n");
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Actor, OpKind, Operation};
+    use crate::store::Edits;
+    use crate::store::memory::MemoryRealm;
+
+    /// Files written as they are, as a hand-edited realm holds them.
+    struct Put(Vec<(&'static str, String)>);
+
+    impl Operation for Put {
+        type Output = ();
+        fn kind(&self) -> OpKind {
+            OpKind::CreateRealm
+        }
+        fn actor(&self) -> Actor {
+            Actor::Realm("letemcook".parse().unwrap())
+        }
+        fn subject(&self) -> String {
+            "by hand".into()
+        }
+        fn apply(&mut self, _: &Snapshot<'_>, edits: &mut Edits) -> Result<()> {
+            for (path, text) in &self.0 {
+                edits.put_bytes(path, text.as_bytes().to_vec());
+            }
+            Ok(())
+        }
+    }
+
+    fn domain(name: &str, members: &[&str]) -> String {
+        format!(
+            "name: {name}\nmembers: [{}]\ncreated_at: 2024-01-01T00:00:00Z\n",
+            members.join(", ")
+        )
+    }
+
+    #[test]
+    fn repos_are_the_registered_ones_and_every_other_member_once() {
+        let realm = MemoryRealm::new();
+        let files = vec![
+            ("repos/b.yaml", "name: b\n".to_owned()),
+            ("repos/a.yaml", "name: a\n".to_owned()),
+            ("domains/d/domain.yaml", domain("d", &["b", "ghost"])),
+            ("domains/e/domain.yaml", domain("e", &["zed", "ghost", "a"])),
+        ];
+        let store = Store::with(realm.member());
+        store.update(&mut Put(files)).unwrap();
+        store.fetch().unwrap();
+        let snapshot = store.snapshot().unwrap();
+
+        let all = build(&snapshot, "letemcook", None).unwrap();
+        assert_eq!(all.repo_count(), 4);
+        assert_eq!(all.repos(), ["a", "b", "ghost", "zed"]);
+        let mut seen = Vec::new();
+        all.each_domain(|f| seen.push((f.str(f.name).to_owned(), f.members.len())))
+            .unwrap();
+        assert_eq!(seen, [("d".to_owned(), 2), ("e".to_owned(), 3)]);
+
+        // One domain: its members only, registered or not.
+        let one = build(&snapshot, "letemcook", Some(&"d".parse().unwrap())).unwrap();
+        assert_eq!(one.repos(), ["b", "ghost"]);
+        let json = serde_json::to_value(&one).unwrap();
+        assert_eq!(json["repos"], serde_json::json!(["b", "ghost"]));
+        assert_eq!(
+            json["domains"][0]["members"],
+            serde_json::json!(["b", "ghost"])
+        );
+    }
+}
