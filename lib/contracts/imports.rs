@@ -79,13 +79,12 @@ pub fn judge_import(
     today: Option<jiff::civil::Date>,
     grace_days: u32,
 ) -> Result<ImportStatus> {
-    let path = model::paths::contract(domain, import.contract.as_str());
     let mut status = ImportStatus {
         domain: domain.to_owned(),
-        contract: import.contract.to_string(),
+        contract: import.contract.as_str().to_owned(),
         requirement: import.version.to_string(),
-        binding: import.binding.to_string(),
-        provider: contract.as_ref().map(|c| c.owner.to_string()),
+        binding: import.binding.as_str().to_owned(),
+        provider: contract.as_ref().map(|c| c.owner.as_str().to_owned()),
         resolved_version: import.resolved_version.clone(),
         latest_version: contract.as_ref().map(|c| c.version.clone()),
         state: ImportState::Current,
@@ -100,6 +99,7 @@ pub fn judge_import(
         provider_change: None,
     };
     let Some(contract) = contract else {
+        let path = model::paths::contract(domain, import.contract.as_str());
         status.state = ImportState::Broken;
         status.reason = Some(format!("the contract no longer exists ({path} is missing)"));
         return Ok(status);
