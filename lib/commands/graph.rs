@@ -144,13 +144,16 @@ impl Serialize for Graph<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
         /// The domains, or their edges, as one sequence.
-        struct Seq<'g, 'a>(&'g Graph<'a>, bool);
+        struct Seq<'g, 'a> {
+            graph: &'g Graph<'a>,
+            edges: bool,
+        }
         impl Serialize for Seq<'_, '_> {
             fn serialize<S: serde::Serializer>(
                 &self,
                 s: S,
             ) -> std::result::Result<S::Ok, S::Error> {
-                let Seq(graph, edges) = *self;
+                let Seq { graph, edges } = *self;
                 let mut seq = s.serialize_seq(None)?;
                 let mut failed = None;
                 let walked = graph.each_domain(|f| {
@@ -182,8 +185,18 @@ impl Serialize for Graph<'_> {
         let mut g = s.serialize_struct("Graph", 4)?;
         g.serialize_field("realm", &self.realm)?;
         g.serialize_field("repos", &self.repos())?;
-        g.serialize_field("domains", &Seq(self, false))?;
-        g.serialize_field("edges", &Seq(self, true))?;
+        let domains = Seq {
+            graph: self,
+            edges: false,
+        };
+        g.serialize_field("domains", &domains)?;
+        g.serialize_field(
+            "edges",
+            &Seq {
+                edges: true,
+                ..domains
+            },
+        )?;
         g.end()
     }
 }
