@@ -232,8 +232,8 @@ impl Command for GraphArgs {
     }
 }
 
-/// The graph of the realm (of one domain with `only`): every domain read once
-/// here, to check it and find its members.
+/// The graph of the realm (of one domain with `only`): every domain's members
+/// found here, for the header, before any is printed.
 pub fn build<'a>(
     snapshot: &'a Snapshot<'a>,
     realm: &str,
@@ -257,19 +257,20 @@ pub fn build<'a>(
     let mut unregistered = Vec::new();
     let mut domains = Vec::with_capacity(names.len());
     for name in names {
-        let mut note_members = |f: &DomainFacts<'_>| {
-            let members = f.members.iter().map(|m| f.str(*m));
+        let mut note_members = |members: &mut dyn Iterator<Item = &str>| {
             let others = members.filter(|m| !known.contains(m));
             unregistered.extend(others.map(str::to_owned));
         };
-        let read = match snapshot.domain_facts(&name) {
-            Some(cached) => {
-                note_members(&cached);
+        // A domain the cache knows: only its members now (its line is parsed as
+        // it is printed); any other is read from the tree, with its errors.
+        let read = match snapshot.domain_members(&name) {
+            Some(members) => {
+                note_members(&mut members.into_iter());
                 None
             }
             None => {
                 let read = snapshot.read_domain_facts(&name, "domain")?;
-                note_members(&read);
+                note_members(&mut read.members.iter().map(|m| read.str(*m)));
                 Some(read)
             }
         };

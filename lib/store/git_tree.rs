@@ -307,6 +307,10 @@ impl TreeRead for GitTree<'_> {
         self.facts()?.domain(name)
     }
 
+    fn domain_members(&self, name: &str) -> Option<Vec<&str>> {
+        self.facts()?.members(name)
+    }
+
     fn domain_concerns(&self, name: &str, me: &str) -> Option<bool> {
         self.facts()?.concerns(name, me)
     }

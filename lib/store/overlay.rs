@@ -151,6 +151,13 @@ impl TreeRead for Overlay<'_> {
         self.base.domain_facts(name)
     }
 
+    fn domain_members(&self, name: &str) -> Option<Vec<&str>> {
+        if self.touches(&model::paths::domain_dir(name)) {
+            return None;
+        }
+        self.base.domain_members(name)
+    }
+
     fn domain_concerns(&self, name: &str, me: &str) -> Option<bool> {
         if self.touches(&model::paths::domain_dir(name)) {
             return None;

@@ -48,6 +48,11 @@ pub trait TreeRead {
     fn domain_facts(&self, _name: &str) -> Option<DomainFacts<'_>> {
         None
     }
+    /// From a cache, when there is one: the members of domain `name`, as its
+    /// facts hold them, read without the rest. `None`: read the domain.
+    fn domain_members(&self, _name: &str) -> Option<Vec<&str>> {
+        None
+    }
     /// From a cache, when there is one: whether domain `name` has anything to
     /// do with repo `me` (`DomainFacts::concerns`). `None`: read it.
     fn domain_concerns(&self, _name: &str, _me: &str) -> Option<bool> {
@@ -365,6 +370,12 @@ impl<'r> Snapshot<'r> {
     /// could not fail; `None`: read it (the errors are the tree's to report).
     pub fn domain_facts(&self, name: &Name) -> Option<DomainFacts<'_>> {
         self.tree.domain_facts(name.as_str())
+    }
+
+    /// The members of domain `name`, from the cache, when it has its facts:
+    /// what `domain_facts` would give as its members, without the rest.
+    pub fn domain_members(&self, name: &Name) -> Option<Vec<&str>> {
+        self.tree.domain_members(name.as_str())
     }
 
     /// Whether domain `name` has anything to do with repo `me` (a member, a

@@ -310,6 +310,25 @@ impl<'a> DomainFacts<'a> {
         Some(f)
     }
 
+    /// The members of a line as `write` wrote it, read without parsing the rest
+    /// of it (what `graph` needs of every domain before it prints any): what
+    /// [`parse`](Self::parse) gives as `members`. `None` when the field holds
+    /// an escape or a separator that does not belong in it (names hold
+    /// neither): parse the line instead.
+    fn members_in(line: &str) -> Option<Vec<&str>> {
+        let mut fields = line.splitn(4, '\t');
+        let (_name, _description) = (fields.next()?, fields.next()?);
+        let (members, _rest) = (fields.next()?, fields.next()?);
+        let odd = |b: &u8| matches!(*b, b'\\' | 0x1c | 0x1d | 0x1f);
+        if members.as_bytes().iter().any(odd) {
+            return None;
+        }
+        if members.is_empty() {
+            return Some(Vec::new());
+        }
+        Some(members.split(ITEMS).collect())
+    }
+
     fn write(&self, out: &mut String) {
         let field = |s: Span| escape(self.str(s));
         let join = |items: Vec<String>, sep: char| items.join(&sep.to_string());
@@ -441,6 +460,13 @@ impl Facts {
     pub fn domain(&self, name: &str) -> Option<DomainFacts<'_>> {
         let line = self.domains.get(name)?.facts.clone()?;
         DomainFacts::parse(self.line(line)?)
+    }
+
+    /// The members of domain `name`, when its facts are known, read from its
+    /// line without parsing the rest (see [`DomainFacts::members_in`]).
+    pub fn members(&self, name: &str) -> Option<Vec<&str>> {
+        let line = self.domains.get(name)?.facts.clone()?;
+        DomainFacts::members_in(self.line(line)?)
     }
 
     /// Whether domain `name` has anything to do with repo `me` (see
@@ -658,12 +684,12 @@ fn parse<T: model::Document>(reader: &Reader<'_>, entry: &Entry, path: &str) -> 
 mod tests {
     use super::*;
 
-    #[test]
-    fn facts_survive_a_round_trip_whatever_their_strings_hold() {
+    /// Domain `d` with `description`, `members` and contract `c@1.0.0` of `a`.
+    fn domain_d(description: &str, members: &[&str]) -> DomainFacts<'static> {
         let mut f = DomainFacts::default();
         f.name = f.push("d");
-        f.description = f.push("tabs\there, new\nlines, \\x41 and \u{1e}\u{1f}\u{1c}\u{1d}");
-        for m in ["a", "b"] {
+        f.description = f.push(description);
+        for m in members {
             let span = f.push(m);
             f.members.push(span);
         }
@@ -673,6 +699,13 @@ mod tests {
             owner: f.push("a"),
         };
         f.contracts.push(contract);
+        f
+    }
+
+    #[test]
+    fn facts_survive_a_round_trip_whatever_their_strings_hold() {
+        let description = "tabs\there, new\nlines, \\x41 and \u{1e}\u{1f}\u{1c}\u{1d}";
+        let mut f = domain_d(description, &["a", "b"]);
         let (file, repo) = (f.push("b"), f.push("b"));
         let first = ImportFacts {
             contract: f.push("c"),
@@ -698,6 +731,31 @@ mod tests {
         let mut line = String::new();
         empty.write(&mut line);
         assert_eq!(DomainFacts::parse(&line), Some(empty));
+    }
+
+    /// `members_in` gives what `parse` gives as members, or leaves it to `parse`.
+    #[test]
+    fn members_read_alone_are_the_parsed_members() {
+        let line_with = |members: &[&str], description: &str| {
+            let mut line = String::new();
+            domain_d(description, members).write(&mut line);
+            line
+        };
+        let cases: [&[&str]; 5] = [&[], &["a"], &["a", "b-2", "c"], &[""], &["a\tb", "c"]];
+        for members in cases {
+            for description in ["", "tab\there and \u{1e}"] {
+                let line = line_with(members, description);
+                let parsed = DomainFacts::parse(&line).unwrap();
+                let want: Vec<&str> = parsed.members.iter().map(|m| parsed.str(*m)).collect();
+                match DomainFacts::members_in(&line) {
+                    Some(alone) => assert_eq!(alone, want, "{line:?}"),
+                    // Only a member that had to be escaped is left to `parse`.
+                    None => assert!(members.iter().any(|m| m.contains('\t')), "{line:?}"),
+                }
+            }
+        }
+        assert_eq!(DomainFacts::members_in("d\t"), None);
+        assert_eq!(DomainFacts::members_in("d\t\ta\u{1f}b\t\t"), None);
     }
 
     #[test]
