@@ -276,7 +276,6 @@ pub fn build<'a>(
         };
         domains.push((name, read));
     }
-    drop(known);
     unregistered.sort_unstable();
     unregistered.dedup();
     Ok(Graph {

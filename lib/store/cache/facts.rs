@@ -458,15 +458,13 @@ impl Facts {
     /// not kept, borrowing the file's bytes: a reader of every domain (`graph`)
     /// holds one domain at a time, and the file is not copied.
     pub fn domain(&self, name: &str) -> Option<DomainFacts<'_>> {
-        let line = self.domains.get(name)?.facts.clone()?;
-        DomainFacts::parse(self.line(line)?)
+        DomainFacts::parse(self.facts_of(name)?)
     }
 
     /// The members of domain `name`, when its facts are known, read from its
     /// line without parsing the rest (see [`DomainFacts::members_in`]).
     pub fn members(&self, name: &str) -> Option<Vec<&str>> {
-        let line = self.domains.get(name)?.facts.clone()?;
-        DomainFacts::members_in(self.line(line)?)
+        DomainFacts::members_in(self.facts_of(name)?)
     }
 
     /// Whether domain `name` has anything to do with repo `me` (see
@@ -474,11 +472,16 @@ impl Facts {
     /// not hold `me` anywhere is answered without parsing it (names are never
     /// escaped).
     pub fn concerns(&self, name: &str, me: &str) -> Option<bool> {
-        let line = self.domains.get(name)?.facts.clone()?;
-        if memchr::memmem::find(&self.data[line], me.as_bytes()).is_none() {
+        let line = self.facts_of(name)?;
+        if memchr::memmem::find(line.as_bytes(), me.as_bytes()).is_none() {
             return Some(false);
         }
-        Some(self.domain(name)?.concerns(me))
+        Some(DomainFacts::parse(line)?.concerns(me))
+    }
+
+    /// The facts of domain `name` as written, when they are known.
+    fn facts_of(&self, name: &str) -> Option<&str> {
+        self.line(self.domains.get(name)?.facts.clone()?)
     }
 
     /// The header and the lines of a file, each line split only as far as its
