@@ -194,6 +194,7 @@ pub fn check_realm(
         uncommitted: true,
         today: Some(o.today),
         against: o.base.map(|b| b.commit),
+        attention_only: false,
     };
     let Survey {
         mut exports,

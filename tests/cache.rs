@@ -421,6 +421,91 @@ fn the_parsed_documents_never_change_an_answer_of_a_member_with_many_imports() {
     );
 }
 
+/// A member's plain imports are judged from the heads of their contracts (owner
+/// and newest version) once their contracts were read: never where the contract
+/// itself would answer otherwise.
+#[test]
+fn the_heads_of_contracts_answer_as_the_contracts_would() {
+    let w = realm_with_members();
+    let big_value: Vec<String> = (0..100).map(|i| format!("item-{i:02}")).collect();
+    let contract = |c: &str, value: &str, changelog: &str| {
+        format!("name: {c}\nowner: aperture\nversion: 1.0.0\nvalue: {value}\n{changelog}")
+    };
+    let imports: String = ["plain", "big", "ahead"]
+        .iter()
+        .map(|c| {
+            format!(
+                "- contract: {c}\n  version: ^1\n  binding: README.md\n  resolved_version: 1.0.0\n"
+            )
+        })
+        .collect();
+    let files = [
+        (
+            "domains/h/domain.yaml".to_owned(),
+            format!("name: h\nmembers: [aperture, fungal]\ncreated_at: {T}\n"),
+        ),
+        (
+            "domains/h/contracts/plain.yaml".to_owned(),
+            contract("plain", "[x]", ""),
+        ),
+        (
+            "domains/h/contracts/big.yaml".to_owned(),
+            contract("big", &format!("[{}]", big_value.join(", ")), ""),
+        ),
+        // Its changelog holds a version newer than the contract's own: what that
+        // entry changed is listed, so no head can stand for it.
+        (
+            "domains/h/contracts/ahead.yaml".to_owned(),
+            contract(
+                "ahead",
+                "[x]",
+                "changelog:\n- version: 1.5.0\n  date: 2026-01-20\n  changes: ['added: y']\n",
+            ),
+        ),
+        (
+            "domains/h/bindings/fungal.yaml".to_owned(),
+            format!("repo: fungal\nexports: []\nimports:\n{imports}"),
+        ),
+    ];
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    w.edit_realm("acme.git", &refs);
+    w.realm("fungal", &["status", "--fetch", "-q"]).ok();
+    let docs = w.path("fungal/.git/realm/cache/realm-acme-main.docs");
+    for args in [&["check", "--json"][..], &["status", "--json"][..]] {
+        let uncached = answer(&w, "fungal", args, false);
+        // The first reads the contracts and records their heads; the next one
+        // judges from the heads.
+        for time in ["first", "second"] {
+            assert_eq!(
+                answer(&w, "fungal", args, true),
+                uncached,
+                "{args:?}, {time}"
+            );
+        }
+        assert!(
+            std::fs::read_to_string(&docs)
+                .unwrap()
+                .contains("ContractHeads"),
+            "no heads recorded"
+        );
+    }
+    let check = answer(&w, "fungal", &["check", "--json"], true);
+    assert!(check.contains("1.5.0: added: y"), "{check}");
+    assert_eq!(check.matches(r#""state":"current""#).count(), 3, "{check}");
+
+    // Under a size limit the big contract is over, its head is not used either.
+    w.git("fungal", &["config", "realm.maxFileSize", "600"])
+        .ok();
+    for args in [&["check", "--json"][..], &["status", "--json"][..]] {
+        let cached = answer(&w, "fungal", args, true);
+        assert_eq!(cached, answer(&w, "fungal", args, false), "{args:?}");
+        assert!(cached.contains("over the limit"), "{cached}");
+    }
+}
+
 #[test]
 fn a_corrupt_or_foreign_cache_file_is_ignored() {
     // The domain `d` line names fungal; the changed byte makes it name nobody.

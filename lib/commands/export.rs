@@ -285,6 +285,7 @@ impl Command for ExportArgs {
             uncommitted: true,
             today: None,
             against: None,
+            attention_only: false,
         };
         let survey = contracts::survey(&snapshot, &me, Some(&workspace), scope)?;
         let status = survey

@@ -233,6 +233,7 @@ fn realm_status(
         uncommitted: false,
         today: Some(today),
         against: None,
+        attention_only: true,
     };
     let survey = contracts::survey_of(&snapshot, bindings, Some(workspace), scope)?;
     status.pending_exports = survey

@@ -56,17 +56,33 @@ pub fn current_uses(
     Ok((all, extracted))
 }
 
-pub(super) fn import_status(
-    snapshot: &Snapshot<'_>,
+/// The status of `import`, provided by `provider` at `latest`, before it is
+/// judged: current, and nothing found yet.
+pub(super) fn unjudged(
     domain: &str,
     import: &Import,
-    ws: Option<&dyn Workspace>,
-    today: Option<jiff::civil::Date>,
-    grace_days: u32,
-) -> Result<ImportStatus> {
-    let path = model::paths::contract(domain, import.contract.as_str());
-    let contract = snapshot.read_cached::<ContractFile>(&path)?;
-    judge_import(domain, import, contract, ws, today, grace_days)
+    provider: Option<String>,
+    latest: Option<Version>,
+) -> ImportStatus {
+    ImportStatus {
+        domain: domain.to_owned(),
+        contract: import.contract.as_str().to_owned(),
+        requirement: import.version.to_string(),
+        binding: import.binding.as_str().to_owned(),
+        provider,
+        resolved_version: import.resolved_version.clone(),
+        latest_version: latest,
+        state: ImportState::Current,
+        reason: None,
+        changes: Vec::new(),
+        uses: Vec::new(),
+        broken_items: Vec::new(),
+        deadline: None,
+        missing: Vec::new(),
+        extracted_uses: None,
+        resolves: None,
+        provider_change: None,
+    }
 }
 
 /// The state of `import` against `contract` (the published one, or one a
@@ -79,25 +95,12 @@ pub fn judge_import(
     today: Option<jiff::civil::Date>,
     grace_days: u32,
 ) -> Result<ImportStatus> {
-    let mut status = ImportStatus {
-        domain: domain.to_owned(),
-        contract: import.contract.as_str().to_owned(),
-        requirement: import.version.to_string(),
-        binding: import.binding.as_str().to_owned(),
-        provider: contract.as_ref().map(|c| c.owner.as_str().to_owned()),
-        resolved_version: import.resolved_version.clone(),
-        latest_version: contract.as_ref().map(|c| c.version.clone()),
-        state: ImportState::Current,
-        reason: None,
-        changes: Vec::new(),
-        uses: Vec::new(),
-        broken_items: Vec::new(),
-        deadline: None,
-        missing: Vec::new(),
-        extracted_uses: None,
-        resolves: None,
-        provider_change: None,
-    };
+    let mut status = unjudged(
+        domain,
+        import,
+        contract.as_ref().map(|c| c.owner.as_str().to_owned()),
+        contract.as_ref().map(|c| c.version.clone()),
+    );
     let Some(contract) = contract else {
         let path = model::paths::contract(domain, import.contract.as_str());
         status.state = ImportState::Broken;

@@ -26,6 +26,7 @@ use crate::workspace::{At, Workspace};
 
 mod diff;
 mod exports;
+mod heads;
 mod imports;
 
 pub use diff::*;
@@ -294,6 +295,9 @@ pub struct Scope {
     /// Compare exports with the value computed at this commit (the base of a pull
     /// request) rather than with the published one: what merging `HEAD` changes.
     pub against: Option<gix::ObjectId>,
+    /// Leave out the imports that are current (what `status` shows needs
+    /// attention only; a member with 2,000 imports builds none of theirs).
+    pub attention_only: bool,
 }
 
 /// Survey `me`'s exports (recomputed from the code at `HEAD`) and imports against
@@ -347,12 +351,32 @@ pub fn survey_of(
                     .push(export_status(snapshot, d, export, &others, &ctx)?);
             }
         }
-        if scope.imports {
+        if scope.imports && !binding.imports.is_empty() {
+            let mut heads = heads::ContractHeads::of(snapshot, d);
             for import in &binding.imports {
-                survey
-                    .imports
-                    .push(import_status(snapshot, d, import, ws, scope.today, grace)?);
+                if let Some((provider, latest)) = heads.current(import) {
+                    if !scope.attention_only {
+                        let provider = Some(provider.to_owned());
+                        survey
+                            .imports
+                            .push(unjudged(d, import, provider, Some(latest)));
+                    }
+                    continue;
+                }
+                let path = model::paths::contract(d, import.contract.as_str());
+                let contract = match snapshot.read_cached_sized::<ContractFile>(&path)? {
+                    Some((c, size)) => {
+                        heads.learn(import, &c, size);
+                        Some(c)
+                    }
+                    None => None,
+                };
+                let status = judge_import(d, import, contract, ws, scope.today, grace)?;
+                if !(scope.attention_only && status.state == ImportState::Current) {
+                    survey.imports.push(status);
+                }
             }
+            heads.save(snapshot, d);
         }
     }
     Ok(survey)

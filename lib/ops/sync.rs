@@ -149,6 +149,7 @@ impl Operation for SyncPlan<'_> {
                 uncommitted: false,
                 today: Some(today),
                 against: None,
+                attention_only: false,
             },
         )?;
         let mut plan = Plan::default();

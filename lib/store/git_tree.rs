@@ -315,7 +315,7 @@ impl TreeRead for GitTree<'_> {
         self.facts()?.concerns(name, me)
     }
 
-    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<&[u8]>> {
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<(&[u8], u64)>> {
         let slot = self.cache.as_ref()?;
         slot.docs
             .lookup(self.cache(false)?, path, kind, self.max_size)
@@ -325,6 +325,20 @@ impl TreeRead for GitTree<'_> {
         if let (Some(slot), Some(cache)) = (&self.cache, self.cache(false)) {
             slot.docs.remember(cache, path, kind, size, json);
         }
+    }
+
+    // Kept in the domain's section of the documents file, which is for one tree
+    // of the domain, as a document at `key` (no file has that path and kind)
+    // whose size is that of the largest blob it comes from.
+
+    fn cached_derived(&self, domain: &str, key: &str, kind: &str) -> Option<&[u8]> {
+        let path = format!("{}/{key}", crate::model::paths::domain_dir(domain));
+        Some(self.cached_doc(&path, kind)??.0)
+    }
+
+    fn remember_derived(&self, domain: &str, key: &str, kind: &str, size: u64, json: &[u8]) {
+        let path = format!("{}/{key}", crate::model::paths::domain_dir(domain));
+        self.remember_doc(&path, kind, size, json);
     }
 }
 

@@ -168,11 +168,27 @@ impl TreeRead for Overlay<'_> {
     // A file the edits leave alone holds the base's bytes, so the base's parsed
     // copy of it is the overlay's too.
 
-    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<&[u8]>> {
+    fn cached_doc(&self, path: &str, kind: &str) -> Option<Option<(&[u8], u64)>> {
         if self.edited(path).is_some() {
             return None;
         }
         self.base.cached_doc(path, kind)
+    }
+
+    // Derived from the whole domain: the base's holds for the overlay only when
+    // the edits leave the domain alone.
+
+    fn cached_derived(&self, domain: &str, key: &str, kind: &str) -> Option<&[u8]> {
+        if self.touches(&model::paths::domain_dir(domain)) {
+            return None;
+        }
+        self.base.cached_derived(domain, key, kind)
+    }
+
+    fn remember_derived(&self, domain: &str, key: &str, kind: &str, size: u64, json: &[u8]) {
+        if !self.touches(&model::paths::domain_dir(domain)) {
+            self.base.remember_derived(domain, key, kind, size, json);
+        }
     }
 
     fn remember_doc(&self, path: &str, kind: &str, size: u64, json: &[u8]) {
@@ -224,11 +240,19 @@ mod tests {
         fn domain_concerns(&self, _: &str, _: &str) -> Option<bool> {
             Some(false)
         }
-        fn cached_doc(&self, _: &str, _: &str) -> Option<Option<&[u8]>> {
-            Some(Some(b"{}"))
+        fn cached_doc(&self, _: &str, _: &str) -> Option<Option<(&[u8], u64)>> {
+            Some(Some((b"{}", 1)))
         }
         fn remember_doc(&self, path: &str, _: &str, _: u64, _: &[u8]) {
             self.remembered.borrow_mut().push(path.to_owned());
+        }
+        fn cached_derived(&self, _: &str, _: &str, _: &str) -> Option<&[u8]> {
+            Some(b"{}")
+        }
+        fn remember_derived(&self, domain: &str, key: &str, _: &str, _: u64, _: &[u8]) {
+            self.remembered
+                .borrow_mut()
+                .push(format!("{domain}: {key}"));
         }
     }
 
@@ -275,11 +299,26 @@ mod tests {
         );
         assert_eq!(
             after.cached_doc("domains/b/bindings/other.yaml", "binding"),
-            Some(Some(&b"{}"[..]))
+            Some(Some((&b"{}"[..], 1)))
         );
         after.remember_doc("domains/b/contracts/x.yaml", "contract", 1, b"{}");
         after.remember_doc("domains/b/domain.yaml", "domain", 1, b"{}");
         assert_eq!(*base.remembered.borrow(), ["domains/b/domain.yaml"]);
+
+        // What is derived from a whole domain holds only where no file of it
+        // was edited.
+        assert_eq!(after.cached_derived("b", "contracts", "heads"), None);
+        assert_eq!(after.cached_derived("new", "contracts", "heads"), None);
+        assert_eq!(
+            after.cached_derived("z", "contracts", "heads"),
+            Some(&b"{}"[..])
+        );
+        after.remember_derived("b", "contracts", "heads", 1, b"{}");
+        after.remember_derived("z", "contracts", "heads", 1, b"{}");
+        assert_eq!(
+            *base.remembered.borrow(),
+            ["domains/b/domain.yaml", "z: contracts"]
+        );
 
         // A change file written, or `domains/` removed: the cache cannot tell.
         edits.put_bytes("changes/c2.yaml", b"c".to_vec());

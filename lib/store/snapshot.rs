@@ -59,14 +59,25 @@ pub trait TreeRead {
         None
     }
     /// From a cache, when there is one: the document at `path` as parsed
-    /// earlier as type `kind` (JSON of the value); `Some(None)` when it is not
-    /// recorded but could be (`remember_doc`), `None` when it cannot.
-    fn cached_doc(&self, _path: &str, _kind: &str) -> Option<Option<&[u8]>> {
+    /// earlier as type `kind` (JSON of the value) and the size of its blob;
+    /// `Some(None)` when it is not recorded but could be (`remember_doc`), `None`
+    /// when it cannot.
+    fn cached_doc(&self, _path: &str, _kind: &str) -> Option<Option<(&[u8], u64)>> {
         None
     }
     /// Record the document at `path`, parsed as `kind` from `size` bytes, as
     /// `json`, for `cached_doc` to find.
     fn remember_doc(&self, _path: &str, _kind: &str, _size: u64, _json: &[u8]) {}
+    /// From a cache, when there is one: a value derived from domain `domain` as
+    /// a whole (any file in it may have changed it), recorded as type `kind` under
+    /// `key` (JSON of the value) for the domain's tree, while the largest blob it
+    /// was derived from is within the size limit.
+    fn cached_derived(&self, _domain: &str, _key: &str, _kind: &str) -> Option<&[u8]> {
+        None
+    }
+    /// Record a value derived from domain `domain` as a whole, from blobs of
+    /// `size` bytes at most, for `cached_derived` to find.
+    fn remember_derived(&self, _domain: &str, _key: &str, _kind: &str, _size: u64, _json: &[u8]) {}
 }
 
 /// A realm that has no commit yet: nothing in it.
@@ -224,10 +235,48 @@ impl<'r> Snapshot<'r> {
         Ok(None)
     }
 
+    /// A value derived from domain `domain` as a whole and recorded with
+    /// [`remember_derived`](Self::remember_derived) for this state of it; `None`
+    /// when there is none (or no cache).
+    pub(crate) fn derived<'s, T: serde::Deserialize<'s>>(
+        &'s self,
+        domain: &str,
+        key: &str,
+    ) -> Option<T> {
+        let json = self
+            .tree
+            .cached_derived(domain, key, std::any::type_name::<T>())?;
+        serde_json::from_slice(json).ok()
+    }
+
+    /// Record `value`, derived from domain `domain` as a whole (so kept only for
+    /// the domain's tree as it is in this state) from blobs of `size` bytes at
+    /// most (so not used under a lower size limit), under `key`.
+    pub(crate) fn remember_derived<T: serde::Serialize>(
+        &self,
+        domain: &str,
+        key: &str,
+        value: &T,
+        size: u64,
+    ) {
+        if let Ok(json) = serde_json::to_vec(value) {
+            let kind = std::any::type_name::<T>();
+            self.tree.remember_derived(domain, key, kind, size, &json);
+        }
+    }
+
     /// `read`, through the cache of parsed documents when there is one (for the
     /// documents a member reads by the thousand: its bindings, the contracts it
     /// imports).
     pub fn read_cached<T: Document + PartialEq>(&self, path: &str) -> Result<Option<T>> {
+        Ok(self.read_cached_sized(path)?.map(|(doc, _)| doc))
+    }
+
+    /// `read_cached`, with the size of the blob the document was parsed from.
+    pub fn read_cached_sized<T: Document + PartialEq>(
+        &self,
+        path: &str,
+    ) -> Result<Option<(T, u64)>> {
         self.parsed(path, || self.read_bytes(path))
     }
 
@@ -238,15 +287,15 @@ impl<'r> Snapshot<'r> {
         &self,
         path: &str,
         bytes: impl FnOnce() -> Result<Option<Vec<u8>>>,
-    ) -> Result<Option<T>> {
+    ) -> Result<Option<(T, u64)>> {
         let kind = std::any::type_name::<T>();
         let cached = self.tree.cached_doc(path, kind);
         // Checked as UTF-8 once, not string by string as `from_slice` would.
-        if let Some(Some(json)) = &cached
+        if let Some(Some((json, size))) = &cached
             && let Ok(json) = std::str::from_utf8(json)
             && let Ok(doc) = serde_json::from_str::<T>(json)
         {
-            return Ok(Some(doc));
+            return Ok(Some((doc, *size)));
         }
         let Some(bytes) = bytes()? else {
             return Ok(None);
@@ -259,7 +308,7 @@ impl<'r> Snapshot<'r> {
             self.tree
                 .remember_doc(path, kind, bytes.len() as u64, &json);
         }
-        Ok(Some(doc))
+        Ok(Some((doc, bytes.len() as u64)))
     }
 
     /// Parse the document at `path`, which must exist.
@@ -338,8 +387,9 @@ impl<'r> Snapshot<'r> {
         };
         for name in names {
             let binding_path = model::paths::binding(name.as_str(), me.as_str());
-            let binding: Option<BindingFile> =
-                self.parsed(&binding_path, || self.tree.file(&binding_path))?;
+            let binding: Option<BindingFile> = self
+                .parsed(&binding_path, || self.tree.file(&binding_path))?
+                .map(|(b, _)| b);
             let member = match &binding {
                 Some(_) => true,
                 None => {

@@ -136,16 +136,17 @@ impl Docs {
         Some((name, tree?, rel))
     }
 
-    /// `Some(json)` of the document at `path` parsed as `kind`, `Some(None)` when
-    /// it is not recorded (worth recording once parsed), `None` when the path is
-    /// not one this cache can hold.
+    /// `Some((json, size))` of the document at `path` parsed as `kind` from a blob
+    /// of `size` bytes (within `max_size`), `Some(None)` when it is not recorded
+    /// (worth recording once parsed), `None` when the path is not one this cache
+    /// can hold.
     pub(crate) fn lookup(
         &self,
         cache: &RealmCache,
         path: &str,
         kind: &str,
         max_size: u64,
-    ) -> Option<Option<&[u8]>> {
+    ) -> Option<Option<(&[u8], u64)>> {
         let (name, tree, rel) = self.key(cache, path)?;
         let file = self
             .file
@@ -161,7 +162,7 @@ impl Docs {
             .next()
             .and_then(|s| std::str::from_utf8(s).ok()?.parse().ok());
         match (size, f.next()) {
-            (Some(size), Some(json)) if size <= max_size => Some(Some(json)),
+            (Some(size), Some(json)) if size <= max_size => Some(Some((json, size))),
             _ => Some(None),
         }
     }
