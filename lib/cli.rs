@@ -105,6 +105,7 @@ pub fn main<C: Command>() -> ! {
         global.verbose,
         global.json,
     );
+    let flush = crate::ui::FlushStdout;
     let code = match args.run(&ui) {
         Ok(exit) => exit.code(),
         Err(err) => {
@@ -117,5 +118,7 @@ pub fn main<C: Command>() -> ! {
     if read > 0 {
         crate::ui::verbose(&format!("{read} realm objects read"));
     }
+    // `exit` runs no destructors.
+    drop(flush);
     std::process::exit(code)
 }

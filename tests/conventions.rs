@@ -927,3 +927,66 @@ fn dry_runs_of_init_join_worktree_and_commit_change_nothing() {
     assert!(w.path("app/.worktrees/ch/new.txt").exists());
     assert!(w.path("web/.worktrees/ch").exists());
 }
+
+/// As git's stdio does, stdout goes out in blocks when it is not a terminal (one
+/// `write` for many lines), yet in order: all of it, and before whatever comes
+/// on stderr after it.
+#[test]
+fn stdout_in_blocks_keeps_every_line_and_its_order_with_stderr() {
+    let w = World::new();
+    let realm = w.bare_realm("acme");
+    for r in ["aperture", "fungal"] {
+        w.member(r);
+        w.realm(r, &["join", &realm]).ok();
+    }
+    // 300 imports: some 25 KB of `check` lines, more than one block.
+    let names: Vec<String> = (0..300)
+        .map(|i| format!("a-contract-with-a-rather-long-name-{i:03}"))
+        .collect();
+    let mut files = vec![(
+        "domains/h/domain.yaml".to_owned(),
+        "name: h\nmembers: [aperture, fungal]\ncreated_at: 2026-01-24T10:00:00Z\n".to_owned(),
+    )];
+    let mut imports = String::new();
+    for c in &names {
+        files.push((
+            format!("domains/h/contracts/{c}.yaml"),
+            format!("name: {c}\nowner: aperture\nversion: 1.0.0\nvalue: [x]\n"),
+        ));
+        imports.push_str(&format!(
+            "- contract: {c}\n  version: ^1\n  binding: README.md\n  resolved_version: 1.0.0\n"
+        ));
+    }
+    files.push((
+        "domains/h/bindings/fungal.yaml".to_owned(),
+        format!("repo: fungal\nexports: []\nimports:\n{imports}"),
+    ));
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    w.edit_realm("acme.git", &refs);
+    w.realm("fungal", &["status", "--fetch", "-q"]).ok();
+
+    // stdout and stderr into one file, as `> log 2>&1` does.
+    let log = w.path("log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut cmd = w.command(&w.path("fungal"), "git", &["realm", "check", "-v"]);
+    cmd.stdout(file.try_clone().unwrap()).stderr(file);
+    let run = w.run_cmd(cmd);
+    assert_eq!(run.code, 0, "{}", std::fs::read_to_string(&log).unwrap());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let checked: Vec<usize> = names
+        .iter()
+        .map(|c| {
+            let line = format!("h/{c}@1.0.0: import current (README.md)");
+            lines
+                .iter()
+                .position(|l| l.ends_with(&line))
+                .unwrap_or_else(|| panic!("no line for {c} in:\n{text}"))
+        })
+        .collect();
+    assert!(checked.is_sorted(), "lines out of order:\n{text}");
+    // `-v`'s last word comes on stderr after the command printed everything.
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(last.ends_with(" realm objects read"), "{text}");
+    assert!(checked.iter().all(|at| *at < lines.len() - 1));
+}

@@ -194,6 +194,7 @@ impl Command for WatchArgs {
                 match poll(&repo, m, me) {
                     Ok(n) if n.moved => {
                         if ui.json {
+                            crate::ui::flush_stdout();
                             let mut out = std::io::stdout().lock();
                             let _ = writeln!(
                                 out,
@@ -207,13 +208,18 @@ impl Command for WatchArgs {
                     }
                     Ok(_) => {}
                     // A network hiccup must not end a watch: say so and poll again.
-                    Err(e) => eprintln!(
-                        "realm: watch {}: {}",
-                        m.realm,
-                        crate::ui::escape(&e.message)
-                    ),
+                    Err(e) => {
+                        crate::ui::flush_stdout();
+                        eprintln!(
+                            "realm: watch {}: {}",
+                            m.realm,
+                            crate::ui::escape(&e.message)
+                        )
+                    }
                 }
             }
+            // What this round found is shown now, not when the next block fills.
+            crate::ui::flush_stdout();
             std::thread::sleep(self.interval);
         }
     }

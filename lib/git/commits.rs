@@ -125,6 +125,8 @@ pub fn edit_message(repo: &gix::Repository, template: &str) -> Result<String> {
     let path = repo.git_dir().join("REALM_EDITMSG");
     std::fs::write(&path, template).context(|| format!("cannot write {}", path.display()))?;
     let started = std::time::Instant::now();
+    // The editor has the terminal: what was printed comes first.
+    crate::ui::flush_stdout();
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$@\""))

@@ -50,6 +50,7 @@ static PROGRESS: AtomicBool = AtomicBool::new(false);
 /// terminal and neither `-q` nor `--json` was given: never in pipes, logs or CI.
 pub fn progress(message: &str) {
     if PROGRESS.load(Ordering::Relaxed) {
+        flush_stdout();
         eprintln!("{}", escape(message));
     }
 }
@@ -57,6 +58,7 @@ pub fn progress(message: &str) {
 /// Print a `-v` diagnostic on stderr.
 pub fn verbose(message: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
+        flush_stdout();
         eprintln!("realm: {}", escape(message));
     }
 }
@@ -266,6 +268,7 @@ impl Ui {
         } else {
             "warning:".to_owned()
         };
+        flush_stdout();
         let _ = writeln!(std::io::stderr().lock(), "{label} {}", text.as_ref());
     }
 
@@ -278,6 +281,7 @@ impl Ui {
         } else {
             "error:".to_owned()
         };
+        flush_stdout();
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{label} realm '{realm}': {}", err.message);
         for hint in &err.hints {
@@ -292,6 +296,7 @@ impl Ui {
         } else {
             "error:".to_owned()
         };
+        flush_stdout();
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{label} {}", escape(&err.message));
         for hint in &err.hints {
@@ -342,15 +347,58 @@ pub enum Paint {
     Dim,
 }
 
-/// Write a line to stdout.
-fn out(text: &str) {
-    stdout_pieces(&[text, "\n"]);
+/// Lines for stdout not written yet. As git's stdio does, stdout is written a
+/// line at a time to a terminal and in blocks otherwise (`check` of a member with
+/// 2,000 imports made 2,000 `write` calls). What waits here is written before
+/// anything that could appear after it: a line on stderr, a child process, the
+/// end of the command ([`flush_stdout`]).
+static PENDING: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// How much waits in [`PENDING`] before it is written.
+const BLOCK: usize = 16 * 1024;
+
+/// Whether stdout is a terminal (then every line is written at once).
+fn stdout_is_terminal() -> bool {
+    static TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TERMINAL.get_or_init(|| std::io::stdout().is_terminal())
 }
 
-/// Write `text` to stdout as it is. A closed pipe (`git realm graph | head`) ends
-/// the process quietly with the status a shell reports for SIGPIPE, as git does;
-/// any other write error is reported once.
+/// Write a line to stdout (see [`PENDING`]).
+fn out(text: &str) {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    pending.push_str(text);
+    pending.push('\n');
+    if pending.len() >= BLOCK || stdout_is_terminal() {
+        stdout_pieces(&[&pending]);
+        pending.clear();
+    }
+}
+
+/// Write the lines waiting for stdout. Called before stderr, a child process or
+/// the exit could come after them.
+pub fn flush_stdout() {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if !pending.is_empty() {
+        stdout_pieces(&[&pending]);
+        pending.clear();
+    }
+}
+
+/// Writes the lines waiting for stdout when dropped, so that a command that
+/// panics still shows what it printed before.
+pub struct FlushStdout;
+
+impl Drop for FlushStdout {
+    fn drop(&mut self) {
+        flush_stdout();
+    }
+}
+
+/// Write `text` to stdout as it is, after any lines waiting. A closed pipe
+/// (`git realm graph | head`) ends the process quietly with the status a shell
+/// reports for SIGPIPE, as git does; any other write error is reported once.
 pub fn stdout_raw(text: &str) {
+    flush_stdout();
     stdout_pieces(&[text]);
 }
 
