@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 
-/// Under which key of a domain the heads are kept.
-const KEY: &str = "contracts";
+/// Under which key of a domain the heads are kept, and in which format (a new
+/// name for a new format: the old one is then never read).
+const AT: (&str, &str) = ("contracts", "contract-heads-1");
 
 /// The heads known for one domain, in the order of their contracts' names. Read
 /// in place from the cache (a member reads 2,000 of them for each `status`).
@@ -37,25 +38,35 @@ pub(super) struct ContractHeads<'a> {
     learned: bool,
 }
 
+/// The name imports give a contract (its file is `contracts/<name>.yaml`), its
+/// owner and its version (parsed only for the imports that ask). Written as a
+/// JSON array: no keys to match, 2,000 times over.
 #[derive(Debug, Serialize, Deserialize)]
-struct ContractHead<'a> {
-    /// The name imports give it (its file is `contracts/<name>.yaml`).
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
-    owner: Cow<'a, str>,
-    /// Parsed only for the imports that ask.
-    #[serde(borrow)]
-    version: Cow<'a, str>,
+struct ContractHead<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+);
+
+impl ContractHead<'_> {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn owner(&self) -> &str {
+        &self.1
+    }
+    fn version(&self) -> &str {
+        &self.2
+    }
 }
 
 impl<'a> ContractHeads<'a> {
     /// The heads recorded for `domain` in the state `snapshot` shows (none when
     /// there is no cache, or it holds none).
     pub(super) fn of(snapshot: &'a Snapshot<'_>, domain: &str) -> ContractHeads<'a> {
-        let mut heads: ContractHeads = snapshot.derived(domain, KEY).unwrap_or_default();
+        let mut heads: ContractHeads = snapshot.derived(domain, AT).unwrap_or_default();
         // Looked up by bisection: a list out of order is not one we wrote.
-        if !heads.heads.is_sorted_by(|a, b| a.name < b.name) {
+        if !heads.heads.is_sorted_by(|a, b| a.name() < b.name()) {
             heads.heads.clear();
         }
         heads
@@ -68,12 +79,12 @@ impl<'a> ContractHeads<'a> {
             return None;
         }
         let name = import.contract.as_str();
-        let at = self.heads.binary_search_by(|h| (*h.name).cmp(name)).ok()?;
+        let at = self.heads.binary_search_by(|h| h.name().cmp(name)).ok()?;
         let head = &self.heads[at];
-        let version: Version = head.version.parse().ok()?;
+        let version: Version = head.version().parse().ok()?;
         let current =
             import.version.matches(&version) && import.resolved_version.as_ref() == Some(&version);
-        current.then_some((&*head.owner, version))
+        current.then_some((head.owner(), version))
     }
 
     /// Learn the head of `contract`, read for `import` from a blob of `size` bytes.
@@ -86,14 +97,14 @@ impl<'a> ContractHeads<'a> {
             return;
         }
         let name = import.contract.as_str();
-        let Err(at) = self.heads.binary_search_by(|h| (*h.name).cmp(name)) else {
+        let Err(at) = self.heads.binary_search_by(|h| h.name().cmp(name)) else {
             return;
         };
-        let head = ContractHead {
-            name: Cow::Owned(name.to_owned()),
-            owner: Cow::Owned(contract.owner.as_str().to_owned()),
-            version: Cow::Owned(contract.version.to_string()),
-        };
+        let head = ContractHead(
+            Cow::Owned(name.to_owned()),
+            Cow::Owned(contract.owner.as_str().to_owned()),
+            Cow::Owned(contract.version.to_string()),
+        );
         self.heads.insert(at, head);
         self.size = self.size.max(size);
         self.learned = true;
@@ -102,7 +113,7 @@ impl<'a> ContractHeads<'a> {
     /// Keep what was learned for the next command.
     pub(super) fn save(&self, snapshot: &Snapshot<'_>, domain: &str) {
         if self.learned {
-            snapshot.remember_derived(domain, KEY, self, self.size);
+            snapshot.remember_derived(domain, AT, self, self.size);
         }
     }
 }

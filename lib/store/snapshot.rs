@@ -236,31 +236,29 @@ impl<'r> Snapshot<'r> {
     }
 
     /// A value derived from domain `domain` as a whole and recorded with
-    /// [`remember_derived`](Self::remember_derived) for this state of it; `None`
+    /// [`remember_derived`](Self::remember_derived) for this state of it, under
+    /// `key` in the format `kind` (a name that changes with the format); `None`
     /// when there is none (or no cache).
     pub(crate) fn derived<'s, T: serde::Deserialize<'s>>(
         &'s self,
         domain: &str,
-        key: &str,
+        (key, kind): (&str, &str),
     ) -> Option<T> {
-        let json = self
-            .tree
-            .cached_derived(domain, key, std::any::type_name::<T>())?;
+        let json = self.tree.cached_derived(domain, key, kind)?;
         serde_json::from_slice(json).ok()
     }
 
     /// Record `value`, derived from domain `domain` as a whole (so kept only for
     /// the domain's tree as it is in this state) from blobs of `size` bytes at
-    /// most (so not used under a lower size limit), under `key`.
+    /// most (so not used under a lower size limit), under `key` as `kind`.
     pub(crate) fn remember_derived<T: serde::Serialize>(
         &self,
         domain: &str,
-        key: &str,
+        (key, kind): (&str, &str),
         value: &T,
         size: u64,
     ) {
         if let Ok(json) = serde_json::to_vec(value) {
-            let kind = std::any::type_name::<T>();
             self.tree.remember_derived(domain, key, kind, size, &json);
         }
     }

@@ -138,14 +138,11 @@ pub fn print_export_against(ui: &Ui, e: &ExportStatus) {
 pub fn print_import(ui: &Ui, i: &ImportStatus) {
     let name = format!("{}/{}", i.domain, i.contract);
     match i.state {
-        ImportState::Current => ui.ok(format!(
-            "{name}@{}: import current ({})",
-            i.resolved_version
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            i.binding
-        )),
+        // One line per import, the most of them: formatted once.
+        ImportState::Current => match &i.resolved_version {
+            Some(v) => ui.ok(format!("{name}@{v}: import current ({})", i.binding)),
+            None => ui.ok(format!("{name}@: import current ({})", i.binding)),
+        },
         ImportState::Stale if i.resolves.is_some() => {}
         ImportState::Stale => {
             ui.warn(format!(

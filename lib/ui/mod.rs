@@ -230,7 +230,16 @@ impl Ui {
         if self.json || self.quiet {
             return;
         }
-        out(&format!("{} {}", self.paint(mark, paint), self.shown(text)));
+        // The marks are our own: only colour changes them.
+        let painted;
+        let mark = match self.color {
+            true => {
+                painted = self.paint(mark, paint);
+                painted.as_str()
+            }
+            false => mark,
+        };
+        out_pieces(&[mark, " ", &self.shown(text)]);
     }
 
     /// Colour `text` if this stream is coloured.
@@ -365,8 +374,13 @@ fn stdout_is_terminal() -> bool {
 
 /// Write a line to stdout (see [`PENDING`]).
 fn out(text: &str) {
+    out_pieces(&[text]);
+}
+
+/// Write a line made of `pieces` to stdout (see [`PENDING`]).
+fn out_pieces(pieces: &[&str]) {
     let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    pending.push_str(text);
+    pieces.iter().for_each(|p| pending.push_str(p));
     pending.push('\n');
     if pending.len() >= BLOCK || stdout_is_terminal() {
         stdout_pieces(&[&pending]);
