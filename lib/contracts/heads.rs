@@ -23,53 +23,60 @@ use super::*;
 
 /// Under which key of a domain the heads are kept, and in which format (a new
 /// name for a new format: the old one is then never read).
-const AT: (&str, &str) = ("contracts", "contract-heads-1");
+const AT: (&str, &str) = ("contracts", "contract-heads-2");
 
-/// The heads known for one domain, in the order of their contracts' names. Read
-/// in place from the cache (a member reads 2,000 of them for each `status`).
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The heads known for one domain, in the order of their contracts' names: the
+/// name imports give a contract (its file is `contracts/<name>.yaml`), its owner
+/// and its version (parsed only for the imports that ask). Read in place from
+/// the cache: a member reads 2,000 of them for each `status`.
+#[derive(Debug, Default)]
 pub(super) struct ContractHeads<'a> {
-    #[serde(borrow)]
-    heads: Vec<ContractHead<'a>>,
+    heads: Vec<[Cow<'a, str>; 3]>,
     /// The largest of their contracts' blobs: the heads are not used under a
     /// size limit that would refuse it.
     size: u64,
-    #[serde(skip)]
     learned: bool,
 }
 
-/// The name imports give a contract (its file is `contracts/<name>.yaml`), its
-/// owner and its version (parsed only for the imports that ask). Written as a
-/// JSON array: no keys to match, 2,000 times over.
-#[derive(Debug, Serialize, Deserialize)]
-struct ContractHead<'a>(
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-);
-
-impl ContractHead<'_> {
-    fn name(&self) -> &str {
-        &self.0
-    }
-    fn owner(&self) -> &str {
-        &self.1
-    }
-    fn version(&self) -> &str {
-        &self.2
-    }
+/// The heads as the cache keeps them: one string, `name owner version` for each
+/// contract, separated by commas (names and versions hold neither), read as
+/// one JSON string with no escape instead of a value per field.
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    heads: &'a str,
+    size: u64,
 }
 
 impl<'a> ContractHeads<'a> {
     /// The heads recorded for `domain` in the state `snapshot` shows (none when
-    /// there is no cache, or it holds none).
+    /// there is no cache, or it holds none, or none we could have written).
     pub(super) fn of(snapshot: &'a Snapshot<'_>, domain: &str) -> ContractHeads<'a> {
-        let mut heads: ContractHeads = snapshot.derived(domain, AT).unwrap_or_default();
-        // Looked up by bisection: a list out of order is not one we wrote.
-        if !heads.heads.is_sorted_by(|a, b| a.name() < b.name()) {
-            heads.heads.clear();
+        let stored: Option<Stored> = snapshot.derived(domain, AT);
+        let heads = stored.and_then(|s| {
+            let heads = Self::parse(s.heads)?;
+            Some(ContractHeads {
+                heads,
+                size: s.size,
+                learned: false,
+            })
+        });
+        heads.unwrap_or_default()
+    }
+
+    fn parse(text: &'a str) -> Option<Vec<[Cow<'a, str>; 3]>> {
+        if text.is_empty() {
+            return Some(Vec::new());
         }
-        heads
+        let heads = text
+            .split(',')
+            .map(|head| {
+                let (name, rest) = head.split_once(' ')?;
+                let (owner, version) = rest.split_once(' ')?;
+                (!version.contains(' ')).then_some([name, owner, version].map(Cow::Borrowed))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        // Looked up by bisection: a list out of order is not one we wrote.
+        heads.is_sorted_by(|a, b| a[0] < b[0]).then_some(heads)
     }
 
     /// The provider and newest version of `import`'s contract, when its head
@@ -79,12 +86,12 @@ impl<'a> ContractHeads<'a> {
             return None;
         }
         let name = import.contract.as_str();
-        let at = self.heads.binary_search_by(|h| h.name().cmp(name)).ok()?;
-        let head = &self.heads[at];
-        let version: Version = head.version().parse().ok()?;
+        let at = self.heads.binary_search_by(|h| (*h[0]).cmp(name)).ok()?;
+        let [_, owner, version] = &self.heads[at];
+        let version: Version = version.parse().ok()?;
         let current =
             import.version.matches(&version) && import.resolved_version.as_ref() == Some(&version);
-        current.then_some((head.owner(), version))
+        current.then_some((&**owner, version))
     }
 
     /// Learn the head of `contract`, read for `import` from a blob of `size` bytes.
@@ -97,14 +104,14 @@ impl<'a> ContractHeads<'a> {
             return;
         }
         let name = import.contract.as_str();
-        let Err(at) = self.heads.binary_search_by(|h| h.name().cmp(name)) else {
+        let Err(at) = self.heads.binary_search_by(|h| (*h[0]).cmp(name)) else {
             return;
         };
-        let head = ContractHead(
+        let head = [
             Cow::Owned(name.to_owned()),
             Cow::Owned(contract.owner.as_str().to_owned()),
             Cow::Owned(contract.version.to_string()),
-        );
+        ];
         self.heads.insert(at, head);
         self.size = self.size.max(size);
         self.learned = true;
@@ -113,7 +120,12 @@ impl<'a> ContractHeads<'a> {
     /// Keep what was learned for the next command.
     pub(super) fn save(&self, snapshot: &Snapshot<'_>, domain: &str) {
         if self.learned {
-            snapshot.remember_derived(domain, AT, self, self.size);
+            let heads: Vec<String> = self.heads.iter().map(|h| h.join(" ")).collect();
+            let stored = Stored {
+                heads: &heads.join(","),
+                size: self.size,
+            };
+            snapshot.remember_derived(domain, AT, &stored, self.size);
         }
     }
 }
@@ -124,4 +136,26 @@ fn plain(import: &Import) -> bool {
         && import.uses_extract.is_empty()
         && import.extracted_uses.is_empty()
         && import.verify.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_read_back_as_written_and_nothing_else_reads() {
+        let heads = ContractHeads::parse("a r 1.0.0,b s 2.1.0-rc.1+x").unwrap();
+        let joined: Vec<String> = heads.iter().map(|h| h.join(" ")).collect();
+        assert_eq!(joined.join(","), "a r 1.0.0,b s 2.1.0-rc.1+x");
+        assert_eq!(ContractHeads::parse("").unwrap().len(), 0);
+        for bad in [
+            "b r 1.0.0,a r 1.0.0",
+            "a r",
+            "a r 1.0.0 x",
+            "a r 1.0.0,",
+            "a r 1.0.0,a r 1.0.0",
+        ] {
+            assert!(ContractHeads::parse(bad).is_none(), "{bad:?}");
+        }
+    }
 }

@@ -130,6 +130,9 @@ pub struct RealmCache {
     /// (a few lookups scan the section; a command reading every repo does not).
     lookups: Cell<u32>,
     by_name: [OnceCell<LineMap>; 3],
+    /// The lines of the domains `domains_naming` found, by name: the member
+    /// looks each of them up next (a bisection of 2,000 lines each time).
+    named: std::cell::RefCell<LineMap>,
 }
 
 /// The lines of a section by entry name: where each starts and ends.
@@ -149,6 +152,7 @@ impl RealmCache {
             sections,
             lookups: Cell::new(0),
             by_name: Default::default(),
+            named: Default::default(),
         }
     }
 
@@ -156,6 +160,11 @@ impl RealmCache {
     fn line(&self, i: usize, name: &[u8]) -> Option<&[u8]> {
         let section = self.sections[i]?;
         let lines = &self.data[section.start..section.end];
+        if i == DOMAINS
+            && let Some(&(start, end)) = self.named.borrow().get(name)
+        {
+            return Some(&lines[start..end]);
+        }
         self.lookups.set(self.lookups.get() + 1);
         if section.sorted
             && self.lookups.get() <= BISECTED_LOOKUPS
@@ -304,6 +313,7 @@ impl RealmCache {
                 let [name, _, _, _, _, _, members, bindings] = tab_fields::<8>(&lines[start..end])?;
                 if named(members) || named(bindings) {
                     out.push(std::str::from_utf8(name).ok()?.to_owned());
+                    self.named.borrow_mut().insert(name.to_vec(), (start, end));
                 }
                 at = end;
             }
