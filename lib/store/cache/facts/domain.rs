@@ -363,13 +363,41 @@ impl Tokens<'_> {
         if start > bytes.len() {
             return None;
         }
-        let mut end = start;
-        while end < bytes.len() && !matches!(bytes[end], b'\t' | 0x1c..=0x1f) {
-            end += 1;
-        }
+        let end = separator_from(bytes, start);
         self.at = end + 1;
         Some((start, end, bytes.get(end).copied().unwrap_or(0)))
     }
+}
+
+fn is_separator(b: u8) -> bool {
+    matches!(b, b'\t' | 0x1c..=0x1f)
+}
+
+/// Where the first separator at or after `at` is (the length when none is).
+/// Every separator is below 0x20, which a field rarely holds: eight bytes are
+/// looked at in one step for one below 0x20 (the least significant byte the
+/// test flags is one; bytes above it may be flagged wrongly, so the scan goes
+/// on right after it), then checked one by one. `graph` reads 900 KB of lines.
+fn separator_from(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    while let Some(word) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        if below == 0 {
+            at += 8;
+            continue;
+        }
+        let first = at + (below.trailing_zeros() / 8) as usize;
+        if is_separator(bytes[first]) {
+            return first;
+        }
+        at = first + 1;
+    }
+    while at < bytes.len() && !is_separator(bytes[at]) {
+        at += 1;
+    }
+    at
 }
 
 /// A field with no tab, newline, separator or lone backslash: each such byte is
@@ -455,6 +483,37 @@ impl DomainFacts<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn separators_are_found_eight_bytes_at_a_time_as_one_at_a_time() {
+        // Every byte below 0x20 and some above, at every offset around a word.
+        let alphabet: Vec<u8> = (0u8..0x20)
+            .chain([b'a', b'\\', 0x7f, 0x80, 0xc3, 0xff])
+            .collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Mostly plain bytes, as fields are.
+                        match seed % 4 {
+                            0 => alphabet[(seed >> 8) as usize % alphabet.len()],
+                            _ => b'a' + (seed >> 8) as u8 % 26,
+                        }
+                    })
+                    .collect();
+                for at in 0..=line.len() {
+                    let naive = (at..line.len())
+                        .find(|&i| is_separator(line[i]))
+                        .unwrap_or(line.len());
+                    assert_eq!(separator_from(&line, at), naive, "{line:?} from {at}");
+                }
+            }
+        }
+    }
 
     /// Domain `d` with `description`, `members` and contract `c@1.0.0` of `a`.
     fn domain_d(description: &str, members: &[&str]) -> DomainFacts<'static> {
