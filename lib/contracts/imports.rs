@@ -64,10 +64,22 @@ pub(super) fn unjudged(
     provider: Option<String>,
     latest: Option<Version>,
 ) -> ImportStatus {
+    let requirement = import.version.to_string();
+    unjudged_as(domain, import, requirement, provider, latest)
+}
+
+/// [`unjudged`], with `import`'s requirement as it displays.
+pub(super) fn unjudged_as(
+    domain: &str,
+    import: &Import,
+    requirement: String,
+    provider: Option<String>,
+    latest: Option<Version>,
+) -> ImportStatus {
     ImportStatus {
         domain: domain.to_owned(),
         contract: import.contract.as_str().to_owned(),
-        requirement: import.version.to_string(),
+        requirement,
         binding: import.binding.as_str().to_owned(),
         provider,
         resolved_version: import.resolved_version.clone(),

@@ -326,6 +326,7 @@ pub fn survey_of(
     let grace = realm.governance.breaking_changes.grace_period_days;
     let ws = ws.filter(|w| w.has_worktree());
     let mut files: Option<(ExportsRead, Option<ExportsRead>, Option<ExportsRead>)> = None;
+    let mut shown: Option<(semver::VersionReq, String)> = None;
     for (domain, binding) in bindings {
         let d = domain.as_str();
         if scope.exports && !binding.exports.is_empty() {
@@ -356,10 +357,17 @@ pub fn survey_of(
             for import in &binding.imports {
                 if let Some((provider, latest)) = heads.current(import) {
                     if !scope.attention_only {
+                        // Most imports share a few requirements: each displayed once.
+                        let requirement = match &shown {
+                            Some((req, text)) if *req == import.version => text.clone(),
+                            _ => {
+                                let text = import.version.to_string();
+                                shown.insert((import.version.clone(), text)).1.clone()
+                            }
+                        };
                         let provider = Some(provider.to_owned());
-                        survey
-                            .imports
-                            .push(unjudged(d, import, provider, Some(latest)));
+                        let status = unjudged_as(d, import, requirement, provider, Some(latest));
+                        survey.imports.push(status);
                     }
                     continue;
                 }
