@@ -488,7 +488,7 @@ fn the_heads_of_contracts_answer_as_the_contracts_would() {
         assert!(
             std::fs::read_to_string(&docs)
                 .unwrap()
-                .contains("\tcontract-heads-2\t"),
+                .contains("\tcontract-heads-3\t"),
             "no heads recorded"
         );
     }

@@ -17,13 +17,11 @@
 
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
-
 use super::*;
 
 /// Under which key of a domain the heads are kept, and in which format (a new
 /// name for a new format: the old one is then never read).
-const AT: (&str, &str) = ("contracts", "contract-heads-2");
+const AT: (&str, &str) = ("contracts", "contract-heads-3");
 
 /// The heads known for one domain, in the order of their contracts' names: the
 /// name imports give a contract (its file is `contracts/<name>.yaml`), its owner
@@ -38,31 +36,24 @@ pub(super) struct ContractHeads<'a> {
     learned: bool,
 }
 
-/// The heads as the cache keeps them: one string, `name owner version` for each
-/// contract, separated by commas (names and versions hold neither), read as
-/// one JSON string with no escape instead of a value per field.
-#[derive(Serialize, Deserialize)]
-struct Stored<'a> {
-    heads: &'a str,
-    size: u64,
-}
-
 impl<'a> ContractHeads<'a> {
     /// The heads recorded for `domain` in the state `snapshot` shows (none when
     /// there is no cache, or it holds none, or none we could have written).
     pub(super) fn of(snapshot: &'a Snapshot<'_>, domain: &str) -> ContractHeads<'a> {
-        let stored: Option<Stored> = snapshot.derived(domain, AT);
-        let heads = stored.and_then(|s| {
-            let heads = Self::parse(s.heads)?;
+        let heads = snapshot.derived(domain, AT).and_then(|text| {
+            let (size, heads) = text.split_once(';')?;
             Some(ContractHeads {
-                heads,
-                size: s.size,
+                heads: Self::parse(heads)?,
+                size: size.parse().ok()?,
                 learned: false,
             })
         });
         heads.unwrap_or_default()
     }
 
+    /// The heads as the cache keeps them, after the largest size and `;`:
+    /// `name owner version` for each contract, separated by commas (names and
+    /// versions hold neither).
     fn parse(text: &'a str) -> Option<Vec<[Cow<'a, str>; 3]>> {
         if text.is_empty() {
             return Some(Vec::new());
@@ -121,11 +112,8 @@ impl<'a> ContractHeads<'a> {
     pub(super) fn save(&self, snapshot: &Snapshot<'_>, domain: &str) {
         if self.learned {
             let heads: Vec<String> = self.heads.iter().map(|h| h.join(" ")).collect();
-            let stored = Stored {
-                heads: &heads.join(","),
-                size: self.size,
-            };
-            snapshot.remember_derived(domain, AT, &stored, self.size);
+            let text = format!("{};{}", self.size, heads.join(","));
+            snapshot.remember_derived(domain, AT, &text, self.size);
         }
     }
 }

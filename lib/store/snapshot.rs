@@ -69,15 +69,15 @@ pub trait TreeRead {
     /// `json`, for `cached_doc` to find.
     fn remember_doc(&self, _path: &str, _kind: &str, _size: u64, _json: &[u8]) {}
     /// From a cache, when there is one: a value derived from domain `domain` as
-    /// a whole (any file in it may have changed it), recorded as type `kind` under
-    /// `key` (JSON of the value) for the domain's tree, while the largest blob it
+    /// a whole (any file in it may have changed it), recorded in format `kind`
+    /// under `key` for the domain's tree, while the largest blob it
     /// was derived from is within the size limit.
     fn cached_derived(&self, _domain: &str, _key: &str, _kind: &str) -> Option<&[u8]> {
         None
     }
     /// Record a value derived from domain `domain` as a whole, from blobs of
     /// `size` bytes at most, for `cached_derived` to find.
-    fn remember_derived(&self, _domain: &str, _key: &str, _kind: &str, _size: u64, _json: &[u8]) {}
+    fn remember_derived(&self, _domain: &str, _key: &str, _kind: &str, _size: u64, _text: &[u8]) {}
 }
 
 /// A realm that has no commit yet: nothing in it.
@@ -235,32 +235,28 @@ impl<'r> Snapshot<'r> {
         Ok(None)
     }
 
-    /// A value derived from domain `domain` as a whole and recorded with
+    /// A text derived from domain `domain` as a whole and recorded with
     /// [`remember_derived`](Self::remember_derived) for this state of it, under
     /// `key` in the format `kind` (a name that changes with the format); `None`
     /// when there is none (or no cache).
-    pub(crate) fn derived<'s, T: serde::Deserialize<'s>>(
-        &'s self,
-        domain: &str,
-        (key, kind): (&str, &str),
-    ) -> Option<T> {
-        let json = self.tree.cached_derived(domain, key, kind)?;
-        serde_json::from_slice(json).ok()
+    pub(crate) fn derived(&self, domain: &str, (key, kind): (&str, &str)) -> Option<&str> {
+        let text = self.tree.cached_derived(domain, key, kind)?;
+        std::str::from_utf8(text).ok()
     }
 
-    /// Record `value`, derived from domain `domain` as a whole (so kept only for
-    /// the domain's tree as it is in this state) from blobs of `size` bytes at
-    /// most (so not used under a lower size limit), under `key` as `kind`.
-    pub(crate) fn remember_derived<T: serde::Serialize>(
+    /// Record `text` (one line, no tab), derived from domain `domain` as a whole
+    /// (so kept only for the domain's tree as it is in this state) from blobs of
+    /// `size` bytes at most (so not used under a lower size limit), under `key`
+    /// as `kind`.
+    pub(crate) fn remember_derived(
         &self,
         domain: &str,
         (key, kind): (&str, &str),
-        value: &T,
+        text: &str,
         size: u64,
     ) {
-        if let Ok(json) = serde_json::to_vec(value) {
-            self.tree.remember_derived(domain, key, kind, size, &json);
-        }
+        self.tree
+            .remember_derived(domain, key, kind, size, text.as_bytes());
     }
 
     /// `read`, through the cache of parsed documents when there is one (for the
