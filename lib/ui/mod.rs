@@ -380,12 +380,20 @@ fn out(text: &str) {
 /// Write a line made of `pieces` to stdout (see [`PENDING`]).
 fn out_pieces(pieces: &[&str]) {
     let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    pieces.iter().for_each(|p| pending.push_str(p));
-    pending.push('\n');
-    if pending.len() >= BLOCK || stdout_is_terminal() {
-        stdout_pieces(&[&pending]);
-        pending.clear();
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    if pending.len() + len < BLOCK && !stdout_is_terminal() {
+        pieces.iter().for_each(|p| pending.push_str(p));
+        pending.push('\n');
+        return;
     }
+    // What waits, then this line, written as they are: a large document
+    // (`graph --json`) is never copied.
+    let mut all = Vec::with_capacity(pieces.len() + 2);
+    all.push(pending.as_str());
+    all.extend_from_slice(pieces);
+    all.push("\n");
+    stdout_pieces(&all);
+    pending.clear();
 }
 
 /// Write the lines waiting for stdout. Called before stderr, a child process or
