@@ -347,11 +347,7 @@ fn heavy_world(rng: &mut Rng) -> World {
         let (path, text) = heavy_binding(rng, d);
         files.push((path, text.unwrap()));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    w.edit_realm("acme.git", &refs);
+    w.edit_realm("acme.git", &files);
     w.realm("fungal", &["status", "--fetch", "-q"]);
     w
 }
@@ -467,11 +463,7 @@ fn the_heads_of_contracts_answer_as_the_contracts_would() {
             format!("repo: fungal\nexports: []\nimports:\n{imports}"),
         ),
     ];
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    w.edit_realm("acme.git", &refs);
+    w.edit_realm("acme.git", &files);
     w.realm("fungal", &["status", "--fetch", "-q"]).ok();
     let docs = w.path("fungal/.git/realm/cache/realm-acme-main.docs");
     for args in [&["check", "--json"][..], &["status", "--json"][..]] {

@@ -961,11 +961,7 @@ fn stdout_in_blocks_keeps_every_line_and_its_order_with_stderr() {
         "domains/h/bindings/fungal.yaml".to_owned(),
         format!("repo: fungal\nexports: []\nimports:\n{imports}"),
     ));
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    w.edit_realm("acme.git", &refs);
+    w.edit_realm("acme.git", &files);
     w.realm("fungal", &["status", "--fetch", "-q"]).ok();
 
     // stdout and stderr into one file, as `> log 2>&1` does.

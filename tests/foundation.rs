@@ -392,11 +392,7 @@ fn a_large_realm_is_read_in_full_and_in_tree_order() {
             _ => registration(i, &format!("/srv/r{i:04}.git")),
         })
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    w.edit_realm("letemcook.git", &refs);
+    w.edit_realm("letemcook.git", &files);
 
     // aperture's url is found under its other name, before the malformed file
     // that comes after it in tree order; so is fungal's, chunks before it.

@@ -68,7 +68,7 @@ fn world(unrelated: usize) -> World {
         ));
     }
     if !files.is_empty() {
-        edit(&w, &files);
+        w.edit_realm("acme.git", &files);
     }
     w.realm("fungal", &["status", "--fetch"]).ok();
     w.realm("aperture", &["status", "--fetch"]).ok();
@@ -363,7 +363,7 @@ fn status_of_a_member_with_many_imports_reads_no_contract_once_they_are_parsed()
             format!("repo: fungal\nexports: []\nimports:\n{imports}"),
         ));
     }
-    edit(&many, &files);
+    many.edit_realm("acme.git", &files);
     // The first status after the fetch parses them, and records them parsed.
     many.realm("fungal", &["status", "--fetch"]).ok();
     let (one_cached, many_cached, many_uncached) = (
@@ -380,13 +380,4 @@ fn status_of_a_member_with_many_imports_reads_no_contract_once_they_are_parsed()
         many_uncached >= one_cached + 80 * 2,
         "uncached: {many_uncached} vs {one_cached}"
     );
-}
-
-/// Commit `files` (path, content) onto the realm's main branch.
-fn edit(w: &World, files: &[(String, String)]) {
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    w.edit_realm("acme.git", &refs);
 }

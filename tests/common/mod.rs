@@ -192,14 +192,14 @@ impl World {
 
     /// Commit `files` (path, content) straight onto the realm's main branch, as a
     /// hand edit would: the way to plant malformed state.
-    pub fn edit_realm(&self, realm_dir: &str, files: &[(&str, &str)]) {
+    pub fn edit_realm(&self, realm_dir: &str, files: &[(impl AsRef<str>, impl AsRef<str>)]) {
         let work = format!("edit-{}", std::process::id());
         let _ = std::fs::remove_dir_all(self.path(&work));
         self.git(".", &["clone", "-q", realm_dir, &work]).ok();
         for (path, content) in files {
-            let full = self.path(&work).join(path);
+            let full = self.path(&work).join(path.as_ref());
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
+            std::fs::write(full, content.as_ref()).unwrap();
         }
         self.git(&work, &["add", "-A"]).ok();
         self.git(&work, &["commit", "-q", "-m", "hand edit"]).ok();
