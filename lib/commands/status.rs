@@ -241,11 +241,8 @@ fn realm_status(
         .into_iter()
         .filter(|e| e.next_version.is_some() || e.error.is_some())
         .collect();
-    status.attention_imports = survey
-        .imports
-        .into_iter()
-        .filter(|i| i.state != contracts::ImportState::Current)
-        .collect();
+    // Only what needs attention was surveyed (`attention_only`).
+    status.attention_imports = survey.imports;
     Ok(status)
 }
 
