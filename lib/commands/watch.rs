@@ -209,12 +209,12 @@ impl Command for WatchArgs {
                     Ok(_) => {}
                     // A network hiccup must not end a watch: say so and poll again.
                     Err(e) => {
-                        crate::ui::flush_stdout();
-                        eprintln!(
+                        let _ = writeln!(
+                            ui::stderr(),
                             "realm: watch {}: {}",
                             m.realm,
-                            crate::ui::escape(&e.message)
-                        )
+                            ui::escape(&e.message)
+                        );
                     }
                 }
             }

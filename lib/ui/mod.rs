@@ -50,16 +50,14 @@ static PROGRESS: AtomicBool = AtomicBool::new(false);
 /// terminal and neither `-q` nor `--json` was given: never in pipes, logs or CI.
 pub fn progress(message: &str) {
     if PROGRESS.load(Ordering::Relaxed) {
-        flush_stdout();
-        eprintln!("{}", escape(message));
+        let _ = writeln!(stderr(), "{}", escape(message));
     }
 }
 
 /// Print a `-v` diagnostic on stderr.
 pub fn verbose(message: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        flush_stdout();
-        eprintln!("realm: {}", escape(message));
+        let _ = writeln!(stderr(), "realm: {}", escape(message));
     }
 }
 
@@ -277,8 +275,7 @@ impl Ui {
         } else {
             "warning:".to_owned()
         };
-        flush_stdout();
-        let _ = writeln!(std::io::stderr().lock(), "{label} {}", text.as_ref());
+        let _ = writeln!(stderr(), "{label} {}", text.as_ref());
     }
 
     /// The error of one realm of a command acting on several: printed at once on
@@ -290,8 +287,7 @@ impl Ui {
         } else {
             "error:".to_owned()
         };
-        flush_stdout();
-        let mut stderr = std::io::stderr().lock();
+        let mut stderr = stderr();
         let _ = writeln!(stderr, "{label} realm '{realm}': {}", err.message);
         for hint in &err.hints {
             let _ = writeln!(stderr, "hint: {hint}");
@@ -305,8 +301,7 @@ impl Ui {
         } else {
             "error:".to_owned()
         };
-        flush_stdout();
-        let mut stderr = std::io::stderr().lock();
+        let mut stderr = stderr();
         let _ = writeln!(stderr, "{label} {}", escape(&err.message));
         for hint in &err.hints {
             let _ = writeln!(stderr, "hint: {}", escape(hint));
@@ -394,6 +389,13 @@ fn out_pieces(pieces: &[&str]) {
     all.push("\n");
     stdout_pieces(&all);
     pending.clear();
+}
+
+/// stderr, once the lines waiting for stdout are written: what is said there
+/// comes after what was printed, in a terminal or a log of both.
+pub fn stderr() -> std::io::StderrLock<'static> {
+    flush_stdout();
+    std::io::stderr().lock()
 }
 
 /// Write the lines waiting for stdout. Called before stderr, a child process or
