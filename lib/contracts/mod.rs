@@ -326,7 +326,8 @@ pub fn survey_of(
     let grace = realm.governance.breaking_changes.grace_period_days;
     let ws = ws.filter(|w| w.has_worktree());
     let mut files: Option<(ExportsRead, Option<ExportsRead>, Option<ExportsRead>)> = None;
-    let mut shown: Option<(semver::VersionReq, String)> = None;
+    let judging = Judging { ws, scope, grace };
+    let mut shown = Requirements::default();
     for (domain, binding) in bindings {
         let d = domain.as_str();
         if scope.exports && !binding.exports.is_empty() {
@@ -352,42 +353,73 @@ pub fn survey_of(
                     .push(export_status(snapshot, d, export, &others, &ctx)?);
             }
         }
-        if scope.imports && !binding.imports.is_empty() {
-            let mut heads = heads::ContractHeads::of(snapshot, d);
-            for import in &binding.imports {
-                if let Some((provider, latest)) = heads.current(import) {
-                    if !scope.attention_only {
-                        // Most imports share a few requirements: each displayed once.
-                        let requirement = match &shown {
-                            Some((req, text)) if *req == import.version => text.clone(),
-                            _ => {
-                                let text = import.version.to_string();
-                                shown.insert((import.version.clone(), text)).1.clone()
-                            }
-                        };
-                        let provider = Some(provider.to_owned());
-                        let status = unjudged_as(d, import, requirement, provider, Some(latest));
-                        survey.imports.push(status);
-                    }
-                    continue;
-                }
-                let path = model::paths::contract(d, import.contract.as_str());
-                let contract = match snapshot.read_cached_sized::<ContractFile>(&path)? {
-                    Some((c, size)) => {
-                        heads.learn(import, &c, size);
-                        Some(c)
-                    }
-                    None => None,
-                };
-                let status = judge_import(d, import, contract, ws, scope.today, grace)?;
-                if !(scope.attention_only && status.state == ImportState::Current) {
-                    survey.imports.push(status);
-                }
-            }
-            heads.save(snapshot, d);
+        if scope.imports {
+            judging.imports(snapshot, d, &binding, &mut shown, &mut survey.imports)?;
         }
     }
     Ok(survey)
+}
+
+/// How the imports of a survey are judged.
+struct Judging<'a> {
+    ws: Option<&'a dyn Workspace>,
+    scope: Scope,
+    grace: u32,
+}
+
+impl Judging<'_> {
+    /// The status of each import of `binding` (in domain `d`), added to `out`:
+    /// a plain import from its contract's head when the head says it is current,
+    /// any other from its contract, whose head is then kept for the next time.
+    fn imports(
+        &self,
+        snapshot: &Snapshot<'_>,
+        d: &str,
+        binding: &BindingFile,
+        shown: &mut Requirements,
+        out: &mut Vec<ImportStatus>,
+    ) -> Result<()> {
+        if binding.imports.is_empty() {
+            return Ok(());
+        }
+        let attention_only = self.scope.attention_only;
+        let mut heads = heads::ContractHeads::of(snapshot, d);
+        for import in &binding.imports {
+            if let Some((provider, latest)) = heads.current(import) {
+                if !attention_only {
+                    let requirement = shown.of(&import.version);
+                    let provider = Some(provider.to_owned());
+                    out.push(unjudged_as(d, import, requirement, provider, Some(latest)));
+                }
+                continue;
+            }
+            let path = model::paths::contract(d, import.contract.as_str());
+            let contract = snapshot.read_cached_sized::<ContractFile>(&path)?;
+            if let Some((c, size)) = &contract {
+                heads.learn(import, c, *size);
+            }
+            let contract = contract.map(|(c, _)| c);
+            let status = judge_import(d, import, contract, self.ws, self.scope.today, self.grace)?;
+            if !(attention_only && status.state == ImportState::Current) {
+                out.push(status);
+            }
+        }
+        heads.save(snapshot, d);
+        Ok(())
+    }
+}
+
+/// Requirements as they display, each computed once: most imports share a few.
+#[derive(Default)]
+struct Requirements(Option<(semver::VersionReq, String)>);
+
+impl Requirements {
+    fn of(&mut self, req: &semver::VersionReq) -> String {
+        match &self.0 {
+            Some((last, text)) if last == req => text.clone(),
+            _ => self.0.insert((req.clone(), req.to_string())).1.clone(),
+        }
+    }
 }
 
 /// `.realm/exports.yaml` as read at one state (an error is reported per export).
