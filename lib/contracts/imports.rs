@@ -56,20 +56,10 @@ pub fn current_uses(
     Ok((all, extracted))
 }
 
-/// The status of `import`, provided by `provider` at `latest`, before it is
-/// judged: current, and nothing found yet.
+/// The status of `import`, whose requirement displays as `requirement`,
+/// provided by `provider` at `latest`, before it is judged: current, and nothing
+/// found yet.
 pub(super) fn unjudged(
-    domain: &str,
-    import: &Import,
-    provider: Option<String>,
-    latest: Option<Version>,
-) -> ImportStatus {
-    let requirement = import.version.to_string();
-    unjudged_as(domain, import, requirement, provider, latest)
-}
-
-/// [`unjudged`], with `import`'s requirement as it displays.
-pub(super) fn unjudged_as(
     domain: &str,
     import: &Import,
     requirement: String,
@@ -110,6 +100,7 @@ pub fn judge_import(
     let mut status = unjudged(
         domain,
         import,
+        import.version.to_string(),
         contract.as_ref().map(|c| c.owner.as_str().to_owned()),
         contract.as_ref().map(|c| c.version.clone()),
     );

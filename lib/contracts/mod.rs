@@ -389,7 +389,7 @@ impl Judging<'_> {
                 if !attention_only {
                     let requirement = shown.of(&import.version);
                     let provider = Some(provider.to_owned());
-                    out.push(unjudged_as(d, import, requirement, provider, Some(latest)));
+                    out.push(unjudged(d, import, requirement, provider, Some(latest)));
                 }
                 continue;
             }
