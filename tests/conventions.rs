@@ -948,13 +948,17 @@ fn stdout_in_blocks_keeps_every_line_and_its_order_with_stderr() {
         "name: h\nmembers: [aperture, fungal]\ncreated_at: 2026-01-24T10:00:00Z\n".to_owned(),
     )];
     let mut imports = String::new();
-    for c in &names {
+    // Versions alternate in runs, so that a line showing the previous line's
+    // version (its display is reused while it is the same) is caught.
+    let version = |i: usize| ["1.0.0", "1.2.0", "1.10.3"][i / 2 % 3];
+    for (i, c) in names.iter().enumerate() {
+        let v = version(i);
         files.push((
             format!("domains/h/contracts/{c}.yaml"),
-            format!("name: {c}\nowner: aperture\nversion: 1.0.0\nvalue: [x]\n"),
+            format!("name: {c}\nowner: aperture\nversion: {v}\nvalue: [x]\n"),
         ));
         imports.push_str(&format!(
-            "- contract: {c}\n  version: ^1\n  binding: README.md\n  resolved_version: 1.0.0\n"
+            "- contract: {c}\n  version: ^1\n  binding: README.md\n  resolved_version: {v}\n"
         ));
     }
     files.push((
@@ -975,8 +979,9 @@ fn stdout_in_blocks_keeps_every_line_and_its_order_with_stderr() {
     let lines: Vec<&str> = text.lines().collect();
     let checked: Vec<usize> = names
         .iter()
-        .map(|c| {
-            let line = format!("h/{c}@1.0.0: import current (README.md)");
+        .enumerate()
+        .map(|(i, c)| {
+            let line = format!("h/{c}@{}: import current (README.md)", version(i));
             lines
                 .iter()
                 .position(|l| l.ends_with(&line))

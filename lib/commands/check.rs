@@ -23,7 +23,7 @@ use crate::gate::{self, Verdict};
 use crate::git;
 use crate::membership;
 use crate::store::Store;
-use crate::ui::contracts::{print_export, print_export_against, print_import};
+use crate::ui::contracts::{print_export, print_export_against, print_imports};
 use crate::ui::{Paint, Ui, github};
 use crate::workspace::WorkingTree;
 
@@ -185,7 +185,7 @@ fn print(ui: &Ui, report: &CheckReport) {
                 print_export(ui, e);
             }
         }
-        r.imports.iter().for_each(|i| print_import(ui, i));
+        print_imports(ui, &r.imports);
         if let Some(c) = &r.change {
             print_change_gate(ui, c);
         }

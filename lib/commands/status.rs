@@ -14,7 +14,7 @@ use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeStatus, Name, RepoFile};
 use crate::store::{DomainView, Store};
-use crate::ui::contracts::{print_export, print_import};
+use crate::ui::contracts::{print_export, print_imports};
 use crate::ui::{self, Paint, Ui};
 use crate::workspace::{WorkingTree, Workspace};
 
@@ -404,7 +404,7 @@ fn print_long(ui: &Ui, report: &StatusReport) {
             r.pending_exports.iter().for_each(|e| print_export(ui, e));
             ui.line("  Run `git realm sync` to update the realm.");
         }
-        r.attention_imports.iter().for_each(|i| print_import(ui, i));
+        print_imports(ui, &r.attention_imports);
         for c in &r.changes {
             ui.line(format!(
                 "  Change '{}' on {} with {} (started by {})",

@@ -55,17 +55,29 @@ impl<'a> ContractHeads<'a> {
     /// `name owner version` for each contract, separated by commas (names and
     /// versions hold neither).
     fn parse(text: &'a str) -> Option<Vec<[Cow<'a, str>; 3]>> {
-        if text.is_empty() {
-            return Some(Vec::new());
+        // One pass over the bytes: a member reads 2,000 heads for each `status`.
+        let mut heads = Vec::with_capacity(text.len() / 16 + 1);
+        let (mut head, mut field, mut start) = ([""; 3], 0, 0);
+        let bytes = text.as_bytes();
+        for at in (0..bytes.len())
+            .filter(|&i| matches!(bytes[i], b' ' | b','))
+            .chain((!text.is_empty()).then_some(bytes.len()))
+        {
+            let value = &text[start..at];
+            if value.is_empty() || field == 3 {
+                return None;
+            }
+            head[field] = value;
+            field += 1;
+            start = at + 1;
+            if bytes.get(at) != Some(&b' ') {
+                if field != 3 {
+                    return None;
+                }
+                heads.push(head.map(Cow::Borrowed));
+                field = 0;
+            }
         }
-        let heads = text
-            .split(',')
-            .map(|head| {
-                let (name, rest) = head.split_once(' ')?;
-                let (owner, version) = rest.split_once(' ')?;
-                (!version.contains(' ')).then_some([name, owner, version].map(Cow::Borrowed))
-            })
-            .collect::<Option<Vec<_>>>()?;
         // Looked up by bisection: a list out of order is not one we wrote.
         heads.is_sorted_by(|a, b| a[0] < b[0]).then_some(heads)
     }
@@ -142,6 +154,10 @@ mod tests {
             "a r 1.0.0 x",
             "a r 1.0.0,",
             "a r 1.0.0,a r 1.0.0",
+            "a  r 1.0.0",
+            ",a r 1.0.0",
+            "a r 1.0.0,,b r 1.0.0",
+            " ",
         ] {
             assert!(ContractHeads::parse(bad).is_none(), "{bad:?}");
         }

@@ -143,9 +143,41 @@ impl std::fmt::Display for Qualified<'_> {
     }
 }
 
+/// Every import, in order (see [`print_import`]). A member with 2,000 imports
+/// prints as many lines, most of them "current": those are assembled in one
+/// buffer, and a version is displayed once for the imports that share it.
+pub fn print_imports(ui: &Ui, imports: &[ImportStatus]) {
+    let mut line = String::new();
+    let mut shown: Option<(&semver::Version, String)> = None;
+    for i in imports {
+        if i.state != ImportState::Current || i.provider_change.is_some() || i.resolves.is_some() {
+            print_import(ui, i);
+            continue;
+        }
+        let version = match (&i.resolved_version, &shown) {
+            (None, _) => "",
+            (Some(v), Some((last, text))) if *last == v => text.as_str(),
+            (Some(v), _) => shown.insert((v, v.to_string())).1.as_str(),
+        };
+        line.clear();
+        for piece in [
+            &*i.domain,
+            "/",
+            &i.contract,
+            "@",
+            version,
+            ": import current (",
+            &i.binding,
+            ")",
+        ] {
+            line.push_str(piece);
+        }
+        ui.ok(&line);
+    }
+}
+
 /// One import: current, stale (with what changed), in grace or broken (with why).
-pub fn print_import(ui: &Ui, i: &ImportStatus) {
-    // Written where it is used: a member with 2,000 imports prints as many lines.
+fn print_import(ui: &Ui, i: &ImportStatus) {
     let name = Qualified(&i.domain, &i.contract);
     match i.state {
         ImportState::Current => match &i.resolved_version {
