@@ -71,36 +71,29 @@ pub struct Pushed {
 /// and merged ([`push_notes`]). Without local notes, the branch goes alone and
 /// origin's notes are fetched for later reads, as `push_notes` does.
 pub fn push(dir: &Path, branch: &str, force_with_lease: bool) -> Pushed {
-    let notes = match git::open_at(dir).and_then(|repo| {
+    let failed = |e| Pushed {
+        branch: Err(e),
+        notes: Ok("failed"),
+    };
+    // One open for the branch check, the lease and the notes' ref after the push.
+    let (repo, notes) = match git::open_at(dir).and_then(|repo| {
         let local = git::ref_target(&repo, NOTES_REF)?;
         let remote = git::ref_target(&repo, REMOTE_NOTES)?;
-        Ok((repo, local, remote))
+        Ok((repo, local.map(|local| (local, remote))))
     }) {
-        Ok((repo, Some(local), remote)) => Some((repo, local, remote)),
-        Ok((_, None, _)) => None,
-        Err(e) => {
-            return Pushed {
-                branch: Err(e),
-                notes: Ok("failed"),
-            };
-        }
+        Ok(opened) => opened,
+        Err(e) => return failed(e),
     };
-    let also = notes
-        .as_ref()
-        .map(|(_, local, remote)| git::remotes::Leased {
-            local: *local,
-            remote_ref: NOTES_REF,
-            expected: *remote,
-        });
-    let (branch_done, leased) = match push_branch(dir, branch, force_with_lease, also.as_ref()) {
-        Ok(pushed) => pushed,
-        Err(e) => {
-            return Pushed {
-                branch: Err(e),
-                notes: Ok("failed"),
-            };
-        }
-    };
+    let also = notes.map(|(local, remote)| git::remotes::Leased {
+        local,
+        remote_ref: NOTES_REF,
+        expected: remote,
+    });
+    let (branch_done, leased) =
+        match push_branch(&repo, dir, branch, force_with_lease, also.as_ref()) {
+            Ok(pushed) => pushed,
+            Err(e) => return failed(e),
+        };
     if branch_done.is_err() && leased.is_none() {
         return Pushed {
             branch: branch_done,
@@ -110,10 +103,10 @@ pub fn push(dir: &Path, branch: &str, force_with_lease: bool) -> Pushed {
     let notes = match (notes, leased) {
         // The lease held: origin had what we expected, so if that was ours,
         // there was nothing to push.
-        (Some((_, local, remote)), Some(git::Push::Pushed)) if remote == Some(local) => {
+        (Some((local, remote)), Some(git::Push::Pushed)) if remote == Some(local) => {
             Ok("up-to-date")
         }
-        (Some((repo, local, remote)), Some(git::Push::Pushed)) => {
+        (Some((local, remote)), Some(git::Push::Pushed)) => {
             // git push does not move the remote-tracking notes: the next lease
             // starts from what origin has now.
             git::cas_ref(&repo, REMOTE_NOTES, remote, local, "notes: pushed").map(|_| "pushed")
@@ -134,12 +127,13 @@ type Leased = Option<git::Push>;
 /// with `also` in the same push: the branch's outcome (a rejection is an error
 /// that says what to do), and `also`'s.
 fn push_branch(
+    repo: &gix::Repository,
     dir: &Path,
     branch: &str,
     force_with_lease: bool,
     also: Option<&git::remotes::Leased<'_>>,
 ) -> Result<(Result<()>, Leased)> {
-    if !git::refs::has_branch(dir, branch)? {
+    if !git::refs::branch_exists(repo, branch)? {
         return Err(Error::usage(format!(
             "{} has no branch {branch} (run `git realm worktree` to make it)",
             dir.display()

@@ -104,8 +104,12 @@ pub fn is_shallow(repo: &gix::Repository) -> bool {
 
 /// Whether the repository at `dir` has the local branch `branch`.
 pub fn has_branch(dir: &Path, branch: &str) -> Result<bool> {
-    let repo = super::open_at(dir)?;
-    Ok(ref_target(&repo, &format!("refs/heads/{branch}"))?.is_some())
+    branch_exists(&super::open_at(dir)?, branch)
+}
+
+/// `has_branch` of a repository already open.
+pub fn branch_exists(repo: &gix::Repository, branch: &str) -> Result<bool> {
+    Ok(ref_target(repo, &format!("refs/heads/{branch}"))?.is_some())
 }
 
 /// The branch checked out in the repository (or worktree) at `dir`, short
