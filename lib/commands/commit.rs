@@ -207,13 +207,14 @@ impl Command for CommitArgs {
             l
         };
         let domains: Vec<String> = s.change.domains.iter().map(ToString::to_string).collect();
-        let noted = crate::parallel::parallel(&round, limit, |(r, c, dir)| -> Result<()> {
+        let (change, realm) = (s.change.id.to_string(), s.realm.to_string());
+        let note_round = |(r, c, dir): &(String, String, PathBuf)| -> Result<()> {
             let note = CommitNote {
-                change: s.change.id.to_string(),
+                change: change.clone(),
                 commits: linked.clone(),
                 domains: domains.clone(),
                 message: self.text.clone(),
-                realm: s.realm.to_string(),
+                realm: realm.clone(),
                 repo: r.clone(),
                 round: Some(journal.round.clone()),
             };
@@ -222,10 +223,12 @@ impl Command for CommitArgs {
             let id = gix::ObjectId::from_hex(c.as_bytes())
                 .map_err(|e| Error::external(format!("git printed an invalid commit id: {e}")))?;
             notes::append(&target, id, &[line]).map(|_| ())
-        });
-        noted.into_iter().collect::<Result<Vec<()>>>()?;
+        };
 
-        // Record the commits in the change (re-applied if the realm moves meanwhile).
+        // Record the commits in the change (re-applied if the realm moves
+        // meanwhile), while the notes are written: neither needs the other, and
+        // the record is mostly waiting on a fetch and a push. Recording twice
+        // adds nothing, so a re-run after a failure of either finishes the job.
         let mut record: Vec<LinkedCommit> = Vec::new();
         for (r, c, _) in &round {
             record.push(LinkedCommit {
@@ -234,15 +237,26 @@ impl Command for CommitArgs {
                 round: Some(journal.round.clone()),
             });
         }
-        let updated = if record.is_empty() {
-            None
-        } else {
-            Some(s.store.update(&mut ops::RecordCommits {
-                actor: s.me.clone(),
-                change: s.change.id.clone(),
-                commits: record,
-            })?)
-        };
+        let (noted, updated) = std::thread::scope(|scope| {
+            let noted = scope.spawn(|| crate::parallel::parallel(&round, limit, note_round));
+            let updated = match record.is_empty() {
+                true => Ok(None),
+                false => s
+                    .store
+                    .update(&mut ops::RecordCommits {
+                        actor: s.me.clone(),
+                        change: s.change.id.clone(),
+                        commits: record,
+                    })
+                    .map(Some),
+            };
+            (
+                noted.join().expect("the notes thread does not panic"),
+                updated,
+            )
+        });
+        noted.into_iter().collect::<Result<Vec<()>>>()?;
+        let updated = updated?;
 
         if failed.is_empty() {
             // The round is complete: the next one gets a new id.
