@@ -347,10 +347,7 @@ impl<'r> TreeFiles<'r> {
         let mut out = Vec::new();
         let mut stack = vec![(String::new(), self.tree)];
         while let Some((prefix, id)) = stack.pop() {
-            let tree = self
-                .repo
-                .find_tree(id)
-                .context(|| format!("cannot read tree {id}"))?;
+            let tree = self.tree(id)?;
             let decoded = tree
                 .decode()
                 .context(|| format!("cannot decode tree {id}"))?;
@@ -386,6 +383,58 @@ impl<'r> TreeFiles<'r> {
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(self.listing.get_or_init(|| out))
+    }
+
+    /// The file or link at `path`, as the listing has it (`None`: no such file,
+    /// or a directory or submodule there). Without the listing, only the trees
+    /// along the path are read: a repository of 2,000 files was listed in full
+    /// to read its one `.realm/exports.yaml`.
+    fn entry_at(&self, path: &str) -> Result<Option<(ObjectId, EntryKind)>> {
+        if let Some(entries) = self.listing.get() {
+            return Ok(entries
+                .binary_search_by(|e| e.path.as_str().cmp(path))
+                .ok()
+                .map(|i| (entries[i].id, entries[i].kind)));
+        }
+        let mut id = self.tree;
+        let mut parts = path.split('/').peekable();
+        while let Some(part) = parts.next() {
+            let tree = self.tree(id)?;
+            let mut found = None;
+            for e in tree.iter() {
+                let e = e.context(|| format!("cannot decode tree {id}"))?;
+                if e.filename() == part.as_bytes() {
+                    found = Some((e.object_id(), e.mode()));
+                    break;
+                }
+            }
+            let Some(found) = found else {
+                return Ok(None);
+            };
+            if parts.peek().is_some() {
+                // A directory on the way; a link or a file there ends it, as a
+                // listing never looks behind them.
+                match found.1.is_tree() {
+                    true => id = found.0,
+                    false => return Ok(None),
+                }
+                continue;
+            }
+            let kind = match found.1 {
+                m if m.is_link() => EntryKind::Link,
+                m if m.is_blob() && m.is_executable() => EntryKind::Executable,
+                m if m.is_blob() => EntryKind::File,
+                _ => return Ok(None),
+            };
+            return Ok(Some((found.0, kind)));
+        }
+        Ok(None)
+    }
+
+    fn tree(&self, id: ObjectId) -> Result<gix::Tree<'r>> {
+        self.repo
+            .find_tree(id)
+            .context(|| format!("cannot read tree {id}"))
     }
 
     fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
@@ -439,13 +488,108 @@ impl Files for TreeFiles<'_> {
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let entries = self.entries()?;
-        match entries.binary_search_by(|e| e.path.as_str().cmp(path)) {
-            Err(_) => Ok(None),
-            Ok(i) if entries[i].kind == EntryKind::Link => Err(Error::usage(format!(
+        match self.entry_at(path)? {
+            None => Ok(None),
+            Some((_, EntryKind::Link)) => Err(Error::usage(format!(
                 "{path} is a symbolic link: only regular committed files are read"
             ))),
-            Ok(i) => self.blob(entries[i].id).map(Some),
+            Some((id, _)) => self.blob(id).map(Some),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Files;
+
+    /// A repository whose one commit holds files, an executable, a link to a
+    /// file and a link to a directory.
+    fn committed() -> (tempfile::TempDir, ObjectId) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("HOME", dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q"]);
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("dir/sub")).unwrap();
+        std::fs::write(p.join("a.txt"), "a").unwrap();
+        std::fs::write(p.join("dir/sub/b.txt"), "b").unwrap();
+        std::fs::write(p.join("dir/c.txt"), "c").unwrap();
+        std::fs::write(p.join("exe.sh"), "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(p.join("exe.sh"), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            std::os::unix::fs::symlink("a.txt", p.join("link")).unwrap();
+            std::os::unix::fs::symlink("dir", p.join("ld")).unwrap();
+        }
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "files"]);
+        let tree = git(&["rev-parse", "HEAD^{tree}"]);
+        (dir, ObjectId::from_hex(tree.trim().as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn a_file_read_by_its_path_is_what_the_listing_finds() {
+        let (dir, tree) = committed();
+        let repo = gix::open(dir.path()).unwrap();
+        let paths = [
+            "a.txt",
+            "dir/sub/b.txt",
+            "dir/c.txt",
+            "exe.sh",
+            "link",
+            "ld",
+            "ld/c.txt",
+            "ld/sub/b.txt",
+            "dir",
+            "dir/sub",
+            "dir/sub/",
+            "dir//c.txt",
+            "/a.txt",
+            "./a.txt",
+            "a.txt/x",
+            "missing",
+            "dir/missing",
+            "",
+        ];
+        let shown = |r: Result<Option<Vec<u8>>>| match r {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        for path in paths {
+            let by_path = TreeFiles::new(&repo, tree);
+            let listed = TreeFiles::new(&repo, tree);
+            listed.list().unwrap();
+            assert_eq!(
+                shown(by_path.read(path)),
+                shown(listed.read(path)),
+                "{path:?}"
+            );
+        }
+        let by_path = TreeFiles::new(&repo, tree);
+        assert_eq!(
+            by_path.read("dir/sub/b.txt").unwrap().as_deref(),
+            Some(&b"b"[..])
+        );
+        #[cfg(unix)]
+        assert!(shown(by_path.read("link")).contains("is a symbolic link"));
+        // Found without listing the tree.
+        assert!(by_path.listing.get().is_none());
     }
 }
