@@ -103,8 +103,9 @@ pub fn verify_range(
     to: ObjectId,
 ) -> Result<Vec<Violation>> {
     let mut out = Vec::new();
+    let mut policy = Policy::default();
     for id in history::commits(repo, from, to)? {
-        out.extend(verify_commit(repo, id)?);
+        out.extend(verify_commit(repo, id, &mut policy)?);
     }
     out.sort_by(|a, b| (&a.commit, &a.file).cmp(&(&b.commit, &b.file)));
     Ok(out)
@@ -118,7 +119,33 @@ pub fn level_at(repo: &gix::Repository, commit: ObjectId) -> Trust {
         .unwrap_or_default()
 }
 
-fn verify_commit(repo: &gix::Repository, id: ObjectId) -> Result<Vec<Violation>> {
+/// The realm's `realm.yaml` as last parsed, for the next commit to verify: a
+/// member that fetches many commits reads the same file for most of them.
+#[derive(Default)]
+struct Policy(Option<(Vec<u8>, Option<RealmFile>)>);
+
+impl Policy {
+    /// `state`'s `realm.yaml`, parsed (`None`: it cannot be read or is invalid).
+    fn of(&mut self, state: &Snapshot<'_>) -> Option<RealmFile> {
+        let bytes = state.read_bytes(model::paths::REALM).ok().flatten();
+        if let (Some((seen, realm)), Some(bytes)) = (&self.0, &bytes)
+            && seen == bytes
+        {
+            return realm.clone();
+        }
+        let realm = state.realm().ok();
+        if let Some(bytes) = bytes {
+            self.0 = Some((bytes, realm.clone()));
+        }
+        realm
+    }
+}
+
+fn verify_commit(
+    repo: &gix::Repository,
+    id: ObjectId,
+    policy: &mut Policy,
+) -> Result<Vec<Violation>> {
     let c = history::commit(repo, id)?;
     let author = c.author_email.to_ascii_lowercase();
     let v = |file: &str, rule: String| Violation {
@@ -127,10 +154,9 @@ fn verify_commit(repo: &gix::Repository, id: ObjectId) -> Result<Vec<Violation>>
         file: file.to_owned(),
         rule,
     };
-    let after = history::state(repo, id)?;
     let Some(&parent) = c.parents.first() else {
         // The first commit creates the realm: its creator is its first approver.
-        let Ok(realm) = after.realm() else {
+        let Ok(realm) = history::state(repo, id)?.realm() else {
             return Ok(vec![v(
                 model::paths::REALM,
                 "the first commit has no valid realm.yaml".into(),
@@ -147,12 +173,13 @@ fn verify_commit(repo: &gix::Repository, id: ObjectId) -> Result<Vec<Violation>>
         return Ok(Vec::new());
     };
     let before = history::state(repo, parent)?;
-    let Ok(realm) = before.realm() else {
+    let Some(realm) = policy.of(&before) else {
         return Ok(Vec::new()); // a malformed state is reported by the file checks
     };
     if realm.trust == Trust::Open {
         return Ok(Vec::new());
     }
+    let after = history::state(repo, id)?;
     let approvers = Owners::approvers(&realm);
     let mut out = Vec::new();
     if c.parents.len() > 1 {

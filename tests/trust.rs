@@ -632,6 +632,44 @@ fn a_contract_rewritten_by_a_non_maintainer_is_refused_by_verify_and_by_members(
 }
 
 #[test]
+fn each_fetched_commit_is_judged_by_the_policy_its_parent_had() {
+    // Four commits fetched at once: the approver opens the realm, a
+    // non-maintainer rewrites the contract (allowed then), the approver closes
+    // it again, and the same rewrite comes again (refused now).
+    let w = owned_story(&[]);
+    let realm_yaml = w.git(REALM, &["show", "main:realm.yaml"]).ok().stdout;
+    assert!(realm_yaml.contains("trust: owners"), "{realm_yaml}");
+    let open = realm_yaml.replace("trust: owners", "trust: open");
+    edit_realm_as(&w, REALM, "test@example.com", &[], &[("realm.yaml", &open)]).ok();
+    let forged = forged_contract(&w);
+    edit_realm_as(&w, REALM, "fun@example.com", &[], &[(CONTRACT, &forged)]).ok();
+    let allowed = w.rev(REALM, "main");
+    edit_realm_as(
+        &w,
+        REALM,
+        "test@example.com",
+        &[],
+        &[("realm.yaml", &realm_yaml)],
+    )
+    .ok();
+    let again = forged.replace("everything/*", "everything-else/*");
+    edit_realm_as(&w, REALM, "fun@example.com", &[], &[(CONTRACT, &again)]).ok();
+    let refused = w.rev(REALM, "main");
+
+    let json = w.realm(REALM, &["verify", "--json"]).code(1).json();
+    let commits: Vec<&str> = json["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, [refused.as_str()], "{json}");
+    let out = w.realm(APERTURE, &["status", "--fetch"]).code(3);
+    assert!(out.stderr.contains(&refused[..7]), "{}", out.stderr);
+    assert!(!out.stderr.contains(&allowed[..7]), "{}", out.stderr);
+}
+
+#[test]
 fn the_pre_receive_hook_refuses_a_bad_push_at_the_source() {
     let w = owned_story(&["--hooks"]);
     assert!(w.path("letemcook.git/hooks/pre-receive").exists());
