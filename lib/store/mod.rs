@@ -179,8 +179,12 @@ impl<'r> Store<'r> {
     ) -> Result<(Updated<O::Output>, R)> {
         let mut last_reason = String::new();
         let mut last_lock: Option<git::locks::Lock> = None;
+        // The commit's time stamp reads the local time zone, and finding it walks
+        // the time zone database (0.7 ms): done on the side while this writer
+        // waits for its turn and its fetch, not inside its turn.
+        std::thread::spawn(jiff::Zoned::now);
         // Writers on this machine take turns instead of racing (see `turn`).
-        let _turn = self.backend.take_turn();
+        let turn = self.backend.take_turn();
         for attempt in 1..=MAX_ATTEMPTS {
             let started = Instant::now();
             let base = if attempt == 1 && !fetch_first {
@@ -204,6 +208,9 @@ impl<'r> Store<'r> {
             };
             match self.backend.publish(base, commit)? {
                 Publish::Published => {
+                    // What is read after the write is read from what we wrote:
+                    // the next writer need not wait for it.
+                    drop(turn);
                     let read = read(&snapshot.with_edits(&edits), &value)?;
                     let updated = Updated {
                         commit: Some(commit),
