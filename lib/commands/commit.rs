@@ -174,8 +174,17 @@ impl Command for CommitArgs {
             gpg_sign: self.gpg_sign.as_deref(),
             no_edit: self.no_edit,
         };
-        let results = crate::parallel::parallel(&jobs, limit, |(r, dir)| {
-            round::commit_one(&options, &round_of, r, dir, &journal)
+        // The realm is fetched while the repos commit: the round's record then
+        // starts from it (a fetch that fails is tried again there, and says why).
+        let (results, fetched) = std::thread::scope(|scope| {
+            let results = scope.spawn(|| {
+                crate::parallel::parallel(&jobs, limit, |(r, dir)| {
+                    round::commit_one(&options, &round_of, r, dir, &journal)
+                })
+            });
+            let fetched = s.store.fetch().is_ok();
+            let results = results.join().expect("the commit threads do not panic");
+            (results, fetched)
         });
         let round: Vec<(String, String, PathBuf)> = results
             .iter()
@@ -241,14 +250,18 @@ impl Command for CommitArgs {
             let noted = scope.spawn(|| crate::parallel::parallel(&round, limit, note_round));
             let updated = match record.is_empty() {
                 true => Ok(None),
-                false => s
-                    .store
-                    .update(&mut ops::RecordCommits {
+                false => {
+                    let mut op = ops::RecordCommits {
                         actor: s.me.clone(),
                         change: s.change.id.clone(),
                         commits: record,
-                    })
-                    .map(Some),
+                    };
+                    match fetched {
+                        true => s.store.update_fetched(&mut op),
+                        false => s.store.update(&mut op),
+                    }
+                    .map(Some)
+                }
             };
             (
                 noted.join().expect("the notes thread does not panic"),
