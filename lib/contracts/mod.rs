@@ -10,6 +10,7 @@
 //! bindings and the contracts they touch.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use semver::Version;
 use serde::Serialize;
@@ -166,16 +167,21 @@ pub fn consumers(snapshot: &Snapshot<'_>, domain: &str, contract: &Name) -> Resu
     ))
 }
 
-/// Every binding of `domain`, in tree order: read once for all of its contracts.
-pub fn domain_bindings(snapshot: &Snapshot<'_>, domain: &str) -> Result<Vec<BindingFile>> {
-    snapshot
-        .doc_names(&model::paths::bindings_dir(domain))?
-        .iter()
-        .map(|repo| {
-            snapshot
-                .require::<BindingFile>(&model::paths::binding(domain, repo.as_str()), "binding")
-        })
-        .collect()
+/// Every binding of `domain`, in tree order: read once for all of its contracts
+/// (and once per state: see [`Snapshot::memo`]).
+pub fn domain_bindings(snapshot: &Snapshot<'_>, domain: &str) -> Result<Rc<Vec<BindingFile>>> {
+    snapshot.memo(&model::paths::bindings_dir(domain), || {
+        snapshot
+            .doc_names(&model::paths::bindings_dir(domain))?
+            .iter()
+            .map(|repo| {
+                snapshot.require::<BindingFile>(
+                    &model::paths::binding(domain, repo.as_str()),
+                    "binding",
+                )
+            })
+            .collect()
+    })
 }
 
 /// The importers of `contract` among the `bindings` of its domain.

@@ -8,6 +8,11 @@
 //!
 //! A snapshot never writes and never touches the network.
 
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use gix::ObjectId;
 
 use super::cache::facts::DomainFacts;
@@ -103,6 +108,8 @@ pub struct Snapshot<'r> {
     time: Option<i64>,
     /// For error messages: where this state was read from.
     origin: String,
+    /// What was derived from this state, kept while it lives (see [`Snapshot::memo`]).
+    memo: RefCell<HashMap<(TypeId, String), Rc<dyn Any>>>,
 }
 
 impl<'r> Snapshot<'r> {
@@ -117,7 +124,24 @@ impl<'r> Snapshot<'r> {
             commit,
             time,
             origin,
+            memo: RefCell::default(),
         }
+    }
+
+    /// The value `derive` computes from this state, computed once for `key`
+    /// while this snapshot lives (a state never changes). For what a command
+    /// asks more than once: a sync reads a domain's bindings for its survey,
+    /// and twice again for its notifications. Errors are not kept.
+    pub fn memo<T: 'static>(&self, key: &str, derive: impl FnOnce() -> Result<T>) -> Result<Rc<T>> {
+        let key = (TypeId::of::<T>(), key.to_owned());
+        if let Some(kept) = self.memo.borrow().get(&key)
+            && let Ok(value) = Rc::clone(kept).downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value = Rc::new(derive()?);
+        self.memo.borrow_mut().insert(key, value.clone());
+        Ok(value)
     }
 
     /// The commit this snapshot shows (`None` for a realm not created yet).
