@@ -564,3 +564,27 @@ pub struct DomainView {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_memo_is_derived_once_per_key_and_type_and_errors_are_not_kept() {
+        let s = Snapshot::new(Box::new(EmptyTree), None, None, "test".into());
+        let runs = std::cell::Cell::new(0);
+        let count = || {
+            runs.set(runs.get() + 1);
+            Ok(runs.get())
+        };
+        assert_eq!(*s.memo("a", count).unwrap(), 1);
+        assert_eq!(*s.memo("a", count).unwrap(), 1);
+        assert_eq!(*s.memo("b", count).unwrap(), 2);
+        // The same key for another type is another value.
+        assert_eq!(*s.memo("a", || Ok("text")).unwrap(), "text");
+        assert_eq!(*s.memo("a", count).unwrap(), 1);
+        let failed: Result<Rc<u64>> = s.memo("c", || Err(Error::usage("no")));
+        assert!(failed.is_err());
+        assert_eq!(*s.memo("c", || Ok(7u64)).unwrap(), 7);
+    }
+}
