@@ -690,3 +690,114 @@ fn a_realm_tree_out_of_git_order_answers_as_without_the_cache() {
         }
     }
 }
+
+/// A member's binding whose imports are all plain and current is kept as one
+/// line with its domain: never where the binding and its contracts would
+/// answer otherwise.
+#[test]
+fn a_binding_kept_as_current_answers_as_the_binding_would() {
+    let w = realm_with_members();
+    let big: Vec<String> = (0..100).map(|i| format!("item-{i:02}")).collect();
+    let contract = |c: &str, version: &str, value: &str| {
+        (
+            format!("domains/h/contracts/{c}.yaml"),
+            Some(format!(
+                "name: {c}\nowner: aperture\nversion: {version}\nvalue: {value}\n"
+            )),
+        )
+    };
+    let binding = |extra: &str| {
+        let imports: String = ["one", "two", "big"]
+            .iter()
+            .map(|c| {
+                format!(
+                    "- contract: {c}\n  version: '>=1.0.0, <2.0.0'\n  binding: docs/a binding.md\n  resolved_version: 1.0.0\n"
+                )
+            })
+            .collect();
+        (
+            "domains/h/bindings/fungal.yaml".to_owned(),
+            Some(format!(
+                "repo: fungal\nexports: []\nimports:\n{imports}{extra}"
+            )),
+        )
+    };
+    apply(
+        &w,
+        &[
+            (
+                "domains/h/domain.yaml".to_owned(),
+                Some(format!(
+                    "name: h\nmembers: [aperture, fungal]\ncreated_at: {T}\n"
+                )),
+            ),
+            contract("one", "1.0.0", "[x]"),
+            contract("two", "1.0.0", "[x]"),
+            contract("big", "1.0.0", &format!("[{}]", big.join(", "))),
+            binding(""),
+        ],
+    );
+    let docs = w.path("fungal/.git/realm/cache/realm-acme-main.docs");
+    let compare = |what: &str| {
+        w.realm("fungal", &["status", "--fetch", "-q"]);
+        for args in [
+            &["status", "--json"][..],
+            &["check", "--json"][..],
+            &["status"][..],
+            &["check"][..],
+        ] {
+            let uncached = answer(&w, "fungal", args, false);
+            // Judged and kept, then read from what was kept.
+            for time in ["first", "second"] {
+                let cached = answer(&w, "fungal", args, true);
+                assert_eq!(cached, uncached, "{what}: {args:?}, {time}");
+            }
+        }
+    };
+    compare("all current");
+    assert!(
+        std::fs::read_to_string(&docs)
+            .unwrap()
+            .contains("\tcurrent-imports-1\t"),
+        "nothing kept"
+    );
+    let check = answer(&w, "fungal", &["check", "--json"], true);
+    assert_eq!(check.matches(r#""state":"current""#).count(), 3, "{check}");
+    assert!(
+        check.contains(r#""binding":"docs/a binding.md""#),
+        "{check}"
+    );
+
+    // A newer version of one: that import is stale, the others still current.
+    apply(&w, &[contract("one", "1.1.0", "[x, y]")]);
+    compare("one republished");
+    // Resolved again: all current, kept again.
+    let resolved =
+        binding("")
+            .1
+            .unwrap()
+            .replacen("resolved_version: 1.0.0", "resolved_version: 1.1.0", 1);
+    apply(
+        &w,
+        &[("domains/h/bindings/fungal.yaml".to_owned(), Some(resolved))],
+    );
+    compare("resolved again");
+    // Under a size limit the big contract is over, what was kept is not used.
+    w.git("fungal", &["config", "realm.maxFileSize", "600"])
+        .ok();
+    compare("size limit");
+    let limited = answer(&w, "fungal", &["check", "--json"], true);
+    assert!(limited.contains("over the limit"), "{limited}");
+    w.git("fungal", &["config", "--unset", "realm.maxFileSize"])
+        .ok();
+    // An import that says what it uses, and an export: judged from the binding.
+    apply(&w, &[binding("  uses: [x]\n")]);
+    compare("uses");
+    let (path, text) = binding("");
+    let text = text.unwrap().replace(
+        "exports: []",
+        "exports:\n- contract: mine\n  source:\n    kind: value\n    value: [z]\n",
+    );
+    apply(&w, &[(path, Some(text)), contract("mine", "1.0.0", "[z]")]);
+    compare("exports");
+}

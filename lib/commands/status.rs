@@ -13,7 +13,7 @@ use crate::error::{Exit, RealmFailure, Result};
 use crate::git;
 use crate::membership::{self, Membership};
 use crate::model::{self, ChangeStatus, Name, RepoFile};
-use crate::store::{DomainView, Store};
+use crate::store::Store;
 use crate::ui::contracts::{print_export, print_imports};
 use crate::ui::{self, Paint, Ui};
 use crate::workspace::{WorkingTree, Workspace};
@@ -221,11 +221,11 @@ fn realm_status(
             created_by: c.created_by.to_string(),
         })
         .collect();
-    let views = snapshot.domains_of(me)?;
-    status.domains = roles(&views);
-    let bindings = views
+    let domains = contracts::domains_bound(&snapshot, me)?;
+    status.domains = roles(&domains);
+    let bindings = domains
         .into_iter()
-        .filter_map(|v| v.binding.map(|b| (v.name, b)))
+        .filter_map(|(d, b)| Some((d, b?)))
         .collect();
     let scope = contracts::Scope {
         exports: true,
@@ -247,20 +247,12 @@ fn realm_status(
 }
 
 /// The domains `me` takes part in, with its role in each.
-fn roles(views: &[DomainView]) -> Vec<DomainRole> {
-    views
+fn roles(domains: &[(Name, Option<contracts::Bound>)]) -> Vec<DomainRole> {
+    domains
         .iter()
-        .map(|view| {
-            let exports: Vec<String> = view
-                .binding
-                .iter()
-                .flat_map(|b| b.exports.iter().map(|e| e.contract.to_string()))
-                .collect();
-            let imports: Vec<String> = view
-                .binding
-                .iter()
-                .flat_map(|b| b.imports.iter().map(|i| i.contract.to_string()))
-                .collect();
+        .map(|(domain, bound)| {
+            let exports = bound.as_ref().map(|b| b.exports()).unwrap_or_default();
+            let imports = bound.as_ref().map(|b| b.imports()).unwrap_or_default();
             let role = match (exports.is_empty(), imports.is_empty()) {
                 (false, false) => "provider+consumer",
                 (false, true) => "provider",
@@ -268,7 +260,7 @@ fn roles(views: &[DomainView]) -> Vec<DomainRole> {
                 (true, true) => "member",
             };
             DomainRole {
-                domain: view.name.to_string(),
+                domain: domain.to_string(),
                 role: role.to_owned(),
                 exports,
                 imports,

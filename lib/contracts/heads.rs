@@ -97,6 +97,11 @@ impl<'a> ContractHeads<'a> {
         current.then_some((&**owner, version))
     }
 
+    /// The largest blob the heads come from.
+    pub(super) fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Learn the head of `contract`, read for `import` from a blob of `size` bytes.
     pub(super) fn learn(&mut self, import: &Import, contract: &ContractFile, size: u64) {
         if contract
@@ -131,7 +136,7 @@ impl<'a> ContractHeads<'a> {
 }
 
 /// Whether `import` is judged from its requirement and resolved version alone.
-fn plain(import: &Import) -> bool {
+pub(super) fn plain(import: &Import) -> bool {
     import.uses.is_empty()
         && import.uses_extract.is_empty()
         && import.extracted_uses.is_empty()

@@ -66,24 +66,52 @@ pub(super) fn unjudged(
     provider: Option<String>,
     latest: Option<Version>,
 ) -> ImportStatus {
-    ImportStatus {
-        domain: domain.to_owned(),
-        contract: import.contract.as_str().to_owned(),
+    let what = Imported {
+        contract: import.contract.as_str(),
         requirement,
-        binding: import.binding.as_str().to_owned(),
-        provider,
-        resolved_version: import.resolved_version.clone(),
-        latest_version: latest,
-        state: ImportState::Current,
-        reason: None,
-        changes: Vec::new(),
-        uses: Vec::new(),
-        broken_items: Vec::new(),
-        deadline: None,
-        missing: Vec::new(),
-        extracted_uses: None,
-        resolves: None,
-        provider_change: None,
+        binding: import.binding.as_str(),
+        resolved: import.resolved_version.clone(),
+    };
+    what.status(domain, provider, latest)
+}
+
+/// An import as its status shows it.
+pub(super) struct Imported<'a> {
+    pub contract: &'a str,
+    /// As the requirement displays.
+    pub requirement: String,
+    pub binding: &'a str,
+    pub resolved: Option<Version>,
+}
+
+impl Imported<'_> {
+    /// Its status when provided by `provider` at `latest`, before it is judged:
+    /// current, and nothing found yet.
+    pub(super) fn status(
+        self,
+        domain: &str,
+        provider: Option<String>,
+        latest: Option<Version>,
+    ) -> ImportStatus {
+        ImportStatus {
+            domain: domain.to_owned(),
+            contract: self.contract.to_owned(),
+            requirement: self.requirement,
+            binding: self.binding.to_owned(),
+            provider,
+            resolved_version: self.resolved,
+            latest_version: latest,
+            state: ImportState::Current,
+            reason: None,
+            changes: Vec::new(),
+            uses: Vec::new(),
+            broken_items: Vec::new(),
+            deadline: None,
+            missing: Vec::new(),
+            extracted_uses: None,
+            resolves: None,
+            provider_change: None,
+        }
     }
 }
 

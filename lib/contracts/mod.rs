@@ -25,11 +25,13 @@ use crate::sources;
 use crate::store::Snapshot;
 use crate::workspace::{At, Workspace};
 
+mod current;
 mod diff;
 mod exports;
 mod heads;
 mod imports;
 
+pub use current::CurrentImports;
 pub use diff::*;
 pub use exports::*;
 pub use imports::*;
@@ -288,6 +290,63 @@ pub fn bindings_of(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<(Name, Bind
         .collect())
 }
 
+/// `me`'s binding in one domain, as a survey needs it.
+#[derive(Debug)]
+pub enum Bound {
+    /// Read, from a blob of this size.
+    File(BindingFile, u64),
+    /// Imports only, all plain and current, as kept from an earlier survey
+    /// (see `current`): the binding was not read.
+    Current(CurrentImports),
+}
+
+impl Bound {
+    /// The contracts it exports.
+    pub fn exports(&self) -> Vec<String> {
+        match self {
+            Bound::File(b, _) => b.exports.iter().map(|e| e.contract.to_string()).collect(),
+            Bound::Current(_) => Vec::new(),
+        }
+    }
+
+    /// The contracts it imports.
+    pub fn imports(&self) -> Vec<String> {
+        match self {
+            Bound::File(b, _) => b.imports.iter().map(|i| i.contract.to_string()).collect(),
+            Bound::Current(c) => c.contracts().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// Every domain that concerns `me`, with its binding (`None`: a member without
+/// one), as a survey needs them: a binding whose imports an earlier survey found
+/// all plain and current is not read again, unless its domain changed.
+pub fn domains_bound(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<(Name, Option<Bound>)>> {
+    let mut kept = Vec::new();
+    let views = snapshot.domains_of_with(me, &mut |domain| match CurrentImports::of(
+        snapshot,
+        domain.as_str(),
+        me.as_str(),
+    ) {
+        Some(current) => {
+            kept.push(current);
+            true
+        }
+        None => false,
+    })?;
+    let mut kept = kept.into_iter();
+    Ok(views
+        .into_iter()
+        .map(|v| {
+            let bound = match v.known {
+                true => kept.next().map(Bound::Current),
+                false => v.binding.map(|b| Bound::File(b, v.binding_size)),
+            };
+            (v.name, bound)
+        })
+        .collect())
+}
+
 /// What to look at.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Scope {
@@ -314,13 +373,17 @@ pub fn survey(
     ws: Option<&dyn Workspace>,
     scope: Scope,
 ) -> Result<Survey> {
-    survey_of(snapshot, bindings_of(snapshot, me)?, ws, scope)
+    let bound = domains_bound(snapshot, me)?
+        .into_iter()
+        .filter_map(|(d, b)| Some((d, b?)))
+        .collect();
+    survey_of(snapshot, bound, ws, scope)
 }
 
 /// `survey`, for bindings already read.
 pub fn survey_of(
     snapshot: &Snapshot<'_>,
-    bindings: Vec<(Name, BindingFile)>,
+    bindings: Vec<(Name, Bound)>,
     ws: Option<&dyn Workspace>,
     scope: Scope,
 ) -> Result<Survey> {
@@ -334,8 +397,17 @@ pub fn survey_of(
     let mut files: Option<(ExportsRead, Option<ExportsRead>, Option<ExportsRead>)> = None;
     let judging = Judging { ws, scope, grace };
     let mut shown = Requirements::default();
-    for (domain, binding) in bindings {
+    for (domain, bound) in bindings {
         let d = domain.as_str();
+        let (binding, size) = match bound {
+            Bound::File(binding, size) => (binding, size),
+            Bound::Current(current) => {
+                if scope.imports && !scope.attention_only {
+                    current.statuses(d, &mut survey.imports);
+                }
+                continue;
+            }
+        };
         if scope.exports && !binding.exports.is_empty() {
             let others = domain_bindings(snapshot, d)?;
             for export in &binding.exports {
@@ -360,7 +432,7 @@ pub fn survey_of(
             }
         }
         if scope.imports {
-            judging.imports(snapshot, d, &binding, &mut shown, &mut survey.imports)?;
+            judging.imports(snapshot, d, &binding, size, &mut shown, &mut survey.imports)?;
         }
     }
     Ok(survey)
@@ -382,6 +454,7 @@ impl Judging<'_> {
         snapshot: &Snapshot<'_>,
         d: &str,
         binding: &BindingFile,
+        size: u64,
         shown: &mut Requirements,
         out: &mut Vec<ImportStatus>,
     ) -> Result<()> {
@@ -390,12 +463,16 @@ impl Judging<'_> {
         }
         let attention_only = self.scope.attention_only;
         let mut heads = heads::ContractHeads::of(snapshot, d);
+        let mut learning = current::Learning::new(binding, size);
         for import in &binding.imports {
             if let Some((provider, latest)) = heads.current(import) {
-                if !attention_only {
+                if !attention_only || learning.learning() {
                     let requirement = shown.of(&import.version);
-                    let provider = Some(provider.to_owned());
-                    out.push(unjudged(d, import, requirement, provider, Some(latest)));
+                    learning.current(import, &requirement, provider, &latest);
+                    if !attention_only {
+                        let provider = Some(provider.to_owned());
+                        out.push(unjudged(d, import, requirement, provider, Some(latest)));
+                    }
                 }
                 continue;
             }
@@ -403,14 +480,18 @@ impl Judging<'_> {
             let contract = snapshot.read_cached_sized::<ContractFile>(&path)?;
             if let Some((c, size)) = &contract {
                 heads.learn(import, c, *size);
+                learning.read(*size);
             }
             let contract = contract.map(|(c, _)| c);
             let status = judge_import(d, import, contract, self.ws, self.scope.today, self.grace)?;
+            learning.judged(import, &status);
             if !(attention_only && status.state == ImportState::Current) {
                 out.push(status);
             }
         }
+        learning.read(heads.size());
         heads.save(snapshot, d);
+        learning.save(snapshot, d);
         Ok(())
     }
 }

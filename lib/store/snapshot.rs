@@ -387,6 +387,17 @@ impl<'r> Snapshot<'r> {
     /// lookup of a binding that is not there and, only when their `domain.yaml`
     /// mentions `me` at all, one parse.
     pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
+        self.domains_of_with(me, &mut |_| false)
+    }
+
+    /// `domains_of`, without reading the binding of a domain for which `known`
+    /// says the caller knows what it needs of it from elsewhere (a domain whose
+    /// summary of `me`'s binding is kept: `contracts::current`).
+    pub fn domains_of_with(
+        &self,
+        me: &Name,
+        known: &mut dyn FnMut(&Name) -> bool,
+    ) -> Result<Vec<DomainView>> {
         let mut out = Vec::new();
         let names = match self.tree.domains_naming(me.as_str()) {
             Some(names) => names
@@ -404,10 +415,22 @@ impl<'r> Snapshot<'r> {
             None => self.dir_names(model::paths::DOMAINS)?,
         };
         for name in names {
+            if known(&name) {
+                out.push(DomainView {
+                    name,
+                    binding: None,
+                    binding_size: 0,
+                    member: true,
+                    known: true,
+                });
+                continue;
+            }
             let binding_path = model::paths::binding(name.as_str(), me.as_str());
-            let binding: Option<BindingFile> = self
-                .parsed(&binding_path, || self.tree.file(&binding_path))?
-                .map(|(b, _)| b);
+            let (binding, binding_size) =
+                match self.parsed(&binding_path, || self.tree.file(&binding_path))? {
+                    Some((b, size)) => (Some(b), size),
+                    None => (None, 0),
+                };
             let member = match &binding {
                 Some(_) => true,
                 None => {
@@ -427,7 +450,9 @@ impl<'r> Snapshot<'r> {
                 out.push(DomainView {
                     name,
                     binding,
+                    binding_size,
                     member,
+                    known: false,
                 });
             }
         }
@@ -555,10 +580,16 @@ impl<'r> Snapshot<'r> {
 /// A domain as it concerns one repository (see `Snapshot::domains_of`).
 pub struct DomainView {
     pub name: Name,
-    /// The repository's binding in this domain, if it exports or imports there.
+    /// The repository's binding in this domain, if it exports or imports there
+    /// (and was read: see `known`).
     pub binding: Option<BindingFile>,
+    /// The size of the binding's blob.
+    pub binding_size: u64,
     /// Whether the repository is a member of the domain.
     pub member: bool,
+    /// Whether the caller of `domains_of_with` knew the binding from elsewhere,
+    /// so it was not read (the repository has one: it is a member).
+    pub known: bool,
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
