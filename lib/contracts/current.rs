@@ -108,6 +108,7 @@ impl CurrentImports {
 
     /// Each import's status, as judging it would build it, added to `out`.
     pub(super) fn statuses(&self, domain: &str, out: &mut Vec<ImportStatus>) {
+        out.reserve(self.versions.len());
         out.extend(self.records().map(
             |([contract, requirement, binding, _, provider], version)| {
                 let imported = imports::Imported {

@@ -53,6 +53,14 @@ fn unsafe_char(c: char) -> bool {
 /// is written by others. Colour is added after escaping, by git-realm itself.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
+    // Printable ASCII alone, as most lines are: tested without a branch per
+    // byte (a member with 2,000 imports prints as many lines).
+    let outside = bytes
+        .iter()
+        .fold(false, |any, &b| any | !(0x20..0x7f).contains(&b));
+    if !outside {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut from = 0;
     let first_unsafe = loop {
         let Some(at) = next_suspect(bytes, from) else {
