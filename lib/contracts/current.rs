@@ -142,8 +142,8 @@ impl Learning {
         Learning { text, size, keep }
     }
 
-    /// Whether anything is still to be learned (else nothing need be computed for it).
-    pub(super) fn learning(&self) -> bool {
+    /// Whether the line may still be kept (else nothing need be computed for it).
+    pub(super) fn may_keep(&self) -> bool {
         self.keep
     }
 

@@ -466,7 +466,7 @@ impl Judging<'_> {
         let mut learning = current::Learning::new(binding, size);
         for import in &binding.imports {
             if let Some((provider, latest)) = heads.current(import) {
-                if !attention_only || learning.learning() {
+                if !attention_only || learning.may_keep() {
                     let requirement = shown.of(&import.version);
                     learning.current(import, &requirement, provider, &latest);
                     if !attention_only {
