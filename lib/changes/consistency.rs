@@ -32,7 +32,7 @@ use crate::store::Snapshot;
 use crate::workspace::{At, WorkingTree, Workspace};
 
 /// The provider value an import was judged against.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProviderValue {
     pub change: Name,
     pub provider: Name,

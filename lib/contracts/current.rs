@@ -24,26 +24,6 @@ const AT: (&str, &str) = ("current-imports", "current-imports-1");
 const FIELD: char = '\u{1f}';
 const RECORD: char = '\u{1e}';
 
-/// The parts of `text` between `sep`s (an ASCII character): a member reads
-/// 2,000 records of five short fields for each `status`.
-fn split(text: &str, sep: char) -> impl Iterator<Item = &str> {
-    let sep = sep as u8;
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|b| b == sep) {
-            Some(at) => {
-                rest = Some(&r[at + 1..]);
-                Some(&r[..at])
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
-
 /// The imports of a member's binding in one domain, all plain and current, in
 /// the binding's order: the kept line, read in place when asked.
 #[derive(Debug)]
@@ -66,8 +46,8 @@ impl CurrentImports {
         let records = text.strip_prefix(me)?.strip_prefix(RECORD)?;
         let mut versions = Vec::new();
         let mut last: Option<(&str, Version)> = None;
-        for record in split(records, RECORD) {
-            let mut f = split(record, FIELD);
+        for record in split(records, RECORD as u8) {
+            let mut f = split(record, FIELD as u8);
             let (contract, requirement, binding, version, provider) =
                 (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
             let name = |n: &str| model::check_name(n).is_ok();
@@ -92,10 +72,10 @@ impl CurrentImports {
     }
 
     fn records(&self) -> impl Iterator<Item = ([&str; 5], &Version)> {
-        split(&self.records, RECORD)
+        split(&self.records, RECORD as u8)
             .zip(&self.versions)
             .map(|(record, version)| {
-                let mut f = split(record, FIELD);
+                let mut f = split(record, FIELD as u8);
                 let mut field = || f.next().unwrap_or_default();
                 ([field(), field(), field(), field(), field()], version)
             })
@@ -103,7 +83,7 @@ impl CurrentImports {
 
     /// The contracts imported, in the binding's order.
     pub fn contracts(&self) -> impl Iterator<Item = &str> {
-        split(&self.records, RECORD).map(|r| split(r, FIELD).next().unwrap_or_default())
+        split(&self.records, RECORD as u8).map(|r| split(r, FIELD as u8).next().unwrap_or_default())
     }
 
     /// Each import's status, as judging it would build it, added to `out`.
@@ -147,27 +127,25 @@ impl Learning {
         self.keep
     }
 
-    /// `import` is current, as `status` says; any other state, or a status that
-    /// a line could not rebuild exactly, means no line.
-    pub(super) fn judged(&mut self, import: &Import, status: &ImportStatus) {
+    /// `import` (in `domain`) was judged to be `status`: kept only when that is
+    /// the status a line rebuilds (current, resolved at the newest version,
+    /// nothing listed or broken); any other means no line.
+    pub(super) fn judged(&mut self, domain: &str, import: &Import, status: &ImportStatus) {
         if !self.keep {
             return;
         }
-        let exact = status.state == ImportState::Current
-            && heads::plain(import)
-            && status.reason.is_none()
-            && status.changes.is_empty()
-            && status.uses.is_empty()
-            && status.broken_items.is_empty()
-            && status.deadline.is_none()
-            && status.missing.is_empty()
-            && status.extracted_uses.is_none()
-            && status.resolves.is_none()
-            && status.provider_change.is_none()
-            && status.resolved_version.is_some()
-            && status.resolved_version == status.latest_version;
         match (&status.provider, &status.latest_version) {
-            (Some(provider), Some(version)) if exact => {
+            (Some(provider), Some(version))
+                if status.resolved_version.as_ref() == Some(version)
+                    && *status
+                        == unjudged(
+                            domain,
+                            import,
+                            status.requirement.clone(),
+                            Some(provider.clone()),
+                            Some(version.clone()),
+                        ) =>
+            {
                 self.current(import, &status.requirement, provider, version)
             }
             _ => self.keep = false,

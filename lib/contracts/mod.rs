@@ -228,7 +228,7 @@ impl ImportState {
 }
 
 /// One import of this repository, as it stands against the realm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImportStatus {
     pub domain: String,
     pub contract: String,
@@ -484,7 +484,7 @@ impl Judging<'_> {
             }
             let contract = contract.map(|(c, _)| c);
             let status = judge_import(d, import, contract, self.ws, self.scope.today, self.grace)?;
-            learning.judged(import, &status);
+            learning.judged(d, import, &status);
             if !(attention_only && status.state == ImportState::Current) {
                 out.push(status);
             }
@@ -507,6 +507,26 @@ impl Requirements {
             _ => self.0.insert((req.clone(), req.to_string())).1.clone(),
         }
     }
+}
+
+/// The parts of `text` between `sep`s (an ASCII byte), for the lines this
+/// module keeps in the cache: a member reads thousands of short fields of them
+/// for each `status`.
+fn split(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(at) => {
+                rest = Some(&r[at + 1..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// `.realm/exports.yaml` as read at one state (an error is reported per export).
