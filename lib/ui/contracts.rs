@@ -159,20 +159,25 @@ pub fn print_imports(ui: &Ui, imports: &[ImportStatus]) {
             (Some(v), Some((last, text))) if *last == v => text.as_str(),
             (Some(v), _) => shown.insert((v, v.to_string())).1.as_str(),
         };
-        line.clear();
-        for piece in [
-            &*i.domain,
-            "/",
-            &i.contract,
-            "@",
-            version,
-            ": import current (",
-            &i.binding,
-            ")",
-        ] {
-            line.push_str(piece);
-        }
+        current_line(&mut line, i, version);
         ui.ok(&line);
+    }
+}
+
+/// `domain/contract@version: import current (binding)`, written into `line`.
+fn current_line(line: &mut String, i: &ImportStatus, version: &str) {
+    line.clear();
+    for piece in [
+        &*i.domain,
+        "/",
+        &i.contract,
+        "@",
+        version,
+        ": import current (",
+        &i.binding,
+        ")",
+    ] {
+        line.push_str(piece);
     }
 }
 
@@ -180,10 +185,12 @@ pub fn print_imports(ui: &Ui, imports: &[ImportStatus]) {
 fn print_import(ui: &Ui, i: &ImportStatus) {
     let name = Qualified(&i.domain, &i.contract);
     match i.state {
-        ImportState::Current => match &i.resolved_version {
-            Some(v) => ui.ok(format!("{name}@{v}: import current ({})", i.binding)),
-            None => ui.ok(format!("{name}@: import current ({})", i.binding)),
-        },
+        ImportState::Current => {
+            let version = i.resolved_version.as_ref().map(ToString::to_string);
+            let mut line = String::new();
+            current_line(&mut line, i, version.as_deref().unwrap_or_default());
+            ui.ok(line);
+        }
         ImportState::Stale if i.resolves.is_some() => {}
         ImportState::Stale => {
             ui.warn(format!(
