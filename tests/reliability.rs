@@ -331,6 +331,51 @@ fn a_stale_lock_file_in_the_realm_is_named_with_its_age_not_atomic_transaction_f
 }
 
 #[test]
+fn a_writer_that_waited_for_its_turn_fetches_before_it_pushes() {
+    let w = World::new();
+    let realm = provider(&w);
+    // This machine's turn for the realm (the file the writes so far made),
+    // held here as another writer on this machine would hold it.
+    let locks = w.path("home/.config/git-realm/locks");
+    let turn: Vec<_> = std::fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(turn.len(), 1, "one realm, one turn: {turn:?}");
+    let held = std::fs::File::options().write(true).open(&turn[0]).unwrap();
+    held.lock().unwrap();
+    // `join` fetches the realm, then waits for the turn to write with what it
+    // fetched...
+    w.member("newbie");
+    let joiner = spawn(&w, "newbie", &["join", &realm, "-v"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // ...while a writer on another machine (another index, so another turn)
+    // moves the realm.
+    w.realm_env(
+        "aperture",
+        &["domain", "create", "e", "--repos", "aperture"],
+        &[(
+            "GIT_REALM_INDEX".into(),
+            w.path("elsewhere/index.yaml").display().to_string(),
+        )],
+    )
+    .ok();
+    drop(held);
+    let out = joiner.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Its turn starts from a fetch: no push of a state it knows is stale, no
+    // lost race, no backoff.
+    assert!(!stderr.contains("realm moved"), "{stderr}");
+    let files = w.realm_files(&realm);
+    assert!(files.contains(&"repos/newbie.yaml".to_owned()), "{files:?}");
+    assert!(
+        files.contains(&"domains/e/domain.yaml".to_owned()),
+        "{files:?}"
+    );
+}
+
+#[test]
 fn status_fetch_offline_shows_the_local_copy_and_check_fetch_fails() {
     let w = World::new();
     let realm = provider(&w);

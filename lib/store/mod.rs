@@ -185,6 +185,9 @@ impl<'r> Store<'r> {
         std::thread::spawn(jiff::Zoned::now);
         // Writers on this machine take turns instead of racing (see `turn`).
         let turn = self.backend.take_turn();
+        // A writer that waited for its turn starts from a fetch, whatever its
+        // caller fetched before: the writers ahead of it have moved the realm.
+        let fetch_first = fetch_first || turn.as_ref().is_some_and(|t| t.waited);
         for attempt in 1..=MAX_ATTEMPTS {
             let started = Instant::now();
             let base = if attempt == 1 && !fetch_first {

@@ -30,6 +30,9 @@ const POLL: Duration = Duration::from_millis(4);
 /// This machine's turn to write to one realm, held until dropped.
 pub struct Turn {
     _file: File,
+    /// Whether another writer held the turn first: the realm has most likely
+    /// moved since this writer last fetched it.
+    pub waited: bool,
 }
 
 /// Wait for this machine's turn to write to the realm at `url`. `None` when
@@ -47,10 +50,17 @@ pub fn take(url: &str) -> Option<Turn> {
         .open(&path)
         .ok()?;
     let deadline = Instant::now() + PATIENCE;
+    let mut waited = false;
     loop {
         match file.try_lock() {
-            Ok(()) => return Some(Turn { _file: file }),
+            Ok(()) => {
+                return Some(Turn {
+                    _file: file,
+                    waited,
+                });
+            }
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                waited = true;
                 std::thread::sleep(POLL);
             }
             Err(std::fs::TryLockError::WouldBlock) => {
