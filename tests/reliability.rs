@@ -330,10 +330,11 @@ fn a_stale_lock_file_in_the_realm_is_named_with_its_age_not_atomic_transaction_f
     .ok();
 }
 
-#[test]
-fn a_writer_that_waited_for_its_turn_fetches_before_it_pushes() {
-    let w = World::new();
-    let realm = provider(&w);
+/// `newbie` joins `realm` (made by `provider`) while this machine's turn is
+/// held: `join` fetches, waits, and meanwhile a writer on another machine moves
+/// the realm, so its write starts from a second fetch; `meanwhile` runs while it
+/// waits. Its stderr (`-v`).
+fn join_while_the_realm_moves(w: &World, realm: &str, meanwhile: impl Fn()) -> String {
     // This machine's turn for the realm (the file the writes so far made),
     // held here as another writer on this machine would hold it.
     let locks = w.path("home/.config/git-realm/locks");
@@ -344,13 +345,9 @@ fn a_writer_that_waited_for_its_turn_fetches_before_it_pushes() {
     assert_eq!(turn.len(), 1, "one realm, one turn: {turn:?}");
     let held = std::fs::File::options().write(true).open(&turn[0]).unwrap();
     held.lock().unwrap();
-    // `join` fetches the realm, then waits for the turn to write with what it
-    // fetched...
-    w.member("newbie");
-    let joiner = spawn(&w, "newbie", &["join", &realm, "-v"]);
+    let joiner = spawn(w, "newbie", &["join", realm, "-v"]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    // ...while a writer on another machine (another index, so another turn)
-    // moves the realm.
+    // Another index, so another turn: as from another machine.
     w.realm_env(
         "aperture",
         &["domain", "create", "e", "--repos", "aperture"],
@@ -360,19 +357,58 @@ fn a_writer_that_waited_for_its_turn_fetches_before_it_pushes() {
         )],
     )
     .ok();
+    meanwhile();
     drop(held);
     let out = joiner.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
-    // Its turn starts from a fetch: no push of a state it knows is stale, no
-    // lost race, no backoff.
-    assert!(!stderr.contains("realm moved"), "{stderr}");
-    let files = w.realm_files(&realm);
+    let files = w.realm_files(realm);
     assert!(files.contains(&"repos/newbie.yaml".to_owned()), "{files:?}");
     assert!(
         files.contains(&"domains/e/domain.yaml".to_owned()),
         "{files:?}"
     );
+    stderr
+}
+
+#[test]
+fn a_writer_that_waited_for_its_turn_fetches_before_it_pushes() {
+    let w = World::new();
+    let realm = provider(&w);
+    w.member("newbie");
+    let stderr = join_while_the_realm_moves(&w, &realm, || ());
+    // Its turn starts from a fetch: no push of a state it knows is stale, no
+    // lost race, no backoff.
+    assert!(!stderr.contains("realm moved"), "{stderr}");
+}
+
+#[test]
+fn a_fetch_is_read_whatever_packs_the_repository_gathered_meanwhile() {
+    let w = World::new();
+    let realm = provider(&w);
+    w.member("newbie");
+    // Every fetch keeps what it receives as a pack of its own.
+    w.git("newbie", &["config", "fetch.unpackLimit", "1"]).ok();
+    let add_packs = |n: usize| {
+        for i in 0..n {
+            let message = format!("pack {i}");
+            w.git("newbie", &["commit", "-q", "--allow-empty", "-m", &message])
+                .ok();
+            w.git("newbie", &["repack", "-q"]).ok();
+        }
+    };
+    let packs = || {
+        std::fs::read_dir(w.path("newbie/.git/objects/pack"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("idx".as_ref()))
+            .count()
+    };
+    // 29 packs when `join` opens the repository (gix makes room for 32 by
+    // default), its first fetch adds one, the repository's own git adds four
+    // while it waits for its turn, and its second fetch one more: 35.
+    add_packs(29);
+    join_while_the_realm_moves(&w, &realm, || add_packs(4));
+    assert_eq!(packs(), 35);
 }
 
 #[test]

@@ -93,8 +93,19 @@ pub fn discover(dir: &Path) -> gix::Result<gix::Repository> {
 
 /// `options` with `git -c key=value` (from the environment git passes down) as
 /// command-line overrides, the way git applies them: above every config file.
+///
+/// And room for the packs a command's own fetches add: gix sizes its table of
+/// pack indices when it opens a repository (10% over the packs there, at least
+/// 32), and a pack beyond it cannot be read through that handle. A realm fetch
+/// of 100 objects or more (or any, under `fetch.unpackLimit=1`) adds a pack, and
+/// a writer that loses races fetches again on each attempt.
 fn with_overrides(options: gix::open::Options) -> gix::open::Options {
-    options.cli_overrides(super::overrides::from_environment())
+    options
+        .cli_overrides(super::overrides::from_environment())
+        .object_store_slots(gix::odb::store::init::Slots::AsNeededByDiskState {
+            multiplier: 1.5,
+            minimum: 64,
+        })
 }
 
 /// `git init --initial-branch=main [--bare] PATH`, run from `cwd`.
