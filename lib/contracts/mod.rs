@@ -322,25 +322,15 @@ impl Bound {
 /// one), as a survey needs them: a binding whose imports an earlier survey found
 /// all plain and current is not read again, unless its domain changed.
 pub fn domains_bound(snapshot: &Snapshot<'_>, me: &Name) -> Result<Vec<(Name, Option<Bound>)>> {
-    let mut kept = Vec::new();
-    let views = snapshot.domains_of_with(me, &mut |domain| match CurrentImports::of(
-        snapshot,
-        domain.as_str(),
-        me.as_str(),
-    ) {
-        Some(current) => {
-            kept.push(current);
-            true
-        }
-        None => false,
+    let views = snapshot.domains_of_with(me, &mut |domain| {
+        CurrentImports::of(snapshot, domain.as_str(), me.as_str())
     })?;
-    let mut kept = kept.into_iter();
     Ok(views
         .into_iter()
         .map(|v| {
             let bound = match v.known {
-                true => kept.next().map(Bound::Current),
-                false => v.binding.map(|b| Bound::File(b, v.binding_size)),
+                Some(current) => Some(Bound::Current(current)),
+                None => v.binding.map(|b| Bound::File(b, v.binding_size)),
             };
             (v.name, bound)
         })

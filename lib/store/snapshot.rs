@@ -387,17 +387,17 @@ impl<'r> Snapshot<'r> {
     /// lookup of a binding that is not there and, only when their `domain.yaml`
     /// mentions `me` at all, one parse.
     pub fn domains_of(&self, me: &Name) -> Result<Vec<DomainView>> {
-        self.domains_of_with(me, &mut |_| false)
+        self.domains_of_with(me, &mut |_| None::<()>)
     }
 
     /// `domains_of`, without reading the binding of a domain for which `known`
-    /// says the caller knows what it needs of it from elsewhere (a domain whose
-    /// summary of `me`'s binding is kept: `contracts::current`).
-    pub fn domains_of_with(
+    /// gives what the caller needs of it from elsewhere (a domain whose summary
+    /// of `me`'s binding is kept: `contracts::current`); its view carries that.
+    pub fn domains_of_with<K>(
         &self,
         me: &Name,
-        known: &mut dyn FnMut(&Name) -> bool,
-    ) -> Result<Vec<DomainView>> {
+        known: &mut dyn FnMut(&Name) -> Option<K>,
+    ) -> Result<Vec<DomainView<K>>> {
         let mut out = Vec::new();
         let names = match self.tree.domains_naming(me.as_str()) {
             Some(names) => names
@@ -415,13 +415,13 @@ impl<'r> Snapshot<'r> {
             None => self.dir_names(model::paths::DOMAINS)?,
         };
         for name in names {
-            if known(&name) {
+            if let Some(known) = known(&name) {
                 out.push(DomainView {
                     name,
                     binding: None,
                     binding_size: 0,
                     member: true,
-                    known: true,
+                    known: Some(known),
                 });
                 continue;
             }
@@ -452,7 +452,7 @@ impl<'r> Snapshot<'r> {
                     binding,
                     binding_size,
                     member,
-                    known: false,
+                    known: None,
                 });
             }
         }
@@ -578,7 +578,7 @@ impl<'r> Snapshot<'r> {
 }
 
 /// A domain as it concerns one repository (see `Snapshot::domains_of`).
-pub struct DomainView {
+pub struct DomainView<K = ()> {
     pub name: Name,
     /// The repository's binding in this domain, if it exports or imports there
     /// (and was read: see `known`).
@@ -587,9 +587,9 @@ pub struct DomainView {
     pub binding_size: u64,
     /// Whether the repository is a member of the domain.
     pub member: bool,
-    /// Whether the caller of `domains_of_with` knew the binding from elsewhere,
-    /// so it was not read (the repository has one: it is a member).
-    pub known: bool,
+    /// What the caller of `domains_of_with` knew of the binding from elsewhere,
+    /// in place of reading it (the repository has one: it is a member).
+    pub known: Option<K>,
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
