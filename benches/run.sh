@@ -61,6 +61,14 @@ RS
   rustc --edition 2021 -O -o "$W/floor/git-empty-sub" "$W/floor/sub.rs"
   rustc --edition 2021 -O -o "$W/floor/git-empty" "$W/floor/exec.rs"
 fi
+# Below any dispatch of ours: `git noop` runs `git-noop`, a C program that returns
+# at once (static when the C library allows: no dynamic loader either). What git
+# alone costs to start any external command, whatever that command is written in.
+if command -v cc >/dev/null; then
+  echo 'int main(void) { return 0; }' > "$W/floor/noop.c"
+  cc -O2 -static -o "$W/floor/git-noop" "$W/floor/noop.c" 2>/dev/null ||
+    cc -O2 -o "$W/floor/git-noop" "$W/floor/noop.c" || true
+fi
 export PATH="$PATH:$W/floor"
 export HOME="$W/home" XDG_CONFIG_HOME="$W/home/.config" GIT_CONFIG_GLOBAL="$W/home/.gitconfig" \
   GIT_CONFIG_NOSYSTEM=1 GIT_REALM_INDEX="$W/home/index.yaml" NO_COLOR=1
@@ -201,6 +209,12 @@ if wants status; then
     "git -C $B/fungal realm status" "git -C $B/fungal rev-parse HEAD"
   ab status-dispatch "\`status\` in a repository in no realm ÷ \`git rev-parse HEAD\`" "<=" 2 \
     "git -C $W/norealm realm status" "git -C $W/norealm rev-parse HEAD"
+  if [ -x "$W/floor/git-noop" ]; then
+    ab noop-floor "\`git noop\`: git → a C program that returns at once (git's own dispatch of any external command) ÷ \`git rev-parse HEAD\`" "<=" 2 \
+      "git -C $W/norealm noop" "git -C $W/norealm rev-parse HEAD"
+  else
+    say "  no cc: the row of git's own dispatch is left out"
+  fi
   if [ -x "$W/floor/git-empty" ]; then
     ab dispatch-floor "\`git empty\`: git → a program that only execs → a program that does nothing (the spec's dispatch, empty) ÷ \`git rev-parse HEAD\`" "<=" 2 \
       "git -C $W/norealm empty" "git -C $W/norealm rev-parse HEAD"
