@@ -337,7 +337,15 @@ fn resolves(
                         "contract",
                     )?,
                 };
-                if !contracts::verify(ws, decl, &contract, &status.uses)?.is_empty() {
+                if !contracts::verify(
+                    ws,
+                    decl,
+                    &crate::model::paths::binding(domain.as_str(), me.as_str()),
+                    &contract,
+                    &status.uses,
+                )?
+                .is_empty()
+                {
                     continue;
                 }
             }

@@ -1,5 +1,5 @@
 //! git-realm's preferences in git's configuration (any scope, or `git -c`):
-//! `realm.branchPrefix`, `realm.worktreeDir`, `realm.notify` here, `realm.jobs` in
+//! `realm.branchPrefix`, `realm.worktreeDir`, `realm.notify`, `realm.maxFileSize` here, `realm.jobs` in
 //! `crate::parallel`, `realm.gh` in `crate::forge`, `color.realm` in `crate::cli`.
 //!
 //! Each reader falls back to the built-in default when the key is unset, and a
@@ -83,6 +83,30 @@ fn parse_bool(value: &str) -> Option<bool> {
         "true" | "yes" | "on" | "1" | "" => Some(true),
         "false" | "no" | "off" | "0" => Some(false),
         _ => None,
+    }
+}
+
+/// `realm.maxFileSize`'s default: realm files larger than this are refused before
+/// they are read (a realm is a few kilobytes of YAML; a huge file is a mistake or
+/// an attack on every `status`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// `realm.maxFileSize`: the largest realm file read, in bytes, with git's `k`,
+/// `m` and `g` suffixes (1 MiB by default).
+pub fn max_file_size(repo: &gix::Repository) -> Result<u64> {
+    let value = match repo.config_snapshot().try_integer("realm.maxFileSize") {
+        Ok(None) => return Ok(DEFAULT_MAX_FILE_SIZE),
+        Ok(Some(n)) => u64::try_from(n).ok(),
+        Err(_) => None,
+    };
+    let shown = crate::git::config_string(repo, "realm.maxFileSize").unwrap_or_default();
+    match value {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(Error::usage(format!(
+            "git config realm.maxFileSize: `{}` is not a size (a whole number of bytes from 1, with git's k, m or g suffix)",
+            shown.trim()
+        ))
+        .hint("fix it with `git config realm.maxFileSize 4m`, or unset it for the default of 1m")),
     }
 }
 

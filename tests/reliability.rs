@@ -864,6 +864,36 @@ fn in_a_german_locale_joining_something_that_is_not_a_realm_is_bad_input() {
     );
 }
 
+/// Exit 4 says git or gh failed; a branch the user removed is theirs to make
+/// again (exit 2), and git was never run for it.
+#[test]
+fn push_of_a_missing_branch_is_a_usage_error_not_a_git_failure() {
+    let w = World::new();
+    change(&w, &["r-a", "r-b"]);
+    w.git("r-a", &["worktree", "remove", ".worktrees/c"]).ok();
+    w.git("r-a", &["branch", "-D", "feat/c"]).ok();
+    let out = w.realm("r-b", &["push", "--change", "c"]).code(2);
+    assert!(
+        out.stdout.contains("has no branch feat/c"),
+        "{}",
+        out.stdout
+    );
+    let json = w.realm("r-b", &["push", "--change", "c", "--json"]).code(2);
+    assert_eq!(
+        json.json()["repos"][0]["branch"],
+        "failed",
+        "{}",
+        json.stdout
+    );
+    // The other repo's push went through either way.
+    assert_eq!(
+        json.json()["repos"][1]["branch"],
+        "pushed",
+        "{}",
+        json.stdout
+    );
+}
+
 #[test]
 fn push_quiet_still_says_why_a_push_failed() {
     let w = World::new();

@@ -419,6 +419,29 @@ fn control_and_bidi_characters_in_realm_strings_are_escaped() {
             assert!(!out.stdout.contains('\u{7}') && !out.stdout.contains("\u{1b}]"));
         }
     }
+    // JSON keeps the string whole, written so that no terminal acts on it (C1
+    // controls and bidirectional marks are not escaped by JSON itself).
+    let planted = domain.replace(
+        "description: ''",
+        "description: \"\\u009B2J \\u202Eharmless\\x7f\"",
+    );
+    s.w.edit_realm(REALM, &[("domains/s3-access/domain.yaml", &planted)]);
+    s.realm(APERTURE, &["status", "--fetch"]).ok();
+    let out = s
+        .realm(APERTURE, &["domain", "show", "s3-access", "--json"])
+        .ok();
+    assert!(!has_raw_escape(&out.stdout), "{:?}", out.stdout);
+    assert!(
+        out.stdout.contains("\\u009b2J \\u202eharmless\\u007f"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.json()["description"],
+        "\u{9b}2J \u{202e}harmless\u{7f}",
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -434,6 +457,94 @@ fn an_oversized_realm_file_is_refused_before_parsing() {
     s.w.git(APERTURE, &["config", "realm.maxFileSize", "4m"])
         .ok();
     s.realm(APERTURE, &["status"]).ok();
+    // A value it cannot use is named, never read as the default (which would
+    // refuse the file again, blaming its size).
+    for bad in ["xyz", "0", "-5", "1.5m", "99999999999999999999", ""] {
+        let setting = format!("realm.maxFileSize={bad}");
+        let cmd = s.w.command(
+            &s.w.path(APERTURE),
+            "git",
+            &["-c", &setting, "realm", "status"],
+        );
+        let out = s.w.run_cmd(cmd);
+        assert_eq!(out.code, 2, "{bad:?}: {}", out.stderr);
+        let named = format!("git config realm.maxFileSize: `{bad}` is not a size");
+        assert!(out.stderr.contains(&named), "{bad:?}: {}", out.stderr);
+    }
+}
+
+/// A binding's `verify` and `verify_files` run on the consumer's code: a rule the
+/// command line would refuse is refused as it is read, naming the file and field.
+#[test]
+fn a_bad_verify_rule_in_a_binding_names_the_file_and_field() {
+    let s = Story::new();
+    let path = "domains/s3-access/bindings/fungal-image-analysis.yaml";
+    let binding = s.show(path);
+    assert!(binding.contains("  binding: stack.py\n"), "{binding}");
+    let cases = [
+        ("  verify: '('\n", "verify", "bad regex"),
+        (
+            "  verify: x\n  verify_files:\n  - .git/*\n",
+            "verify_files",
+            "nothing under .git/",
+        ),
+        (
+            "  verify: x\n  verify_files:\n  - '[z-a]'\n",
+            "verify_files",
+            "[z-a]",
+        ),
+    ];
+    for (fields, field, why) in cases {
+        let text = binding.replace(
+            "  binding: stack.py\n",
+            &format!("  binding: stack.py\n{fields}"),
+        );
+        s.w.edit_realm(REALM, &[(path, &text)]);
+        for args in [&["status", "--fetch"][..], &["check"], &["sync"]] {
+            let out = s.realm(FUNGAL, args).code(2);
+            let expected =
+                format!("invalid {path}: field `{field}`: the import of s3-permissions: ");
+            assert!(out.stderr.contains(&expected), "{args:?}\n{}", out.stderr);
+            assert!(out.stderr.contains(why), "{args:?}\n{}", out.stderr);
+        }
+    }
+}
+
+/// libyaml takes the square of a file's length to read `[[[[…]]]]`: a realm file
+/// under the size limit would cost minutes of every command. Such files are
+/// refused before they are parsed, naming the file and the line.
+#[test]
+fn a_realm_file_nested_too_deep_is_refused_before_parsing() {
+    let s = Story::new();
+    let deep = |line: &str| format!("{line}{}{}", "[".repeat(400_000), "]".repeat(400_000));
+    let domain = "domains/s3-access/domain.yaml";
+    let text = s
+        .show(domain)
+        .replace("description: ''", &deep("description: "));
+    s.w.edit_realm(REALM, &[(domain, &text)]);
+    s.realm(FUNGAL, &["status", "--fetch"]).ok();
+    for args in [&["domain", "show", "s3-access"][..], &["verify"]] {
+        let out = s.realm(FUNGAL, args).code(2);
+        assert!(
+            out.stderr.contains(&format!(
+                "invalid {domain}: nested deeper than 128 levels at line 2"
+            )) || out.stdout.contains(&format!(
+                "invalid {domain}: nested deeper than 128 levels at line 2"
+            )),
+            "{args:?}\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    // realm.yaml is read by every command, first for its format.
+    let realm = format!("{}{}\n", s.show("realm.yaml"), deep("extra: "));
+    s.w.edit_realm(REALM, &[("realm.yaml", &realm)]);
+    let out = s.realm(APERTURE, &["status", "--fetch"]).code(2);
+    assert!(
+        out.stderr.contains("realm.yaml") && out.stderr.contains("nested deeper than 128 levels"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -192,6 +192,7 @@ pub fn judge(
                     let mut judged = contracts::judge_import(
                         domain.as_str(),
                         import,
+                        &model::paths::binding(domain.as_str(), me.as_str()),
                         Some(proposed.clone()),
                         ws,
                         Some(today),

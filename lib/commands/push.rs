@@ -67,6 +67,10 @@ struct Pushed {
     /// none | up-to-date | pushed | merged | failed
     notes: &'static str,
     error: Option<String>,
+    /// What the error means for the exit code (a branch that is not there is
+    /// the user's to make, not a failure of git).
+    #[serde(skip)]
+    exit: Exit,
 }
 
 /// `push --json`.
@@ -111,11 +115,13 @@ impl Command for PushArgs {
                 branch: "failed",
                 notes: "failed",
                 error: None,
+                exit: Exit::Success,
             };
             let dir = match dir {
                 Ok(d) => d,
                 Err(why) => {
                     out.error = Some(why.clone());
+                    out.exit = Exit::Usage;
                     return out;
                 }
             };
@@ -123,11 +129,17 @@ impl Command for PushArgs {
             let pushed = publish::push(dir, &branch, force);
             match pushed.notes {
                 Ok(n) => out.notes = n,
-                Err(e) => out.error = Some(format!("notes: {}", e.message)),
+                Err(e) => {
+                    out.error = Some(format!("notes: {}", e.message));
+                    out.exit = out.exit.worst(e.exit);
+                }
             }
             match pushed.branch {
                 Ok(()) => out.branch = "pushed",
-                Err(e) => out.error = Some(e.message),
+                Err(e) => {
+                    out.error = Some(e.message);
+                    out.exit = out.exit.worst(e.exit);
+                }
             }
             out
         });
@@ -164,15 +176,22 @@ impl Command for PushArgs {
         if failed.is_empty() {
             return Ok(Exit::Success);
         }
+        // The worst of what went wrong where: exit 4 only when git failed.
+        let exit = failed
+            .iter()
+            .fold(Exit::Usage, |worst, p| worst.worst(p.exit));
         if ui.json {
-            return Ok(Exit::External);
+            return Ok(exit);
         }
         let names: Vec<&str> = failed.iter().map(|p| p.repo.as_str()).collect();
-        let mut err = Error::external(format!(
-            "push failed in {}{}",
-            names.join(", "),
-            if ui.quiet { "" } else { " (see above)" }
-        ));
+        let mut err = Error::new(
+            exit,
+            format!(
+                "push failed in {}{}",
+                names.join(", "),
+                if ui.quiet { "" } else { " (see above)" }
+            ),
+        );
         if ui.quiet {
             // Nothing above under -q: the reasons go with the error.
             for p in &failed {

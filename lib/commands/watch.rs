@@ -199,7 +199,9 @@ impl Command for WatchArgs {
                             let _ = writeln!(
                                 out,
                                 "{}",
-                                serde_json::to_string(&n).expect("news always serialise")
+                                crate::ui::escape_json(
+                                    &serde_json::to_string(&n).expect("news always serialise")
+                                )
                             );
                             let _ = out.flush();
                         } else {

@@ -120,6 +120,7 @@ impl Imported<'_> {
 pub fn judge_import(
     domain: &str,
     import: &Import,
+    binding_file: &str,
     contract: Option<ContractFile>,
     ws: Option<&dyn Workspace>,
     today: Option<jiff::civil::Date>,
@@ -287,7 +288,7 @@ pub fn judge_import(
         };
         // What the binding still lacks of the newest version, when it can be checked.
         if let (Some(_), Some(ws)) = (&import.verify, ws) {
-            status.missing = verify(ws, import, &contract, &status.uses)?;
+            status.missing = verify(ws, import, binding_file, &contract, &status.uses)?;
         }
         status.reason = Some(if status.missing.is_empty() {
             available
@@ -301,7 +302,7 @@ pub fn judge_import(
         return Ok(status);
     }
     if let (Some(_), Some(ws)) = (&import.verify, ws) {
-        status.missing = verify(ws, import, &contract, &status.uses)?;
+        status.missing = verify(ws, import, binding_file, &contract, &status.uses)?;
         if !status.missing.is_empty() {
             status.state = ImportState::Broken;
             status.reason = Some(format!(
@@ -349,9 +350,14 @@ pub fn verify_where(import: &Import) -> String {
 /// of the items it uses (all items when it declares none) must be among what the
 /// verify pattern extracts (group `value`, else every group, else the match), with
 /// its type: a number matches the same number, a boolean `true`/`false`.
+///
+/// `binding_file` is the realm file the import was read from: its `verify` and
+/// `verify_files` are refused there, naming it, when they are not a rule the
+/// command line would take.
 pub fn verify(
     ws: &dyn Workspace,
     import: &Import,
+    binding_file: &str,
     contract: &ContractFile,
     uses: &[String],
 ) -> Result<Vec<String>> {
@@ -363,6 +369,15 @@ pub fn verify(
     } else {
         import.verify_files.join(" ")
     };
+    let refuse = |field: &str, why: String| {
+        Error::invalid(
+            binding_file,
+            field,
+            format!("the import of {}: {why}", import.contract),
+        )
+    };
+    sources::Globs::new(&glob).map_err(|why| refuse("verify_files", why))?;
+    regex::Regex::new(pattern).map_err(|e| refuse("verify", format!("bad regex: {e}")))?;
     let found = ws.evaluate(
         At::Head,
         &ValueSource::Extract {

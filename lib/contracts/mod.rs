@@ -473,7 +473,16 @@ impl Judging<'_> {
                 learning.read(*size);
             }
             let contract = contract.map(|(c, _)| c);
-            let status = judge_import(d, import, contract, self.ws, self.scope.today, self.grace)?;
+            let binding_file = model::paths::binding(d, binding.repo.as_str());
+            let status = judge_import(
+                d,
+                import,
+                &binding_file,
+                contract,
+                self.ws,
+                self.scope.today,
+                self.grace,
+            )?;
             learning.judged(d, import, &status);
             if !(attention_only && status.state == ImportState::Current) {
                 out.push(status);

@@ -26,6 +26,7 @@ mod changes;
 mod domains;
 mod exports;
 mod flat;
+pub mod nesting;
 mod realm;
 #[cfg(test)]
 mod tests;
@@ -102,6 +103,10 @@ pub fn check_format(realm_yaml: &[u8]) -> Result<()> {
     let Ok(text) = std::str::from_utf8(realm_yaml) else {
         return Ok(()); // the full parse names the problem
     };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if nesting::too_deep(text).is_some() {
+        return Ok(()); // the full parse refuses it
+    }
     let Ok(head) = serde_yaml::from_str::<Head>(text) else {
         return Ok(());
     };
@@ -155,11 +160,15 @@ pub fn stem(path: &str) -> &str {
 pub fn parse<T: Document>(file: &str, bytes: &[u8]) -> Result<T> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::invalid(file, "", "the file is not UTF-8"))?;
+    // YAML allows a byte order mark first (editors on Windows write one); the
+    // parser, told the input is UTF-8, would read it as part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if T::FLAT
         && let Some(doc) = flat::parse(text, stem(file))
     {
         return Ok(doc);
     }
+    nesting::refuse_too_deep(file, text)?;
     let de = serde_yaml::Deserializer::from_str(text);
     let doc: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();

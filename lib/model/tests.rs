@@ -119,6 +119,20 @@ fn parse_names_file_and_field() {
     assert!(err.message.contains("field `name`"), "{}", err.message);
 }
 
+/// A byte order mark first is YAML's to allow: the document reads as without it
+/// (libyaml, told the input is UTF-8, would take it for part of the first key).
+#[test]
+fn a_byte_order_mark_first_is_read_past() {
+    let domain = "name: d\ndescription: ''\nmembers:\n- a\n- b\ncreated_at: 2026-01-01T00:00:00Z\n";
+    let with_bom = format!("\u{feff}{domain}");
+    let plain = parse::<DomainFile>("domains/d/domain.yaml", domain.as_bytes()).unwrap();
+    let marked = parse::<DomainFile>("domains/d/domain.yaml", with_bom.as_bytes()).unwrap();
+    assert_eq!(plain, marked);
+    let repo = "\u{feff}name: x\nurl: /srv/x\njoined_at: 2026-01-01T00:00:00Z\n";
+    assert!(parse::<RepoFile>("repos/x.yaml", repo.as_bytes()).is_ok());
+    assert!(check_format("\u{feff}format: 999999\nname: x\n".as_bytes()).is_err());
+}
+
 #[test]
 fn render_is_canonical() {
     let mut repo = parse::<RepoFile>(

@@ -214,7 +214,7 @@ impl Operation for DeclareImport<'_> {
         if self.requirement.matches(&published.version)
             && import.resolved_version.as_ref() != Some(&published.version)
         {
-            missing = contracts::verify(self.workspace, &import, &published, &uses)?;
+            missing = contracts::verify(self.workspace, &import, &binding_path, &published, &uses)?;
             let gone: Vec<String> = {
                 let present = crate::items::item_ids(&published.value, &published.keys);
                 uses.iter()

@@ -424,8 +424,13 @@ impl Operation for SyncPlan<'_> {
                         "contract",
                     )?;
                     if self.workspace.has_worktree() {
-                        missing =
-                            contracts::verify(self.workspace, &decl, &contract, &import.uses)?;
+                        missing = contracts::verify(
+                            self.workspace,
+                            &decl,
+                            &binding_path,
+                            &contract,
+                            &import.uses,
+                        )?;
                     }
                     self.workspace.has_worktree() && missing.is_empty()
                 }

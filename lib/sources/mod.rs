@@ -248,6 +248,8 @@ pub fn parse_data(path: &str, text: &str) -> Result<Value> {
         return serde_path_to_error::deserialize(de)
             .map_err(|e| Error::invalid(path, &e.path().to_string(), e.into_inner().to_string()));
     }
+    // The code of a pull request is read here too (`check --against`).
+    crate::model::nesting::refuse_too_deep(path, text)?;
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de)
         .map_err(|e| Error::invalid(path, &e.path().to_string(), e.into_inner()))

@@ -135,7 +135,8 @@ impl<'r> GitBackend<'r> {
             .time()
             .context(|| format!("{origin}: cannot read the time of {id}"))?
             .seconds;
-        let reader = GitTree::new(repo, tree, origin.clone(), max_file_size(repo), cache);
+        let limit = crate::settings::max_file_size(repo)?;
+        let reader = GitTree::new(repo, tree, origin.clone(), limit, cache);
         Ok(Snapshot::new(
             Box::new(reader),
             Some(id),
@@ -304,19 +305,6 @@ impl<'r> Backend<'r> for GitBackend<'r> {
             None => format!("{} of the realm repository", self.local_ref),
         }
     }
-}
-
-/// Realm files larger than this are refused before they are read (a realm is a
-/// few kilobytes of YAML; a huge file is a mistake or an attack on every `status`).
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
-
-/// `git config realm.maxFileSize` (with git's k/m/g suffixes), else 1 MiB.
-pub fn max_file_size(repo: &gix::Repository) -> u64 {
-    repo.config_snapshot()
-        .integer("realm.maxFileSize")
-        .and_then(|n| u64::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE)
 }
 
 /// Fetch the realm branch at `url` into a scratch ref of this process's own

@@ -52,6 +52,26 @@ fn unsafe_char(c: char) -> bool {
 /// goes through it, since realm content (names, descriptions, messages, urls)
 /// is written by others. Colour is added after escaping, by git-realm itself.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    replace_unsafe(text, |out, c| {
+        if (c as u32) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    })
+}
+
+/// A JSON document made safe for a terminal while it stays the same document:
+/// each character [`escape`] would escape is written as JSON's `\uXXXX`, which
+/// reads back as that very character. (serde_json escapes only the C0 controls;
+/// outside its strings a JSON text holds nothing but ASCII, so every such
+/// character is inside a string, and all of them are in the first plane.)
+pub fn escape_json(json: &str) -> std::borrow::Cow<'_, str> {
+    replace_unsafe(json, |out, c| out.push_str(&format!("\\u{:04x}", c as u32)))
+}
+
+/// `text` with every character that would steer a terminal written by `write`.
+fn replace_unsafe(text: &str, write: impl Fn(&mut String, char)) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
     // Printable ASCII alone, as most lines are: tested without a branch per
     // byte (a member with 2,000 imports prints as many lines).
@@ -77,12 +97,10 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 8);
     out.push_str(&text[..first_unsafe]);
     for c in text[first_unsafe..].chars() {
-        if !unsafe_char(c) {
-            out.push(c);
-        } else if (c as u32) < 0x80 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
+        if unsafe_char(c) {
+            write(&mut out, c);
         } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
@@ -101,6 +119,27 @@ mod tests {
         assert_eq!(escape("abc\u{202e}def"), "abc\\u{202e}def");
         assert_eq!(escape("\u{2066}x\u{2069}\r"), "\\u{2066}x\\u{2069}\\x0d");
         assert_eq!(escape("x\u{7f}"), "x\\x7f");
+    }
+
+    #[test]
+    fn json_keeps_its_strings_and_escapes_what_would_steer_the_terminal() {
+        let value = serde_json::json!({"a\u{9b}": ["x\u{202e}y", "\u{1b}[2J", "\u{7f}", "✓ é\n"]});
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let safe = escape_json(&text);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&safe).unwrap(),
+            value
+        );
+        assert_eq!(escape(&safe), safe, "nothing left that steers: {safe}");
+        assert!(
+            safe.contains("x\\u202ey") && safe.contains("\\u007f"),
+            "{safe}"
+        );
+        assert!(safe.contains("✓ é"), "{safe}");
+        assert!(matches!(
+            escape_json("{\"a\": \"b\"}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod contracts;
 mod escape;
 pub mod github;
 
-pub use escape::escape;
+pub use escape::{escape, escape_json};
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -263,7 +263,8 @@ impl Ui {
     /// The one JSON document of a `--json` run, of a value whose serialization
     /// can fail (it reads as it writes): nothing is printed when it does.
     pub fn try_json<T: Serialize>(&self, value: &T) -> serde_json::Result<()> {
-        out(&serde_json::to_string_pretty(value)?);
+        // Realm strings go out whole, but nothing in them steers a terminal.
+        out(&escape::escape_json(&serde_json::to_string_pretty(value)?));
         Ok(())
     }
 
@@ -324,7 +325,8 @@ impl Ui {
                     exit: err.exit.code(),
                 },
             };
-            out(&serde_json::to_string(&report).expect("an error report serialises"));
+            let report = serde_json::to_string(&report).expect("an error report serialises");
+            out(&escape::escape_json(&report));
         }
     }
 }
