@@ -695,6 +695,36 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
     assert_eq!(urls.len(), 2);
 }
 
+/// `check` reads what the working tree would commit through a scratch index: the
+/// user's index — a partly staged file, an untracked one — stays as it was.
+#[test]
+fn check_leaves_the_users_index_as_it_was() {
+    let s = Story::new().with_contract();
+    s.write("aperture", "f.txt", "l1\nl2\n");
+    s.w.git("aperture", &["add", "f.txt"]).ok();
+    s.commit("aperture", "f");
+    s.write("aperture", "f.txt", "L1\nl2\n");
+    s.w.git("aperture", &["add", "f.txt"]).ok();
+    s.write("aperture", "f.txt", "L1\nL2\n");
+    s.write("aperture", "untracked.txt", "mine\n");
+    let before = s.w.git("aperture", &["status", "--porcelain"]).ok().stdout;
+    let staged = s.w.git("aperture", &["diff", "--cached"]).ok().stdout;
+    assert!(
+        before.contains("MM f.txt") && before.contains("?? untracked.txt"),
+        "{before}"
+    );
+    s.realm("aperture", &["check"]).ok();
+    s.realm("aperture", &["check", "--against", "HEAD"]).ok();
+    assert_eq!(
+        s.w.git("aperture", &["status", "--porcelain"]).ok().stdout,
+        before
+    );
+    assert_eq!(
+        s.w.git("aperture", &["diff", "--cached"]).ok().stdout,
+        staged
+    );
+}
+
 #[test]
 fn a_dry_run_writes_nothing_anywhere() {
     let s = Story::new().with_contract();

@@ -128,8 +128,20 @@ impl Git {
         if let Some(dir) = &self.dir {
             expr = expr.dir(dir);
         }
+        // duct applies the first setting of a variable last (the innermost
+        // expression wins), so a variable this command sets is never also
+        // removed or defaulted: `worktree_tree`'s scratch GIT_INDEX_FILE was
+        // removed that way, and `git add -A` staged into the user's index.
+        let explicit = |var: &str| self.env.iter().any(|(k, _)| k == var);
+        for (k, v) in &self.env {
+            expr = expr.env(k, v);
+        }
         if !self.user_locale {
-            expr = expr.env("LC_ALL", "C").env("LANGUAGE", "");
+            for (var, value) in [("LC_ALL", "C"), ("LANGUAGE", "")] {
+                if !explicit(var) {
+                    expr = expr.env(var, value);
+                }
+            }
         }
         if self.clear_repo_env {
             for var in [
@@ -139,11 +151,10 @@ impl Git {
                 "GIT_COMMON_DIR",
                 "GIT_PREFIX",
             ] {
-                expr = expr.env_remove(var);
+                if !explicit(var) {
+                    expr = expr.env_remove(var);
+                }
             }
-        }
-        for (k, v) in &self.env {
-            expr = expr.env(k, v);
         }
         Ok(expr)
     }
