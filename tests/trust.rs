@@ -338,6 +338,40 @@ fn hostile_values_in_the_realm_are_refused_naming_the_file() {
     assert!(s.gh.repo("attacker/inbox").is_null());
 }
 
+/// A change that lists a repo twice would have it committed twice at once in
+/// one worktree: refused as it is read, naming the file and field.
+#[test]
+fn a_change_listing_a_repo_twice_is_refused_naming_the_file() {
+    let s = Story::new();
+    s.realm(
+        APERTURE,
+        &["worktree", "y", "--repos", &format!("{APERTURE},{FUNGAL}")],
+    )
+    .ok();
+    let change = s.show("changes/y.yaml");
+    let planted = change.replace(
+        &format!("- {FUNGAL}\n"),
+        &format!("- {FUNGAL}\n- {APERTURE}\n"),
+    );
+    assert_ne!(planted, change, "{change}");
+    s.w.edit_realm(REALM, &[("changes/y.yaml", &planted)]);
+    s.realm(APERTURE, &["status", "--fetch"]);
+    let wt = format!("{APERTURE}/.worktrees/y");
+    s.w.write(&wt, "x.txt", "x\n");
+    s.w.git(&wt, &["add", "x.txt"]).ok();
+    let before = s.w.rev(&wt, "HEAD");
+    let out = s
+        .realm(&wt, &["commit", "-m", "x", "--change", "y"])
+        .code(2);
+    assert!(
+        out.stderr.contains("invalid changes/y.yaml: field `repos`")
+            && out.stderr.contains(&format!("{APERTURE} is listed twice")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.w.rev(&wt, "HEAD"), before, "nothing committed");
+}
+
 #[test]
 fn a_change_branch_is_never_a_default_branch_nor_a_ref_name() {
     let s = Story::new();

@@ -60,6 +60,12 @@ impl Document for ChangeFile {
         if let Some(base) = &self.base {
             check_base(base).map_err(|e| ("base", e))?;
         }
+        // A repo listed twice would be worked on twice at once (two commits
+        // racing in one worktree); git-realm writes each once.
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = self.repos.iter().find(|r| !seen.insert(*r)) {
+            return Err(("repos", format!("{twice} is listed twice")));
+        }
         for pr in &self.prs {
             if pr.number == 0 {
                 return Err(("prs", "a pull request number is never 0".into()));
