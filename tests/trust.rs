@@ -243,6 +243,27 @@ fn a_pull_request_number_planted_in_the_realm_is_never_edited() {
             && c.contains(&"acme/aperture".to_owned())),
         "no edit of #1"
     );
+    // Nor does someone else's merged pull request close the change.
+    s.gh.merge("acme/aperture", 1);
+    let out = s.realm(wt, &["pr", "status", "--json"]);
+    assert!(
+        out.stdout.contains(
+            "is a pull request from branch unrelated-work, not feat/metrics: not counted"
+        ),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("\"state\": \"MERGED\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        s.show("changes/metrics.yaml").contains("status: open"),
+        "{}",
+        s.show("changes/metrics.yaml")
+    );
 }
 
 #[test]

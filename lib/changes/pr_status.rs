@@ -140,6 +140,18 @@ pub fn survey(
             error: None,
         };
         match view {
+            // Anyone who writes the realm can record any number: a pull request
+            // from another branch is not this change's, and its state says
+            // nothing of it (nor closes it).
+            Some(Ok(v)) if v.view.head_ref_name != s.change.branch => {
+                st.error = Some(format!(
+                    "{}#{} is a pull request from branch {}, not {}: not counted (the realm's record of it is wrong)",
+                    slugs[r].as_deref().unwrap_or(r.as_str()),
+                    v.view.number,
+                    v.view.head_ref_name,
+                    s.change.branch
+                ));
+            }
             Some(Ok(v)) => {
                 st.checks = Some(Checks::of(&v));
                 st.draft = Some(v.is_draft);
