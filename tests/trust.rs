@@ -359,6 +359,23 @@ fn hostile_values_in_the_realm_are_refused_naming_the_file() {
     assert!(s.gh.repo("attacker/inbox").is_null());
 }
 
+/// A base no repo has would leave the realm a change nobody can make: refused
+/// before anything is written.
+#[test]
+fn worktree_with_a_base_no_repo_has_changes_nothing() {
+    let s = Story::new();
+    let before = s.w.rev(REALM, "main");
+    let out = s
+        .realm(APERTURE, &["worktree", "bad", "--base", "nosuchref"])
+        .code(2);
+    assert!(out.stderr.contains("--base nosuchref"), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+    assert_eq!(s.w.rev(REALM, "main"), before);
+    assert!(!s.w.path(APERTURE).join(".worktrees/bad").exists());
+    s.realm(APERTURE, &["worktree", "bad", "--base", "main"])
+        .ok();
+}
+
 /// A change that lists a repo twice would have it committed twice at once in
 /// one worktree: refused as it is read, naming the file and field.
 #[test]

@@ -144,11 +144,20 @@ impl WorktreeArgs {
 
         for r in &repos {
             if let Some(dir) = checkouts.get(r) {
-                changes::refuse_default_branch(
-                    r,
-                    crate::git::open_at(&dir).ok().as_ref(),
-                    &branch,
-                )?;
+                let checkout = crate::git::open_at(&dir).ok();
+                changes::refuse_default_branch(r, checkout.as_ref(), &branch)?;
+                // A base no repo can start the branch from would leave the realm
+                // a change that can never be made: refused before it is written.
+                if let (Some(base), Some(checkout)) = (&self.base, &checkout)
+                    && !git::refs::branch_exists(checkout, &branch)?
+                    && git::refs::resolve_commit(checkout, base)?.is_none()
+                {
+                    return Err(Error::usage(format!(
+                        "--base {base}: {r} has no commit of that name ({}); nothing was changed",
+                        dir.display()
+                    ))
+                    .hint("fetch it there, or name a branch, tag or commit every repo has"));
+                }
             }
         }
         // The realm learns about the change first: teammates see it, and a re-run
