@@ -913,3 +913,37 @@ fn push_quiet_still_says_why_a_push_failed() {
         out.stderr
     );
 }
+
+/// Another git process holding `packed-refs.lock` for a moment (a `git commit` in
+/// a worktree of the same repository does) while a command deletes the scratch
+/// ref its fetch wrote: the command waits for it, as git does, and does not fail.
+/// gix, given the lock after waiting, fails to delete a loose ref when there is no
+/// `packed-refs` file; `commit` fetched twice and `status --fetch` exited 4.
+#[test]
+fn a_packed_refs_lock_held_for_a_moment_is_waited_for() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    assert!(!w.path("app/.git/packed-refs").exists());
+    let lock = w.path("app/.git/packed-refs.lock");
+    for args in [
+        &["status", "--fetch"][..],
+        &["sync"],
+        &["verify", "--fetch"],
+    ] {
+        std::fs::write(&lock, "").unwrap();
+        let held = {
+            let lock = lock.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                std::fs::remove_file(&lock).unwrap();
+            })
+        };
+        let run = w.realm("app", args);
+        held.join().unwrap();
+        run.ok();
+        let scratch = w.git("app", &["for-each-ref", "refs/realm-incoming"]).ok();
+        assert_eq!(scratch.stdout, "", "{args:?} left its scratch ref");
+    }
+}

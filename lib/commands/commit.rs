@@ -182,7 +182,16 @@ impl Command for CommitArgs {
                     round::commit_one(&options, &round_of, r, dir, &journal)
                 })
             });
-            let fetched = s.store.fetch().is_ok();
+            let fetched = s
+                .store
+                .fetch()
+                .inspect_err(|e| {
+                    crate::ui::verbose(&format!(
+                        "fetching the realm: {}; fetched again to record the round",
+                        e.message
+                    ))
+                })
+                .is_ok();
             let results = results.join().expect("the commit threads do not panic");
             (results, fetched)
         });

@@ -6,6 +6,7 @@
 //! No ref is ever updated unconditionally here, and nothing talks to a remote.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Context, Error, Result};
 
@@ -63,6 +64,12 @@ pub fn set_ref(repo: &gix::Repository, name: &str, new: gix::ObjectId, log: &str
 }
 
 /// Delete a ref if it still points at `expected`.
+///
+/// Tried again for up to two seconds while the ref is still there: another git
+/// process holding `packed-refs.lock` for a moment (a `git commit` or `git
+/// maintenance` in the same repository) makes gix's deletion of a loose ref fail
+/// once that lock is released when there is no `packed-refs` file (it removes the
+/// file it did not write, and reports that as a failed packed-refs transaction).
 pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -> Result<()> {
     use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
     let edit = RefEdit {
@@ -75,9 +82,19 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
             .map_err(|e| Error::usage(format!("invalid ref name {name}: {e}")))?,
         deref: false,
     };
-    repo.edit_reference(edit)
-        .context(|| format!("cannot delete ref {name}"))?;
-    Ok(())
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match repo.edit_reference(edit.clone()) {
+            Ok(_) => return Ok(()),
+            Err(e) if Instant::now() < deadline && ref_target(repo, name)? == Some(expected) => {
+                crate::ui::verbose(&format!("deleting {name}: {e}; trying again"));
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(Error::external(format!("cannot delete ref {name}: {e}"))),
+        }
+    }
 }
 
 /// The commit a revision names (`origin/main`, a commit id, `HEAD~1`) in this
