@@ -3,6 +3,8 @@
 //! It owns the options common to all commands, colour, error printing and the exit
 //! status; commands return values and never print errors or exit themselves.
 
+use std::ffi::OsString;
+
 use clap::Parser;
 
 use crate::error::{Exit, Result};
@@ -93,10 +95,73 @@ fn renamed_options<C: Command>() {
     }
 }
 
+/// Options that apply to every subcommand, given before a subcommand's name
+/// (`git realm --json pr status`, `git realm worktree -q finish x`), moved after it.
+/// A command that also runs without a subcommand refuses any argument before one
+/// (clap's `args_conflicts_with_subcommands`), and `--json` there is not the
+/// command's own argument but everyone's.
+fn globals_after_subcommand(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
+    if !cmd.is_args_conflicts_with_subcommands_set() {
+        return args;
+    }
+    let globals: Vec<&clap::Arg> = cmd.get_arguments().filter(|a| a.is_global_set()).collect();
+    // How many words the global option at `word` spans (0: not a global option).
+    let global_words = |word: &str| -> usize {
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, inline_value) = match long.split_once('=') {
+                Some((name, _)) => (name, true),
+                None => (long, false),
+            };
+            return match globals.iter().find(|a| a.get_long() == Some(name)) {
+                Some(a) if a.get_action().takes_values() && !inline_value => 2,
+                Some(_) => 1,
+                None => 0,
+            };
+        }
+        let Some(shorts) = word.strip_prefix('-') else {
+            return 0;
+        };
+        let is_flag = |c: char| {
+            globals
+                .iter()
+                .any(|a| a.get_short() == Some(c) && !a.get_action().takes_values())
+        };
+        usize::from(!shorts.is_empty() && shorts.chars().all(is_flag))
+    };
+    let mut i = 1;
+    while let Some(word) = args.get(i).map(|w| w.to_string_lossy().into_owned()) {
+        match global_words(&word) {
+            0 => break,
+            n => i += n,
+        }
+    }
+    let is_subcommand = args.get(i).is_some_and(|word| {
+        let word = word.to_string_lossy();
+        cmd.get_subcommands()
+            .any(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+    });
+    if i > 1 && i < args.len() && is_subcommand {
+        let sub = args.remove(i);
+        args.insert(1, sub);
+    }
+    args
+}
+
 /// Parse the command line, run the command, print any error, exit.
 pub fn main<C: Command>() -> ! {
     renamed_options::<C>();
-    let args = C::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    // Parsed as given first: the common case builds no second parser.
+    let args = C::try_parse_from(&argv)
+        .or_else(|refused| {
+            let moved = globals_after_subcommand(&C::command(), argv.clone());
+            if moved == argv {
+                Err(refused)
+            } else {
+                C::try_parse_from(moved)
+            }
+        })
+        .unwrap_or_else(|e| e.exit());
     let global = args.global().clone();
     let ui = Ui::new(
         global.color,

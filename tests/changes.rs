@@ -594,6 +594,54 @@ fn pr_keeps_what_people_wrote_and_pushes_what_is_ahead() {
 }
 
 /// `pr status` from any member checkout, with what `gh pr status` shows.
+/// A `pr` run whose pull requests could not be opened says so, and does not claim
+/// they are linked; the common options work before `pr`'s own subcommand too.
+#[test]
+fn pr_that_opens_nothing_does_not_say_the_prs_are_linked() {
+    let s = Story::new().with_contract();
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    let mut env = s.gh.env();
+    env.push(("GH_DOUBLE_FAIL".into(), "pr create".into()));
+    let failed = s.w.realm_env(&wt(APERTURE, CHANGE), &["pr"], &env).code(4);
+    assert!(
+        !failed.stdout.contains("PRs are linked"),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed
+            .stdout
+            .contains("(2 of 2 pull requests not opened or updated)"),
+        "{}",
+        failed.stdout
+    );
+    let linked = s.realm(&wt(APERTURE, CHANGE), &["pr"]).ok();
+    assert!(
+        linked.stdout.contains("PRs are linked. Merge order:"),
+        "{}",
+        linked.stdout
+    );
+
+    // `git realm --json pr status` and `git realm pr --json status` are
+    // `git realm pr status --json`.
+    for args in [
+        &["--json", "pr", "status", "--change", CHANGE][..],
+        &["pr", "--json", "status", "--change", CHANGE],
+        &["pr", "--change", CHANGE, "-q", "--json", "status"],
+    ] {
+        let status = s.realm(FUNGAL, args).ok().json();
+        assert_eq!(status["change"], CHANGE, "{args:?}: {status}");
+        assert_eq!(status["prs"].as_array().unwrap().len(), 2, "{status}");
+    }
+    // Something that is not a common option before it is still refused.
+    let bad = s.realm(FUNGAL, &["pr", "--draft", "status"]).code(2);
+    assert!(
+        bad.stderr.contains("cannot be used with '--draft'"),
+        "{}",
+        bad.stderr
+    );
+}
+
 #[test]
 fn pr_status_shows_checks_reviews_and_mergeability_from_any_checkout() {
     let s = Story::new().with_contract();

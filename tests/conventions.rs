@@ -322,6 +322,31 @@ fn change_world() -> World {
     w
 }
 
+/// Common options before a nested subcommand reach it (`git realm --json worktree
+/// list`, `git realm -q worktree finish ch`), and a finished change's removed
+/// worktrees are not offered to be made again.
+#[test]
+fn options_before_a_nested_subcommand_reach_it() {
+    let w = change_world();
+    for args in [
+        &["--json", "worktree", "list"][..],
+        &["worktree", "--json", "list"],
+        &["-q", "--realm", "r", "--json", "worktree", "list"],
+    ] {
+        let list = w.realm("web", args).ok().json();
+        assert_eq!(list["changes"][0]["id"], "ch", "{args:?}: {list}");
+    }
+    let finish = w
+        .realm("web", &["-q", "worktree", "finish", "ch", "--abandon"])
+        .ok();
+    assert_eq!(finish.stdout, "", "{}", finish.stdout);
+    assert!(!w.path("web/.worktrees/ch").exists());
+    let list = w.realm("web", &["worktree", "list"]).ok().stdout;
+    assert!(list.contains("ch (feat/ch, abandoned)"), "{list}");
+    assert!(list.contains("(removed)"), "{list}");
+    assert!(!list.contains("git realm worktree ch"), "{list}");
+}
+
 fn touch_both(w: &World, file: &str) {
     for name in ["app", "web"] {
         let dir = format!("{name}/.worktrees/ch");

@@ -407,10 +407,22 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
         .filter(|p| p.slug.is_some())
         .map(|p| tag(&p.repo))
         .collect();
-    ui.line(format!(
-        "PRs are linked. Merge order: {}",
-        chain.join(" → ")
-    ));
+    let failed = prs
+        .iter()
+        .filter(|p| p.outcome == PrOutcome::Failed)
+        .count();
+    if failed == 0 {
+        ui.line(format!(
+            "PRs are linked. Merge order: {}",
+            chain.join(" → ")
+        ));
+    } else {
+        ui.line(format!(
+            "Merge order: {} ({failed} of {} pull requests not opened or updated)",
+            chain.join(" → "),
+            chain.len()
+        ));
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -93,6 +93,17 @@ pub(super) fn run(global: &GlobalArgs, ui: &Ui) -> Result<Exit> {
         for r in &c.repos {
             match (&r.path, r.exists) {
                 (Some(p), true) => item(ui, 2, Mark::Ok, format!("{}: {}", r.repo, p.display())),
+                // A finished change's worktrees are gone on purpose, and `worktree`
+                // refuses to make them again.
+                (Some(p), false) if c.status != ChangeStatus::Open => item(
+                    ui,
+                    2,
+                    Mark::Ok,
+                    format!("{}: {} (removed)", r.repo, p.display()),
+                ),
+                (None, _) if c.status != ChangeStatus::Open => {
+                    item(ui, 2, Mark::Ok, format!("{}: no local checkout", r.repo))
+                }
                 (Some(p), false) => item(
                     ui,
                     2,
