@@ -286,11 +286,17 @@ fn a_committed_worktrees_symlink_is_refused_and_nothing_is_written_outside() {
         )
         .replace("forge: acme/fungal-image-analysis\n", "");
     s.w.edit_realm(REALM, &[("repos/fungal-image-analysis.yaml", &repo_file)]);
+    // The index points at a checkout that is gone (a path inside the test's
+    // own directory: `/nonexistent` exists on some CI machines as $HOME).
+    let gone = s.w.path("gone/fungal-image-analysis");
     let index = s.w.path("home/.config/git-realm/index.yaml");
     let text = std::fs::read_to_string(&index).unwrap();
     std::fs::write(
         &index,
-        text.replace(&*s.w.path(FUNGAL).display().to_string(), "/nonexistent"),
+        text.replace(
+            &*s.w.path(FUNGAL).display().to_string(),
+            &gone.display().to_string(),
+        ),
     )
     .unwrap();
 
