@@ -1363,3 +1363,44 @@ fn pr_through_the_real_gh_against_a_local_fake_github() {
     );
     assert_eq!(status["order_respected"], true);
 }
+
+/// What git-realm reads from `git log` is the commit, whatever the user's log
+/// config: signed commits under `log.showSignature` and messages re-encoded by
+/// `i18n.logOutputEncoding` still give the pull request its title.
+#[test]
+fn log_config_does_not_change_what_is_read_from_commits() {
+    let s = Story::new().with_contract();
+    let w = &s.w;
+    let key = w.path("home/signing-key");
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    let global = w.path("home/gitconfig").display().to_string();
+    for (k, v) in [
+        ("gpg.format", "ssh".to_owned()),
+        ("user.signingKey", format!("{}.pub", key.display())),
+        ("commit.gpgSign", "true".to_owned()),
+        ("log.showSignature", "true".to_owned()),
+        ("i18n.logOutputEncoding", "ISO-8859-1".to_owned()),
+    ] {
+        w.git(".", &["config", "--file", &global, k, &v]).ok();
+    }
+    s.realm(APERTURE, &["worktree", CHANGE]).ok();
+    let a_wt = wt(APERTURE, CHANGE);
+    s.write(&a_wt, "a.txt", "a\n");
+    w.git(&a_wt, &["add", "a.txt"]).ok();
+    let message = "feat: métriques";
+    s.realm(&a_wt, &["commit", "-m", message]).ok();
+    let raw = w.git(&a_wt, &["cat-file", "commit", "HEAD"]).ok().stdout;
+    assert!(raw.contains("-----BEGIN SSH SIGNATURE-----"), "{raw}");
+    s.realm(&a_wt, &["pr"]).ok();
+    let creates = s.pr_calls("create");
+    let aperture = creates
+        .iter()
+        .find(|c| flag(c, "--repo") == "acme/aperture")
+        .expect("aperture's pull request");
+    assert_eq!(flag(aperture, "--title"), message, "{aperture:?}");
+}

@@ -375,11 +375,18 @@ pub fn is_ancestor(dir: &Path, ancestor: gix::ObjectId, of: gix::ObjectId) -> Re
     }
 }
 
+/// Options that make `git log` print exactly its `--format`, whatever the user's
+/// config: `log.showSignature` would prepend gpg's output to each record, and
+/// `i18n.logOutputEncoding` would re-encode messages away from UTF-8.
+const LOG_AS_DATA: [&str; 2] = ["--no-show-signature", "--encoding=UTF-8"];
+
 /// The subject line of the commit `rev` names in the repository at `dir`; `None`
 /// when there is no such commit.
 pub fn subject(dir: &Path, rev: &str) -> Result<Option<String>> {
     let out = Git::in_dir(dir)
-        .args(["log", "-1", "--format=%s", rev, "--"])
+        .args(["log", "-1"])
+        .args(LOG_AS_DATA)
+        .args(["--format=%s", rev, "--"])
         .output()?;
     Ok(out
         .success
@@ -402,6 +409,7 @@ pub struct LogEntry {
 pub fn log(repo: &gix::Repository, range: &str, max: usize) -> Result<Vec<LogEntry>> {
     let out = Git::in_repo(repo)
         .arg("log")
+        .args(LOG_AS_DATA)
         .arg(format!("--max-count={max}"))
         // Records end with RS, fields with US: a message may span lines.
         .arg("--format=%H%x1f%an%x1f%ae%x1f%s%x1f%B%x1e")
