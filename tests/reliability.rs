@@ -947,3 +947,60 @@ fn a_packed_refs_lock_held_for_a_moment_is_waited_for() {
         assert_eq!(scratch.stdout, "", "{args:?} left its scratch ref");
     }
 }
+
+/// A lock on the member's local copy of the realm, as a command killed with -9
+/// while moving it leaves: a write that lands says so (the local copy catches up
+/// on the next fetch), and a fetch that cannot move the copy names the file, its
+/// age and how to clear it, and is not called fresh.
+#[test]
+fn a_lock_left_on_the_local_copy_is_named_and_a_landed_write_is_not_a_failure() {
+    let w = World::new();
+    let realm = provider(&w);
+    let lock = w.path("aperture/.git/refs/realm/letemcook/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    backdate(&lock, std::time::Duration::from_secs(600));
+
+    let out = w
+        .realm(
+            "aperture",
+            &["domain", "create", "e", "--repos", "aperture"],
+        )
+        .ok();
+    assert!(
+        w.realm_files(&realm)
+            .contains(&"domains/e/domain.yaml".to_owned()),
+        "the write landed"
+    );
+    assert!(
+        out.stderr.contains("the local copy was not")
+            && out.stderr.contains(&lock.display().to_string()),
+        "{}",
+        out.stderr
+    );
+
+    let out = w.realm("aperture", &["verify", "--fetch"]).code(3);
+    assert!(
+        out.stderr.contains(&lock.display().to_string()),
+        "names the file: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("10 minutes"), "its age: {}", out.stderr);
+    assert!(
+        out.stderr.contains("rm '"),
+        "how to clear it: {}",
+        out.stderr
+    );
+    let status = w.realm("aperture", &["status", "--fetch"]);
+    assert!(
+        !status.stdout.contains("just now"),
+        "not fetched: {}{}",
+        status.stdout,
+        status.stderr
+    );
+    assert!(lock.exists(), "a lock is never removed by git-realm");
+
+    std::fs::remove_file(&lock).unwrap();
+    w.realm("aperture", &["status", "--fetch"]).ok();
+    let list = w.realm("aperture", &["domain", "list"]).ok();
+    assert!(list.stdout.contains('e'), "{}", list.stdout);
+}

@@ -107,7 +107,9 @@ impl Command for VerifyArgs {
                 if self.fetch
                     && let Err(e) = store.fetch()
                 {
-                    if e.exit != Exit::Conflict {
+                    // Refused by the trust rules (which leave why); anything
+                    // else (offline, a lock left behind) is the error itself.
+                    if e.exit != Exit::Conflict || store.refused().is_none() {
                         return Err(e);
                     }
                     // Refused: show what the realm holds, not the local copy.

@@ -49,7 +49,7 @@ pub fn cas_ref(
             if now != expected {
                 Ok(false)
             } else {
-                Err(Error::external(format!("cannot update ref {name}: {e}")))
+                Err(update_failed(repo, "update", name, e))
             }
         }
     }
@@ -59,8 +59,32 @@ pub fn cas_ref(
 pub fn set_ref(repo: &gix::Repository, name: &str, new: gix::ObjectId, log: &str) -> Result<()> {
     use gix::refs::transaction::PreviousValue;
     repo.reference(name, new, PreviousValue::Any, log)
-        .context(|| format!("cannot update ref {name}"))?;
+        .map_err(|e| update_failed(repo, "update", name, e))?;
     Ok(())
+}
+
+/// Why updating or deleting `name` failed. A lock file a killed git (or git-realm)
+/// left behind is named with its age and how to clear it (exit 3), since gix's own
+/// message ("Could not prepare reference edit") names neither.
+fn update_failed(
+    repo: &gix::Repository,
+    what: &str,
+    name: &str,
+    err: impl std::fmt::Display,
+) -> Error {
+    let candidates = [
+        repo.common_dir().join(format!("{name}.lock")),
+        repo.git_dir().join(format!("{name}.lock")),
+        repo.common_dir().join("packed-refs.lock"),
+    ];
+    match candidates.iter().find_map(|c| super::locks::Lock::at(c)) {
+        Some(lock) => Error::conflict(format!(
+            "cannot {what} ref {name}: it is locked by {}: {}",
+            lock.describe(),
+            lock.advice(&repo.common_dir().display().to_string())
+        )),
+        None => Error::external(format!("cannot {what} ref {name}: {err}")),
+    }
 }
 
 /// Delete a ref if it still points at `expected`.
@@ -92,7 +116,7 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(100));
             }
-            Err(e) => return Err(Error::external(format!("cannot delete ref {name}: {e}"))),
+            Err(e) => return Err(update_failed(repo, "delete", name, e)),
         }
     }
 }

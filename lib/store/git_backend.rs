@@ -4,6 +4,7 @@
 //! Reads go straight to the object database through gix (`git_tree.rs`).
 //! Pushing and fetching go through the `git` binary (see `crate::git`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -65,6 +66,7 @@ impl<'r> GitBackend<'r> {
         let current = git::ref_target(self.repo, &self.local_ref)?;
         if current == Some(new) {
             let _ = std::fs::remove_file(self.refused_marker());
+            self.mark_fetched();
             return Ok(());
         }
         let mut violations = Vec::new();
@@ -86,10 +88,15 @@ impl<'r> GitBackend<'r> {
             // Kept for `git realm verify`, which shows what the realm holds.
             // Best effort: two refusing fetches racing on it show the same state.
             let _ = git::set_ref(self.repo, &self.incoming_ref(), new, "realm: refused fetch");
+            // Fetched, and what it holds is known (refused): `status` says both.
+            self.mark_fetched();
             return Err(err);
         }
         let _ = std::fs::remove_file(self.refused_marker());
         git::cas_ref(self.repo, &self.local_ref, current, new, "realm: fetch")?;
+        // Only once the local copy holds what was fetched (a locked ref leaves it
+        // where it was, and `status` must not call it fresh).
+        self.mark_fetched();
         Ok(())
     }
 
@@ -205,10 +212,7 @@ impl<'r> Backend<'r> for GitBackend<'r> {
             // The local copy moves only to a state that passes the realm's trust
             // rules (verified incrementally, from the local copy, which only ever
             // holds verified states).
-            with_fetched(self.repo, url, |new| {
-                self.mark_fetched();
-                self.adopt_verified(new, url)
-            })?;
+            with_fetched(self.repo, url, |new| self.adopt_verified(new, url))?;
         }
         self.local_tip()
     }
@@ -266,8 +270,18 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         match git::push_with_lease(self.repo, url, commit, REALM_BRANCH, base)? {
             git::Push::Pushed => {
                 // If a concurrent fetch already moved the local ref past us, the CAS
-                // fails harmlessly: the ref holds newer state either way.
-                git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: push")?;
+                // fails harmlessly: the ref holds newer state either way. A local
+                // ref that cannot be moved (a lock left behind) does not undo what
+                // landed: the next fetch brings it, so it is only a warning.
+                if let Err(e) =
+                    git::cas_ref(self.repo, &self.local_ref, base, commit, "realm: push")
+                {
+                    let _ = writeln!(
+                        ui::stderr(),
+                        "warning: the realm was updated at {url}, but the local copy was not: {}",
+                        e.message
+                    );
+                }
                 Ok(Publish::Published)
             }
             git::Push::Stale { reason } => Ok(Publish::Moved { reason }),

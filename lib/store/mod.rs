@@ -327,7 +327,6 @@ impl<'r> Store<'r> {
                 url: Some(url.to_owned()),
             };
             backend.adopt_verified(tip, url)?;
-            backend.mark_fetched();
             Ok((Store::with(backend), realm))
         })
     }
