@@ -290,31 +290,37 @@ fn a_ref_lock_held_for_a_moment_is_retried_and_the_write_lands() {
     );
 }
 
+/// A lock file at `rel` in the world, as a process killed 10 minutes ago left it.
+fn left_lock(w: &World, rel: &str) -> std::path::PathBuf {
+    let lock = w.path(rel);
+    std::fs::write(&lock, "").unwrap();
+    backdate(&lock, std::time::Duration::from_secs(600));
+    lock
+}
+
+/// `stderr` names `lock` (left 10 minutes ago) and how to clear it.
+fn assert_names_lock(stderr: &str, lock: &std::path::Path) {
+    assert!(
+        stderr.contains(&lock.display().to_string()),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("10 minutes"), "its age: {stderr}");
+    assert!(stderr.contains("rm '"), "how to clear it: {stderr}");
+}
+
 #[test]
 fn a_stale_lock_file_in_the_realm_is_named_with_its_age_not_atomic_transaction_failed() {
     let w = World::new();
     provider(&w);
     // What a push killed with -9 leaves in a local-path realm.
-    let lock = w.path("letemcook.git/refs/heads/main.lock");
-    std::fs::write(&lock, "").unwrap();
-    backdate(&lock, std::time::Duration::from_secs(600));
+    let lock = left_lock(&w, "letemcook.git/refs/heads/main.lock");
     let out = w
         .realm(
             "aperture",
             &["domain", "create", "e", "--repos", "aperture"],
         )
         .code(3);
-    assert!(
-        out.stderr.contains(&lock.display().to_string()),
-        "names the file: {}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("10 minutes"), "its age: {}", out.stderr);
-    assert!(
-        out.stderr.contains("rm '"),
-        "how to clear it: {}",
-        out.stderr
-    );
+    assert_names_lock(&out.stderr, &lock);
     assert!(
         !out.stderr.contains("atomic transaction failed"),
         "{}",
@@ -956,9 +962,7 @@ fn a_packed_refs_lock_held_for_a_moment_is_waited_for() {
 fn a_lock_left_on_the_local_copy_is_named_and_a_landed_write_is_not_a_failure() {
     let w = World::new();
     let realm = provider(&w);
-    let lock = w.path("aperture/.git/refs/realm/letemcook/main.lock");
-    std::fs::write(&lock, "").unwrap();
-    backdate(&lock, std::time::Duration::from_secs(600));
+    let lock = left_lock(&w, "aperture/.git/refs/realm/letemcook/main.lock");
 
     let out = w
         .realm(
@@ -979,17 +983,7 @@ fn a_lock_left_on_the_local_copy_is_named_and_a_landed_write_is_not_a_failure() 
     );
 
     let out = w.realm("aperture", &["verify", "--fetch"]).code(3);
-    assert!(
-        out.stderr.contains(&lock.display().to_string()),
-        "names the file: {}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("10 minutes"), "its age: {}", out.stderr);
-    assert!(
-        out.stderr.contains("rm '"),
-        "how to clear it: {}",
-        out.stderr
-    );
+    assert_names_lock(&out.stderr, &lock);
     let status = w.realm("aperture", &["status", "--fetch"]);
     assert!(
         !status.stdout.contains("just now"),
