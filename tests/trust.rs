@@ -1573,3 +1573,67 @@ fn a_signed_realm_works_with_openpgp_keys_as_git_verifies_them() {
         .stdout;
     assert_eq!(before, after, "the member did not adopt the forged state");
 }
+
+/// A repository someone else owns is refused as git refuses it ("dubious
+/// ownership"): its config is theirs, and a realm url in it (`ext::` with
+/// `protocol.ext.allow`) would run their command. `safe.directory` in the user's
+/// own config lets it in, as in git. Needs root, to give the repository away.
+#[test]
+fn a_repository_someone_else_owns_is_refused_unless_safe_directory_names_it() {
+    use std::os::unix::fs::MetadataExt;
+    let w = World::new();
+    w.member("shared");
+    if std::fs::metadata(w.path("shared")).unwrap().uid() != 0 {
+        eprintln!("not root: cannot give a repository to another user; skipping");
+        return;
+    }
+    let pwned = w.path("pwned");
+    let ext = format!("ext::sh -c touch% {}", pwned.display());
+    for (k, v) in [
+        ("realm.evil.url", ext.as_str()),
+        ("realm.evil.member", "shared"),
+        ("protocol.ext.allow", "always"),
+    ] {
+        w.git("shared", &["config", k, v]).ok();
+    }
+    let nobody = 65534;
+    let chown_all = |dir: &std::path::Path| {
+        let out = std::process::Command::new("chown")
+            .args(["-R", &nobody.to_string()])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(out.success());
+    };
+    chown_all(&w.path("shared"));
+    for args in [
+        &["status", "--fetch"][..],
+        &["sync"],
+        &["verify", "--fetch"],
+    ] {
+        let out = w.realm("shared", args).code(2);
+        assert!(
+            out.stderr.contains("dubious ownership") && out.stderr.contains("safe.directory"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!pwned.exists(), "{args:?} ran the owner's command");
+    }
+    // The user vouches for it: it is theirs to use, as in git.
+    let global = w.path("home/gitconfig").display().to_string();
+    let shared = w.path("shared").display().to_string();
+    w.git(
+        ".",
+        &[
+            "config",
+            "--file",
+            &global,
+            "--add",
+            "safe.directory",
+            &shared,
+        ],
+    )
+    .ok();
+    let out = w.realm("shared", &["status"]);
+    assert!(!out.stderr.contains("dubious ownership"), "{}", out.stderr);
+}

@@ -14,15 +14,36 @@ use crate::error::{Context, Error, Result};
 pub fn open_current() -> Result<gix::Repository> {
     let cwd = std::env::current_dir().context(|| "cannot read the current directory".into())?;
     if let Some(repo) = take_opened_early(&cwd) {
-        return Ok(repo);
+        return owned(repo);
     }
-    discover(&cwd).map_err(|e| {
+    let repo = discover(&cwd).map_err(|e| {
         Error::usage(format!(
             "not a git repository (or any parent up to the root): {}",
             cwd.display()
         ))
         .hint(format!("git-realm works inside a member repository ({e})"))
-    })
+    })?;
+    owned(repo)
+}
+
+/// `repo`, if the user owns it or lists it in `safe.directory` (in their global
+/// or system config), as git requires: a repository someone else owns has a
+/// config someone else wrote (its realm url, hooks, helpers), and git-realm would
+/// run what it names. gix opens such a repository with reduced trust and leaves
+/// the refusal to its caller; git refuses with "detected dubious ownership".
+fn owned(repo: gix::Repository) -> Result<gix::Repository> {
+    if repo.git_dir_trust() == gix::sec::Trust::Full {
+        return Ok(repo);
+    }
+    let dir = repo.workdir().unwrap_or(repo.git_dir()).to_owned();
+    Err(Error::usage(format!(
+        "detected dubious ownership in repository at '{}': it is not owned by you",
+        dir.display()
+    ))
+    .hint(format!(
+        "if you trust whoever owns it, add an exception as git does: git config --global --add safe.directory '{}'",
+        dir.display()
+    )))
 }
 
 // The repository found by [`open_early`], kept for the first [`open_current`] of
@@ -37,7 +58,10 @@ thread_local! {
 /// first [`open_current`] gets the same one instead of discovering it again.
 pub fn open_early() -> Option<gix::Repository> {
     let cwd = std::env::current_dir().ok()?;
-    let repo = discover(&cwd).ok()?;
+    // A repository someone else owns lends nothing, not even its colours.
+    let repo = discover(&cwd)
+        .ok()
+        .filter(|r| r.git_dir_trust() == gix::sec::Trust::Full)?;
     OPENED_EARLY.with(|slot| *slot.borrow_mut() = Some((cwd, repo.clone())));
     Some(repo)
 }
@@ -49,8 +73,9 @@ fn take_opened_early(cwd: &Path) -> Option<gix::Repository> {
 
 /// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
 pub fn open_at(path: &Path) -> Result<gix::Repository> {
-    gix::open_opts(path, with_overrides(gix::open::Options::default()))
-        .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))
+    let repo = gix::open_opts(path, with_overrides(gix::open::Options::default()))
+        .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))?;
+    owned(repo)
 }
 
 /// The repositories a command visits several times (a change's checkouts: to
