@@ -60,6 +60,12 @@ pub fn workflow(provider: Provider, m: &Member, o: &Options) -> (String, String)
     }
 }
 
+/// The identity a merge's sync publishes as: a maintainer of the repository,
+/// from the CI's variables (a bot's own identity is no maintainer, and every
+/// member would refuse its realm commits).
+const SYNC_AS_MAINTAINER: &str =
+    r#"git -c user.name="$REALM_USER_NAME" -c user.email="$REALM_USER_EMAIL""#;
+
 /// A single-quoted YAML scalar.
 fn yq(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -126,12 +132,17 @@ fn github(m: &Member, o: &Options) -> String {
              \x20     - uses: actions/checkout@v4\n\
              \x20     - name: Install git-realm\n        run: {install}\n\
              \x20     - name: Join realm '{realm}'\n        run: {join}\n\
+             \x20     # As a maintainer of this repository: members refuse realm commits\n\
+             \x20     # by anyone else (`git realm maintainer add EMAIL` records one).\n\
              \x20     - name: Publish what the merge changed\n\
-             \x20       run: git -c user.name=git-realm -c user.email=git-realm@users.noreply.github.com realm sync\n\
-             \x20       env:\n          GH_TOKEN: ${{{{ secrets.REALM_TOKEN }}}}\n",
+             \x20       run: {sync}\n\
+             \x20       env:\n          GH_TOKEN: ${{{{ secrets.REALM_TOKEN }}}}\n\
+             \x20         REALM_USER_NAME: ${{{{ vars.REALM_USER_NAME }}}}\n\
+             \x20         REALM_USER_EMAIL: ${{{{ vars.REALM_USER_EMAIL }}}}\n",
             install = yq(&o.install),
             realm = m.realm,
             join = yq(&join_command(m)),
+            sync = yq(&format!("{SYNC_AS_MAINTAINER} realm sync")),
         ));
     }
     out
@@ -198,14 +209,18 @@ fn gitlab(m: &Member, o: &Options) -> String {
         out.push_str(&format!(
             "git-realm-sync-{realm}:\n\
              \x20 rules:\n    - if: $CI_COMMIT_BRANCH == {branch}\n\
+             \x20 # As a maintainer of this repository: members refuse realm commits by\n\
+             \x20 # anyone else (`git realm maintainer add EMAIL` records one). Set\n\
+             \x20 # REALM_USER_NAME and REALM_USER_EMAIL as CI/CD variables.\n\
              \x20 script:\n\
              \x20   - {install}\n\
              \x20   - {join}\n\
-             \x20   - git -c user.name=git-realm -c user.email=git-realm@example.invalid realm sync --no-notify\n",
+             \x20   - {sync}\n",
             realm = m.realm,
             branch = yq(&m.default_branch),
             install = yq(&o.install),
             join = yq(&join_command(m)),
+            sync = yq(&format!("{SYNC_AS_MAINTAINER} realm sync --no-notify")),
         ));
     }
     out

@@ -1637,3 +1637,46 @@ fn a_repository_someone_else_owns_is_refused_unless_safe_directory_names_it() {
     let out = w.realm("shared", &["status"]);
     assert!(!out.stderr.contains("dubious ownership"), "{}", out.stderr);
 }
+
+/// A write that every member would refuse is refused before it is published: a
+/// sync from CI under a bot's identity, which is no maintainer of the repository
+/// in an `owners` realm, would otherwise stop the realm for everyone (exit 3 at
+/// every member's next fetch).
+#[test]
+fn a_write_members_would_refuse_is_never_published() {
+    let s = Story::new();
+    let contract_path = "domains/s3-access/contracts/s3-permissions.yaml";
+    let before = s.w.rev(REALM, "main");
+    s.w.write(
+        APERTURE,
+        "perms.yaml",
+        "read: [jobs/*/masks/*, jobs/*/logs/*]\n",
+    );
+    s.w.git(APERTURE, &["commit", "-q", "-am", "logs too"]).ok();
+    let mut cmd = s.w.command(
+        &s.w.path(APERTURE),
+        "git",
+        &[
+            "-c",
+            "user.name=git-realm",
+            "-c",
+            "user.email=git-realm@users.noreply.github.com",
+            "realm",
+            "sync",
+        ],
+    );
+    cmd.envs(s.gh.env());
+    let out = s.w.run_cmd(cmd).code(3);
+    assert!(
+        out.stderr.contains("every member would refuse")
+            && out.stderr.contains(contract_path)
+            && out.stderr.contains("git-realm@users.noreply.github.com"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.w.rev(REALM, "main"), before, "nothing was published");
+    // The maintainer's own sync publishes it, and the members adopt it.
+    s.realm(APERTURE, &["sync"]).ok();
+    assert!(s.show(contract_path).contains("logs"));
+    s.realm(FUNGAL, &["status", "--fetch"]).ok();
+}

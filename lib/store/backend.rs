@@ -61,6 +61,12 @@ pub trait Backend<'r> {
         message: &str,
         sign: bool,
     ) -> Result<Option<ObjectId>>;
+    /// What the realm's trust rules say of `commit` on top of `base`: the
+    /// violations every member that fetches it would refuse it for.
+    fn violations(&self, base: ObjectId, commit: ObjectId) -> Result<Vec<crate::trust::Violation>> {
+        let _ = (base, commit);
+        Ok(Vec::new())
+    }
     /// Make `commit` the realm state if the realm still holds `base`; on success the
     /// local state follows.
     fn publish(&self, base: Option<ObjectId>, commit: ObjectId) -> Result<Publish>;

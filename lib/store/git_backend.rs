@@ -251,6 +251,10 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         git::new_commit(self.repo, message, new_tree, base).map(Some)
     }
 
+    fn violations(&self, base: ObjectId, commit: ObjectId) -> Result<Vec<crate::trust::Violation>> {
+        crate::trust::verify_range(self.repo, Some(base), commit)
+    }
+
     fn publish(&self, base: Option<ObjectId>, commit: ObjectId) -> Result<Publish> {
         let Some(url) = &self.url else {
             return Ok(

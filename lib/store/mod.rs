@@ -209,6 +209,9 @@ impl<'r> Store<'r> {
                 };
                 return Ok((updated, read));
             };
+            if let Some(base) = base {
+                self.refuse_unverifiable(&snapshot, base, commit)?;
+            }
             match self.backend.publish(base, commit)? {
                 Publish::Published => {
                     // What is read after the write is read from what we wrote:
@@ -259,6 +262,38 @@ impl<'r> Store<'r> {
             "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts (last: {last_reason})"
         ))
         .hint("nothing was written; re-run the command"))
+    }
+
+    /// Refuse to publish `commit` when the realm's trust rules, as of `base`,
+    /// would make every member refuse it (a CI bot's identity, an email that is
+    /// not among the maintainers): published, it would stop the realm for all.
+    fn refuse_unverifiable(
+        &self,
+        snapshot: &Snapshot<'_>,
+        base: ObjectId,
+        commit: ObjectId,
+    ) -> Result<()> {
+        if snapshot.realm()?.trust == crate::model::Trust::Open {
+            return Ok(());
+        }
+        let violations = self.backend.violations(base, commit)?;
+        let Some(first) = violations.first() else {
+            return Ok(());
+        };
+        Err(Error::conflict(format!(
+            "refusing to write to {}: every member would refuse this commit under the realm's trust rules\n{}",
+            self.backend.describe(),
+            violations
+                .iter()
+                .map(|v| format!("  {}: {}", v.file, v.rule))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint(format!(
+            "commit as one of the owners the rules name (git's user.email is {}), or have them record this identity among the repository's maintainers",
+            first.author
+        ))
+        .hint("nothing was written"))
     }
 
     /// The realm's branch is locked by a lock file that does not go away.
