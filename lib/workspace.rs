@@ -110,16 +110,13 @@ impl<'r> WorkingTree<'r> {
     }
 
     fn blob_at(&self, commit: ObjectId, path: &RelPath) -> Result<Option<ObjectId>> {
-        let Ok(c) = self.repo.find_commit(commit) else {
+        if self.repo.find_commit(commit).is_err() {
             return Ok(None);
-        };
-        let tree = c
-            .tree()
-            .context(|| format!("cannot read the tree of {commit}"))?;
-        Ok(tree
-            .lookup_entry_by_path(path.as_str())
-            .context(|| format!("cannot look up {path} in {commit}"))?
-            .map(|e| e.object_id()))
+        }
+        let tree = self.commit_tree(commit)?;
+        Ok(TreeFiles::new(self.repo, tree)
+            .entry_at(path.as_str())?
+            .map(|(id, _)| id))
     }
 
     fn head_tree(&self) -> Result<Option<ObjectId>> {
@@ -309,6 +306,23 @@ pub fn head_commit(repo: &gix::Repository) -> Option<ObjectId> {
     repo.head_id().ok().map(|id| id.detach())
 }
 
+/// `find()`, and once more after git fetched `id` when this is a partial clone
+/// that left it at its promisor remote (a CI checkout with `--filter`): the
+/// base's files of a pull request are read as a full clone reads them.
+fn promised<T, E>(
+    repo: &gix::Repository,
+    id: ObjectId,
+    find: impl Fn() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    match find() {
+        Ok(found) => Ok(found),
+        Err(e) => match crate::git::remotes::fetch_promised(repo, id) {
+            Ok(true) => find(),
+            _ => Err(e),
+        },
+    }
+}
+
 /// One entry of a tree listing.
 struct Entry {
     path: String,
@@ -432,15 +446,12 @@ impl<'r> TreeFiles<'r> {
     }
 
     fn tree(&self, id: ObjectId) -> Result<gix::Tree<'r>> {
-        self.repo
-            .find_tree(id)
+        promised(self.repo, id, || self.repo.find_tree(id))
             .context(|| format!("cannot read tree {id}"))
     }
 
     fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
-        Ok(self
-            .repo
-            .find_blob(id)
+        Ok(promised(self.repo, id, || self.repo.find_blob(id))
             .context(|| format!("cannot read blob {id}"))?
             .data
             .clone())

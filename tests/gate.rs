@@ -77,7 +77,23 @@ fn ci_init_writes_a_workflow_that_parses_and_never_overwrites_silently() {
         runs.iter().any(|r| r.contains("--format github")),
         "{runs:?}"
     );
-    assert!(doc["jobs"]["sync"].is_object());
+    // The merge's sync publishes as a maintainer (members refuse anyone else).
+    let sync_steps = doc["jobs"]["sync"]["steps"].as_array().unwrap();
+    let sync = sync_steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.ends_with("realm sync")))
+        .expect("a sync step");
+    assert!(
+        sync["run"]
+            .as_str()
+            .unwrap()
+            .contains(r#"user.email="$REALM_USER_EMAIL""#),
+        "{sync}"
+    );
+    assert_eq!(
+        sync["env"]["REALM_USER_EMAIL"],
+        "${{ vars.REALM_USER_EMAIL }}"
+    );
 
     let again = w.realm("fungal", &["ci", "init", "--github"]).code(3);
     assert!(again.stderr.contains("--force"), "{}", again.stderr);
@@ -803,4 +819,72 @@ fn a_breaking_change_can_merge_first_when_its_consumers_stop_using_it_in_the_sam
         "{}",
         out.stdout
     );
+}
+
+/// A partial clone (`--filter=blob:none`, `--filter=tree:0`, as a CI checkout may
+/// be) has the base's files only at its promisor remote: the gate reads them
+/// there, as git would, and gives the verdict a full clone gives.
+#[test]
+fn the_gate_reads_the_base_of_a_partial_clone() {
+    let w = World::new();
+    uses_story(&w, false);
+    pull_request(&w, "aperture", "drop-a", "paths.json", &paths(&["b"]));
+    w.git(
+        "remotes/aperture.git",
+        &["config", "uploadpack.allowFilter", "true"],
+    )
+    .ok();
+    let origin = format!("file://{}", w.path("remotes/aperture.git").display());
+    let realm = w.path(&format!("{REALM}.git")).display().to_string();
+    let base = w.rev("aperture", "main");
+    for filter in ["blob:none", "tree:0"] {
+        let dir = format!("partial-{}", filter.replace(':', "-"));
+        w.git(
+            ".",
+            &[
+                "clone",
+                "-q",
+                &format!("--filter={filter}"),
+                "--branch",
+                "drop-a",
+                &origin,
+                &dir,
+            ],
+        )
+        .ok();
+        let promisor = w.git(&dir, &["config", "remote.origin.promisor"]).ok();
+        assert_eq!(promisor.stdout.trim(), "true", "{filter}: a partial clone");
+        let missing = w
+            .git(&dir, &["rev-list", "--objects", "--missing=print", &base])
+            .ok();
+        assert!(
+            missing.stdout.lines().any(|l| l.starts_with('?')),
+            "{filter}: the base's objects are at the promisor remote"
+        );
+        let registered = w.path("remotes/aperture.git").display().to_string();
+        w.realm(
+            &dir,
+            &["join", &realm, "--as", "aperture", "--url", &registered],
+        )
+        .ok();
+        let json = w
+            .realm(&dir, &["check", "--against", &base, "--json"])
+            .code(1)
+            .json();
+        let against = &json["realms"][0]["against"];
+        assert_eq!(against["verdict"], "breaks", "{filter}: {json}");
+        let export = &json["realms"][0]["exports"][0];
+        assert_eq!(
+            export["consumers"][0]["broken_items"],
+            serde_json::json!(["a"]),
+            "{filter}: {json}"
+        );
+        // Where the removed item was: read from the base's file.
+        assert_eq!(export["locations"][0]["at"], "base", "{filter}: {json}");
+        assert_eq!(export["locations"][0]["line"], 2, "{filter}: {json}");
+        assert!(
+            !export["notes"].to_string().contains("cannot"),
+            "{filter}: {json}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! Talking to remotes through the `git` binary (every transport, credential helper
 //! and `insteadOf` the user's git is configured for): clone, fetch, push with a
 //! lease (realm metadata and notes), push of a change's branch, `ls-remote`; and
-//! a remote's default branch as last fetched.
+//! a remote's default branch as last fetched; an object a partial clone left at
+//! its promisor remote.
 //!
 //! Realm metadata is pushed without the user's pre-push hooks, a change's branch
 //! with them; nothing here ever force-pushes without a lease. Push outcomes are
@@ -362,6 +363,42 @@ pub fn ahead_of(dir: &Path, remote: &str, branch: &str) -> Result<(u64, bool)> {
 }
 
 /// `git clone --quiet URL DEST`.
+/// Have git fetch the object `id` this partial clone (`--filter=blob:none`,
+/// `tree:0`) left at its promisor remote, as any git command that reads it would
+/// (`git cat-file -e` fetches it), so that gix finds it next. False when this is
+/// no partial clone, or git could not get it.
+pub fn fetch_promised(repo: &gix::Repository, id: gix::ObjectId) -> Result<bool> {
+    if !is_partial(repo) {
+        return Ok(false);
+    }
+    crate::ui::verbose(&format!("{id} is at the promisor remote: fetching it"));
+    let out = Git::in_repo(repo)
+        .args(["cat-file", "-e"])
+        .arg(id.to_string())
+        .output()?;
+    Ok(out.success)
+}
+
+/// A partial clone: `extensions.partialClone` names its promisor remote, or (as
+/// git writes it since 2.4x) a remote has `promisor = true`.
+fn is_partial(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    if config.string("extensions.partialClone").is_some() {
+        return true;
+    }
+    config
+        .plumbing()
+        .sections_by_name("remote")
+        .into_iter()
+        .flatten()
+        .any(|s| {
+            s.value("promisor").is_some_and(|v| {
+                let v = v.to_ascii_lowercase();
+                [&b"true"[..], b"yes", b"on", b"1"].contains(&v.as_slice())
+            })
+        })
+}
+
 pub fn clone(url: &str, dest: &Path) -> Result<()> {
     Git::bare()
         .args(["clone", "--quiet", "--"])
