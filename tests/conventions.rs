@@ -347,6 +347,37 @@ fn options_before_a_nested_subcommand_reach_it() {
     assert!(!list.contains("git realm worktree ch"), "{list}");
 }
 
+/// `worktree finish` run from inside the change's own worktree works from the
+/// main checkout: every worktree goes, the change is closed, and the user is
+/// told where to `cd` (it removed the worktrees, then failed with the change
+/// still open).
+#[test]
+fn worktree_finish_from_inside_the_changes_worktree_closes_it() {
+    let w = change_world();
+    let out = w
+        .realm(
+            "web/.worktrees/ch",
+            &["worktree", "finish", "ch", "--abandon"],
+        )
+        .ok();
+    for repo in ["app", "web"] {
+        assert!(!w.path(&format!("{repo}/.worktrees/ch")).exists());
+    }
+    assert!(
+        out.stdout.contains("Change 'ch' abandoned"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("cd {}", w.path("web").display())),
+        "{}",
+        out.stdout
+    );
+    let list = w.realm("web", &["worktree", "list"]).ok().stdout;
+    assert!(list.contains("ch (feat/ch, abandoned)"), "{list}");
+}
+
 fn touch_both(w: &World, file: &str) {
     for name in ["app", "web"] {
         let dir = format!("{name}/.worktrees/ch");

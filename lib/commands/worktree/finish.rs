@@ -16,6 +16,23 @@ use crate::ops;
 use crate::store::Store;
 use crate::ui::{self, Ui};
 
+/// `repo`, or its main checkout when `repo` is a linked worktree (the change's
+/// own, typically): finishing removes the change's worktrees, and a command
+/// working from one of them would lose its working directory and its repository
+/// (`.git/worktrees/<name>`) halfway, with the change still open. It works from
+/// the main checkout, as `cd` there would.
+fn from_main_checkout(repo: gix::Repository) -> Result<gix::Repository> {
+    if repo.git_dir() == repo.common_dir() {
+        return Ok(repo);
+    }
+    let main = git::open_at(repo.common_dir())?;
+    if let Some(dir) = main.workdir() {
+        std::env::set_current_dir(dir)
+            .map_err(|e| Error::internal(format!("cannot enter {}: {e}", dir.display())))?;
+    }
+    Ok(main)
+}
+
 #[derive(Serialize)]
 struct Branch {
     repo: String,
@@ -33,7 +50,8 @@ pub(super) fn run(
     dry_run: bool,
     ui: &Ui,
 ) -> Result<Exit> {
-    let repo = git::open_current()?;
+    let started_in = std::env::current_dir().ok();
+    let repo = from_main_checkout(git::open_current()?)?;
     let limit = jobs.limit(&repo)?;
     let (m, me) = membership::one(&repo, global.realm.as_ref())?;
     let store = Store::member(&repo, m.realm.as_str(), &m.url);
@@ -121,6 +139,13 @@ pub(super) fn run(
     match updated.commit {
         Some(c) => ui.ok(format!("Change '{id}' {how} (commit {})", ui::short(&c))),
         None => ui.ok(format!("Change '{id}' was already {how}")),
+    }
+    if let (Some(gone), Some(main)) = (started_in.filter(|d| !d.exists()), repo.workdir()) {
+        ui.line(format!(
+            "{} was one of them: cd {}",
+            gone.display(),
+            ui::shell_quote(&main.display().to_string())
+        ));
     }
     Ok(Exit::Success)
 }
