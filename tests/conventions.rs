@@ -487,6 +487,64 @@ fn commit_takes_git_commits_interface() {
     assert!(log.contains("ABCD1234"), "{log}");
 }
 
+/// The message is cleaned up as `git commit` cleans it up: the editor's comments
+/// use `core.commentChar`, so a line starting with `#` is the user's own; `-F`
+/// keeps the file's lines as `git commit -F` does; `commit.cleanup=scissors`
+/// drops what is below the scissors line.
+#[test]
+fn commit_messages_are_cleaned_up_as_git_cleans_them_up() {
+    let w = change_world();
+    let wt = "app/.worktrees/ch";
+    for repo in ["app", "web"] {
+        w.git(repo, &["config", "core.commentChar", ";"]).ok();
+    }
+    // The editor keeps git's help lines (the comment string its template used)
+    // and adds a line of its own that starts with '#'.
+    w.write_exe(
+        "bin/editor",
+        "#!/bin/sh\ncp \"$1\" \"$(dirname \"$0\")/template\"\nprintf 'Fix the parser\\n\\n#123 was the issue\\n' | cat - \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\n",
+    );
+    let editor = w.path("bin/editor").display().to_string();
+    touch_both(&w, "one.txt");
+    w.realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), editor)])
+        .ok();
+    let template = std::fs::read_to_string(w.path("bin/template")).unwrap();
+    assert!(
+        template.contains("; The commit message for change 'ch'")
+            && template.contains("Lines starting with ';' will be ignored"),
+        "{template}"
+    );
+    assert_eq!(
+        last_message(&w, "web"),
+        "Fix the parser\n\n#123 was the issue"
+    );
+
+    // -F: the file is the message, '#' lines and all (git commit -F keeps them).
+    touch_both(&w, "two.txt");
+    w.write(".", "msg.txt", "From a file\n\n# not a comment here\n");
+    let msg = w.path("msg.txt").display().to_string();
+    w.realm(wt, &["commit", "-F", &msg]).ok();
+    assert_eq!(
+        last_message(&w, "app"),
+        "From a file\n\n# not a comment here"
+    );
+
+    // scissors: everything below the line goes.
+    w.git("app", &["config", "commit.cleanup", "scissors"]).ok();
+    w.write_exe(
+        "bin/scissors",
+        "#!/bin/sh\n{ printf 'Cut here\\n\\n; kept: scissors keeps comments\\n'; cat \"$1\"; printf 'diff below\\n'; } > \"$1.new\" && mv \"$1.new\" \"$1\"\n",
+    );
+    let scissors = w.path("bin/scissors").display().to_string();
+    touch_both(&w, "three.txt");
+    w.realm_env(wt, &["commit"], &[("GIT_EDITOR".into(), scissors)])
+        .ok();
+    assert_eq!(
+        last_message(&w, "app"),
+        "Cut here\n\n; kept: scissors keeps comments"
+    );
+}
+
 #[test]
 fn every_json_output_is_one_object() {
     let w = World::new();

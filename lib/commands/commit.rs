@@ -544,7 +544,9 @@ impl CommitArgs {
                 std::fs::read_to_string(file)
                     .map_err(|e| Error::usage(format!("-F {}: {e}", file.display())))?
             };
-            git::commits::strip_comments(&text)
+            // As `git commit -F`: the file is the message, cleaned up by each
+            // repository's git (`commit.cleanup`), comment-like lines and all.
+            text
         } else if self.no_edit {
             return Ok(String::new());
         } else {
@@ -553,12 +555,12 @@ impl CommitArgs {
             } else {
                 String::new()
             };
-            let template = format!(
-                "{current}\n\n# The commit message for change '{}', in {}.\n# Lines starting with '#' are ignored; an empty message aborts the commit.\n",
+            let about = format!(
+                "The commit message for change '{}', in {}.",
                 s.change.id,
                 changes::join(repos)
             );
-            git::commits::edit_message(repo, &template)?
+            git::commits::edit_message(repo, &current, &[about])?
         };
         if text.trim().is_empty() {
             return Err(Error::usage("the commit message is empty"));

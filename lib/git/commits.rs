@@ -115,15 +115,18 @@ pub fn editor(repo: &gix::Repository) -> Result<String> {
     Ok(out.stdout.trim().to_owned())
 }
 
-/// Let the user write a commit message in their editor, once: `template` is
-/// written to `<git dir>/REALM_EDITMSG`, the editor runs on it the way git runs
-/// it (`sh -c '<editor> "$@"'`, on the terminal), and the result comes back with
-/// `#` comment lines removed and surrounding blank lines trimmed. An empty
-/// message aborts.
-pub fn edit_message(repo: &gix::Repository, template: &str) -> Result<String> {
+/// Let the user write a commit message in their editor, once: `message` and the
+/// `comments` (lines of help, commented out with the user's `core.commentChar`)
+/// are written to `<git dir>/REALM_EDITMSG`, the editor runs on it the way git
+/// runs it (`sh -c '<editor> "$@"'`, on the terminal), and the result is cleaned
+/// up as `git commit` cleans up an edited message (`commit.cleanup`: comment lines
+/// removed unless it says `whitespace` or `verbatim`). An empty message aborts.
+pub fn edit_message(repo: &gix::Repository, message: &str, comments: &[String]) -> Result<String> {
     let editor = editor(repo)?;
+    let cleanup = Cleanup::of(repo, message);
     let path = repo.git_dir().join("REALM_EDITMSG");
-    std::fs::write(&path, template).context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, cleanup.template(message, comments))
+        .context(|| format!("cannot write {}", path.display()))?;
     let started = std::time::Instant::now();
     // The editor has the terminal: what was printed comes first.
     crate::ui::flush_stdout();
@@ -152,11 +155,117 @@ pub fn edit_message(repo: &gix::Repository, template: &str) -> Result<String> {
     }
     let text =
         std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
-    let message = strip_comments(&text);
-    if message.is_empty() {
+    let message = cleanup.apply(&text);
+    if message.trim().is_empty() {
         return Err(Error::usage("aborting the commit: the message is empty"));
     }
     Ok(message)
+}
+
+/// How `git commit` cleans up a message the user edited: `commit.cleanup`
+/// (`strip` by default) and the comment string (`core.commentString`, else
+/// `core.commentChar`, `#` by default; `auto` picks one no line starts with).
+pub struct Cleanup {
+    mode: CleanupMode,
+    comment: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CleanupMode {
+    Strip,
+    Whitespace,
+    Verbatim,
+    Scissors,
+}
+
+/// The line below which `commit.cleanup=scissors` drops everything.
+const SCISSORS: &str = "------------------------ >8 ------------------------";
+
+impl Cleanup {
+    pub fn of(repo: &gix::Repository, message: &str) -> Cleanup {
+        let mode = match super::config_string(repo, "commit.cleanup").as_deref() {
+            Some("whitespace") => CleanupMode::Whitespace,
+            Some("verbatim") => CleanupMode::Verbatim,
+            Some("scissors") => CleanupMode::Scissors,
+            _ => CleanupMode::Strip,
+        };
+        let configured = super::config_string(repo, "core.commentString")
+            .or_else(|| super::config_string(repo, "core.commentChar"))
+            .filter(|c| !c.is_empty());
+        let comment = match configured.as_deref() {
+            None => "#".to_owned(),
+            Some("auto") => ["#", ";", "@", "!", "$", "%", "^", "&", "|", ":"]
+                .into_iter()
+                .find(|c| !message.lines().any(|l| l.starts_with(c)))
+                .unwrap_or("#")
+                .to_owned(),
+            Some(c) => c.to_owned(),
+        };
+        Cleanup { mode, comment }
+    }
+
+    /// What the editor opens: the message, a blank line, and the comments.
+    fn template(&self, message: &str, comments: &[String]) -> String {
+        let c = &self.comment;
+        let mut out = format!("{message}\n\n");
+        if self.mode == CleanupMode::Scissors {
+            out.push_str(&format!("{c} {SCISSORS}\n"));
+            out.push_str(&format!(
+                "{c} Do not modify or remove the line above.\n{c} Everything below it will be ignored.\n"
+            ));
+        }
+        for line in comments {
+            out.push_str(&format!("{c} {line}\n"));
+        }
+        let how = match self.mode {
+            CleanupMode::Strip => format!(
+                "Lines starting with '{c}' will be ignored, and an empty message aborts the commit."
+            ),
+            CleanupMode::Scissors => "An empty message aborts the commit.".to_owned(),
+            _ => format!(
+                "Lines starting with '{c}' will be kept; you may remove them yourself if you want to.\n{c} An empty message aborts the commit."
+            ),
+        };
+        out.push_str(&format!("{c} {how}\n"));
+        out
+    }
+
+    /// The edited `text`, cleaned up as git would (`git stripspace`).
+    fn apply(&self, text: &str) -> String {
+        let text = match self.mode {
+            CleanupMode::Verbatim => return text.to_owned(),
+            CleanupMode::Scissors => {
+                let cut = format!("{} {SCISSORS}", self.comment);
+                match text.lines().position(|l| l == cut) {
+                    Some(at) => text.lines().take(at).collect::<Vec<_>>().join("\n"),
+                    None => text.to_owned(),
+                }
+            }
+            _ => text.to_owned(),
+        };
+        let strip = self.mode == CleanupMode::Strip;
+        stripspace(&text, strip.then_some(self.comment.as_str()))
+    }
+}
+
+/// `git stripspace`: trailing spaces and surrounding blank lines removed, runs of
+/// blank lines made one, and with `comment`, the lines starting with it dropped.
+fn stripspace(text: &str, comment: Option<&str>) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if comment.is_some_and(|c| line.starts_with(c)) {
+            continue;
+        }
+        let line = line.trim_end();
+        if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
 }
 
 /// The message of the commit `HEAD` is at.
@@ -164,16 +273,6 @@ pub fn head_message(repo: &gix::Repository) -> Option<String> {
     let commit = repo.head_commit().ok()?;
     let message = commit.message_raw().ok()?;
     Some(String::from_utf8_lossy(message).trim_end().to_owned())
-}
-
-/// `text` without `#` comment lines, trailing spaces and surrounding blank lines.
-pub fn strip_comments(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::trim_end)
-        .collect();
-    lines.join("\n").trim_matches('\n').to_owned()
 }
 
 /// Whether `git commit` at `dir` has something to commit: staged changes, or with
