@@ -13,6 +13,7 @@
 //! themselves. [`WorkingTree`] is the real one.
 
 use std::cell::OnceCell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -141,7 +142,25 @@ impl<'r> WorkingTree<'r> {
         if let Some(t) = self.uncommitted.get() {
             return Ok(*t);
         }
-        let tree = crate::git::index::worktree_tree(self.repo)?;
+        let tree = match crate::git::index::worktree_tree(self.repo) {
+            Ok(tree) => tree,
+            // Git could not stage the working tree (a clean filter that is not
+            // installed, a file it cannot read): the committed code is still
+            // there to check, and the user is told what was left out.
+            Err(e) if e.exit == crate::error::Exit::External => {
+                let _ = writeln!(
+                    crate::ui::stderr(),
+                    "warning: the uncommitted files of {} cannot be read, so only committed code is checked: {}",
+                    self.workdir
+                        .as_deref()
+                        .unwrap_or(self.repo.git_dir())
+                        .display(),
+                    e.message
+                );
+                None
+            }
+            Err(e) => return Err(e),
+        };
         Ok(*self.uncommitted.get_or_init(|| tree))
     }
 
@@ -181,7 +200,10 @@ impl Workspace for WorkingTree<'_> {
         if self.workdir.is_none() {
             return Ok(false);
         }
-        Ok(self.worktree_tree()? != self.head_tree()?)
+        Ok(match self.worktree_tree()? {
+            Some(tree) => Some(tree) != self.head_tree()?,
+            None => false,
+        })
     }
 
     fn exports_file(&self, at: At) -> Result<Option<ExportsFile>> {

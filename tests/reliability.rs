@@ -998,3 +998,27 @@ fn a_lock_left_on_the_local_copy_is_named_and_a_landed_write_is_not_a_failure() 
     let list = w.realm("aperture", &["domain", "list"]).ok();
     assert!(list.stdout.contains('e'), "{}", list.stdout);
 }
+
+/// A clean filter the working tree names but this machine lacks (`git lfs`
+/// not installed, say) stops git from staging the uncommitted files: `check`
+/// still checks the committed code, and says what it left out.
+#[test]
+fn a_clean_filter_that_is_not_installed_leaves_check_to_committed_code() {
+    let w = World::new();
+    provider(&w);
+    for (k, v) in [
+        ("filter.missing.clean", "no-such-filter-program %f"),
+        ("filter.missing.required", "true"),
+    ] {
+        w.git("aperture", &["config", k, v]).ok();
+    }
+    w.write("aperture", ".gitattributes", "*.bin filter=missing\n");
+    w.write("aperture", "data.bin", "x");
+    let out = w.realm("aperture", &["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("only committed code is checked") && out.stderr.contains("data.bin"),
+        "{}",
+        out.stderr
+    );
+}
