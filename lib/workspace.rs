@@ -81,8 +81,9 @@ pub struct WorkingTree<'r> {
     repo: &'r gix::Repository,
     workdir: Option<PathBuf>,
     head: Option<ObjectId>,
-    /// The working tree's tree, once written (see `git::worktree_tree`).
-    uncommitted: OnceCell<Option<ObjectId>>,
+    /// The working tree's tree, once written, and the scratch view of the
+    /// objects it was written into (see `git::index::worktree_tree`).
+    uncommitted: OnceCell<Option<(ObjectId, crate::git::repo::ObjectView)>>,
 }
 
 impl<'r> WorkingTree<'r> {
@@ -140,7 +141,7 @@ impl<'r> WorkingTree<'r> {
 
     fn worktree_tree(&self) -> Result<Option<ObjectId>> {
         if let Some(t) = self.uncommitted.get() {
-            return Ok(*t);
+            return Ok(t.as_ref().map(|(tree, _)| *tree));
         }
         let tree = match crate::git::index::worktree_tree(self.repo) {
             Ok(tree) => tree,
@@ -161,7 +162,20 @@ impl<'r> WorkingTree<'r> {
             }
             Err(e) => return Err(e),
         };
-        Ok(*self.uncommitted.get_or_init(|| tree))
+        Ok(self
+            .uncommitted
+            .get_or_init(|| tree)
+            .as_ref()
+            .map(|(tree, _)| *tree))
+    }
+
+    /// The repository to read the tree of `at` from: the scratch view the
+    /// working tree was written into, for `Uncommitted`.
+    fn objects(&self, at: At) -> &gix::Repository {
+        match (at, self.uncommitted.get()) {
+            (At::Uncommitted, Some(Some((_, view)))) => &view.repo,
+            _ => self.repo,
+        }
     }
 
     /// The tree to read at `at`.
@@ -177,13 +191,13 @@ impl<'r> WorkingTree<'r> {
         }
     }
 
-    fn files(&self, at: At) -> Result<TreeFiles<'r>> {
+    fn files(&self, at: At) -> Result<TreeFiles<'_>> {
         let tree = self.tree(at)?.ok_or_else(|| {
             Error::usage(
                 "this repository has no commit yet: export values come from committed code",
             )
         })?;
-        Ok(TreeFiles::new(self.repo, tree))
+        Ok(TreeFiles::new(self.objects(at), tree))
     }
 }
 
@@ -210,7 +224,7 @@ impl Workspace for WorkingTree<'_> {
         let Some(tree) = self.tree(at)? else {
             return Ok(None);
         };
-        let files = TreeFiles::new(self.repo, tree);
+        let files = TreeFiles::new(self.objects(at), tree);
         match files.read(model::EXPORTS_FILE)? {
             None => Ok(None),
             Some(bytes) => model::parse::<ExportsFile>(model::EXPORTS_FILE, &bytes).map(Some),

@@ -695,11 +695,17 @@ fn notifications_are_never_sent_twice_across_reruns_and_clones() {
     assert_eq!(urls.len(), 2);
 }
 
-/// `check` reads what the working tree would commit through a scratch index: the
-/// user's index — a partly staged file, an untracked one — stays as it was.
+/// `check` reads what the working tree would commit through a scratch index and
+/// a scratch object database: the user's index — a partly staged file, an
+/// untracked one — stays as it was, and no object is added to the repository.
 #[test]
-fn check_leaves_the_users_index_as_it_was() {
+fn check_leaves_the_users_index_and_objects_as_they_were() {
     let s = Story::new().with_contract();
+    let objects = || {
+        let mut files: Vec<String> = walk(&s.w.path("aperture/.git/objects"));
+        files.sort();
+        files
+    };
     s.write("aperture", "f.txt", "l1\nl2\n");
     s.w.git("aperture", &["add", "f.txt"]).ok();
     s.commit("aperture", "f");
@@ -707,22 +713,46 @@ fn check_leaves_the_users_index_as_it_was() {
     s.w.git("aperture", &["add", "f.txt"]).ok();
     s.write("aperture", "f.txt", "L1\nL2\n");
     s.write("aperture", "untracked.txt", "mine\n");
+    let mut code = std::fs::read_to_string(s.w.path("aperture").join(PATHS)).unwrap();
+    code.push_str("read(\"s3://bucket/uncommitted/*\")\n");
+    s.write("aperture", PATHS, &code);
+    let objects_before = objects();
     let before = s.w.git("aperture", &["status", "--porcelain"]).ok().stdout;
     let staged = s.w.git("aperture", &["diff", "--cached"]).ok().stdout;
     assert!(
         before.contains("MM f.txt") && before.contains("?? untracked.txt"),
         "{before}"
     );
-    s.realm("aperture", &["check"]).ok();
+    let check = s.realm("aperture", &["check", "--json"]).ok().json();
+    assert_eq!(
+        check["realms"][0]["exports"][0]["uncommitted"],
+        serde_json::json!(["+ read: uncommitted/*"]),
+        "the uncommitted value is read from the scratch objects"
+    );
     s.realm("aperture", &["check", "--against", "HEAD"]).ok();
     assert_eq!(
         s.w.git("aperture", &["status", "--porcelain"]).ok().stdout,
         before
     );
+    assert_eq!(objects(), objects_before, "no object written into .git");
     assert_eq!(
         s.w.git("aperture", &["diff", "--cached"]).ok().stdout,
         staged
     );
+}
+
+/// Every file below `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
 }
 
 #[test]

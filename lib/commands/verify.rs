@@ -90,7 +90,7 @@ impl Command for VerifyArgs {
             // that only git's environment points at, and gix does not read it: look
             // through a scratch repository whose alternates name both.
             return match quarantine_view(&repo)? {
-                Some((_dir, view)) => pre_receive(&view),
+                Some(view) => pre_receive(&view.repo),
                 None => pre_receive(&repo),
             };
         }
@@ -233,14 +233,11 @@ fn print(ui: &Ui, r: &Report) {
 }
 
 /// A scratch repository seeing the quarantined objects of a push and the
-/// repository's own (through `objects/info/alternates`), when git says there is a
-/// quarantine (`GIT_QUARANTINE_PATH`).
-fn quarantine_view(repo: &gix::Repository) -> Result<Option<(tempfile::TempDir, gix::Repository)>> {
+/// repository's own, when git says there is a quarantine (`GIT_QUARANTINE_PATH`).
+fn quarantine_view(repo: &gix::Repository) -> Result<Option<git::repo::ObjectView>> {
     let Some(quarantine) = std::env::var_os("GIT_QUARANTINE_PATH") else {
         return Ok(None);
     };
-    let io = |e: std::io::Error| Error::internal(format!("cannot set up the quarantine view: {e}"));
-    let dir = tempfile::tempdir().map_err(io)?;
     let mut alternates = vec![
         std::path::PathBuf::from(&quarantine),
         repo.common_dir().join("objects"),
@@ -248,24 +245,7 @@ fn quarantine_view(repo: &gix::Repository) -> Result<Option<(tempfile::TempDir, 
     if let Some(more) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
         alternates.extend(std::env::split_paths(&more));
     }
-    std::fs::create_dir_all(dir.path().join("objects/info")).map_err(io)?;
-    std::fs::create_dir_all(dir.path().join("refs/heads")).map_err(io)?;
-    std::fs::write(dir.path().join("HEAD"), "ref: refs/heads/main\n").map_err(io)?;
-    let list: String = alternates
-        .iter()
-        .map(|p| {
-            format!(
-                "{}\n",
-                std::fs::canonicalize(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .display()
-            )
-        })
-        .collect();
-    std::fs::write(dir.path().join("objects/info/alternates"), list).map_err(io)?;
-    let view = gix::open(dir.path())
-        .map_err(|e| Error::internal(format!("cannot open the quarantine view: {e}")))?;
-    Ok(Some((dir, view)))
+    git::repo::ObjectView::new(&alternates).map(Some)
 }
 
 /// git's pre-receive hook: refuse the whole push if an update of the realm branch

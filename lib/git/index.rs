@@ -8,11 +8,17 @@ use crate::error::{Context, Error, Result};
 
 /// The tree the working tree would commit: tracked and untracked files (not
 /// ignored), as `git add -A` sees them, written through a scratch index so the
-/// user's index is untouched. `None` for a bare repository.
-pub fn worktree_tree(repo: &gix::Repository) -> Result<Option<gix::ObjectId>> {
+/// user's index is untouched, and into a scratch object database so the
+/// repository's is too (an untracked data file is not copied into `.git` by a
+/// `check`). The tree is read through the view, which also sees the repository's
+/// objects. `None` for a bare repository.
+pub fn worktree_tree(
+    repo: &gix::Repository,
+) -> Result<Option<(gix::ObjectId, super::repo::ObjectView)>> {
     let Some(workdir) = repo.workdir() else {
         return Ok(None);
     };
+    let view = super::repo::ObjectView::new(&[repo.common_dir().join("objects")])?;
     let scratch = tempfile::Builder::new()
         .prefix("realm-index-")
         .tempfile_in(repo.git_dir())
@@ -21,17 +27,23 @@ pub fn worktree_tree(repo: &gix::Repository) -> Result<Option<gix::ObjectId>> {
     if index.exists() {
         std::fs::copy(&index, scratch.path()).context(|| "cannot copy the index".into())?;
     }
+    let objects = view.objects_dir();
     let git = |args: &[&str]| {
         Git::in_dir(workdir)
             .env("GIT_INDEX_FILE", scratch.path())
+            .env("GIT_OBJECT_DIRECTORY", &objects)
+            .env(
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+                repo.common_dir().join("objects"),
+            )
             .args(args.iter().copied())
             .run()
     };
     git(&["add", "-A", "--ignore-errors", "--", "."])?;
     let out = git(&["write-tree"])?;
-    gix::ObjectId::from_hex(out.stdout.trim().as_bytes())
-        .map(Some)
-        .map_err(|e| Error::external(format!("git write-tree printed an invalid id: {e}")))
+    let tree = gix::ObjectId::from_hex(out.stdout.trim().as_bytes())
+        .map_err(|e| Error::external(format!("git write-tree printed an invalid id: {e}")))?;
+    Ok(Some((tree, view)))
 }
 
 /// Stage `path` (relative to the working tree's root at `workdir`) with `git add`.

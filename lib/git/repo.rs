@@ -152,6 +152,49 @@ pub fn scratch() -> Result<(tempfile::TempDir, gix::Repository)> {
     Ok((dir, repo))
 }
 
+/// A scratch repository whose object database is a new, empty directory that
+/// also sees the objects of `alternates` (through `objects/info/alternates`):
+/// objects git writes into it (`GIT_OBJECT_DIRECTORY`) are read together with a
+/// repository's own, and go away with it. A push's quarantine is seen the same
+/// way.
+pub struct ObjectView {
+    dir: tempfile::TempDir,
+    pub repo: gix::Repository,
+}
+
+impl ObjectView {
+    pub fn new(alternates: &[PathBuf]) -> Result<ObjectView> {
+        let io = |e: std::io::Error| Error::internal(format!("cannot set up a scratch view: {e}"));
+        let dir = tempfile::Builder::new()
+            .prefix("realm-view-")
+            .tempdir()
+            .map_err(io)?;
+        std::fs::create_dir_all(dir.path().join("objects/info")).map_err(io)?;
+        std::fs::create_dir_all(dir.path().join("refs/heads")).map_err(io)?;
+        std::fs::write(dir.path().join("HEAD"), "ref: refs/heads/main\n").map_err(io)?;
+        let list: String = alternates
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}\n",
+                    std::fs::canonicalize(p)
+                        .unwrap_or_else(|_| p.clone())
+                        .display()
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join("objects/info/alternates"), list).map_err(io)?;
+        let repo = gix::open_opts(dir.path(), with_overrides(gix::open::Options::isolated()))
+            .map_err(|e| Error::internal(format!("cannot open a scratch view: {e}")))?;
+        Ok(ObjectView { dir, repo })
+    }
+
+    /// Where new objects go (`GIT_OBJECT_DIRECTORY` for git).
+    pub fn objects_dir(&self) -> PathBuf {
+        self.dir.path().join("objects")
+    }
+}
+
 /// `base.join(p)`, lexically normalised (no filesystem access needed).
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {
