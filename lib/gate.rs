@@ -138,6 +138,7 @@ pub fn resolve_base(repo: &gix::Repository, rev: &str) -> Result<Base> {
         ))
     })?;
     git::delete_ref(repo, &scratch, commit)?;
+    git::refs::delete_orphaned_scratch(repo, "refs/realm-base/");
     Ok(Base {
         rev: rev.to_owned(),
         commit,

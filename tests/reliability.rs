@@ -1022,3 +1022,33 @@ fn a_clean_filter_that_is_not_installed_leaves_check_to_committed_code() {
         out.stderr
     );
 }
+
+/// A fetch killed between fetching and cleaning up leaves its scratch ref
+/// (`refs/realm-incoming/<pid>`), which keeps what it fetched alive: the next
+/// fetch deletes those of processes that are gone, and never one of a process
+/// at work.
+#[test]
+fn scratch_refs_of_killed_fetches_are_deleted_by_the_next_fetch() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    let tip = w.rev("app", "refs/realm/r/main");
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id();
+    gone.wait().unwrap();
+    let alive_pid = std::process::id();
+    for pid in [gone_pid, alive_pid] {
+        let name = format!("refs/realm-incoming/{pid}");
+        w.git("app", &["update-ref", &name, &tip]).ok();
+    }
+    w.realm("app", &["status", "--fetch"]).ok();
+    let left = w
+        .git(
+            "app",
+            &["for-each-ref", "--format=%(refname)", "refs/realm-incoming"],
+        )
+        .ok()
+        .stdout;
+    assert_eq!(left.trim(), format!("refs/realm-incoming/{alive_pid}"));
+}

@@ -121,6 +121,35 @@ pub fn delete_ref(repo: &gix::Repository, name: &str, expected: gix::ObjectId) -
     }
 }
 
+/// Delete the scratch refs `<prefix><pid>` (`refs/realm-incoming/4242`) whose
+/// process is gone: killed between its fetch and its clean-up, it left a ref that
+/// would keep what it fetched alive forever. Only where `/proc` says which
+/// processes run; best effort, as a clean-up never fails a command.
+pub fn delete_orphaned_scratch(repo: &gix::Repository, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(platform) = repo.references() else {
+        return;
+    };
+    let Ok(refs) = platform.prefixed(prefix) else {
+        return;
+    };
+    let orphans: Vec<(String, gix::ObjectId)> = refs
+        .flatten()
+        .filter_map(|r| {
+            let name = r.name().as_bstr().to_string();
+            let pid: u32 = name.strip_prefix(prefix)?.parse().ok()?;
+            let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+            (!alive).then(|| Some((name, r.try_id()?.detach())))?
+        })
+        .collect();
+    for (name, id) in orphans {
+        crate::ui::verbose(&format!("deleting {name}, left by a process that is gone"));
+        let _ = delete_ref(repo, &name, id);
+    }
+}
+
 /// The commit a revision names (`origin/main`, a commit id, `HEAD~1`) in this
 /// repository, if it has it (`git rev-parse --verify`; `None`: unknown here, which
 /// in a shallow clone includes what lies beyond its depth). The caller refuses

@@ -325,21 +325,26 @@ impl<'r> Backend<'r> for GitBackend<'r> {
     }
 }
 
+/// Where each process fetches the realm to before verifying it, by its pid.
+const SCRATCH_PREFIX: &str = "refs/realm-incoming/";
+
 /// Fetch the realm branch at `url` into a scratch ref of this process's own
 /// (concurrent fetches in one repository, two syncs or a sync and a status, must
 /// not race on one), run `f` on the fetched commit, and delete the scratch ref
-/// whatever `f` says: nothing unverified is left behind under a ref.
+/// whatever `f` says: nothing unverified is left behind under a ref (nor by a
+/// process killed in between: the next fetch deletes what it left).
 pub(super) fn with_fetched<T>(
     repo: &gix::Repository,
     url: &str,
     f: impl FnOnce(ObjectId) -> Result<T>,
 ) -> Result<T> {
-    let scratch = format!("refs/realm-incoming/{}", std::process::id());
+    let scratch = format!("{SCRATCH_PREFIX}{}", std::process::id());
     git::fetch_into(repo, url, REALM_BRANCH, &scratch)?;
     let tip = git::ref_target(repo, &scratch)?
         .ok_or_else(|| Error::external(format!("fetching {url} did not produce {scratch}")))?;
     let result = f(tip);
     git::delete_ref(repo, &scratch, tip)?;
+    git::refs::delete_orphaned_scratch(repo, SCRATCH_PREFIX);
     result
 }
 
