@@ -378,6 +378,37 @@ fn worktree_finish_from_inside_the_changes_worktree_closes_it() {
     assert!(list.contains("ch (feat/ch, abandoned)"), "{list}");
 }
 
+/// A `commit` with nothing to commit starts no round: a plain `git commit` made
+/// afterwards with the same message is the user's own, never adopted into the
+/// next round as if that round had made it.
+#[test]
+fn a_commit_with_nothing_to_commit_leaves_no_round_behind() {
+    let w = change_world();
+    w.realm("app/.worktrees/ch", &["commit", "-m", "feat: x"])
+        .code(2);
+    w.write("web/.worktrees/ch", "own.txt", "mine\n");
+    w.git("web/.worktrees/ch", &["add", "own.txt"]).ok();
+    w.git("web/.worktrees/ch", &["commit", "-q", "-m", "feat: x"])
+        .ok();
+    w.write("app/.worktrees/ch", "a.txt", "a\n");
+    w.git("app/.worktrees/ch", &["add", "a.txt"]).ok();
+    let out = w
+        .realm("app/.worktrees/ch", &["commit", "-m", "feat: x"])
+        .ok();
+    assert!(
+        !out.stdout.contains("Already committed by this round"),
+        "{}",
+        out.stdout
+    );
+    let notes = w
+        .git(
+            "web/.worktrees/ch",
+            &["notes", "--ref", "realm", "list", "HEAD"],
+        )
+        .code;
+    assert_ne!(notes, 0, "web's own commit was linked into the round");
+}
+
 fn touch_both(w: &World, file: &str) {
     for name in ["app", "web"] {
         let dir = format!("{name}/.worktrees/ch");

@@ -210,6 +210,9 @@ impl Command for CommitArgs {
             .filter(|r| r.outcome == CommitOutcome::Failed)
             .collect();
         if round.is_empty() && failed.is_empty() {
+            // No round happened: its journal would make a later plain `git
+            // commit` with the same subject look like this round's work.
+            let _ = std::fs::remove_file(&journal_path);
             return Err(Error::usage(format!(
                 "nothing to commit in the worktrees of change '{}'{}",
                 s.change.id,
