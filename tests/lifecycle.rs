@@ -130,6 +130,19 @@ fn leave_says_what_it_removes() {
         "{}",
         out.stdout
     );
+
+    // A leave killed after the realm write and before the membership is
+    // forgotten (what it forgets last): running it again finishes it.
+    let url = w.path("r.git").display().to_string();
+    w.git("web", &["config", "realm.r.url", &url]).ok();
+    w.git("web", &["config", "realm.r.member", "web"]).ok();
+    w.realm("web", &["leave"]).ok();
+    w.git("web", &["config", "--get-regexp", "^realm\\."])
+        .code(1);
+    assert!(
+        !w.realm_files("r.git")
+            .contains(&"repos/web.yaml".to_owned())
+    );
 }
 
 #[test]

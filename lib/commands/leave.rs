@@ -115,12 +115,16 @@ impl LeaveArgs {
         let open_changes = std::mem::take(&mut left.open_changes);
 
         if !self.dry_run {
-            membership::forget(repo, &m.realm)?;
+            // The membership goes last: a leave killed before it is finished
+            // by running `leave` again (the realm and the index have nothing
+            // left to do); forgotten first, there was no member left to re-run
+            // it from, and the index kept the checkout.
             index::modify(|idx| {
                 if let Some(r) = idx.realms.iter_mut().find(|r| r.name == m.realm) {
                     r.remove_checkout(&me);
                 }
             })?;
+            membership::forget(repo, &m.realm)?;
         }
 
         let would = if self.dry_run {
