@@ -1052,3 +1052,26 @@ fn scratch_refs_of_killed_fetches_are_deleted_by_the_next_fetch() {
         .stdout;
     assert_eq!(left.trim(), format!("refs/realm-incoming/{alive_pid}"));
 }
+
+/// An export whose `.realm/exports.yaml` is written but not staged (killed in
+/// between, or unstaged by hand) is staged by running it again: the file being
+/// right in the working tree is not enough, the commit must carry it.
+#[test]
+fn an_export_run_again_stages_what_it_wrote() {
+    let w = World::new();
+    provider(&w);
+    let export = ["export", "c", "--domain", "d", "--value", r#"["a","b"]"#];
+    w.realm("aperture", &export).ok();
+    let staged = || {
+        w.git("aperture", &["diff", "--cached", "--name-only"])
+            .ok()
+            .stdout
+    };
+    assert_eq!(staged().trim(), ".realm/exports.yaml");
+    w.git("aperture", &["reset", "-q", "--", ".realm/exports.yaml"])
+        .ok();
+    assert_eq!(staged().trim(), "");
+    let out = w.realm("aperture", &export).ok();
+    assert_eq!(staged().trim(), ".realm/exports.yaml", "{}", out.stdout);
+    assert!(out.stdout.contains("(staged)"), "{}", out.stdout);
+}

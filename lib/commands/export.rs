@@ -249,8 +249,11 @@ impl Command for ExportArgs {
         file.exports
             .retain(|e| !(e.realm == m.realm && e.domain == domain && e.contract == contract));
         file.exports.push(declared.clone());
-        let file_changed =
-            model::render(&file) != model::render(&before) || !exports_path(&workdir).exists();
+        // Also when the file is written but not staged (an export killed in
+        // between, or unstaged by hand): the next commit must carry it.
+        let file_changed = model::render(&file) != model::render(&before)
+            || !exports_path(&workdir).exists()
+            || !git::index::is_staged(&repo, model::EXPORTS_FILE);
         if self.dry_run {
             if ui.json {
                 ui.json(&serde_json::json!({
@@ -420,8 +423,12 @@ fn write_exports_file(workdir: &Path, file: &ExportsFile) -> Result<()> {
         "# How this repository's exports are computed, read by `git realm check` and\n# `git realm sync` at the commit they publish from. Written by `git realm export`.\n{}",
         model::render(file)
     );
-    std::fs::write(&path, text)
-        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+    // Whole or not at all: a reader (or a kill) never meets half a file.
+    let dir = path.parent().unwrap_or(workdir);
+    let cannot = |e: std::io::Error| Error::usage(format!("cannot write {}: {e}", path.display()));
+    let mut scratch = tempfile::NamedTempFile::new_in(dir).map_err(cannot)?;
+    std::io::Write::write_all(&mut scratch, text.as_bytes()).map_err(cannot)?;
+    scratch.persist(&path).map_err(|e| cannot(e.error))?;
     git::index::stage(workdir, model::EXPORTS_FILE)
 }
 

@@ -46,6 +46,31 @@ pub fn worktree_tree(
     Ok(Some((tree, view)))
 }
 
+/// Whether the index holds the file at `path` (relative to the working tree's
+/// root) exactly as the working tree has it (its bytes hashed as a blob, against
+/// `git ls-files --stage`; a file a clean filter changes reads as not staged,
+/// which only stages it again).
+pub fn is_staged(repo: &gix::Repository, path: &str) -> bool {
+    let Some(workdir) = repo.workdir() else {
+        return false;
+    };
+    let Ok(bytes) = std::fs::read(workdir.join(path)) else {
+        return false;
+    };
+    let Ok(id) = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes) else {
+        return false;
+    };
+    // gix is built without its index support: git reads the entry.
+    let Ok(out) = Git::in_dir(workdir)
+        .args(["ls-files", "--stage", "--", path])
+        .output()
+    else {
+        return false;
+    };
+    // `<mode> <id> <stage>\t<path>`
+    out.success && out.stdout.split_whitespace().nth(1) == Some(id.to_string().as_str())
+}
+
 /// Stage `path` (relative to the working tree's root at `workdir`) with `git add`.
 pub fn stage(workdir: &Path, path: &str) -> Result<()> {
     Git::in_dir(workdir)
