@@ -1069,3 +1069,20 @@ fn a_join_interrupted_after_the_realm_write_is_finished_by_running_it_again() {
         "aperture"
     );
 }
+
+/// A repository whose origin is a local path with a space in it joins with that
+/// url (it was refused as "whitespace"); a network url with one still is.
+#[test]
+fn an_origin_path_with_a_space_is_a_url() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("my app");
+    w.realm("my app", &["join", &realm, "--as", "app"]).ok();
+    let file = w.git("r.git", &["show", "main:repos/app.yaml"]).ok().stdout;
+    assert!(file.contains("remotes/my app.git"), "{file}");
+    w.member("web");
+    let out = w
+        .realm("web", &["join", &realm, "--url", "https://h/my app.git"])
+        .code(2);
+    assert!(out.stderr.contains("whitespace"), "{}", out.stderr);
+}

@@ -26,6 +26,8 @@ fn urls() {
         "ssh://git@h/o/n",
         "git://h/o/n",
         "user@host.example:path/x.git",
+        "/home/me/My Repos/app.git",
+        "file:///home/me/My Repos/app.git",
     ] {
         assert!(check_url(ok).is_ok(), "{ok}");
     }
@@ -38,6 +40,10 @@ fn urls() {
         "ftp://x",
         "http://x/y",
         "a b",
+        "https://h/a b",
+        "git@h:a b",
+        "/srv/a\tb",
+        "/srv/a\nb",
         "https://",
         "fd::7",
         "ext::sh -c x",

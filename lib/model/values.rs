@@ -114,7 +114,13 @@ pub(super) fn check_url(s: &str) -> std::result::Result<(), String> {
     if s.is_empty() {
         return Err("the url is empty".into());
     }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // A local path may hold spaces (`/home/me/My Repos/app.git`): it is only
+    // ever an argument of its own, never a shell word. No other whitespace, and
+    // none in a network url.
+    let local = s.starts_with('/') || s.starts_with("file://");
+    if s.chars()
+        .any(|c| (c.is_whitespace() && !(local && c == ' ')) || c.is_control())
+    {
         return Err(format!(
             "{s:?} is not a valid url (it contains whitespace or control characters)"
         ));
