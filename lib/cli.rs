@@ -64,13 +64,27 @@ pub trait Command: Parser {
 
 /// git's colour setting for git-realm: `color.realm`, else `color.ui`, from the
 /// configuration visible here (`git -c`, repository, global, system).
+/// A value git does not accept there is an error naming the key, as in git
+/// (`fatal: bad boolean config value 'sometimes' for 'color.ui'`), exit 2.
 fn git_color_setting() -> Option<String> {
-    match crate::git::open_early() {
-        Some(repo) => crate::git::config_string(&repo, "color.realm")
-            .or_else(|| crate::git::config_string(&repo, "color.ui")),
-        None => crate::git::overrides::lookup("color.realm")
-            .or_else(|| crate::git::overrides::lookup("color.ui")),
+    let repo = crate::git::open_early();
+    let (key, value) = ["color.realm", "color.ui"].into_iter().find_map(|key| {
+        let value = match &repo {
+            Some(repo) => crate::git::config_string(repo, key),
+            None => crate::git::overrides::lookup(key),
+        };
+        Some((key, value?))
+    })?;
+    let known = [
+        "always", "never", "auto", "true", "false", "yes", "no", "on", "off", "1", "0", "",
+    ];
+    if !known.contains(&value.to_ascii_lowercase().as_str()) {
+        eprintln!(
+            "error: bad config value '{value}' for '{key}' (always, never, auto or a boolean)"
+        );
+        std::process::exit(Exit::Usage.code());
     }
+    Some(value)
 }
 
 /// Refuse an option `C` renamed, naming its new spelling.

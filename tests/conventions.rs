@@ -101,6 +101,16 @@ fn colour_follows_git_dash_c_and_color_realm() {
         .git("app", &["-c", "color.realm=always", "realm", "status"])
         .ok();
     assert!(realm_always.stdout.contains(esc), "{}", realm_always.stdout);
+
+    // A value git would not accept is an error naming the key, as in git.
+    let bad = w
+        .git("app", &["-c", "color.realm=sometimes", "realm", "status"])
+        .code(2);
+    assert!(
+        bad.stderr.contains("'sometimes' for 'color.realm'"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
