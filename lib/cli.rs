@@ -87,6 +87,42 @@ fn git_color_setting() -> Option<String> {
     Some(value)
 }
 
+/// A command line clap did not run: help and version go to stdout, whose write
+/// errors count as any other's (a full disk is exit 5, a closed pipe 141);
+/// a usage error is also the one JSON document of a `--json` run.
+fn refused(e: clap::Error, argv: &[OsString]) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        if let Err(err) = e
+            .print()
+            .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+        {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(141);
+            }
+            eprintln!("error: cannot write to stdout: {err}");
+            std::process::exit(Exit::Internal.code());
+        }
+        std::process::exit(0);
+    }
+    let json = argv
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
+    if json && e.use_stderr() {
+        let text = e.to_string();
+        let message = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        crate::ui::json_error(message, &[], e.exit_code());
+        crate::ui::flush_stdout();
+    }
+    e.exit()
+}
+
 /// Refuse an option `C` renamed, naming its new spelling.
 fn renamed_options<C: Command>() {
     let args: Vec<String> = std::env::args_os()
@@ -175,7 +211,7 @@ pub fn main<C: Command>() -> ! {
                 C::try_parse_from(moved)
             }
         })
-        .unwrap_or_else(|e| e.exit());
+        .unwrap_or_else(|e| refused(e, &argv));
     let global = args.global().clone();
     let ui = Ui::new(
         global.color,

@@ -157,6 +157,14 @@ pub fn main() -> ! {
             std::process::exit(0)
         }
         Some(option) if option.starts_with('-') => {
+            if globals.iter().any(|g| g == "--json") {
+                crate::ui::json_error(
+                    &format!("unknown option '{option}'"),
+                    &[],
+                    Exit::Usage.code(),
+                );
+                crate::ui::flush_stdout();
+            }
             eprintln!("error: unknown option '{option}'");
             eprintln!(
                 "usage: git realm [--realm NAME] [--json] [--color WHEN] [-q | -v] <command> [<args>]"

@@ -611,6 +611,22 @@ fn every_json_output_is_one_object() {
         let out = w.realm("web", args);
         assert!(out.json().is_object(), "{args:?}: {}", out.stdout);
     }
+    // A command line that cannot run is one JSON document too (exit 2).
+    for args in [
+        &["status", "--json", "--bogus"][..],
+        &["--json", "--bogus", "status"],
+        &["--json", "worktree", "list", "--bogus"],
+    ] {
+        let out = w.realm("web", args).code(2);
+        let report = out.json();
+        assert_eq!(report["error"]["exit"], 2, "{args:?}: {}", out.stdout);
+        assert!(
+            report["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--bogus")),
+            "{args:?}: {report}"
+        );
+    }
     let leave = w.realm("web", &["leave", "--json"]).ok().json();
     assert_eq!(leave["realms"][0]["repo"], "web");
 }

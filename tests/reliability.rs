@@ -48,6 +48,30 @@ fn a_closed_stdout_ends_the_command_quietly_like_git() {
     assert_eq!(out.status.code(), Some(141));
 }
 
+/// Help and version written to a full disk fail as any other output does
+/// (exit 5, naming the error): clap's own printing ignored it and exited 0.
+#[test]
+fn help_to_a_full_disk_is_an_error() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipping");
+        return;
+    }
+    let w = World::new();
+    w.member("app");
+    for args in [
+        &["realm", "status", "-h"][..],
+        &["realm", "-h"],
+        &["realm", "status", "--version"],
+    ] {
+        let mut cmd = w.command(&w.path("app"), "git", args);
+        cmd.stdout(std::fs::File::create("/dev/full").unwrap());
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn a_version_at_the_limit_is_an_error_naming_the_contract_not_an_overflow() {
     let w = World::new();

@@ -308,27 +308,33 @@ impl Ui {
             let _ = writeln!(stderr, "hint: {}", escape(hint));
         }
         if self.json {
-            #[derive(Serialize)]
-            struct ErrorReport<'a> {
-                error: ErrorBody<'a>,
-            }
-            #[derive(Serialize)]
-            struct ErrorBody<'a> {
-                message: &'a str,
-                hints: &'a [String],
-                exit: i32,
-            }
-            let report = ErrorReport {
-                error: ErrorBody {
-                    message: &err.message,
-                    hints: &err.hints,
-                    exit: err.exit.code(),
-                },
-            };
-            let report = serde_json::to_string(&report).expect("an error report serialises");
-            out(&escape::escape_json(&report));
+            json_error(&err.message, &err.hints, err.exit.code());
         }
     }
+}
+
+/// The one JSON document of a `--json` run that failed, on stdout:
+/// `{"error": {"message": …, "hints": […], "exit": N}}`.
+pub fn json_error(message: &str, hints: &[String], exit: i32) {
+    #[derive(Serialize)]
+    struct ErrorReport<'a> {
+        error: ErrorBody<'a>,
+    }
+    #[derive(Serialize)]
+    struct ErrorBody<'a> {
+        message: &'a str,
+        hints: &'a [String],
+        exit: i32,
+    }
+    let report = ErrorReport {
+        error: ErrorBody {
+            message,
+            hints,
+            exit,
+        },
+    };
+    let report = serde_json::to_string(&report).expect("an error report serialises");
+    out(&escape::escape_json(&report));
 }
 
 /// The SGR sequences `Ui::paint` writes (owo-colors' green, yellow, red, bold and
