@@ -1165,3 +1165,38 @@ fn stdout_in_blocks_keeps_every_line_and_its_order_with_stderr() {
     assert!(last.ends_with(" realm objects read"), "{text}");
     assert!(checked.iter().all(|at| *at < lines.len() - 1));
 }
+
+/// Realm commits are signed when the user's git signs every commit; when that
+/// signing fails, the hint says it is their `commit.gpgSign` (not a `trust:
+/// signed` realm) and how to write one commit unsigned.
+#[test]
+fn a_failing_signature_the_user_asked_for_is_named_as_theirs() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    w.git("app", &["config", "commit.gpgSign", "true"]).ok();
+    w.git("app", &["config", "gpg.program", "false"]).ok();
+    let out = w
+        .realm("app", &["domain", "create", "d", "--repos", "app"])
+        .code(4);
+    assert!(
+        out.stderr.contains("commit.gpgSign") && !out.stderr.contains("trust: signed"),
+        "{}",
+        out.stderr
+    );
+    w.git(
+        "app",
+        &[
+            "-c",
+            "commit.gpgSign=false",
+            "realm",
+            "domain",
+            "create",
+            "d",
+            "--repos",
+            "app",
+        ],
+    )
+    .ok();
+}

@@ -90,9 +90,11 @@ pub fn signs_commits(repo: &gix::Repository) -> bool {
 /// `git commit-tree TREE -p PARENT… -S -F FILE` (author, committer and dates
 /// from the user's configuration and environment, as for any commit). No ref
 /// moves. The signing program is the user's (ssh-keygen, gpg), so its words are
-/// shown as they are when it fails.
+/// shown as they are when it fails. `required`: the realm is `trust: signed`
+/// (else the user's `commit.gpgSign` asked for it), for the hint.
 pub fn signed_commit(
     repo: &gix::Repository,
+    required: bool,
     message: &str,
     tree: gix::ObjectId,
     parents: impl IntoIterator<Item = gix::ObjectId>,
@@ -114,7 +116,11 @@ pub fn signed_commit(
             "cannot sign the realm commit with your key: {}",
             out.reason()
         ))
-        .hint("this realm is `trust: signed`: set up signing as git documents it (user.signingkey, gpg.format) and check that `git commit -S` works"));
+        .hint(if required {
+            "this realm is `trust: signed`: set up signing as git documents it (user.signingkey, gpg.format) and check that `git commit -S` works"
+        } else {
+            "your git config signs every commit (commit.gpgSign): fix signing (check that `git commit -S` works), or write this one unsigned with `git -c commit.gpgSign=false realm …`"
+        }));
     }
     gix::ObjectId::from_hex(out.stdout.trim().as_bytes())
         .map_err(|e| Error::external(format!("git commit-tree printed no commit id: {e}")))

@@ -246,7 +246,7 @@ impl<'r> Backend<'r> for GitBackend<'r> {
         }
         // Signed when the realm requires it, and when the user signs every commit.
         if sign || git::signing::signs_commits(self.repo) {
-            return git::signing::signed_commit(self.repo, message, new_tree, base).map(Some);
+            return git::signing::signed_commit(self.repo, sign, message, new_tree, base).map(Some);
         }
         git::new_commit(self.repo, message, new_tree, base).map(Some)
     }
