@@ -63,21 +63,24 @@ impl Story {
         s.w.write(FUNGAL, "stack.py", "grants = ['jobs/*/masks/*']\n");
         s.w.git(FUNGAL, &["add", "stack.py"]).ok();
         s.w.git(FUNGAL, &["commit", "-q", "-m", "grants"]).ok();
-        s.realm(
-            FUNGAL,
-            &[
-                "import",
-                "s3-permissions",
-                "--domain",
-                "s3-access",
-                "--requires",
-                ">=1.0.0",
-                "--binding",
-                "stack.py",
-            ],
-        )
-        .ok();
+        s.import(&[]);
         s
+    }
+
+    /// fungal imports s3-permissions with stack.py as its binding, and `extra`.
+    fn import(&self, extra: &[&str]) {
+        let mut args = vec![
+            "import",
+            "s3-permissions",
+            "--domain",
+            "s3-access",
+            "--requires",
+            ">=1.0.0",
+            "--binding",
+            "stack.py",
+        ];
+        args.extend_from_slice(extra);
+        self.realm(FUNGAL, &args).ok();
     }
 
     fn realm(&self, dir: &str, args: &[&str]) -> Run {
@@ -1679,4 +1682,44 @@ fn a_write_members_would_refuse_is_never_published() {
     s.realm(APERTURE, &["sync"]).ok();
     assert!(s.show(contract_path).contains("logs"));
     s.realm(FUNGAL, &["status", "--fetch"]).ok();
+}
+
+/// GitHub annotations (a CI log renders ANSI) and the step summary show realm
+/// text with its control and bidi characters made visible, as every other
+/// output does.
+#[test]
+fn github_annotations_escape_realm_text() {
+    let s = Story::new();
+    // fungal's binding is checked for the items it provides.
+    s.import(&["--verify", "jobs/[^']+"]);
+    let path = "domains/s3-access/contracts/s3-permissions.yaml";
+    let contract = s.show(path);
+    let planted = contract
+        .replacen("version: 1.0.0\n", "version: 1.1.0\n", 1)
+        .replacen(
+            "- jobs/*/masks/*\n",
+            "- jobs/*/masks/*\n  - \"\\e]0;owned\\a\\e[2J\\u009b1m\\u202Eevil\"\n",
+            1,
+        );
+    assert_ne!(planted, contract, "{contract}");
+    s.w.edit_realm(REALM, &[(path, &planted)]);
+    let summary = s.w.path("summary.md");
+    let out = s.w.realm_env(
+        FUNGAL,
+        &["check", "--fetch", "--format", "github"],
+        &[(
+            "GITHUB_STEP_SUMMARY".to_owned(),
+            summary.display().to_string(),
+        )],
+    );
+    assert!(
+        out.stdout.contains("does not provide"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.contains("\\x1b]0;owned"), "{}", out.stdout);
+    assert!(!has_raw_escape(&out.stdout), "{:?}", out.stdout);
+    let md = std::fs::read_to_string(&summary).unwrap_or_default();
+    assert!(!has_raw_escape(&md), "{md:?}");
 }

@@ -17,9 +17,12 @@ use crate::gate::Verdict;
 use crate::items::ChangeKind;
 use crate::model::ValueSource;
 
-/// Escape the message of a workflow command.
+/// Escape the message of a workflow command: realm text (item values, names)
+/// is shown with its control and bidi characters made visible, as everywhere
+/// (a CI log renders ANSI), then encoded as the runner reads it.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::escape(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -420,7 +423,7 @@ pub fn append_summary(path: &Path, report: &CheckReport) -> Result<()> {
         .append(true)
         .open(path)
         .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
-    f.write_all(summary(report).as_bytes())
+    f.write_all(super::escape(&summary(report)).as_bytes())
         .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))
 }
 
