@@ -64,6 +64,14 @@ pub trait Workspace {
     fn binding_changed(&self, resolved: Option<&CommitId>, binding: &RelPath) -> Result<bool>;
     /// Which branch `HEAD` is, and whether it is pushed.
     fn publishing(&self) -> Result<Publishing>;
+    /// Whether `HEAD` is behind `commit`: an ancestor of it, or (in a full
+    /// clone) without it at all, as a clone that has not fetched it is. A
+    /// `HEAD` that diverged from it (a squash-merged branch) is not behind.
+    /// `None`: this repository cannot tell (a shallow clone lacking it).
+    fn behind(&self, commit: &CommitId) -> Result<Option<bool>> {
+        let _ = commit;
+        Ok(Some(false))
+    }
     /// Where, in the files `source` reads at `at`, the item of `change` was found
     /// (`None`: nowhere it can say: a literal, a program's output).
     fn locate(
@@ -274,6 +282,23 @@ impl Workspace for WorkingTree<'_> {
         change: &crate::items::Change,
     ) -> Result<Option<sources::Location>> {
         sources::locate(source, &self.files(at)?, change)
+    }
+
+    fn behind(&self, commit: &CommitId) -> Result<Option<bool>> {
+        let Some(head) = self.head else {
+            return Ok(Some(false));
+        };
+        let id = ObjectId::from_hex(commit.as_str().as_bytes())
+            .map_err(|e| Error::usage(e.to_string()))?;
+        if id == head {
+            return Ok(Some(false));
+        }
+        if self.repo.find_commit(id).is_err() {
+            // Beyond a shallow clone's depth nobody can tell.
+            return Ok((!crate::git::refs::is_shallow(self.repo)).then_some(true));
+        }
+        let dir = self.workdir.as_deref().unwrap_or(self.repo.git_dir());
+        crate::git::commits::is_ancestor(dir, head, id).map(Some)
     }
 
     fn publishing(&self) -> Result<Publishing> {

@@ -1099,3 +1099,48 @@ fn an_export_run_again_stages_what_it_wrote() {
     assert_eq!(staged().trim(), ".realm/exports.yaml", "{}", out.stdout);
     assert!(out.stdout.contains("(staged)"), "{}", out.stdout);
 }
+
+/// A clone behind the commit a contract was published from (a teammate's
+/// older clone; a slow sync overtaken by a newer one) does not publish its
+/// older value as a new version undoing what it lacks: the export is not
+/// published, and pulling first lets the sync go on.
+#[test]
+fn a_clone_behind_the_published_commit_does_not_roll_the_contract_back() {
+    let w = World::new();
+    let realm = provider(&w);
+    w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
+    w.git(".", &["clone", "-q", "remotes/aperture.git", "behind"])
+        .ok();
+    w.realm("behind", &["join", &realm, "--as", "aperture"])
+        .ok();
+    // aperture moves on and publishes 1.1.0.
+    w.realm(
+        "aperture",
+        &["export", "c", "--domain", "d", "--value", r#"["a","b"]"#],
+    )
+    .ok();
+    w.git("aperture", &["commit", "-q", "-m", "b too"]).ok();
+    w.git("aperture", &["push", "-q", "origin", "HEAD"]).ok();
+    w.realm("aperture", &["sync", "--no-notify"]).ok();
+    let contract = || {
+        w.git(
+            "letemcook.git",
+            &["show", "main:domains/d/contracts/c.yaml"],
+        )
+        .ok()
+        .stdout
+    };
+    assert!(contract().contains("version: 1.1.0"), "{}", contract());
+
+    let out = w.realm("behind", &["sync", "--no-notify"]).code(1);
+    assert!(
+        out.stdout.contains("this checkout is behind it"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(contract().contains("version: 1.1.0"), "{}", contract());
+    w.git("behind", &["pull", "-q", "--ff-only"]).ok();
+    w.realm("behind", &["sync", "--no-notify"]).ok();
+    assert!(contract().contains("version: 1.1.0"), "{}", contract());
+}

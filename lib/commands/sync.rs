@@ -64,7 +64,8 @@ pub struct SyncArgs {
     #[arg(long, overrides_with = "no_notify")]
     pub notify: bool,
 
-    /// Publish breaking changes even though current consumers still rely on them
+    /// Publish breaking changes even though current consumers still rely on them,
+    /// or from a checkout behind the commit the current version came from
     #[arg(long)]
     pub force: bool,
 

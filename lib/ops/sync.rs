@@ -225,6 +225,26 @@ impl Operation for SyncPlan<'_> {
                     export.domain, export.contract, contract.owner
                 )));
             }
+            // A checkout behind what was published (a teammate's older clone, a
+            // slow sync overtaken by a newer one) would publish older code as a
+            // new version, undoing what it lacks: refused, as git refuses a push
+            // that is not a fast-forward.
+            if let Some(from) = &contract.commit
+                && !self.force
+                && self.workspace.behind(from)? == Some(true)
+            {
+                plan.export_errors.push(Pending {
+                    domain: export.domain.clone(),
+                    contract: export.contract.clone(),
+                    state: ImportState::Stale,
+                    reason: format!(
+                        "{current} came from commit {}, and this checkout is behind it (or has not fetched it): pull, then sync (or pass --force to publish HEAD's value anyway)",
+                        &from.as_str()[..from.as_str().len().min(12)]
+                    ),
+                    missing: Vec::new(),
+                });
+                continue;
+            }
             let mut changes: Vec<String> = self.message.iter().cloned().collect();
             changes.extend(export.diff.lines());
             let declared = export
