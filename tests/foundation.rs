@@ -1086,3 +1086,33 @@ fn an_origin_path_with_a_space_is_a_url() {
         .code(2);
     assert!(out.stderr.contains("whitespace"), "{}", out.stderr);
 }
+
+/// `git --work-tree=… realm …` (GIT_WORK_TREE, as dotfiles setups use) is about
+/// the member's repository: a write to a bare realm on this machine is not
+/// refused as if the realm's main branch were checked out.
+#[test]
+fn git_work_tree_in_the_environment_does_not_make_the_realm_look_checked_out() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.member("app");
+    w.realm("app", &["join", &realm]).ok();
+    let work_tree = w.path("app").display().to_string();
+    w.git(
+        "app",
+        &[
+            "--work-tree",
+            &work_tree,
+            "realm",
+            "domain",
+            "create",
+            "d",
+            "--repos",
+            "app",
+        ],
+    )
+    .ok();
+    assert!(
+        w.realm_files("r.git")
+            .contains(&"domains/d/domain.yaml".to_owned())
+    );
+}

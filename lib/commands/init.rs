@@ -148,7 +148,7 @@ impl Command for InitArgs {
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}")))?;
         let path = git::absolute(&cwd, self.path.as_deref().unwrap_or(Path::new(".")));
 
-        let exists = gix::open(&path).is_ok();
+        let exists = gix::open_opts(&path, gix::open::Options::isolated()).is_ok();
         if !exists {
             if path.exists()
                 && path

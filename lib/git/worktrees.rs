@@ -148,7 +148,9 @@ pub fn unpushed(dir: &Path) -> Result<Unpushed> {
 /// pushes to such a branch, or with `receive.denyCurrentBranch=updateInstead`
 /// rewrites that working tree on every push, which concurrent pushes wedge.
 pub fn checked_out_anywhere(path: &Path, branch: &str) -> bool {
-    let Ok(repo) = gix::open(path) else {
+    // Opened as it is on disk: the caller's GIT_WORK_TREE / GIT_DIR (`git
+    // --work-tree=…`) are about the caller's repository, not this one.
+    let Ok(repo) = gix::open_opts(path, gix::open::Options::isolated()) else {
         return false;
     };
     let wanted = format!("ref: refs/heads/{branch}");
