@@ -1116,3 +1116,27 @@ fn git_work_tree_in_the_environment_does_not_make_the_realm_look_checked_out() {
             .contains(&"domains/d/domain.yaml".to_owned())
     );
 }
+
+/// Teammates' clones of one repository spell its url differently (ssh, https):
+/// the second `join` finds the registration and only gets its local config back,
+/// instead of being told to register the repository again under another name.
+#[test]
+fn join_knows_a_repository_by_its_ssh_and_https_urls() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    for (dir, url) in [
+        ("a1", "git@github.com:acme/a.git"),
+        ("a2", "https://github.com/acme/a"),
+    ] {
+        w.git(".", &["init", "-q", dir]).ok();
+        w.git(dir, &["commit", "-q", "--allow-empty", "-m", "i"])
+            .ok();
+        w.git(dir, &["remote", "add", "origin", url]).ok();
+        w.realm(dir, &["join", &realm]).ok();
+        assert_eq!(
+            w.git(dir, &["config", "realm.r.member"]).ok().stdout.trim(),
+            "a"
+        );
+    }
+    assert_eq!(w.realm_files("r.git"), ["realm.yaml", "repos/a.yaml"]);
+}

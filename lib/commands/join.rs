@@ -501,5 +501,21 @@ mod tests {
             "https://github.com/o/n",
             "https://github.com/o/m"
         ));
+        // One repository, as teammates' clones spell it.
+        for other in [
+            "git@github.com:o/n.git",
+            "ssh://git@github.com/o/n.git",
+            "ssh://git@GitHub.com:22/o/n",
+            "https://user@github.com/o/n/",
+            "git://github.com/o/n",
+        ] {
+            assert!(
+                ops::same_url("https://github.com/o/n.git", other),
+                "{other}"
+            );
+        }
+        assert!(ops::same_url("/srv/x/a.git", "file:///srv/x/a"));
+        assert!(!ops::same_url("git@github.com:o/n", "git@gitlab.com:o/n"));
+        assert!(!ops::same_url("/srv/x/a.git", "/srv/y/a.git"));
     }
 }

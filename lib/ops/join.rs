@@ -88,11 +88,37 @@ pub fn find_registration(
     Ok(None)
 }
 
-fn normalized(s: &str) -> &str {
-    s.trim_end_matches('/').trim_end_matches(".git")
+/// A url reduced to what names the repository: `host/path` for the network
+/// forms (`https://`, `ssh://`, `git://` and scp-like `user@host:path`, which
+/// teammates' clones of one repository mix), the path for a local one (`/x`,
+/// `file:///x`); the user, the port, a trailing `/` and `.git` aside, the host in
+/// lower case.
+fn normalized(s: &str) -> String {
+    let s = s.trim_end_matches('/');
+    let s = s.strip_suffix(".git").unwrap_or(s).trim_end_matches('/');
+    if let Some(path) = s.strip_prefix("file://") {
+        return path.to_owned();
+    }
+    let (authority, path) = match s.split_once("://") {
+        Some((_, rest)) => match rest.split_once('/') {
+            Some((authority, path)) => (authority, path),
+            None => (rest, ""),
+        },
+        None if s.starts_with('/') => return s.to_owned(),
+        None => match s.split_once(':') {
+            Some((authority, path)) => (authority, path),
+            None => return s.to_owned(),
+        },
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split_once(':').map_or(host, |(h, _)| h);
+    let path = path.trim_start_matches("~/").trim_start_matches('/');
+    format!("{}/{path}", host.to_ascii_lowercase())
 }
 
-/// Two urls name the same repository (a trailing `/` or `.git` aside).
+/// Two urls name the same repository: `git@github.com:o/n.git`,
+/// `https://github.com/o/n` and `ssh://git@github.com/o/n` do (see
+/// [`normalized`]).
 pub fn same_url(a: &str, b: &str) -> bool {
     normalized(a) == normalized(b)
 }
