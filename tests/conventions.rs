@@ -611,6 +611,14 @@ fn every_json_output_is_one_object() {
         let out = w.realm("web", args);
         assert!(out.json().is_object(), "{args:?}: {}", out.stdout);
     }
+    // -q prints no text for humans, graph's included; data asked for (a format
+    // for another program, like --json) is still printed.
+    for args in [&["-q", "graph"][..], &["-q", "status"]] {
+        let out = w.realm("web", args).ok();
+        assert_eq!(out.stdout, "", "{args:?}");
+    }
+    let dot = w.realm("web", &["-q", "graph", "--format", "dot"]).ok();
+    assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
     // A command line that cannot run is one JSON document too (exit 2).
     for args in [
         &["status", "--json", "--bogus"][..],

@@ -450,6 +450,10 @@ impl StdoutText<'_> {
     }
 
     pub fn push_all(&mut self, pieces: &[&str]) {
+        // `-q`: text for humans is not shown at all.
+        if self.ui.quiet {
+            return;
+        }
         for p in pieces {
             self.buf.push_str(p);
         }
