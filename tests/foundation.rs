@@ -1140,3 +1140,37 @@ fn join_knows_a_repository_by_its_ssh_and_https_urls() {
     }
     assert_eq!(w.realm_files("r.git"), ["realm.yaml", "repos/a.yaml"]);
 }
+
+/// SHA-256 repositories: a member that is one is named as such (not "not a git
+/// repository"), and a realm is created SHA-1 whatever the user's default, so
+/// that members can use it.
+#[test]
+fn sha256_is_named_and_a_new_realm_is_sha1() {
+    let w = World::new();
+    w.git(".", &["init", "-q", "--object-format=sha256", "m"])
+        .ok();
+    w.git("m", &["commit", "-q", "--allow-empty", "-m", "i"])
+        .ok();
+    let out = w.realm("m", &["status"]).code(2);
+    assert!(out.stderr.contains("sha256 object names"), "{}", out.stderr);
+
+    w.git(
+        ".",
+        &[
+            "-c",
+            "init.defaultObjectFormat=sha256",
+            "realm",
+            "init",
+            "r.git",
+            "--bare",
+            "--name",
+            "r",
+        ],
+    )
+    .ok();
+    let format = w.git("r.git", &["rev-parse", "--show-object-format"]).ok();
+    assert_eq!(format.stdout.trim(), "sha1");
+    w.member("app");
+    let realm = w.path("r.git").display().to_string();
+    w.realm("app", &["join", &realm]).ok();
+}

@@ -17,13 +17,32 @@ pub fn open_current() -> Result<gix::Repository> {
         return owned(repo);
     }
     let repo = discover(&cwd).map_err(|e| {
-        Error::usage(format!(
-            "not a git repository (or any parent up to the root): {}",
-            cwd.display()
-        ))
-        .hint(format!("git-realm works inside a member repository ({e})"))
+        unsupported_format(&cwd).unwrap_or_else(|| {
+            Error::usage(format!(
+                "not a git repository (or any parent up to the root): {}",
+                cwd.display()
+            ))
+            .hint(format!("git-realm works inside a member repository ({e})"))
+        })
     })?;
     owned(repo)
+}
+
+/// A repository at `dir` that git reads but gix cannot: one with SHA-256
+/// object names (gix is built for SHA-1 here). Said as such, not as "not a
+/// git repository". Asked of git only once opening failed.
+fn unsupported_format(dir: &Path) -> Option<Error> {
+    let out = Git::in_dir(dir)
+        .args(["rev-parse", "--show-object-format"])
+        .output()
+        .ok()?;
+    let format = out.stdout.trim();
+    (out.success && format != "sha1").then(|| {
+        Error::usage(format!(
+            "{} uses {format} object names, which git-realm does not support (only sha1)",
+            dir.display()
+        ))
+    })
 }
 
 /// `repo`, if the user owns it or lists it in `safe.directory` (in their global
@@ -73,8 +92,12 @@ fn take_opened_early(cwd: &Path) -> Option<gix::Repository> {
 
 /// Open the repository at exactly `path`, ignoring the environment's `GIT_DIR`.
 pub fn open_at(path: &Path) -> Result<gix::Repository> {
-    let repo = gix::open_opts(path, with_overrides(gix::open::Options::default()))
-        .map_err(|e| Error::usage(format!("{} is not a git repository: {e}", path.display())))?;
+    let repo =
+        gix::open_opts(path, with_overrides(gix::open::Options::default())).map_err(|e| {
+            unsupported_format(path).unwrap_or_else(|| {
+                Error::usage(format!("{} is not a git repository: {e}", path.display()))
+            })
+        })?;
     owned(repo)
 }
 
@@ -135,7 +158,14 @@ fn with_overrides(options: gix::open::Options) -> gix::open::Options {
 
 /// `git init --initial-branch=main [--bare] PATH`, run from `cwd`.
 pub fn init(cwd: &Path, path: &Path, bare: bool) -> Result<()> {
-    let mut init = Git::in_dir(cwd).args(["init", "--quiet", "--initial-branch=main"]);
+    // SHA-1 whatever the user's init.defaultObjectFormat: git-realm reads
+    // repositories through gix built for SHA-1 only.
+    let mut init = Git::in_dir(cwd).args([
+        "init",
+        "--quiet",
+        "--initial-branch=main",
+        "--object-format=sha1",
+    ]);
     if bare {
         init = init.arg("--bare");
     }
