@@ -47,6 +47,16 @@ pub struct Publishing {
     pub on_remote: bool,
 }
 
+impl Publishing {
+    /// The default branch for a message: its name, or why it is not known.
+    pub fn default_described(&self) -> String {
+        match &self.default_branch {
+            Some(b) => b.clone(),
+            None => "not known here: no origin/HEAD, main or master; `git remote set-head origin --auto` records it".to_owned(),
+        }
+    }
+}
+
 /// The member repository, as contracts see it.
 pub trait Workspace {
     /// Whether there is code to compute values from (a repository with commits).
@@ -311,7 +321,9 @@ impl Workspace for WorkingTree<'_> {
         });
         let default_branch = default_branch(repo);
         let on_default = match (&default_branch, self.head) {
-            (None, _) => true,
+            // Not known: no branch is taken for it (publishing from a feature
+            // branch by mistake cannot be undone).
+            (None, _) => false,
             (Some(d), head) => {
                 branch.as_deref() == Some(d.as_str())
                     || head.is_some_and(|h| {
@@ -337,7 +349,8 @@ impl Workspace for WorkingTree<'_> {
     }
 }
 
-/// The default branch: where `origin/HEAD` points, else `main`, else `master`.
+/// The default branch: where `origin/HEAD` points, else `main`, else `master`,
+/// else `init.defaultBranch` when it exists, else the only local branch.
 pub fn default_branch(repo: &gix::Repository) -> Option<String> {
     if let Ok(Some(r)) = repo.try_find_reference("refs/remotes/origin/HEAD")
         && let gix::refs::TargetRef::Symbolic(name) = r.target()
@@ -347,19 +360,29 @@ pub fn default_branch(repo: &gix::Repository) -> Option<String> {
             return Some(b.to_owned());
         }
     }
-    ["main", "master"]
-        .into_iter()
-        .find(|b| {
-            crate::git::ref_target(repo, &format!("refs/heads/{b}"))
-                .ok()
-                .flatten()
-                .is_some()
-                || crate::git::ref_target(repo, &format!("refs/remotes/origin/{b}"))
-                    .ok()
-                    .flatten()
-                    .is_some()
-        })
-        .map(str::to_owned)
+    let exists = |b: &str| {
+        [
+            format!("refs/heads/{b}"),
+            format!("refs/remotes/origin/{b}"),
+        ]
+        .iter()
+        .any(|r| crate::git::ref_target(repo, r).ok().flatten().is_some())
+    };
+    if let Some(b) = ["main", "master"].into_iter().find(|b| exists(b)) {
+        return Some(b.to_owned());
+    }
+    // The user's own default for new repositories, when this one has it.
+    if let Some(b) = crate::git::config_string(repo, "init.defaultBranch").filter(|b| exists(b)) {
+        return Some(b);
+    }
+    // A repository with one branch has no other to be the default.
+    let platform = repo.references().ok()?;
+    let mut locals = platform.local_branches().ok()?.flatten();
+    let only = locals.next()?;
+    locals
+        .next()
+        .is_none()
+        .then(|| only.name().shorten().to_string())
 }
 
 /// `HEAD`'s commit, if the repository has one.

@@ -1144,3 +1144,50 @@ fn a_clone_behind_the_published_commit_does_not_roll_the_contract_back() {
     w.realm("behind", &["sync", "--no-notify"]).ok();
     assert!(contract().contains("version: 1.1.0"), "{}", contract());
 }
+
+/// A repository whose default branch git-realm cannot tell (no origin/HEAD, no
+/// main or master, several branches) publishes from no branch without
+/// --from-branch: it published a major version from a feature branch.
+#[test]
+fn an_unknown_default_branch_is_no_branch_to_publish_from() {
+    let w = World::new();
+    let realm = w.bare_realm("r");
+    w.git(".", &["init", "-q", "--bare", "-b", "trunk", "a.git"])
+        .ok();
+    w.git(".", &["init", "-q", "-b", "trunk", "a"]).ok();
+    let origin = w.path("a.git").display().to_string();
+    w.git("a", &["remote", "add", "origin", &origin]).ok();
+    w.write("a", "c.json", r#"{"k":1}"#);
+    w.git("a", &["add", "c.json"]).ok();
+    w.git("a", &["commit", "-q", "-m", "i"]).ok();
+    w.git("a", &["push", "-q", "-u", "origin", "trunk"]).ok();
+    w.realm("a", &["join", &realm]).ok();
+    w.realm("a", &["domain", "create", "d", "--repos", "a"])
+        .ok();
+    // One branch: it is the default.
+    w.realm("a", &["export", "c", "--domain", "d", "--file", "c.json"])
+        .ok();
+    w.git("a", &["commit", "-q", "-m", "export"]).ok();
+    w.git("a", &["push", "-q"]).ok();
+    w.git("a", &["switch", "-q", "-c", "feature"]).ok();
+    w.write("a", "c.json", r#"{"k":2}"#);
+    w.git("a", &["commit", "-q", "-am", "wip"]).ok();
+    let out = w.realm("a", &["sync"]).ok();
+    assert!(
+        out.stdout.contains("not published from branch feature")
+            && out.stdout.contains("set-head origin --auto"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let contract = w
+        .git("r.git", &["show", "main:domains/d/contracts/c.yaml"])
+        .ok()
+        .stdout;
+    assert!(contract.contains("version: 1.0.0"), "{contract}");
+    // Once git knows it, trunk publishes.
+    w.git("a", &["remote", "set-head", "origin", "--auto"]).ok();
+    w.git("a", &["switch", "-q", "trunk"]).ok();
+    w.git("a", &["merge", "-q", "--ff-only", "feature"]).ok();
+    w.realm("a", &["sync", "--no-notify"]).ok();
+}

@@ -222,7 +222,7 @@ impl Command for ExportArgs {
                         .as_deref()
                         .map(|b| format!("branch {b}"))
                         .unwrap_or_else(|| "a detached HEAD".into()),
-                    publishing.default_branch.as_deref().unwrap_or("main")
+                    publishing.default_described()
                 ))
                 .hint("export from the default branch, or pass --from-branch"));
             }

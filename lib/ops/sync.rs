@@ -168,7 +168,7 @@ impl Operation for SyncPlan<'_> {
             };
             Some(format!(
                 "not published from {here}: sync publishes from the default branch ({}); merge there first, or pass --from-branch",
-                p.default_branch.as_deref().unwrap_or("main")
+                p.default_described()
             ))
         });
         let head_id: Option<CommitId> = match self.workspace.head() {
