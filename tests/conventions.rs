@@ -419,6 +419,20 @@ fn a_commit_with_nothing_to_commit_leaves_no_round_behind() {
     assert_ne!(notes, 0, "web's own commit was linked into the round");
 }
 
+/// `pr` in a change none of whose repositories is on GitHub opens nothing, and
+/// says so instead of "PRs are linked. Merge order: " with an empty order.
+#[test]
+fn pr_without_a_forge_says_there_is_no_pull_request() {
+    let w = change_world();
+    let out = w.realm("app/.worktrees/ch", &["pr", "--no-push"]);
+    assert!(
+        out.stdout.contains("No pull request") && !out.stdout.contains("PRs are linked"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
 fn touch_both(w: &World, file: &str) {
     for name in ["app", "web"] {
         let dir = format!("{name}/.worktrees/ch");

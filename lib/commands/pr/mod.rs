@@ -411,7 +411,9 @@ fn print_prs(ui: &Ui, prs: &[RepoPr], change: &ChangeFile) {
         .iter()
         .filter(|p| p.outcome == PrOutcome::Failed)
         .count();
-    if failed == 0 {
+    if chain.is_empty() {
+        ui.line("No pull request: no repository of the change is on a forge git-realm knows (its registered url names none)");
+    } else if failed == 0 {
         ui.line(format!(
             "PRs are linked. Merge order: {}",
             chain.join(" → ")
