@@ -183,6 +183,21 @@ fn run_sub(sub: &str, rest: &[OsString]) -> ! {
     match find_subcommand(sub) {
         Some(program) => exec(program, rest),
         None => {
+            let json = rest
+                .iter()
+                .take_while(|a| *a != "--")
+                .any(|a| a == "--json");
+            if json {
+                crate::ui::json_error(
+                    &format!("'{sub}' is not a git-realm command"),
+                    &suggest(sub)
+                        .map(|s| format!("the most similar command is {s}"))
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                    Exit::Usage.code(),
+                );
+                crate::ui::flush_stdout();
+            }
             eprintln!("git realm: '{sub}' is not a git-realm command. See 'git realm help'.");
             if let Some(s) = suggest(sub) {
                 eprintln!("\nThe most similar command is\n\t{s}");

@@ -649,6 +649,11 @@ fn every_json_output_is_one_object() {
             "{args:?}: {report}"
         );
     }
+    let unknown = w.realm("web", &["statsu", "--json"]).code(2).json();
+    assert_eq!(
+        unknown["error"]["message"], "'statsu' is not a git-realm command",
+        "{unknown}"
+    );
     let leave = w.realm("web", &["leave", "--json"]).ok().json();
     assert_eq!(leave["realms"][0]["repo"], "web");
 }
