@@ -145,7 +145,12 @@ pub fn main() -> ! {
             crate::ui::stdout_raw(&overview());
             std::process::exit(0)
         }
-        Some("help") => match args.get(1) {
+        // Options after `help` (`git realm help -q join`) are common options,
+        // not topics: the topic is the first word that is not one.
+        Some("help") => match args[1..]
+            .iter()
+            .find(|a| !a.to_string_lossy().starts_with('-'))
+        {
             None => {
                 crate::ui::stdout_raw(&overview());
                 std::process::exit(0)

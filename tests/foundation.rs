@@ -916,6 +916,10 @@ fn the_dispatcher_lists_runs_and_suggests() {
     assert!(out.stderr.contains("--no-such-flag"), "{}", out.stderr);
     let out = w.realm(".", &["help", "join"]).ok();
     assert!(out.stdout.contains("Exit status:"), "{}", out.stdout);
+    let out = w.realm(".", &["help", "-q", "join"]).ok();
+    assert!(out.stdout.contains("Exit status:"), "{}", out.stdout);
+    let out = w.realm(".", &["help", "-q"]).ok();
+    assert!(out.stdout.contains("sync"), "{}", out.stdout);
 }
 
 #[test]
