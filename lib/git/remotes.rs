@@ -362,7 +362,6 @@ pub fn ahead_of(dir: &Path, remote: &str, branch: &str) -> Result<(u64, bool)> {
     Ok((count.stdout.trim().parse().unwrap_or(0), tracked))
 }
 
-/// `git clone --quiet URL DEST`.
 /// Have git fetch the object `id` this partial clone (`--filter=blob:none`,
 /// `tree:0`) left at its promisor remote, as any git command that reads it would
 /// (`git cat-file -e` fetches it), so that gix finds it next. False when this is
@@ -393,12 +392,12 @@ fn is_partial(repo: &gix::Repository) -> bool {
         .flatten()
         .any(|s| {
             s.value("promisor").is_some_and(|v| {
-                let v = v.to_ascii_lowercase();
-                [&b"true"[..], b"yes", b"on", b"1"].contains(&v.as_slice())
+                gix::config::Boolean::try_from(gix::bstr::BStr::new(&v[..])).is_ok_and(|b| b.0)
             })
         })
 }
 
+/// `git clone --quiet URL DEST`.
 pub fn clone(url: &str, dest: &Path) -> Result<()> {
     Git::bare()
         .args(["clone", "--quiet", "--"])
