@@ -97,28 +97,18 @@ fn refused(e: clap::Error, argv: &[OsString]) -> ! {
             .print()
             .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
         {
-            if err.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(141);
-            }
-            eprintln!("error: cannot write to stdout: {err}");
-            std::process::exit(Exit::Internal.code());
+            crate::ui::stdout_failed(&err);
         }
         std::process::exit(0);
     }
-    let json = argv
-        .iter()
-        .skip(1)
-        .take_while(|a| *a != "--")
-        .any(|a| a == "--json");
-    if json && e.use_stderr() {
+    if e.use_stderr() {
         let text = e.to_string();
         let message = text
             .lines()
             .next()
             .unwrap_or_default()
             .trim_start_matches("error: ");
-        crate::ui::json_error(message, &[], e.exit_code());
-        crate::ui::flush_stdout();
+        crate::ui::json_usage_error(&argv[1..], message, &[]);
     }
     e.exit()
 }

@@ -162,14 +162,7 @@ pub fn main() -> ! {
             std::process::exit(0)
         }
         Some(option) if option.starts_with('-') => {
-            if globals.iter().any(|g| g == "--json") {
-                crate::ui::json_error(
-                    &format!("unknown option '{option}'"),
-                    &[],
-                    Exit::Usage.code(),
-                );
-                crate::ui::flush_stdout();
-            }
+            crate::ui::json_usage_error(&globals, &format!("unknown option '{option}'"), &[]);
             eprintln!("error: unknown option '{option}'");
             eprintln!(
                 "usage: git realm [--realm NAME] [--json] [--color WHEN] [-q | -v] <command> [<args>]"
@@ -188,23 +181,18 @@ fn run_sub(sub: &str, rest: &[OsString]) -> ! {
     match find_subcommand(sub) {
         Some(program) => exec(program, rest),
         None => {
-            let json = rest
+            let similar = suggest(sub);
+            let hints: Vec<String> = similar
                 .iter()
-                .take_while(|a| *a != "--")
-                .any(|a| a == "--json");
-            if json {
-                crate::ui::json_error(
-                    &format!("'{sub}' is not a git-realm command"),
-                    &suggest(sub)
-                        .map(|s| format!("the most similar command is {s}"))
-                        .into_iter()
-                        .collect::<Vec<_>>(),
-                    Exit::Usage.code(),
-                );
-                crate::ui::flush_stdout();
-            }
+                .map(|s| format!("the most similar command is {s}"))
+                .collect();
+            crate::ui::json_usage_error(
+                rest,
+                &format!("'{sub}' is not a git-realm command"),
+                &hints,
+            );
             eprintln!("git realm: '{sub}' is not a git-realm command. See 'git realm help'.");
-            if let Some(s) = suggest(sub) {
+            if let Some(s) = similar {
                 eprintln!("\nThe most similar command is\n\t{s}");
             }
             std::process::exit(Exit::Usage.code())

@@ -313,6 +313,19 @@ impl Ui {
     }
 }
 
+/// For a command line refused before any command ran: when `args` ask for
+/// `--json` (before a `--`), its error document, written at once.
+pub fn json_usage_error(args: &[std::ffi::OsString], message: &str, hints: &[String]) {
+    if args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+    {
+        json_error(message, hints, crate::Exit::Usage.code());
+        flush_stdout();
+    }
+}
+
 /// The one JSON document of a `--json` run that failed, on stdout:
 /// `{"error": {"message": …, "hints": […], "exit": N}}`.
 pub fn json_error(message: &str, hints: &[String], exit: i32) {
@@ -492,12 +505,18 @@ fn stdout_pieces(pieces: &[&str]) {
         .try_for_each(|p| stdout.write_all(p.as_bytes()))
         .and_then(|()| stdout.flush());
     if let Err(e) = written {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
-        }
-        let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
-        std::process::exit(crate::Exit::Internal.code());
+        stdout_failed(&e);
     }
+}
+
+/// End the process over a failed write to stdout, as git does: quietly with
+/// SIGPIPE's status for a closed pipe, else naming the error (exit 5).
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+    std::process::exit(crate::Exit::Internal.code());
 }
 
 /// "3 minutes ago", from a number of seconds.
