@@ -75,10 +75,7 @@ fn git_color_setting() -> Option<String> {
         };
         Some((key, value?))
     })?;
-    let known = [
-        "always", "never", "auto", "true", "false", "yes", "no", "on", "off", "1", "0", "",
-    ];
-    if !known.contains(&value.to_ascii_lowercase().as_str()) {
+    if crate::ui::color_setting(&value).is_none() {
         eprintln!(
             "error: bad config value '{value}' for '{key}' (always, never, auto or a boolean)"
         );

@@ -280,9 +280,7 @@ impl Workspace for WorkingTree<'_> {
         let Some(resolved) = resolved else {
             return Ok(now.is_some());
         };
-        let then_id = ObjectId::from_hex(resolved.as_str().as_bytes())
-            .map_err(|e| Error::usage(e.to_string()))?;
-        Ok(now.is_some() && now != self.blob_at(then_id, binding)?)
+        Ok(now.is_some() && now != self.blob_at(object_id(resolved)?, binding)?)
     }
 
     fn locate(
@@ -298,8 +296,7 @@ impl Workspace for WorkingTree<'_> {
         let Some(head) = self.head else {
             return Ok(Some(false));
         };
-        let id = ObjectId::from_hex(commit.as_str().as_bytes())
-            .map_err(|e| Error::usage(e.to_string()))?;
+        let id = object_id(commit)?;
         if id == head {
             return Ok(Some(false));
         }
@@ -383,6 +380,11 @@ pub fn default_branch(repo: &gix::Repository) -> Option<String> {
         .next()
         .is_none()
         .then(|| only.name().shorten().to_string())
+}
+
+/// The object a commit id recorded in the realm names.
+fn object_id(commit: &CommitId) -> Result<ObjectId> {
+    ObjectId::from_hex(commit.as_str().as_bytes()).map_err(|e| Error::usage(e.to_string()))
 }
 
 /// `HEAD`'s commit, if the repository has one.

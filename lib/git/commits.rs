@@ -165,7 +165,7 @@ pub fn edit_message(repo: &gix::Repository, message: &str, comments: &[String]) 
 /// How `git commit` cleans up a message the user edited: `commit.cleanup`
 /// (`strip` by default) and the comment string (`core.commentString`, else
 /// `core.commentChar`, `#` by default; `auto` picks one no line starts with).
-pub struct Cleanup {
+struct Cleanup {
     mode: CleanupMode,
     comment: String,
 }
@@ -182,7 +182,7 @@ enum CleanupMode {
 const SCISSORS: &str = "------------------------ >8 ------------------------";
 
 impl Cleanup {
-    pub fn of(repo: &gix::Repository, message: &str) -> Cleanup {
+    fn of(repo: &gix::Repository, message: &str) -> Cleanup {
         let mode = match super::config_string(repo, "commit.cleanup").as_deref() {
             Some("whitespace") => CleanupMode::Whitespace,
             Some("verbatim") => CleanupMode::Verbatim,

@@ -114,6 +114,17 @@ pub enum ColorWhen {
     Never,
 }
 
+/// A `color.*` value as git reads it: `always`, `never`, `auto`, or a boolean
+/// (true means `auto`); `None` for a value git refuses.
+pub fn color_setting(value: &str) -> Option<ColorWhen> {
+    match value.to_ascii_lowercase().as_str() {
+        "always" => Some(ColorWhen::Always),
+        "never" | "false" | "no" | "off" | "0" => Some(ColorWhen::Never),
+        "auto" | "true" | "yes" | "on" | "1" | "" => Some(ColorWhen::Auto),
+        _ => None,
+    }
+}
+
 /// Decide whether to colour a stream, in git's order of precedence.
 /// `git_color_ui` is asked only when the answer depends on it (it opens the
 /// repository to read its configuration).
@@ -133,9 +144,9 @@ pub fn use_color(
     if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
         return true;
     }
-    match git_color_ui().map(|v| v.to_ascii_lowercase()).as_deref() {
-        Some("always") => return true,
-        Some("never" | "false" | "no" | "off" | "0") => return false,
+    match git_color_ui().as_deref().and_then(color_setting) {
+        Some(ColorWhen::Always) => return true,
+        Some(ColorWhen::Never) => return false,
         _ => {}
     }
     is_terminal && std::env::var("TERM").map_or(true, |t| t != "dumb")
